@@ -1,0 +1,75 @@
+# The two commands of the README: `make run` and `make test`.
+# Every step leaves a stamp, so a second run skips what is already done.
+
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check -q
+MANAGE := $(PY) manage.py
+STAMPS := $(VENV)/.stamps
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint format check-migrations vendor messages clean help
+
+help:
+	@echo "make run   - install, migrate, load demo data and serve on http://$(HOST):$(PORT)"
+	@echo "make test  - install the dev dependencies and run the whole test suite"
+
+$(PY):
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is needed (set PYTHON=...)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMPS)/runtime: pyproject.toml | $(PY)
+	@mkdir -p $(STAMPS)
+	$(PIP) install -e . 2>&1 | grep -v "is ignored: it is neither" || true
+	@$(PY) -c "import django, django_tasks_db, axes" && touch $@
+
+$(STAMPS)/dev: pyproject.toml $(STAMPS)/runtime
+	$(PIP) install -e ".[dev]" 2>&1 | grep -v "is ignored: it is neither" || true
+	@$(PY) -c "import pytest, pytest_django, polib" && touch $@
+
+node_modules/.stamp: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# Libraries are served by us, never by a CDN: the portal must work on a closed network.
+static/vendor/.stamp: node_modules/.stamp
+	rm -rf static/vendor
+	mkdir -p static/vendor/bootstrap static/vendor/bootstrap-icons static/vendor/htmx
+	cp node_modules/bootstrap/dist/css/bootstrap.min.css* static/vendor/bootstrap/
+	cp node_modules/bootstrap/dist/js/bootstrap.bundle.min.js* static/vendor/bootstrap/
+	cp node_modules/bootstrap-icons/font/bootstrap-icons.min.css static/vendor/bootstrap-icons/
+	cp -r node_modules/bootstrap-icons/font/fonts static/vendor/bootstrap-icons/
+	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx/
+	@touch $@
+
+vendor: static/vendor/.stamp
+
+run: $(STAMPS)/runtime vendor
+	$(MANAGE) migrate --no-input -v 0
+	$(MANAGE) collectstatic --no-input -v 0
+	$(MANAGE) seed_demo
+	$(MANAGE) serve --host $(HOST) --port $(PORT)
+
+test: $(STAMPS)/dev vendor
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMPS)/dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMPS)/dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+check-migrations: $(STAMPS)/runtime
+	$(MANAGE) makemigrations --check --dry-run
+
+# Refresh the French catalog after changing strings, then translate and compile.
+messages: $(STAMPS)/dev
+	$(MANAGE) makemessages -l fr --no-location --ignore=.venv --ignore=node_modules --ignore=var
+	$(MANAGE) compilemessages -l fr --ignore=.venv
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor

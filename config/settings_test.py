@@ -1,0 +1,26 @@
+"""Test settings: the real settings, with what makes tests fast and isolated."""
+
+import tempfile
+from pathlib import Path
+
+from config.settings import *  # noqa: F403
+
+_TMP = Path(tempfile.mkdtemp(prefix="ecmp-test-"))
+
+MEDIA_ROOT = _TMP / "media"
+# Hashing cost is irrelevant to what the tests check.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Tasks run at once (after commit); tests of the real worker switch back to the
+# database backend explicitly.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+        "QUEUES": ["default", "mail"],
+    }
+}
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+LANGUAGE_CODE = "en"

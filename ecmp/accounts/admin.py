@@ -1,0 +1,58 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from ecmp.accounts.models import Invitation, Organization, RegistrationRequest, User
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ["name", "active", "priority_locked", "created_at"]
+    list_filter = ["active", "priority_locked"]
+    search_fields = ["name"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "full_name", "organization", "role", "is_team_manager", "is_active"]
+    list_filter = ["role", "is_active", "is_team_manager", "organization"]
+    search_fields = ["email", "full_name", "username"]
+    list_select_related = ["organization"]
+    readonly_fields = ["date_joined", "activated_at", "last_login"]
+    fieldsets = [
+        (None, {"fields": ["email", "username", "password"]}),
+        (_("Person"), {"fields": ["full_name", "language", "organization"]}),
+        (_("Role"), {"fields": ["role", "is_team_manager", "is_active"]}),
+        (_("Dates"), {"fields": ["date_joined", "activated_at", "last_login"]}),
+    ]
+    add_fieldsets = [
+        (
+            None,
+            {"fields": ["email", "full_name", "role", "organization", "password1", "password2"]},
+        ),
+    ]
+    filter_horizontal = []
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["user", "created_at", "expires_at", "accepted_at", "revoked_at"]
+    list_select_related = ["user"]
+    readonly_fields = [
+        "user",
+        "token_hash",
+        "created_by",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+    ]
+    search_fields = ["user__email"]
+
+
+@admin.register(RegistrationRequest)
+class RegistrationRequestAdmin(admin.ModelAdmin):
+    list_display = ["email", "full_name", "organization", "status", "created_at"]
+    list_filter = ["status"]
+    list_select_related = ["organization"]
+    search_fields = ["email", "full_name"]

@@ -1,0 +1,146 @@
+"""Forms validate input; the services do the writing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import forms as auth_forms
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from ecmp.accounts.models import Organization, Role, User
+from ecmp.mail import outbound
+
+
+class SignInForm(auth_forms.AuthenticationForm):
+    username = forms.CharField(
+        label=_("Login or email address"),
+        max_length=254,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    error_messages = {
+        "invalid_login": _(
+            "The login or email address and the password do not match an active account."
+        ),
+        "inactive": _("This account is inactive."),
+    }
+
+
+class ActivationForm(forms.Form):
+    """The page behind "To the portal": a password twice and "Send"."""
+
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password", "autofocus": True}),
+    )
+    password2 = forms.CharField(
+        label=_("Password confirmation"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", _("The two passwords do not match."))
+        elif password1:
+            try:
+                validate_password(password1, self.user)
+            except ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+class PasswordResetRequestForm(auth_forms.PasswordResetForm):
+    """Django's reset form, delivering through our mail path and the user's language."""
+
+    def get_users(self, email: str) -> Any:
+        return (
+            user
+            for user in User.objects.filter(email=email.strip().lower(), is_active=True)
+            if user.has_usable_password()
+        )
+
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        user = context["user"]
+        link = outbound.absolute_url(
+            reverse(
+                "accounts:password-reset-confirm",
+                kwargs={"uidb64": context["uid"], "token": context["token"]},
+            )
+        )
+        outbound.send_password_reset(user, link)
+
+
+class PersonForm(forms.Form):
+    full_name = forms.CharField(label=_("Full name"), max_length=150)
+    email = forms.EmailField(label=_("Email address"), max_length=254)
+
+
+class RegistrationRequestForm(PersonForm):
+    note = forms.CharField(
+        label=_("Note for the support team"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class InviteForm(PersonForm):
+    organization = forms.ModelChoiceField(
+        label=_("Organization"),
+        queryset=Organization.objects.filter(active=True),
+        required=False,
+    )
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.CUSTOMER)
+    is_team_manager = forms.BooleanField(label=_("Team manager"), required=False)
+    language = forms.ChoiceField(
+        label=_("Language"), choices=settings.LANGUAGES, initial=settings.LANGUAGE_CODE
+    )
+
+    def __init__(self, *args: Any, inviter: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if inviter.role != Role.ADMIN:
+            # Only admins register support staff.
+            self.fields["role"].choices = [(Role.CUSTOMER.value, Role.CUSTOMER.label)]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("role") == Role.CUSTOMER and not cleaned.get("organization"):
+            self.add_error("organization", _("A client user needs an organization."))
+        return cleaned
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class LanguageForm(forms.Form):
+    language = forms.ChoiceField(choices=settings.LANGUAGES)
+    next = forms.CharField(required=False, max_length=2000)

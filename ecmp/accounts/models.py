@@ -1,0 +1,270 @@
+"""People and companies: the support company's staff and its client companies' users."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Organization(models.Model):
+    """A client company with a support contract."""
+
+    name = models.CharField(_("name"), max_length=200)
+    active = models.BooleanField(
+        _("active"),
+        default=True,
+        help_text=_("Users of an inactive organization can no longer sign in."),
+    )
+    priority_locked = models.BooleanField(
+        _("priority locked to Normal"),
+        default=False,
+        help_text=_("Its users cannot choose a priority: every ticket is Normal."),
+    )
+    contract_notes = models.TextField(_("contract notes"), blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="organization_name_unique_ci"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    CUSTOMER = "customer", _("Customer")
+    AGENT = "agent", _("Agent")
+    ADMIN = "admin", _("Administrator")
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        # Sign-in and createsuperuser look users up by email: match it as typed
+        # in any case, as every email lookup in the product does.
+        return self.get(email=(username or "").strip().lower())
+
+    def create_user(self, email: str, password: str | None = None, **fields: Any) -> User:
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields: Any) -> User:
+        fields.setdefault("role", Role.ADMIN)
+        fields.setdefault("is_superuser", True)
+        fields.setdefault("activated_at", timezone.now())
+        return self.create_user(email, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """Everybody who signs in: client users, agents and admins.
+
+    The email is the identity (unique in any case); the username is an
+    optional shorter login and may never contain "@", so that one typed
+    identifier can never match two people.
+    """
+
+    # Stored lower-cased (see save), so exact lookups on the unique index match
+    # the address in any case it is typed.
+    email = models.EmailField(_("email address"), max_length=254, unique=True)
+    username = models.CharField(
+        _("username"),
+        max_length=60,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text=_("Optional. Letters, digits and . _ - only."),
+        validators=[RegexValidator(r"^[A-Za-z0-9._-]+\Z", _("Letters, digits and . _ - only."))],
+    )
+    full_name = models.CharField(_("full name"), max_length=150)
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default="en"
+    )
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organization"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.CUSTOMER)
+    is_team_manager = models.BooleanField(
+        _("team manager"),
+        default=False,
+        help_text=_("May ask the support company to register new users of the team."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("registered"), default=timezone.now)
+    activated_at = models.DateTimeField(_("activated"), null=True, blank=True)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["full_name", "email"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(role=Role.CUSTOMER) | models.Q(organization__isnull=False),
+                name="user_customer_has_organization",
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "role"])]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} <{self.email}>" if self.full_name else self.email
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.email = self.email.strip().lower()
+        if self.username is not None:
+            self.username = self.username.strip().lower() or None
+        super().save(*args, **kwargs)
+
+    @property
+    def is_staff(self) -> bool:
+        """Only admins reach the Django admin."""
+        return self.is_active and self.role == Role.ADMIN
+
+    @property
+    def is_support_staff(self) -> bool:
+        """Agents and admins work the desk."""
+        return self.role in (Role.AGENT, Role.ADMIN)
+
+    @property
+    def is_customer(self) -> bool:
+        return self.role == Role.CUSTOMER
+
+    def has_perm(self, perm: str, obj: Any = None) -> bool:
+        if self.is_active and self.role == Role.ADMIN:
+            return True
+        return super().has_perm(perm, obj)
+
+    def has_module_perms(self, app_label: str) -> bool:
+        if self.is_active and self.role == Role.ADMIN:
+            return True
+        return super().has_module_perms(app_label)
+
+    def get_full_name(self) -> str:
+        return self.full_name or self.email
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class Invitation(models.Model):
+    """A one-time link "To the portal" that lets a registered user set a password.
+
+    Only a hash of the token is stored: a copy of the database gives nobody a
+    working link.
+    """
+
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="invitations"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        User,
+        verbose_name=_("invited by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("sent"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user.email} ({self.created_at:%Y-%m-%d})"
+
+    @property
+    def is_expired(self) -> bool:
+        return timezone.now() >= self.expires_at
+
+    @property
+    def is_usable(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and not self.is_expired
+
+
+class RegistrationRequest(models.Model):
+    """A team manager asks the support company to register a colleague."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        DECLINED = "declined", _("Declined")
+
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organization"),
+        on_delete=models.CASCADE,
+        related_name="registration_requests",
+    )
+    requested_by = models.ForeignKey(
+        User,
+        verbose_name=_("requested by"),
+        on_delete=models.CASCADE,
+        related_name="registration_requests",
+    )
+    full_name = models.CharField(_("full name"), max_length=150)
+    # Stored lower-cased (see save), so exact lookups on the unique index match
+    # the address in any case it is typed.
+    email = models.EmailField(_("email address"), max_length=254, unique=True)
+    note = models.TextField(_("note"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    created_at = models.DateTimeField(_("requested"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        User,
+        verbose_name=_("decided by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decline_reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        verbose_name = _("registration request")
+        verbose_name_plural = _("registration requests")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "-created_at"]),
+            models.Index(fields=["organization", "-created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} <{self.email}>"

@@ -1,0 +1,209 @@
+"""Every write to accounts: registering people, invitations, registration requests.
+
+Views and commands call these; they check permissions and invariants and raise
+ValidationError with a message for the user when something is not allowed.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ecmp.accounts.models import Invitation, Organization, RegistrationRequest, Role, User
+from ecmp.accounts.selectors import token_digest, user_email_taken
+from ecmp.mail import outbound
+
+
+def _require_staff(actor: User) -> None:
+    if not (actor.is_active and actor.is_support_staff):
+        raise PermissionDenied
+
+
+def user_register(
+    *,
+    by: User,
+    email: str,
+    full_name: str,
+    role: str = Role.CUSTOMER,
+    organization: Organization | None = None,
+    is_team_manager: bool = False,
+    language: str = "en",
+) -> User:
+    """Register a person and send them the welcome email with "To the portal".
+
+    Agents register client users; only admins register agents and admins.
+    """
+    _require_staff(by)
+    if role != Role.CUSTOMER and by.role != Role.ADMIN:
+        raise PermissionDenied
+    email = email.strip().lower()
+    if role == Role.CUSTOMER:
+        if organization is None:
+            raise ValidationError(_("A client user needs an organization."), code="no_org")
+        if not organization.active:
+            raise ValidationError(
+                _("This organization is inactive: its users cannot be registered."),
+                code="inactive_org",
+            )
+    else:
+        organization, is_team_manager = None, False
+    if user_email_taken(email):
+        raise ValidationError(_("A user with this email address already exists."), code="taken")
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(
+                email,
+                full_name=full_name.strip(),
+                role=role,
+                organization=organization,
+                is_team_manager=is_team_manager,
+                language=language,
+            )
+            invitation_send(user=user, by=by)
+    except IntegrityError as exc:
+        # Two agents registering the same address at the same moment.
+        raise ValidationError(
+            _("A user with this email address already exists."), code="taken"
+        ) from exc
+    return user
+
+
+@transaction.atomic
+def invitation_send(*, user: User, by: User | None) -> Invitation:
+    """A new "To the portal" link for a user who has not activated yet.
+
+    Earlier links of that user stop working, so only the newest email counts.
+    """
+    if user.activated_at is not None:
+        raise ValidationError(_("This user has already activated their account."), code="active")
+    if not user.is_active:
+        raise ValidationError(_("This user is deactivated."), code="inactive")
+    now = timezone.now()
+    Invitation.objects.filter(user=user, accepted_at=None, revoked_at=None).update(revoked_at=now)
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        user=user,
+        token_hash=token_digest(token),
+        created_by=by,
+        created_at=now,
+        expires_at=now + timedelta(days=settings.ECMP_INVITATION_DAYS),
+    )
+    outbound.send_invitation(invitation, token)
+    return invitation
+
+
+def invitation_renew(*, invitation: Invitation) -> Invitation:
+    """Send a fresh link when an expired, never used one is followed.
+
+    The link goes to the invited address only, so asking for it gives nothing
+    to whoever holds the old link.
+    """
+    if invitation.accepted_at is not None or invitation.revoked_at is not None:
+        raise ValidationError(_("This link can no longer be renewed."), code="not_renewable")
+    if not invitation.is_expired:
+        raise ValidationError(_("This link is still valid."), code="still_valid")
+    return invitation_send(user=invitation.user, by=None)
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, password: str) -> User:
+    """Set the first password through a valid link; the link then stops working."""
+    locked = Invitation.objects.select_for_update().select_related("user").get(pk=invitation.pk)
+    if not locked.is_usable:
+        raise ValidationError(_("This link has already been used or has expired."), code="used")
+    user = locked.user
+    if not user.is_active or (user.organization and not user.organization.active):
+        raise ValidationError(_("This account is deactivated."), code="inactive")
+    validate_password(password, user)
+    now = timezone.now()
+    user.set_password(password)
+    user.activated_at = now
+    user.save(update_fields=["password", "activated_at"])
+    locked.accepted_at = now
+    locked.save(update_fields=["accepted_at"])
+    return user
+
+
+def registration_request_create(
+    *, manager: User, full_name: str, email: str, note: str = ""
+) -> RegistrationRequest:
+    if not (manager.is_active and manager.is_customer and manager.is_team_manager):
+        raise PermissionDenied
+    email = email.strip().lower()
+    if user_email_taken(email):
+        raise ValidationError(_("A user with this email address already exists."), code="taken")
+    if RegistrationRequest.objects.filter(
+        email=email, status=RegistrationRequest.Status.PENDING
+    ).exists():
+        raise ValidationError(
+            _("A request for this email address is already waiting for an answer."),
+            code="pending",
+        )
+    return RegistrationRequest.objects.create(
+        organization_id=manager.organization_id,
+        requested_by=manager,
+        full_name=full_name.strip(),
+        email=email,
+        note=note.strip(),
+    )
+
+
+def _lock_pending(request: RegistrationRequest) -> RegistrationRequest:
+    locked = (
+        RegistrationRequest.objects.select_for_update()
+        .select_related("organization", "requested_by")
+        .get(pk=request.pk)
+    )
+    if locked.status != RegistrationRequest.Status.PENDING:
+        raise ValidationError(_("This request has already been answered."), code="answered")
+    return locked
+
+
+@transaction.atomic
+def registration_request_approve(*, request: RegistrationRequest, by: User) -> User:
+    _require_staff(by)
+    locked = _lock_pending(request)
+    user = user_register(
+        by=by,
+        email=locked.email,
+        full_name=locked.full_name,
+        organization=locked.organization,
+        language=locked.requested_by.language,
+    )
+    locked.status = RegistrationRequest.Status.APPROVED
+    locked.decided_by, locked.decided_at = by, timezone.now()
+    locked.save(update_fields=["status", "decided_by", "decided_at"])
+    outbound.send_registration_answered(locked)
+    return user
+
+
+@transaction.atomic
+def registration_request_decline(
+    *, request: RegistrationRequest, by: User, reason: str
+) -> RegistrationRequest:
+    _require_staff(by)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(_("Please give the manager a reason."), code="no_reason")
+    locked = _lock_pending(request)
+    locked.status = RegistrationRequest.Status.DECLINED
+    locked.decided_by, locked.decided_at = by, timezone.now()
+    locked.decline_reason = reason
+    locked.save(update_fields=["status", "decided_by", "decided_at", "decline_reason"])
+    outbound.send_registration_answered(locked)
+    return locked
+
+
+def user_set_language(*, user: User, language: str) -> None:
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError(_("Unknown language."), code="language")
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])

@@ -1,0 +1,31 @@
+from django.urls import path
+
+from ecmp.accounts import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("login/", views.SignInView.as_view(), name="login"),
+    path("logout/", views.SignOutView.as_view(), name="logout"),
+    path("activate/<str:token>/", views.activate, name="activate"),
+    path("activate/<str:token>/renew/", views.activation_renew, name="activation-renew"),
+    path("password/reset/", views.PasswordResetView.as_view(), name="password-reset"),
+    path("password/reset/sent/", views.PasswordResetSentView.as_view(), name="password-reset-sent"),
+    path(
+        "reset/<uidb64>/<token>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password-reset-confirm",
+    ),
+    path(
+        "password/reset/done/",
+        views.PasswordResetCompleteView.as_view(),
+        name="password-reset-complete",
+    ),
+    path("password/change/", views.PasswordChangeView.as_view(), name="password-change"),
+    path(
+        "password/change/done/",
+        views.PasswordChangeDoneView.as_view(),
+        name="password-change-done",
+    ),
+    path("language/", views.set_language, name="set-language"),
+]

@@ -1,0 +1,85 @@
+"""Demo data for the embedded run: created once, sign-ins printed every time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from ecmp.accounts.models import Organization, Role, User
+
+DEMO_PASSWORD = "Demo-2026!"  # noqa: S105 - a documented demo password, not a secret
+
+# (email, username, full name, role, organization name or None, team manager, language)
+DEMO_PEOPLE = [
+    ("admin@ecmp.example", "admin", "Alice Admin", Role.ADMIN, None, False, "en"),
+    ("agent@ecmp.example", "agent", "Arthur Agent", Role.AGENT, None, False, "en"),
+    (
+        "manager@acme.example",
+        "acme-manager",
+        "Marie Martin",
+        Role.CUSTOMER,
+        "Acme Industries",
+        True,
+        "fr",
+    ),
+    (
+        "user@acme.example",
+        "acme-user",
+        "Robert Schuman",
+        Role.CUSTOMER,
+        "Acme Industries",
+        False,
+        "fr",
+    ),
+    (
+        "manager@globex.example",
+        "globex-manager",
+        "Grace Hopper",
+        Role.CUSTOMER,
+        "Globex",
+        True,
+        "en",
+    ),
+    ("user@globex.example", "globex-user", "Hank Scorpio", Role.CUSTOMER, "Globex", False, "en"),
+]
+
+
+class Command(BaseCommand):
+    help = "Load the demo companies and people once, then print how to sign in."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not User.objects.filter(email=DEMO_PEOPLE[0][0]).exists():
+            self._create()
+            self.stdout.write("Demo data loaded.")
+        self.stdout.write(f"\nDemo sign-ins (password for all: {DEMO_PASSWORD})")
+        for email, username, name, role, org, manager, _lang in DEMO_PEOPLE:
+            what = Role(role).label + (" (team manager)" if manager else "")
+            where = f", {org}" if org else ""
+            self.stdout.write(f"  {email:<26} or {username:<15} {name} - {what}{where}")
+        self.stdout.write("")
+
+    @transaction.atomic
+    def _create(self) -> None:
+        now = timezone.now()
+        organizations: dict[str, Organization] = {}
+        for email, username, name, role, org_name, manager, language in DEMO_PEOPLE:
+            organization = None
+            if org_name:
+                organization = organizations.get(org_name)
+                if organization is None:
+                    organization, _ = Organization.objects.get_or_create(name=org_name)
+                    organizations[org_name] = organization
+            User.objects.create_user(
+                email,
+                DEMO_PASSWORD,
+                username=username,
+                full_name=name,
+                role=role,
+                organization=organization,
+                is_team_manager=manager,
+                language=language,
+                activated_at=now,
+            )

@@ -1,0 +1,92 @@
+"""The embedded run: the web server and the background worker, stopped together.
+
+`make run` ends here. Ctrl-C (SIGINT) or SIGTERM stops both children and
+waits for them; if either dies, the other is stopped too, so nothing is left
+running half-way.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+
+
+class Command(BaseCommand):
+    help = "Serve the site with gunicorn and run the task worker, in one process group."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--web-workers", type=int, default=2)
+
+    def handle(self, *args: Any, host: str, port: int, web_workers: int, **options: Any) -> None:
+        python = sys.executable
+        children = {
+            "web": subprocess.Popen(  # noqa: S603 - our own interpreter and fixed arguments
+                [
+                    python,
+                    "-m",
+                    "gunicorn",
+                    "config.wsgi:application",
+                    "--bind",
+                    f"{host}:{port}",
+                    "--workers",
+                    str(web_workers),
+                    "--access-logfile",
+                    "-",
+                    "--graceful-timeout",
+                    "10",
+                ]
+            ),
+            "worker": subprocess.Popen(  # noqa: S603
+                [
+                    python,
+                    "manage.py",
+                    "db_worker",
+                    "--queue-name",
+                    "*",
+                    "--no-reload",
+                    "--interval",
+                    "0.5",
+                ],
+                cwd=settings.BASE_DIR,
+            ),
+        }
+        stopping = False
+
+        def stop(signum: int, frame: Any) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        self.stdout.write(f"ECMP is running on http://{host}:{port}/ — press Ctrl-C to stop.")
+
+        exit_code = 0
+        while not stopping:
+            for name, child in children.items():
+                if child.poll() is not None:
+                    self.stderr.write(f"The {name} process stopped (exit {child.returncode}).")
+                    exit_code = child.returncode or 1
+                    stopping = True
+            time.sleep(0.3)
+
+        for child in children.values():
+            if child.poll() is None:
+                child.terminate()
+        deadline = time.monotonic() + 20
+        for child in children.values():
+            try:
+                child.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+        self.stdout.write("Stopped.")
+        if exit_code:
+            sys.exit(exit_code)

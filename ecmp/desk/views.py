@@ -1,0 +1,130 @@
+"""The support team's pages for people: registering users, answering requests."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from ecmp.accounts import services
+from ecmp.accounts.forms import DeclineForm, InviteForm
+from ecmp.accounts.models import RegistrationRequest, User
+from ecmp.accounts.selectors import invitation_list_for_staff, registration_request_list_for_staff
+from ecmp.core.access import staff_required
+
+
+@staff_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    pending = registration_request_list_for_staff(status=RegistrationRequest.Status.PENDING)
+    return render(
+        request,
+        "desk/home.html",
+        {
+            "nav": "desk",
+            "pending_count": pending.count(),
+            "invitations": invitation_list_for_staff()[:10],
+        },
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def invite(request: HttpRequest) -> HttpResponse:
+    form = InviteForm(request.POST or None, inviter=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = services.user_register(
+                by=request.user,  # type: ignore[arg-type]
+                email=data["email"],
+                full_name=data["full_name"],
+                role=data["role"],
+                organization=data["organization"],
+                is_team_manager=data["is_team_manager"],
+                language=data["language"],
+            )
+        except ValidationError as error:
+            form.add_error("email" if error.code == "taken" else None, error)
+        else:
+            messages.success(
+                request,
+                _("%(email)s is registered; the welcome email is on its way.")
+                % {"email": user.email},
+            )
+            return redirect("desk:home")
+    return render(request, "desk/invite.html", {"form": form, "nav": "desk"})
+
+
+@staff_required
+@require_POST
+def invitation_resend(request: HttpRequest, user_id: int) -> HttpResponse:
+    user = get_object_or_404(User, pk=user_id)
+    try:
+        services.invitation_send(user=user, by=request.user)  # type: ignore[arg-type]
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("A new link was sent to %(email)s.") % {"email": user.email})
+    return redirect("desk:home")
+
+
+@staff_required
+@require_GET
+def registration_requests(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", RegistrationRequest.Status.PENDING)
+    if status not in RegistrationRequest.Status.values:
+        status = RegistrationRequest.Status.PENDING
+    return render(
+        request,
+        "desk/registration_requests.html",
+        {
+            "requests": registration_request_list_for_staff(status=status)[:200],
+            "status": status,
+            "statuses": RegistrationRequest.Status.choices,
+            "nav": "requests",
+        },
+    )
+
+
+@staff_required
+@require_POST
+def registration_request_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    registration = get_object_or_404(RegistrationRequest, pk=pk)
+    try:
+        user = services.registration_request_approve(
+            request=registration,
+            by=request.user,  # type: ignore[arg-type]
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("%(email)s is registered; the welcome email is on its way.") % {"email": user.email},
+        )
+    return redirect("desk:registration-requests")
+
+
+@staff_required
+@require_POST
+def registration_request_decline(request: HttpRequest, pk: int) -> HttpResponse:
+    registration = get_object_or_404(RegistrationRequest, pk=pk)
+    form = DeclineForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Please give the manager a reason."))
+        return redirect("desk:registration-requests")
+    try:
+        services.registration_request_decline(
+            request=registration,
+            by=request.user,  # type: ignore[arg-type]
+            reason=form.cleaned_data["reason"],
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The request was declined; the manager sees your reason."))
+    return redirect("desk:registration-requests")

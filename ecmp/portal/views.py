@@ -1,0 +1,54 @@
+"""The customer's pages."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from ecmp.accounts import services
+from ecmp.accounts.forms import RegistrationRequestForm
+from ecmp.accounts.selectors import registration_request_list_for_manager
+from ecmp.core.access import team_manager_required
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    if request.user.is_support_staff:  # type: ignore[union-attr]
+        return redirect("desk:home")
+    return render(request, "portal/dashboard.html", {"nav": "home"})
+
+
+@login_required
+@require_GET
+def service_desk(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/service_desk.html", {"nav": "service-desk"})
+
+
+@team_manager_required
+@require_http_methods(["GET", "POST"])
+def team_requests(request: HttpRequest) -> HttpResponse:
+    """A team manager asks for a colleague's registration and follows the answers."""
+    form = RegistrationRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.registration_request_create(
+                manager=request.user,  # type: ignore[arg-type]
+                full_name=form.cleaned_data["full_name"],
+                email=form.cleaned_data["email"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            form.add_error("email", error)
+        else:
+            messages.success(request, _("Your request was sent to the support team."))
+            return redirect("portal:team-requests")
+    requests = registration_request_list_for_manager(request.user)[:100]  # type: ignore[arg-type]
+    return render(
+        request, "portal/team_requests.html", {"form": form, "requests": requests, "nav": "team"}
+    )
