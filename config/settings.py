@@ -147,7 +147,8 @@ if env_bool("BEHIND_TLS_PROXY", False):
 # --- Languages ----------------------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# ECMP_LOCALE_CHECK_DIR lets the catalog test run makemessages on a copy.
+LOCALE_PATHS = [Path(env_str("ECMP_LOCALE_CHECK_DIR", str(BASE_DIR / "locale")))]
 USE_I18N = True
 TIME_ZONE = env_str("TIME_ZONE", "Europe/Paris")
 USE_TZ = True

@@ -1,0 +1,77 @@
+"""Personas shared by every test.
+
+alice and bob work at Acme (alice is their team manager), carol is a
+customer of Globex, agnes is an agent, adam an admin.
+"""
+
+import pytest
+from django.test import Client
+
+from ecmp.accounts.models import Role
+from tests.factories import AgentFactory, OrganizationFactory, UserFactory
+
+AUTH_BACKEND = "ecmp.accounts.backends.LoginOrEmailBackend"
+
+
+@pytest.fixture
+def acme(db):
+    return OrganizationFactory(name="Acme")
+
+
+@pytest.fixture
+def globex(db):
+    return OrganizationFactory(name="Globex")
+
+
+@pytest.fixture
+def alice(acme):
+    """A customer of Acme and its team manager."""
+    return UserFactory(
+        email="alice@acme.test",
+        username="alice",
+        full_name="Alice Martin",
+        organization=acme,
+        is_team_manager=True,
+    )
+
+
+@pytest.fixture
+def bob(acme):
+    """Alice's colleague at Acme, not a manager."""
+    return UserFactory(email="bob@acme.test", full_name="Bob Durand", organization=acme)
+
+
+@pytest.fixture
+def carol(globex):
+    """A customer of another company."""
+    return UserFactory(email="carol@globex.test", full_name="Carol Smith", organization=globex)
+
+
+@pytest.fixture
+def agnes(db):
+    """An agent of the support company."""
+    return AgentFactory(email="agnes@support.test", full_name="Agnes Agent")
+
+
+@pytest.fixture
+def adam(db):
+    """An admin of the support company."""
+    return AgentFactory(email="adam@support.test", full_name="Adam Admin", role=Role.ADMIN)
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user, backend=AUTH_BACKEND)
+    return client
+
+
+@pytest.fixture
+def client_for():
+    """client_for(user): a test client signed in as that user."""
+    return signed_in
+
+
+def pytest_report_header(config):
+    from django.conf import settings
+
+    return f"database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}"
