@@ -33,9 +33,19 @@ def test_no_string_in_the_code_is_missing_from_the_catalog(tmp_path):
     root = Path(settings.BASE_DIR)
     shutil.copytree(root / "locale", tmp_path / "locale")
     subprocess.run(
-        [sys.executable, "manage.py", "makemessages", "-l", "fr", "--no-location",
-         "--ignore=.venv", "--ignore=node_modules", "--ignore=var", "--ignore=tests",
-         "--ignore=static/vendor"],
+        [
+            sys.executable,
+            "manage.py",
+            "makemessages",
+            "-l",
+            "fr",
+            "--no-location",
+            "--ignore=.venv",
+            "--ignore=node_modules",
+            "--ignore=var",
+            "--ignore=tests",
+            "--ignore=static/vendor",
+        ],
         cwd=root,
         check=True,
         capture_output=True,

@@ -97,8 +97,13 @@ def test_an_admin_registers_an_agent(client_for, adam):
 def test_registering_a_taken_address_says_so(client_for, agnes, alice, acme):
     response = client_for(agnes).post(
         reverse("desk:invite"),
-        {"full_name": "A", "email": "Alice@Acme.test", "organization": acme.pk,
-         "role": "customer", "language": "en"},
+        {
+            "full_name": "A",
+            "email": "Alice@Acme.test",
+            "organization": acme.pk,
+            "role": "customer",
+            "language": "en",
+        },
     )
     assert response.status_code == 200
     assert "already exists" in response.content.decode()

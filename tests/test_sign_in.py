@@ -15,9 +15,7 @@ LOGIN = reverse("accounts:login")
 
 
 def sign_in(client, identifier, password=TEST_PASSWORD, ip="10.0.0.1"):
-    return client.post(
-        LOGIN, {"username": identifier, "password": password}, REMOTE_ADDR=ip
-    )
+    return client.post(LOGIN, {"username": identifier, "password": password}, REMOTE_ADDR=ip)
 
 
 def test_the_sign_in_page_has_the_manuals_labels(client):
@@ -33,9 +31,7 @@ def test_the_landing_page_leads_to_sign_in_with_manage_my_tickets(client, db):
 
 
 @pytest.mark.parametrize("identifier", ["alice@acme.test", "ALICE@Acme.Test", " alice ", "Alice"])
-def test_sign_in_by_email_or_username_in_any_case_lands_on_the_dashboard(
-    client, alice, identifier
-):
+def test_sign_in_by_email_or_username_in_any_case_lands_on_the_dashboard(client, alice, identifier):
     response = sign_in(client, identifier)
     assert response.status_code == 302
     assert response.url == reverse("portal:dashboard")
@@ -165,7 +161,11 @@ def test_password_change_refuses_a_wrong_old_password(client_for, alice):
     client = client_for(alice)
     response = client.post(
         reverse("accounts:password-change"),
-        {"old_password": "nope", "new_password1": "Quiet-River-88", "new_password2": "Quiet-River-88"},
+        {
+            "old_password": "nope",
+            "new_password1": "Quiet-River-88",
+            "new_password2": "Quiet-River-88",
+        },
     )
     assert response.status_code == 200
     alice.refresh_from_db()
