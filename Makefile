@@ -9,6 +9,8 @@ MANAGE := $(PY) manage.py
 STAMPS := $(VENV)/.stamps
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links inside emails point at the address the site is served on.
+export ECMP_BASE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run test lint format check-migrations vendor messages clean help
 

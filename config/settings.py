@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "axes",
     "ecmp.core",
     "ecmp.accounts",
+    "ecmp.tickets",
+    "ecmp.notifications",
     "ecmp.mail",
     "ecmp.portal",
     "ecmp.desk",
@@ -73,6 +75,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "ecmp.core.context_processors.site",
+                "ecmp.notifications.context_processors.unread",
             ],
         },
     },
@@ -163,6 +166,14 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# --- Tickets ---------------------------------------------------------------------------
+ECMP_TICKET_FIRST_NUMBER = env_int("ECMP_TICKET_FIRST_NUMBER", 1001)
+ECMP_ATTACHMENT_MAX_BYTES = env_int("ECMP_ATTACHMENT_MAX_MB", 25) * 1024 * 1024
+ECMP_TICKET_ATTACHMENTS_MAX_BYTES = env_int("ECMP_TICKET_ATTACHMENTS_MAX_MB", 100) * 1024 * 1024
+ECMP_LIST_PAGE_SIZE = 25
+# Above this size an upload goes to a temporary file instead of memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # --- Background work ------------------------------------------------------------------
 TASKS = {

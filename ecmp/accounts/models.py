@@ -28,6 +28,11 @@ class Organization(models.Model):
         default=False,
         help_text=_("Its users cannot choose a priority: every ticket is Normal."),
     )
+    managers_see_all_tickets = models.BooleanField(
+        _("team managers see all tickets"),
+        default=False,
+        help_text=_("Its team managers see every ticket of the company, not only their own."),
+    )
     contract_notes = models.TextField(_("contract notes"), blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 

@@ -14,20 +14,27 @@ from ecmp.accounts import services
 from ecmp.accounts.forms import RegistrationRequestForm
 from ecmp.accounts.selectors import registration_request_list_for_manager
 from ecmp.core.access import team_manager_required
+from ecmp.notifications.selectors import notification_list_for
+from ecmp.tickets.selectors import recent_events_for_customer, ticket_status_counts_for
 
 
 @login_required
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    if request.user.is_support_staff:  # type: ignore[union-attr]
+    """A summary of the user's tickets: counts by status, latest activity, unread news."""
+    user = request.user
+    if user.is_support_staff:  # type: ignore[union-attr]
         return redirect("desk:home")
-    return render(request, "portal/dashboard.html", {"nav": "home"})
-
-
-@login_required
-@require_GET
-def service_desk(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/service_desk.html", {"nav": "service-desk"})
+    return render(
+        request,
+        "portal/dashboard.html",
+        {
+            "nav": "home",
+            "counts": ticket_status_counts_for(user),
+            "events": recent_events_for_customer(user, limit=8),
+            "notifications": notification_list_for(user, unread_only=True)[:5],
+        },
+    )
 
 
 @team_manager_required

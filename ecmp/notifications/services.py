@@ -1,0 +1,71 @@
+"""Every write to notifications: creating them from events, marking them viewed."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ecmp.accounts.models import User
+from ecmp.notifications.models import Notification
+from ecmp.tickets.models import EventKind, Ticket, TicketEvent
+
+# What the requester hears about when somebody else does it.
+_FOR_REQUESTER = {
+    EventKind.STATUS,
+    EventKind.REOPENED,
+    EventKind.REPLIED,
+    EventKind.PRIORITY,
+}
+
+
+def _recipients(event: TicketEvent) -> list[User]:
+    if event.internal or event.kind not in _FOR_REQUESTER:
+        return []
+    requester = event.ticket.requester
+    if event.actor_id == requester.pk:
+        return []
+    if event.kind == EventKind.REPLIED and not (event.actor and event.actor.is_support_staff):
+        # A colleague writing on the ticket is not the support team answering.
+        return []
+    return [requester] if requester.is_active else []
+
+
+def notifications_for_event(event: TicketEvent) -> list[Notification]:
+    created = []
+    for recipient in _recipients(event):
+        try:
+            with transaction.atomic():
+                created.append(
+                    Notification.objects.create(
+                        recipient=recipient,
+                        ticket=event.ticket,
+                        event=event,
+                        created_at=event.created_at,
+                    )
+                )
+        except IntegrityError:
+            pass  # Already made by an earlier run of the same dispatch.
+    return created
+
+
+def notification_mark_viewed(*, user: User, notification_id: int) -> Notification | None:
+    """Mark one of the user's notifications viewed; None if it is not theirs."""
+    notification = (
+        Notification.objects.select_related("ticket")
+        .filter(pk=notification_id, recipient=user)
+        .first()
+    )
+    if notification is not None and notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+def notification_mark_all_viewed(*, user: User) -> int:
+    return Notification.objects.filter(recipient=user, read_at=None).update(read_at=timezone.now())
+
+
+def notification_mark_viewed_for_ticket(*, user: User, ticket: Ticket) -> int:
+    return Notification.objects.filter(recipient=user, ticket=ticket, read_at=None).update(
+        read_at=timezone.now()
+    )

@@ -1,0 +1,69 @@
+"""The bell, the notifications page, "Mark as viewed"."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from ecmp.notifications import services
+from ecmp.notifications.selectors import notification_list_for, notification_unread_count_for
+
+
+@login_required
+@require_GET
+def notification_list(request: HttpRequest) -> HttpResponse:
+    unread_only = request.GET.get("show") == "unread"
+    notifications = notification_list_for(request.user, unread_only=unread_only)
+    page = Paginator(notifications, 30).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "portal/notifications.html",
+        {"page": page, "unread_only": unread_only, "nav": "notifications"},
+    )
+
+
+@login_required
+@require_GET
+def notification_bell(request: HttpRequest) -> HttpResponse:
+    """The header's bell alone, polled by htmx to refresh the count."""
+    return render(
+        request,
+        "includes/bell.html",
+        {"unread_notifications": notification_unread_count_for(request.user)},
+    )
+
+
+def _back(request: HttpRequest, default: str) -> HttpResponse:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect(default)
+
+
+@login_required
+@require_POST
+def notification_mark_viewed(request: HttpRequest, pk: int) -> HttpResponse:
+    if services.notification_mark_viewed(user=request.user, notification_id=pk) is None:
+        raise Http404
+    return _back(request, "portal:notifications")
+
+
+@login_required
+@require_POST
+def notification_mark_all_viewed(request: HttpRequest) -> HttpResponse:
+    services.notification_mark_all_viewed(user=request.user)
+    return _back(request, "portal:notifications")
+
+
+@login_required
+@require_POST
+def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """Open the ticket a notification is about; that marks it viewed."""
+    notification = services.notification_mark_viewed(user=request.user, notification_id=pk)
+    if notification is None:
+        raise Http404
+    return redirect("portal:ticket-detail", number=notification.ticket.number)

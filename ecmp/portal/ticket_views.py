@@ -1,0 +1,199 @@
+"""The customer's Service desk: the three lists, New Ticket, the ticket page."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from ecmp.portal import tabs
+from ecmp.tickets import services
+from ecmp.tickets.forms import NewTicketForm, ReplyForm
+from ecmp.tickets.selectors import (
+    CUSTOMER_LISTS,
+    DEFAULT_SORT,
+    SORTS,
+    access_ticket,
+    attachment_for_customer,
+    ticket_list_for_customer,
+    ticket_opening_attachments,
+    ticket_thread_for_customer,
+)
+from ecmp.tickets.status import Status
+
+
+def _form_errors_to(form, error: ValidationError) -> None:
+    """Put a service's refusal on the form: file problems on the file field."""
+    field = "files" if getattr(error, "code", None) == "attachments" else None
+    form.add_error(field, error)
+
+
+@login_required
+@require_GET
+def ticket_list(request: HttpRequest) -> HttpResponse:
+    which = request.GET.get("list", "open")
+    if which not in CUSTOMER_LISTS:
+        which = "open"
+    sort = request.GET.get("sort", DEFAULT_SORT)
+    if sort.lstrip("-") not in SORTS:
+        sort = DEFAULT_SORT
+    text = request.GET.get("q", "")[:200]
+    tickets = ticket_list_for_customer(request.user, which=which, text=text, sort=sort)
+    page = Paginator(tickets, settings.ECMP_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "nav": "service-desk",
+        "which": which,
+        "lists": CUSTOMER_LISTS,
+        "sort": sort,
+        "q": text,
+        "page": page,
+        "tabs": tabs.tabs_list(request),
+    }
+    template = "portal/ticket_list.html"
+    if request.htmx and request.htmx.target == "ticket-list":
+        template += "#list"
+    return render(request, template, context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ticket_new(request: HttpRequest) -> HttpResponse:
+    """The side panel (htmx) or, without JavaScript, a page of its own."""
+    if not request.user.is_customer:
+        raise PermissionDenied
+    related = None
+    related_number = request.POST.get("related") or request.GET.get("related")
+    if related_number:
+        related = access_ticket(request.user, related_number)
+    initial = {"related": related.number} if related else {}
+    if related:
+        initial["subject"] = _("Follow-up to %(number)s — %(subject)s") % {
+            "number": related.number,
+            "subject": related.subject,
+        }
+        initial["subject"] = initial["subject"][:200]
+    form = NewTicketForm(
+        request.POST or None, request.FILES or None, requester=request.user, initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            ticket = services.ticket_create(
+                requester=request.user,
+                subject=data["subject"],
+                description=data["description"],
+                priority=data["priority"],
+                files=data["files"],
+                related_to=related,
+            )
+        except ValidationError as error:
+            _form_errors_to(form, error)
+        else:
+            url = reverse("portal:ticket-detail", args=[ticket.number])
+            messages.success(
+                request, _("Ticket %(number)s is created.") % {"number": ticket.number}
+            )
+            return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    context = {"form": form, "related": related, "nav": "service-desk"}
+    if request.htmx:
+        return render(request, "portal/ticket_new.html#panel", context)
+    return render(request, "portal/ticket_new.html", context)
+
+
+def _detail_context(request: HttpRequest, ticket, reply_form=None) -> dict:
+    return {
+        "nav": "service-desk",
+        "ticket": ticket,
+        "thread": ticket_thread_for_customer(ticket),
+        "opening_files": ticket_opening_attachments(ticket),
+        "form": reply_form or ReplyForm(),
+        "tabs": tabs.tabs_add(request, ticket.number, ticket.subject),
+        "can_close": ticket.status != Status.CLOSED and not ticket.is_archived,
+    }
+
+
+@login_required
+@require_GET
+def ticket_detail(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = access_ticket(request.user, number)
+    return render(request, "portal/ticket_detail.html", _detail_context(request, ticket))
+
+
+@login_required
+@require_POST
+def ticket_reply(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = access_ticket(request.user, number)
+    form = ReplyForm(request.POST, request.FILES)
+    if form.is_valid():
+        was_closed = ticket.status == Status.CLOSED
+        try:
+            services.ticket_reply(
+                ticket=ticket,
+                author=request.user,
+                body=form.cleaned_data["body"],
+                files=form.cleaned_data["files"],
+            )
+        except ValidationError as error:
+            _form_errors_to(form, error)
+        else:
+            if was_closed:
+                messages.success(request, _("Your message is added and the ticket is open again."))
+            else:
+                messages.success(request, _("Your message is added to the ticket."))
+            return redirect("portal:ticket-detail", number=ticket.number)
+    context = _detail_context(request, ticket, reply_form=form)
+    return render(request, "portal/ticket_detail.html", context, status=400)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ticket_close(request: HttpRequest, number: int) -> HttpResponse:
+    """GET asks for confirmation; POST closes."""
+    ticket = access_ticket(request.user, number)
+    if request.method == "POST":
+        try:
+            services.ticket_transition(ticket=ticket, actor=request.user, status=Status.CLOSED)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The ticket is closed."))
+        return redirect("portal:ticket-detail", number=ticket.number)
+    return render(
+        request,
+        "portal/ticket_close.html",
+        {"ticket": ticket, "nav": "service-desk", "tabs": tabs.tabs_list(request)},
+    )
+
+
+@login_required
+@require_POST
+def ticket_tab_close(request: HttpRequest, number: int) -> HttpResponse:
+    tabs.tabs_remove(request, number)
+    return redirect("portal:service-desk")
+
+
+@login_required
+@require_GET
+def attachment_download(request: HttpRequest, number: int, attachment_id: int) -> FileResponse:
+    attachment = attachment_for_customer(request.user, number, attachment_id)
+    try:
+        handle = attachment.file.open("rb")
+    except (FileNotFoundError, OSError):
+        raise Http404 from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

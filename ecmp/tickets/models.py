@@ -1,0 +1,195 @@
+"""Tickets, their messages, attachments and the history of every change."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ecmp.tickets.status import UNRESOLVED, Channel, Priority, Status
+
+
+class TicketCounter(models.Model):
+    """The last ticket number given; one row, locked while a ticket is created.
+
+    A counter row (rather than MAX(number)+1) gives numbers that are unique and
+    without gaps even when several processes create tickets at the same moment.
+    """
+
+    last_number = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return str(self.last_number)
+
+
+class Ticket(models.Model):
+    number = models.PositiveIntegerField(_("number"), unique=True)
+    subject = models.CharField(_("subject"), max_length=200)
+    description = models.TextField(_("description"))
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requester"),
+        on_delete=models.PROTECT,
+        related_name="tickets",
+    )
+    organization = models.ForeignKey(
+        "accounts.Organization",
+        verbose_name=_("organization"),
+        on_delete=models.PROTECT,
+        related_name="tickets",
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_tickets",
+    )
+    # What the customer asked for, kept beside what the support team decided.
+    requested_priority = models.PositiveSmallIntegerField(
+        _("requested priority"), choices=Priority.choices, default=Priority.NORMAL
+    )
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority.choices, default=Priority.NORMAL
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.NEW
+    )
+    channel = models.CharField(
+        _("channel"), max_length=10, choices=Channel.choices, default=Channel.WEB
+    )
+    related_to = models.ForeignKey(
+        "self",
+        verbose_name=_("follows up"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="follow_ups",
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    last_activity_at = models.DateTimeField(_("last activity"), default=timezone.now)
+    first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        indexes = [
+            # The customer's lists: by requester (or organization), archived or not, status.
+            models.Index(
+                fields=["requester", "archived_at", "status", "-last_activity_at"],
+                name="ticket_requester_list",
+            ),
+            models.Index(
+                fields=["organization", "archived_at", "status", "-last_activity_at"],
+                name="ticket_org_list",
+            ),
+            models.Index(fields=["status", "-last_activity_at"], name="ticket_status_list"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} — {self.subject}"
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+    @property
+    def is_unresolved(self) -> bool:
+        return self.status in UNRESOLVED
+
+
+class Message(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ticket_messages"
+    )
+    body = models.TextField(_("text"))
+    # Internal notes are for the support team only: never shown, notified or
+    # mailed to a customer.
+    internal = models.BooleanField(_("internal note"), default=False)
+    created_at = models.DateTimeField(_("written"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        indexes = [models.Index(fields=["ticket", "created_at"], name="message_thread")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket.number}: {self.body[:40]}"
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    # The stored name is never the uploaded one: no path tricks, no clashes.
+    return f"attachments/{timezone.now():%Y/%m}/{instance.ticket_id}/{instance.storage_key}"
+
+
+class Attachment(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments"
+    )
+    file = models.FileField(upload_to=attachment_path, max_length=300)
+    storage_key = models.CharField(max_length=64)
+    original_name = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size"))
+    content_type = models.CharField(_("type"), max_length=150)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        indexes = [models.Index(fields=["ticket", "message"], name="attachment_ticket")]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", _("Ticket created")
+    REPLIED = "replied", _("Reply")
+    NOTE = "note", _("Internal note")
+    STATUS = "status", _("Status changed")
+    REOPENED = "reopened", _("Reopened")
+    PRIORITY = "priority", _("Priority changed")
+    ASSIGNED = "assigned", _("Assigned")
+    ARCHIVED = "archived", _("Archived")
+    UNARCHIVED = "unarchived", _("Unarchived")
+
+
+class TicketEvent(models.Model):
+    """One change of a ticket: the audit history and the source of notifications."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    kind = models.CharField(max_length=16, choices=EventKind.choices)
+    from_value = models.CharField(max_length=100, blank=True)
+    to_value = models.CharField(max_length=100, blank=True)
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    # Internal events (notes, assignments) never reach a customer.
+    internal = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("ticket event")
+        verbose_name_plural = _("ticket events")
+        indexes = [
+            models.Index(fields=["ticket", "created_at"], name="event_thread"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.kind}"

@@ -1,0 +1,42 @@
+"""The life of a ticket: statuses, priorities and the transition table (pure, no database)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("New")
+    OPEN = "open", _("Open")
+    WAIT = "wait", _("Wait")
+    CLOSED = "closed", _("Closed")
+
+
+class Priority(models.IntegerChoices):
+    # Numbers order the priorities: sorting by priority puts Urgent first when descending.
+    LOW = 1, _("Low")
+    NORMAL = 2, _("Normal")
+    HIGH = 3, _("High")
+    URGENT = 4, _("Urgent")
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("Web")
+    EMAIL = "email", _("Email")
+
+
+# Not resolved yet: the customer's "Open Tickets".
+UNRESOLVED = frozenset({Status.NEW, Status.OPEN, Status.WAIT})
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.NEW: frozenset({Status.OPEN, Status.WAIT, Status.CLOSED}),
+    Status.OPEN: frozenset({Status.WAIT, Status.CLOSED}),
+    Status.WAIT: frozenset({Status.OPEN, Status.CLOSED}),
+    # Only by reopening: writing on a closed ticket, or an agent's Reopen.
+    Status.CLOSED: frozenset({Status.OPEN}),
+}
+
+
+def can_transition(current: str, target: str) -> bool:
+    return target in TRANSITIONS.get(current, frozenset())
