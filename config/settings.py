@@ -211,5 +211,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # Failed sign-ins are warnings; successful ones are not worth a line each.
+        "axes": {"level": "WARNING"},
     },
 }

@@ -36,3 +36,17 @@ class UserFactory(factory.django.DjangoModelFactory):
 class AgentFactory(UserFactory):
     role = Role.AGENT
     organization = None
+
+
+def make_ticket(requester, subject="Le logiciel XYZ ne s'ouvre plus", **kwargs):
+    """A ticket opened through the one door, as the portal does."""
+    from ecmp.tickets.services import ticket_create
+
+    kwargs.setdefault("description", "It crashes at start.\nSee http://example.test/log")
+    return ticket_create(requester=requester, subject=subject, **kwargs)
+
+
+def upload(name="screenshot.png", content=b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, content_type=None):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content, content_type=content_type or "image/png")

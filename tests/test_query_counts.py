@@ -1,0 +1,60 @@
+"""Pages cost the same number of queries whatever the number of rows (no N+1)."""
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from ecmp.tickets import services
+from ecmp.tickets.status import Status
+from tests.factories import make_ticket, upload
+
+
+def queries_for(client, url):
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(captured)
+
+
+def test_the_ticket_lists_do_not_grow_with_tickets(client_for, alice, agnes):
+    client = client_for(alice)
+    make_ticket(alice)
+    services.ticket_transition(ticket=make_ticket(alice), actor=agnes, status=Status.CLOSED)
+    urls = [reverse("portal:service-desk") + f"?list={w}" for w in ("open", "recent")]
+    urls.append(reverse("portal:dashboard"))
+    few = [queries_for(client, url) for url in urls]
+    for n in range(12):
+        ticket = make_ticket(alice, subject=f"More {n}")
+        services.ticket_reply(ticket=ticket, author=agnes, body="answer")
+        if n % 2:
+            services.ticket_transition(ticket=ticket, actor=agnes, status=Status.CLOSED)
+    many = [queries_for(client, url) for url in urls]
+    assert many == few
+
+
+def test_the_ticket_page_does_not_grow_with_messages(client_for, alice, agnes):
+    ticket = make_ticket(alice, files=[upload()])
+    client = client_for(alice)
+    url = reverse("portal:ticket-detail", args=[ticket.number])
+    services.ticket_reply(ticket=ticket, author=agnes, body="first", files=[upload("a.png")])
+    few = queries_for(client, url)
+    for n in range(10):
+        services.ticket_reply(
+            ticket=ticket, author=alice if n % 2 else agnes, body=f"msg {n}", files=[upload()]
+        )
+    services.ticket_transition(ticket=ticket, actor=agnes, status=Status.WAIT)
+    assert queries_for(client, url) == few
+
+
+def test_the_notifications_page_does_not_grow(
+    client_for, alice, agnes, django_capture_on_commit_callbacks
+):
+    ticket = make_ticket(alice)
+    client = client_for(alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.ticket_reply(ticket=ticket, author=agnes, body="one")
+    few = queries_for(client, reverse("portal:notifications"))
+    with django_capture_on_commit_callbacks(execute=True):
+        for n in range(8):
+            services.ticket_reply(ticket=ticket, author=agnes, body=f"more {n}")
+    assert queries_for(client, reverse("portal:notifications")) == few
