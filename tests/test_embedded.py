@@ -9,6 +9,7 @@ from django.urls import reverse
 from ecmp.accounts.models import Organization, User
 from ecmp.core.env import secret_key_from
 from ecmp.core.management.commands.seed_demo import DEMO_PASSWORD
+from ecmp.tickets.models import Ticket
 
 
 def test_demo_data_loads_once_and_its_sign_ins_work(client, db, capsys):
@@ -20,6 +21,8 @@ def test_demo_data_loads_once_and_its_sign_ins_work(client, db, capsys):
     assert User.objects.count() == 6
     assert Organization.objects.count() == 2
     assert User.objects.filter(is_team_manager=True).count() == 2
+    assert Ticket.objects.count() == 3
+    assert Ticket.objects.order_by("number").first().number == 1001
     for identifier in ("user@acme.example", "agent", "admin@ecmp.example"):
         response = client.post(
             reverse("accounts:login"), {"username": identifier, "password": DEMO_PASSWORD}

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ecmp.tickets.status import UNRESOLVED, Channel, Priority, Status
 
@@ -153,7 +154,8 @@ class Attachment(models.Model):
 
 class EventKind(models.TextChoices):
     CREATED = "created", _("Ticket created")
-    REPLIED = "replied", _("Reply")
+    # "Reply" the entry in a thread, not the button: French says "Réponse".
+    REPLIED = "replied", pgettext_lazy("ticket event", "Reply")
     NOTE = "note", _("Internal note")
     STATUS = "status", _("Status changed")
     REOPENED = "reopened", _("Reopened")

@@ -9,6 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from ecmp.accounts.models import Organization, Role, User
+from ecmp.tickets.services import ticket_create, ticket_reply, ticket_transition
+from ecmp.tickets.status import Priority, Status
 
 DEMO_PASSWORD = "Demo-2026!"  # noqa: S105 - a documented demo password, not a secret
 
@@ -65,6 +67,7 @@ class Command(BaseCommand):
     def _create(self) -> None:
         now = timezone.now()
         organizations: dict[str, Organization] = {}
+        people: dict[str, User] = {}
         for email, username, name, role, org_name, manager, language in DEMO_PEOPLE:
             organization = None
             if org_name:
@@ -72,7 +75,7 @@ class Command(BaseCommand):
                 if organization is None:
                     organization, _ = Organization.objects.get_or_create(name=org_name)
                     organizations[org_name] = organization
-            User.objects.create_user(
+            people[email] = User.objects.create_user(
                 email,
                 DEMO_PASSWORD,
                 username=username,
@@ -83,3 +86,35 @@ class Command(BaseCommand):
                 language=language,
                 activated_at=now,
             )
+        self._tickets(people)
+
+    def _tickets(self, people: dict[str, User]) -> None:
+        """A few tickets in every status, made through the services like real ones."""
+        agent = people["agent@ecmp.example"]
+        robert = people["user@acme.example"]
+        hank = people["user@globex.example"]
+        first = ticket_create(
+            requester=robert,
+            subject="Le logiciel XYZ ne s'ouvre plus",
+            description="Depuis ce matin, XYZ se ferme dès le démarrage.\nMessage : erreur 0x80.",
+            priority=Priority.HIGH,
+        )
+        ticket_transition(ticket=first, actor=agent, status=Status.OPEN)
+        ticket_reply(
+            ticket=first,
+            author=agent,
+            body="Bonjour, pouvez-vous nous envoyer le fichier journal de XYZ ?",
+        )
+        ticket_create(
+            requester=robert,
+            subject="Nouvelle imprimante pour le 2e étage",
+            description="Pouvez-vous installer l'imprimante livrée hier ?",
+        )
+        done = ticket_create(
+            requester=hank,
+            subject="VPN disconnects every hour",
+            description="The VPN drops every hour on the hour.",
+        )
+        ticket_transition(ticket=done, actor=agent, status=Status.WAIT)
+        ticket_reply(ticket=done, author=agent, body="We renewed the certificate: fixed.")
+        ticket_transition(ticket=done, actor=agent, status=Status.CLOSED)
