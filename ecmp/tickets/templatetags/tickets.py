@@ -29,22 +29,22 @@ def _label(choices, value):
         return str(value)
 
 
-@register.simple_tag
-def status_badge(status: str) -> SafeString:
+def _badge(styles: dict, choices, value) -> SafeString:
     return format_html(
         '<span class="badge {}">{}</span>',
-        STATUS_STYLES.get(status, "text-bg-light"),
-        _label(Status, status),
+        styles.get(value, "text-bg-light"),
+        _label(choices, value),
     )
+
+
+@register.simple_tag
+def status_badge(status: str) -> SafeString:
+    return _badge(STATUS_STYLES, Status, status)
 
 
 @register.simple_tag
 def priority_badge(priority: int) -> SafeString:
-    return format_html(
-        '<span class="badge {}">{}</span>',
-        PRIORITY_STYLES.get(priority, "text-bg-light"),
-        _label(Priority, priority),
-    )
+    return _badge(PRIORITY_STYLES, Priority, priority)
 
 
 @register.filter
