@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection, connections
+from django.db import connections
 
 from ecmp.tickets.models import Ticket
 from tests.factories import make_ticket
@@ -17,9 +17,6 @@ ROOT = Path(settings.BASE_DIR)
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="threads on one database: PostgreSQL run (CI)"
-)
 def test_threads_creating_tickets_at_once_get_unique_consecutive_numbers(alice, bob):
     errors = []
     barrier = threading.Barrier(6)
@@ -53,7 +50,6 @@ for _ in range(15):
 """
 
 
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="the SQLite run checks processes")
 def test_processes_creating_tickets_at_once_on_sqlite_get_unique_numbers(tmp_path):
     """Four separate processes on one SQLite file, as the web server and worker are."""
     env = {
