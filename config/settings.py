@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "ecmp.accounts",
     "ecmp.tickets",
     "ecmp.notifications",
+    "ecmp.sla",
     "ecmp.mail",
     "ecmp.portal",
     "ecmp.desk",
@@ -150,8 +151,7 @@ if env_bool("BEHIND_TLS_PROXY", False):
 # --- Languages ----------------------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French"))]
-# ECMP_LOCALE_CHECK_DIR lets the catalog test run makemessages on a copy.
-LOCALE_PATHS = [Path(env_str("ECMP_LOCALE_CHECK_DIR", str(BASE_DIR / "locale")))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = env_str("TIME_ZONE", "Europe/Paris")
 USE_TZ = True
@@ -172,6 +172,8 @@ ECMP_TICKET_FIRST_NUMBER = env_int("ECMP_TICKET_FIRST_NUMBER", 1001)
 ECMP_ATTACHMENT_MAX_BYTES = env_int("ECMP_ATTACHMENT_MAX_MB", 25) * 1024 * 1024
 ECMP_TICKET_ATTACHMENTS_MAX_BYTES = env_int("ECMP_TICKET_ATTACHMENTS_MAX_MB", 100) * 1024 * 1024
 ECMP_LIST_PAGE_SIZE = 25
+# Closed tickets are archived (read-only) after this many days.
+ECMP_ARCHIVE_AFTER_DAYS = env_int("ECMP_ARCHIVE_AFTER_DAYS", 90)
 # Above this size an upload goes to a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

@@ -28,6 +28,16 @@ class Organization(models.Model):
         default=False,
         help_text=_("Its users cannot choose a priority: every ticket is Normal."),
     )
+    priority_locked_by = models.ForeignKey(
+        "User",
+        verbose_name=_("priority locked by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    priority_locked_at = models.DateTimeField(_("priority locked on"), null=True, blank=True)
+    priority_lock_reason = models.TextField(_("why the priority is locked"), blank=True)
     managers_see_all_tickets = models.BooleanField(
         _("team managers see all tickets"),
         default=False,
@@ -48,10 +58,40 @@ class Organization(models.Model):
         return self.name
 
 
+class OrganizationEvent(models.Model):
+    """What changed in a client company's settings, by whom and why (the audit trail)."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Created")
+        UPDATED = "updated", _("Updated")
+        PRIORITY_LOCKED = "priority_locked", _("Priority locked to Normal")
+        PRIORITY_UNLOCKED = "priority_unlocked", _("Priority unlocked")
+        DEACTIVATED = "deactivated", _("Deactivated")
+        REACTIVATED = "reactivated", _("Reactivated")
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        "User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organization", "-created_at"], name="org_event_list")]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.kind}"
+
+
 class Role(models.TextChoices):
     CUSTOMER = "customer", _("Customer")
     AGENT = "agent", _("Agent")
     ADMIN = "admin", _("Administrator")
+
+
+STAFF_ROLES = (Role.AGENT, Role.ADMIN)
 
 
 class UserManager(BaseUserManager["User"]):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from ecmp.accounts.models import User
+from ecmp.accounts.models import STAFF_ROLES, User
 from ecmp.notifications.models import Notification
 from ecmp.tickets.models import EventKind, Ticket, TicketEvent
 
@@ -18,7 +18,16 @@ _FOR_REQUESTER = {
 }
 
 
-def _recipients(event: TicketEvent) -> list[User]:
+def _support_team_for(ticket: Ticket) -> list[User]:
+    """The assignee, or every agent while nobody is assigned."""
+    if ticket.assignee_id is not None:
+        assignee = User.objects.filter(pk=ticket.assignee_id, is_active=True).first()
+        if assignee is not None:
+            return [assignee]
+    return list(User.objects.filter(role__in=STAFF_ROLES, is_active=True))
+
+
+def _for_requester(event: TicketEvent) -> list[User]:
     if event.internal or event.kind not in _FOR_REQUESTER:
         return []
     requester = event.ticket.requester
@@ -28,6 +37,20 @@ def _recipients(event: TicketEvent) -> list[User]:
         # A colleague writing on the ticket is not the support team answering.
         return []
     return [requester] if requester.is_active else []
+
+
+def _for_support_team(event: TicketEvent) -> list[User]:
+    customer_wrote = event.kind == EventKind.REPLIED and not (
+        event.actor and event.actor.is_support_staff
+    )
+    if event.kind in (EventKind.CREATED, EventKind.SLA_BREACH) or customer_wrote:
+        return [user for user in _support_team_for(event.ticket) if user.pk != event.actor_id]
+    return []
+
+
+def _recipients(event: TicketEvent) -> list[User]:
+    # Internal events only ever reach the support team.
+    return _for_requester(event) + _for_support_team(event)
 
 
 def notifications_for_event(event: TicketEvent) -> list[Notification]:

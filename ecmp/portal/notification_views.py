@@ -66,4 +66,5 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
     notification = services.notification_mark_viewed(user=request.user, notification_id=pk)
     if notification is None:
         raise Http404
-    return redirect("portal:ticket-detail", number=notification.ticket.number)
+    where = "desk:ticket-detail" if request.user.is_support_staff else "portal:ticket-detail"
+    return redirect(where, number=notification.ticket.number)

@@ -74,6 +74,16 @@ class Ticket(models.Model):
     first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
+    # SLA deadlines, computed from the priority's targets and the business calendar.
+    first_response_due_at = models.DateTimeField(_("first response due"), null=True, blank=True)
+    resolution_due_at = models.DateTimeField(_("resolution due"), null=True, blank=True)
+    # The next deadline that still matters (first response, then resolution); empty
+    # once closed. Kept as a column so that queues sort and filter by it with an index.
+    sla_due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    # The deadline whose breach was already announced, so it is announced once.
+    sla_breach_notified_for = models.DateTimeField(null=True, blank=True)
+    # Raised by every change: a desk form made on an older version is refused.
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         verbose_name = _("ticket")
@@ -89,6 +99,12 @@ class Ticket(models.Model):
                 name="ticket_org_list",
             ),
             models.Index(fields=["status", "-last_activity_at"], name="ticket_status_list"),
+            models.Index(
+                fields=["assignee", "status", "-last_activity_at"], name="ticket_assignee"
+            ),
+            models.Index(fields=["archived_at", "status", "sla_due_at"], name="ticket_sla"),
+            models.Index(fields=["status", "closed_at"], name="ticket_closed"),
+            models.Index(fields=["created_at"], name="ticket_created"),
         ]
 
     def __str__(self) -> str:
@@ -163,6 +179,7 @@ class EventKind(models.TextChoices):
     ASSIGNED = "assigned", _("Assigned")
     ARCHIVED = "archived", _("Archived")
     UNARCHIVED = "unarchived", _("Unarchived")
+    SLA_BREACH = "sla_breach", _("SLA breached")
 
 
 class TicketEvent(models.Model):

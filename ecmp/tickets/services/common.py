@@ -1,0 +1,136 @@
+"""What every ticket service shares: locking, versions, permissions, SLA deadlines."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from ecmp.accounts.models import User
+from ecmp.sla.selectors import calendar_load, sla_target_for
+from ecmp.tickets.models import Ticket, TicketCounter
+from ecmp.tickets.selectors import tickets_visible_to
+from ecmp.tickets.status import Priority, Status
+
+SUBJECT_MAX = 200
+
+
+def next_number() -> int:
+    """The next ticket number; the counter row stays locked until the transaction ends."""
+    if TicketCounter.objects.filter(pk=1).update(last_number=F("last_number") + 1):
+        return TicketCounter.objects.values_list("last_number", flat=True).get(pk=1)
+    try:
+        with transaction.atomic():
+            TicketCounter.objects.create(pk=1, last_number=settings.ECMP_TICKET_FIRST_NUMBER)
+        return int(settings.ECMP_TICKET_FIRST_NUMBER)
+    except IntegrityError:
+        # Another process created the counter first: take the next number after it.
+        return next_number()
+
+
+def lock(ticket: Ticket, *, version: int | None = None) -> Ticket:
+    """The ticket's row, locked for this transaction, checked against the form's version."""
+    locked = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("requester", "organization")
+        .get(pk=ticket.pk)
+    )
+    if version is not None and locked.version != version:
+        raise ValidationError(
+            _("This ticket changed since you opened it. Look at the change, then try again."),
+            code="stale",
+        )
+    return locked
+
+
+def save(locked: Ticket, fields: list[str]) -> None:
+    """Write the changed fields and raise the version."""
+    locked.version += 1
+    locked.save(update_fields=sorted({*fields, "version"}))
+
+
+def refresh(ticket: Ticket, locked: Ticket) -> None:
+    """Let the caller's object show what was written."""
+    for field in (
+        "status",
+        "closed_at",
+        "archived_at",
+        "last_activity_at",
+        "first_response_at",
+        "priority",
+        "assignee_id",
+        "sla_due_at",
+        "resolution_due_at",
+        "version",
+    ):
+        setattr(ticket, field, getattr(locked, field))
+
+
+def require_staff(actor: User) -> None:
+    if not (actor.is_active and actor.is_support_staff):
+        raise PermissionDenied
+
+
+def require_writable_by(ticket: Ticket, actor: User) -> None:
+    if not (actor.is_active and tickets_visible_to(actor).filter(pk=ticket.pk).exists()):
+        raise PermissionDenied
+    if ticket.is_archived:
+        raise ValidationError(
+            _("This ticket is archived: it can no longer be changed. Open a new ticket instead.")
+            if not actor.is_support_staff
+            else _("This ticket is archived: unarchive it first."),
+            code="archived",
+        )
+
+
+def effective_priority(requester: User, requested: int) -> int:
+    """A client company put on "Normal for every ticket" cannot choose another."""
+    organization = requester.organization
+    if organization is not None and organization.priority_locked:
+        return Priority.NORMAL
+    return requested if requested in Priority.values else Priority.NORMAL
+
+
+def clean_text(value: str, *, what: str, limit: int | None = None) -> str:
+    value = (value or "").replace("\x00", "").strip()
+    if not value:
+        raise ValidationError(_("%(what)s is required.") % {"what": what}, code="required")
+    if limit is not None and len(value) > limit:
+        raise ValidationError(
+            _("%(what)s is too long (at most %(limit)s characters).")
+            % {"what": what, "limit": limit},
+            code="too_long",
+        )
+    return value
+
+
+def sla_set_deadlines(ticket: Ticket, *, since: datetime, resolution_only: bool = False) -> None:
+    """Deadlines from the priority's targets, counted in business time from `since`."""
+    target = sla_target_for(ticket.priority)
+    if target is None:
+        ticket.first_response_due_at = ticket.resolution_due_at = None
+    else:
+        calendar = calendar_load()
+        if not resolution_only:
+            ticket.first_response_due_at = calendar.add_business_minutes(
+                since, target.first_response_minutes
+            )
+        ticket.resolution_due_at = calendar.add_business_minutes(since, target.resolution_minutes)
+    sla_refresh(ticket)
+
+
+def sla_refresh(ticket: Ticket) -> None:
+    """The deadline that matters now: first response, then resolution; none once closed."""
+    if ticket.status == Status.CLOSED or ticket.archived_at is not None:
+        ticket.sla_due_at = None
+    elif ticket.first_response_at is None:
+        ticket.sla_due_at = ticket.first_response_due_at
+    else:
+        ticket.sla_due_at = ticket.resolution_due_at
+
+
+SLA_FIELDS = ["first_response_due_at", "resolution_due_at", "sla_due_at"]

@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ecmp.accounts.models import User
+from ecmp.tickets.attachments import delete_stored, store_uploads, validate_uploads
+from ecmp.tickets.events import event_record
+from ecmp.tickets.models import Attachment, EventKind, Message, Ticket
+from ecmp.tickets.services.common import (
+    SLA_FIELDS,
+    clean_text,
+    lock,
+    refresh,
+    require_writable_by,
+    save,
+    sla_refresh,
+    sla_set_deadlines,
+)
+from ecmp.tickets.services.workflow import apply_status
+from ecmp.tickets.status import Status
+
+
+def ticket_reply(
+    *,
+    ticket: Ticket,
+    author: User,
+    body: str,
+    files: Sequence[UploadedFile] = (),
+    internal: bool = False,
+    version: int | None = None,
+) -> Message:
+    """Add a message; a customer writing on a closed ticket reopens it.
+
+    An internal note is for the support team only and changes nothing the
+    customer sees.
+    """
+    if internal and not author.is_support_staff:
+        raise PermissionDenied
+    body = clean_text(body, what=_("Your message"))
+    stored: list[Attachment] = []
+    try:
+        with transaction.atomic():
+            locked = lock(ticket, version=version)
+            require_writable_by(locked, author)
+            validate_uploads(files, ticket=locked)
+            now = timezone.now()
+            message = Message.objects.create(
+                ticket=locked, author=author, body=body, internal=internal, created_at=now
+            )
+            store_uploads(files, ticket=locked, message=message, uploader=author, into=stored)
+            event_record(
+                ticket=locked,
+                actor=author,
+                kind=EventKind.NOTE if internal else EventKind.REPLIED,
+                message=message,
+                internal=internal,
+            )
+            changed = ["last_activity_at", *SLA_FIELDS]
+            locked.last_activity_at = now
+            if not internal and author.is_support_staff and locked.first_response_at is None:
+                locked.first_response_at = now
+                changed.append("first_response_at")
+            if not internal and not author.is_support_staff and locked.status == Status.CLOSED:
+                apply_status(locked, author, Status.OPEN, now=now)
+                sla_set_deadlines(locked, since=now, resolution_only=True)
+                changed += ["status", "closed_at"]
+            sla_refresh(locked)
+            save(locked, changed)
+    except BaseException:
+        delete_stored(stored)
+        raise
+    refresh(ticket, locked)
+    return message
