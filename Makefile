@@ -38,12 +38,13 @@ node_modules/.stamp: package.json package-lock.json
 # Libraries are served by us, never by a CDN: the portal must work on a closed network.
 static/vendor/.stamp: node_modules/.stamp
 	rm -rf static/vendor
-	mkdir -p static/vendor/bootstrap static/vendor/bootstrap-icons static/vendor/htmx
+	mkdir -p static/vendor/bootstrap static/vendor/bootstrap-icons static/vendor/htmx static/vendor/chart.js
 	cp node_modules/bootstrap/dist/css/bootstrap.min.css* static/vendor/bootstrap/
 	cp node_modules/bootstrap/dist/js/bootstrap.bundle.min.js* static/vendor/bootstrap/
 	cp node_modules/bootstrap-icons/font/bootstrap-icons.min.css static/vendor/bootstrap-icons/
 	cp -r node_modules/bootstrap-icons/font/fonts static/vendor/bootstrap-icons/
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx/
+	cp node_modules/chart.js/dist/chart.umd.min.js* static/vendor/chart.js/
 	@touch $@
 
 vendor: static/vendor/.stamp

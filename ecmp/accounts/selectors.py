@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import hashlib
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 
-from ecmp.accounts.models import Invitation, RegistrationRequest, User
+from ecmp.accounts.models import (
+    STAFF_ROLES,
+    Invitation,
+    Organization,
+    RegistrationRequest,
+    User,
+)
 
 
 def user_find_by_identifier(identifier: str) -> User | None:
@@ -61,3 +67,53 @@ def registration_request_list_for_staff(
         "organization", "requested_by", "decided_by"
     )
     return requests.filter(status=status) if status else requests
+
+
+def organization_list_for_staff(*, text: str = "") -> QuerySet[Organization]:
+    from ecmp.tickets.status import UNRESOLVED
+
+    organizations = Organization.objects.annotate(
+        user_count=Count("users", distinct=True),
+        open_ticket_count=Count(
+            "tickets",
+            filter=Q(tickets__status__in=UNRESOLVED, tickets__archived_at__isnull=True),
+            distinct=True,
+        ),
+    ).order_by("name")
+    text = text.strip()[:100]
+    return organizations.filter(name__icontains=text) if text else organizations
+
+
+def organization_priority_figures(organization: Organization) -> dict[str, int | float]:
+    """What justifies locking the priority: how often users ask High or Urgent, and how
+    often the support team lowered it."""
+    from ecmp.tickets.models import Ticket
+    from ecmp.tickets.status import Priority
+
+    figures = Ticket.objects.filter(organization=organization).aggregate(
+        total=Count("id"),
+        asked_high=Count("id", filter=Q(requested_priority__gte=Priority.HIGH)),
+        lowered=Count(
+            "id",
+            filter=Q(requested_priority__gte=Priority.HIGH, priority__lt=F("requested_priority")),
+        ),
+    )
+    total, asked = figures["total"], figures["asked_high"]
+    figures["asked_high_share"] = round(100 * asked / total) if total else 0
+    figures["lowered_share"] = round(100 * figures["lowered"] / asked) if asked else 0
+    return figures
+
+
+def user_list_for_organization(organization: Organization) -> QuerySet[User]:
+    pending = Invitation.objects.filter(
+        user=OuterRef("pk"), accepted_at=None, revoked_at=None
+    ).order_by("-created_at")
+    return (
+        User.objects.filter(organization=organization)
+        .annotate(pending_invitation_expires=Subquery(pending.values("expires_at")[:1]))
+        .order_by("full_name")
+    )
+
+
+def staff_list() -> QuerySet[User]:
+    return User.objects.filter(role__in=STAFF_ROLES).order_by("full_name")

@@ -16,7 +16,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ecmp.accounts.models import Invitation, Organization, RegistrationRequest, Role, User
+from ecmp.accounts.models import (
+    Invitation,
+    Organization,
+    OrganizationEvent,
+    RegistrationRequest,
+    Role,
+    User,
+)
 from ecmp.accounts.selectors import token_digest, user_email_taken
 from ecmp.mail import outbound
 
@@ -207,3 +214,143 @@ def user_set_language(*, user: User, language: str) -> None:
     if user.language != language:
         user.language = language
         user.save(update_fields=["language"])
+
+
+# --- Client companies and their people (the desk's "Clients") ----------------------
+
+
+def _org_event(organization: Organization, actor: User, kind: str, reason: str = "") -> None:
+    OrganizationEvent.objects.create(
+        organization=organization, actor=actor, kind=kind, reason=reason.strip()
+    )
+
+
+@transaction.atomic
+def organization_create(
+    *, by: User, name: str, contract_notes: str = "", **options: bool
+) -> Organization:
+    _require_staff(by)
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationError(_("A name is required."), code="required")
+    if Organization.objects.filter(name__iexact=name).exists():
+        raise ValidationError(_("An organization with this name already exists."), code="taken")
+    organization = Organization.objects.create(
+        name=name, contract_notes=contract_notes.strip(), **options
+    )
+    _org_event(organization, by, OrganizationEvent.Kind.CREATED)
+    return organization
+
+
+@transaction.atomic
+def organization_update(
+    *,
+    organization: Organization,
+    by: User,
+    name: str,
+    contract_notes: str,
+    managers_see_all_tickets: bool,
+) -> Organization:
+    _require_staff(by)
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationError(_("A name is required."), code="required")
+    if Organization.objects.filter(name__iexact=name).exclude(pk=organization.pk).exists():
+        raise ValidationError(_("An organization with this name already exists."), code="taken")
+    organization.name = name
+    organization.contract_notes = contract_notes.strip()
+    organization.managers_see_all_tickets = managers_see_all_tickets
+    organization.save(update_fields=["name", "contract_notes", "managers_see_all_tickets"])
+    _org_event(organization, by, OrganizationEvent.Kind.UPDATED)
+    return organization
+
+
+@transaction.atomic
+def organization_set_priority_lock(
+    *, organization: Organization, by: User, locked: bool, reason: str
+) -> Organization:
+    """Put a client company on "Normal for every ticket", or take it off; who, when, why kept."""
+    _require_staff(by)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(_("Please say why."), code="no_reason")
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    if organization.priority_locked == locked:
+        raise ValidationError(_("Nothing to change."), code="same")
+    organization.priority_locked = locked
+    organization.priority_locked_by = by if locked else None
+    organization.priority_locked_at = timezone.now() if locked else None
+    organization.priority_lock_reason = reason if locked else ""
+    organization.save(
+        update_fields=[
+            "priority_locked",
+            "priority_locked_by",
+            "priority_locked_at",
+            "priority_lock_reason",
+        ]
+    )
+    kind = (
+        OrganizationEvent.Kind.PRIORITY_LOCKED
+        if locked
+        else OrganizationEvent.Kind.PRIORITY_UNLOCKED
+    )
+    _org_event(organization, by, kind, reason)
+    return organization
+
+
+@transaction.atomic
+def organization_set_active(
+    *, organization: Organization, by: User, active: bool, reason: str
+) -> Organization:
+    """A deactivated client's users can no longer sign in or open tickets; its tickets stay."""
+    _require_staff(by)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(_("Please say why."), code="no_reason")
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    if organization.active == active:
+        raise ValidationError(_("Nothing to change."), code="same")
+    organization.active = active
+    organization.save(update_fields=["active"])
+    kind = OrganizationEvent.Kind.REACTIVATED if active else OrganizationEvent.Kind.DEACTIVATED
+    _org_event(organization, by, kind, reason)
+    return organization
+
+
+def user_set_active(*, user: User, by: User, active: bool) -> User:
+    _require_staff(by)
+    if user.is_support_staff and by.role != Role.ADMIN:
+        raise PermissionDenied
+    if user.pk == by.pk:
+        raise ValidationError(_("You cannot deactivate yourself."), code="self")
+    if user.is_active != active:
+        user.is_active = active
+        user.save(update_fields=["is_active"])
+    return user
+
+
+def user_set_role(*, user: User, by: User, role: str, is_team_manager: bool) -> User:
+    """Agents change a client user's manager flag; only admins change roles."""
+    _require_staff(by)
+    if role not in Role.values:
+        raise ValidationError(_("Unknown role."), code="role")
+    if (role != user.role or user.is_support_staff) and by.role != Role.ADMIN:
+        raise PermissionDenied
+    if user.pk == by.pk and role != user.role:
+        raise ValidationError(_("You cannot change your own role."), code="self")
+    if role == Role.CUSTOMER and user.organization_id is None:
+        raise ValidationError(_("A client user needs an organization."), code="no_org")
+    user.role = role
+    user.is_team_manager = is_team_manager and role == Role.CUSTOMER
+    if role != Role.CUSTOMER:
+        user.organization = None
+    user.save(update_fields=["role", "is_team_manager", "organization"])
+    return user
+
+
+def invitation_revoke(*, user: User, by: User) -> int:
+    """Stop every waiting link of a user (sent to a wrong address, say)."""
+    _require_staff(by)
+    return Invitation.objects.filter(user=user, accepted_at=None, revoked_at=None).update(
+        revoked_at=timezone.now()
+    )

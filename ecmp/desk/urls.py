@@ -1,11 +1,44 @@
 from django.urls import path
 
-from ecmp.desk import views
+from ecmp.desk import client_views, sla_views, ticket_views, views
 
 app_name = "desk"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # Tickets
+    path("tickets/", ticket_views.queue, name="queue"),
+    path("tickets/jump/", ticket_views.jump, name="jump"),
+    path("tickets/<int:number>/", ticket_views.ticket_detail, name="ticket-detail"),
+    path("tickets/<int:number>/reply/", ticket_views.ticket_reply, name="ticket-reply"),
+    path("tickets/<int:number>/close/", ticket_views.ticket_close, name="ticket-close"),
+    path("tickets/<int:number>/assign/", ticket_views.ticket_assign, name="ticket-assign"),
+    path("tickets/<int:number>/priority/", ticket_views.ticket_priority, name="ticket-priority"),
+    path(
+        "tickets/<int:number>/do/<slug:action>/", ticket_views.ticket_action, name="ticket-action"
+    ),
+    path(
+        "tickets/<int:number>/files/<int:attachment_id>/",
+        ticket_views.attachment_download,
+        name="attachment-download",
+    ),
+    # Clients
+    path("clients/", client_views.organization_list, name="organizations"),
+    path("clients/new/", client_views.organization_new, name="organization-new"),
+    path("clients/<int:pk>/", client_views.organization_detail, name="organization"),
+    path(
+        "clients/<int:pk>/priority-lock/",
+        client_views.organization_priority_lock,
+        name="organization-priority-lock",
+    ),
+    path("clients/<int:pk>/active/", client_views.organization_active, name="organization-active"),
+    path("people/<int:user_id>/active/", client_views.user_active, name="user-active"),
+    path("people/<int:user_id>/role/", client_views.user_role, name="user-role"),
+    path(
+        "people/<int:user_id>/invitation/revoke/",
+        client_views.invitation_revoke,
+        name="invitation-revoke",
+    ),
     path("users/invite/", views.invite, name="invite"),
     path("users/<int:user_id>/invitation/", views.invitation_resend, name="invitation-resend"),
     path("registration-requests/", views.registration_requests, name="registration-requests"),
@@ -18,5 +51,15 @@ urlpatterns = [
         "registration-requests/<int:pk>/decline/",
         views.registration_request_decline,
         name="registration-request-decline",
+    ),
+    # Service levels (admins)
+    path("settings/sla/", sla_views.sla_settings, name="sla"),
+    path("settings/sla/targets/", sla_views.sla_targets_save, name="sla-targets"),
+    path("settings/sla/hours/", sla_views.business_hours_save, name="sla-hours"),
+    path("settings/sla/holidays/", sla_views.holiday_add, name="sla-holiday-add"),
+    path(
+        "settings/sla/holidays/<int:pk>/delete/",
+        sla_views.holiday_remove,
+        name="sla-holiday-remove",
     ),
 ]

@@ -14,19 +14,31 @@ from ecmp.accounts.forms import DeclineForm, InviteForm
 from ecmp.accounts.models import RegistrationRequest, User
 from ecmp.accounts.selectors import invitation_list_for_staff, registration_request_list_for_staff
 from ecmp.core.access import staff_required
+from ecmp.tickets.selectors import (
+    desk_queue_counts,
+    ticket_list_for_desk,
+    tickets_at_risk,
+    tickets_per_day,
+)
 
 
 @staff_required
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
+    """The agent's dashboard: queues, my tickets, SLA at risk, the last 30 days."""
+    user = request.user
     pending = registration_request_list_for_staff(status=RegistrationRequest.Status.PENDING)
     return render(
         request,
         "desk/home.html",
         {
             "nav": "desk",
+            "counts": desk_queue_counts(user),
+            "mine": ticket_list_for_desk(user, queue="mine")[:10],
+            "at_risk": tickets_at_risk(),
+            "per_day": tickets_per_day(days=30),
             "pending_count": pending.count(),
-            "invitations": invitation_list_for_staff()[:10],
+            "invitations": invitation_list_for_staff()[:5],
         },
     )
 
@@ -34,7 +46,8 @@ def home(request: HttpRequest) -> HttpResponse:
 @staff_required
 @require_http_methods(["GET", "POST"])
 def invite(request: HttpRequest) -> HttpResponse:
-    form = InviteForm(request.POST or None, inviter=request.user)
+    initial = {"organization": request.GET.get("organization")} if request.GET else None
+    form = InviteForm(request.POST or None, inviter=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

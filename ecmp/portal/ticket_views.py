@@ -7,13 +7,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from ecmp.core.downloads import attachment_response
 from ecmp.portal import tabs
 from ecmp.tickets import services
 from ecmp.tickets.forms import NewTicketForm, ReplyForm
@@ -183,17 +184,4 @@ def ticket_tab_close(request: HttpRequest, number: int) -> HttpResponse:
 @login_required
 @require_GET
 def attachment_download(request: HttpRequest, number: int, attachment_id: int) -> FileResponse:
-    attachment = attachment_for_customer(request.user, number, attachment_id)
-    try:
-        handle = attachment.file.open("rb")
-    except (FileNotFoundError, OSError):
-        raise Http404 from None
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.content_type or "application/octet-stream",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return attachment_response(attachment_for_customer(request.user, number, attachment_id))

@@ -5,11 +5,13 @@ A ticket the user may not see does not exist for them (404, never 403).
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db import connection
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from ecmp.accounts.models import User
-from ecmp.tickets.models import Attachment, Ticket, TicketEvent
+from ecmp.tickets.models import Attachment, Message, Ticket, TicketEvent
 from ecmp.tickets.status import UNRESOLVED, Status
 
 
@@ -77,8 +79,6 @@ def ticket_list_for_customer(
 
 
 def ticket_status_counts_for(user: User) -> dict[str, int]:
-    from django.db.models import Count
-
     rows = (
         tickets_visible_to(user)
         .filter(archived_at__isnull=True)
@@ -127,3 +127,155 @@ def attachment_for_customer(user: User, number: int | str, attachment_id: int) -
     if attachment is None:
         raise Http404
     return attachment
+
+
+# --- The desk: every ticket, for the support team only -----------------------------
+
+DESK_QUEUES = ("new", "mine", "open", "wait", "closed", "archived")
+DESK_SORTS = {**SORTS, "due": "sla_due_at", "organization": "organization__name"}
+DESK_DEFAULT_SORT = "due"
+
+
+def _text_match(text: str) -> Q:
+    """Subjects and message text: full-text search on PostgreSQL, a plain match elsewhere."""
+    if connection.vendor == "postgresql":
+        in_messages = Message.objects.filter(ticket=OuterRef("pk"), body__search=text)
+        match = Q(subject__search=text) | Q(subject__icontains=text) | Exists(in_messages)
+    else:
+        in_messages = Message.objects.filter(ticket=OuterRef("pk"), body__icontains=text)
+        match = Q(subject__icontains=text) | Exists(in_messages)
+    if text.lstrip("#").isdigit() and len(text) < 10:
+        match |= Q(number=int(text.lstrip("#")))
+    return match
+
+
+def ticket_list_for_desk(
+    user: User,
+    *,
+    queue: str = "open",
+    status: str = "",
+    priority: int | None = None,
+    organization_id: int | None = None,
+    assignee: str = "",
+    channel: str = "",
+    text: str = "",
+    sort: str = DESK_DEFAULT_SORT,
+) -> QuerySet[Ticket]:
+    """A desk queue with its filters, sorted and ready to paginate in the database."""
+    if not (user.is_active and user.is_support_staff):
+        return Ticket.objects.none()
+    tickets = Ticket.objects.all()
+    if queue == "archived":
+        tickets = tickets.filter(archived_at__isnull=False)
+    else:
+        tickets = tickets.filter(archived_at__isnull=True)
+        tickets = {
+            "new": tickets.filter(status=Status.NEW),
+            "mine": tickets.filter(assignee=user, status__in=UNRESOLVED),
+            "wait": tickets.filter(status=Status.WAIT),
+            "closed": tickets.filter(status=Status.CLOSED),
+        }.get(queue, tickets.filter(status__in=UNRESOLVED))
+    if status in Status.values:
+        tickets = tickets.filter(status=status)
+    if priority:
+        tickets = tickets.filter(priority=priority)
+    if organization_id:
+        tickets = tickets.filter(organization_id=organization_id)
+    if assignee == "none":
+        tickets = tickets.filter(assignee__isnull=True)
+    elif assignee.isdigit():
+        tickets = tickets.filter(assignee_id=int(assignee))
+    if channel:
+        tickets = tickets.filter(channel=channel)
+    text = text.strip()[:200]
+    if text:
+        tickets = tickets.filter(_text_match(text))
+    key = sort.lstrip("-")
+    field = DESK_SORTS.get(key, "sla_due_at")
+    descending = sort.startswith("-")
+    expression = F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True)
+    return tickets.select_related("requester", "organization", "assignee").order_by(
+        expression, "-number"
+    )
+
+
+def desk_queue_counts(user: User) -> dict[str, int]:
+    """How many tickets each queue holds, in one query."""
+    open_ = Q(archived_at__isnull=True)
+    counts = Ticket.objects.aggregate(
+        new=Count("id", filter=open_ & Q(status=Status.NEW)),
+        mine=Count("id", filter=open_ & Q(assignee=user, status__in=UNRESOLVED)),
+        open=Count("id", filter=open_ & Q(status__in=UNRESOLVED)),
+        wait=Count("id", filter=open_ & Q(status=Status.WAIT)),
+        overdue=Count("id", filter=open_ & Q(status__in=UNRESOLVED, sla_due_at__lt=timezone.now())),
+    )
+    return counts
+
+
+def ticket_for_staff(user: User, number: int | str) -> Ticket:
+    if not (user.is_active and user.is_support_staff):
+        raise Http404
+    return access_ticket(user, number)
+
+
+def ticket_thread_for_staff(ticket: Ticket) -> QuerySet[TicketEvent]:
+    """Everything that happened, internal notes included."""
+    return (
+        TicketEvent.objects.filter(ticket=ticket)
+        .select_related("actor", "message")
+        .prefetch_related(
+            Prefetch("message__attachments", queryset=Attachment.objects.order_by("id"))
+        )
+        .order_by("created_at", "id")
+    )
+
+
+def attachment_for_staff(user: User, number: int | str, attachment_id: int) -> Attachment:
+    ticket = ticket_for_staff(user, number)
+    attachment = Attachment.objects.filter(ticket=ticket, pk=attachment_id).first()
+    if attachment is None:
+        raise Http404
+    return attachment
+
+
+def tickets_per_day(*, days: int = 30) -> dict[str, list]:
+    """Tickets opened and closed on each of the last `days` days (two grouped queries)."""
+    from datetime import timedelta
+
+    from django.db.models.functions import TruncDate
+
+    today = timezone.localdate()
+    start = today - timedelta(days=days - 1)
+    since = timezone.make_aware(timezone.datetime.combine(start, timezone.datetime.min.time()))
+
+    def per_day(field: str) -> dict:
+        rows = (
+            Ticket.objects.filter(**{f"{field}__gte": since})
+            .annotate(day=TruncDate(field))
+            .values("day")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        return {row["day"]: row["n"] for row in rows}
+
+    opened, closed = per_day("created_at"), per_day("closed_at")
+    labels = [start + timedelta(days=n) for n in range(days)]
+    return {
+        "labels": [day.isoformat() for day in labels],
+        "opened": [opened.get(day, 0) for day in labels],
+        "closed": [closed.get(day, 0) for day in labels],
+    }
+
+
+def tickets_at_risk(*, within_hours: int = 4, limit: int = 10) -> QuerySet[Ticket]:
+    """Unresolved tickets whose next deadline is past or near, most urgent first."""
+    from datetime import timedelta
+
+    horizon = timezone.now() + timedelta(hours=within_hours)
+    return (
+        Ticket.objects.filter(
+            archived_at__isnull=True, status__in=UNRESOLVED, sla_due_at__lt=horizon
+        )
+        .select_related("organization", "assignee")
+        .order_by("sla_due_at")[:limit]
+    )

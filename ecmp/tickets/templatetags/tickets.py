@@ -64,3 +64,38 @@ def event_summary(event: TicketEvent) -> str:
             "to": _label(Priority, int(event.to_value or 0)),
         }
     return _label(EventKind, event.kind)
+
+
+def _duration(delta_seconds: float) -> str:
+    minutes = int(abs(delta_seconds) // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return _("%(d)s d %(h)s h") % {"d": days, "h": hours}
+    if hours:
+        return _("%(h)s h %(m)s min") % {"h": hours, "m": minutes}
+    return _("%(m)s min") % {"m": minutes}
+
+
+@register.simple_tag
+def sla_badge(ticket) -> SafeString:
+    """Time left before the next deadline, or how late it is."""
+    from django.utils import timezone
+
+    if ticket.sla_due_at is None:
+        return format_html('<span class="text-body-secondary">—</span>')
+    left = (ticket.sla_due_at - timezone.now()).total_seconds()
+    what = _("first response") if ticket.first_response_at is None else _("resolution")
+    if left < 0:
+        return format_html(
+            '<span class="badge text-bg-danger" title="{}">{}</span>',
+            what,
+            _("overdue by %(time)s") % {"time": _duration(left)},
+        )
+    style = "text-bg-warning" if left < 3600 else "text-bg-light border"
+    return format_html(
+        '<span class="badge {}" title="{}">{}</span>',
+        style,
+        what,
+        _("%(time)s left") % {"time": _duration(left)},
+    )

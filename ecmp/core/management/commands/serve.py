@@ -1,4 +1,4 @@
-"""The embedded run: the web server and the background worker, stopped together.
+"""The embedded run: the web server, the worker and the scheduler, stopped together.
 
 `make run` ends here. Ctrl-C (SIGINT) or SIGTERM stops both children and
 waits for them; if either dies, the other is stopped too, so nothing is left
@@ -56,6 +56,9 @@ class Command(BaseCommand):
                     "0.5",
                 ],
                 cwd=settings.BASE_DIR,
+            ),
+            "scheduler": subprocess.Popen(  # noqa: S603
+                [python, "manage.py", "run_periodic"], cwd=settings.BASE_DIR
             ),
         }
         stopping = False

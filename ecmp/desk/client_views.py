@@ -1,0 +1,165 @@
+"""Clients: organizations, their people, the priority lock."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from ecmp.accounts import services
+from ecmp.accounts.models import Organization, User
+from ecmp.accounts.selectors import (
+    organization_list_for_staff,
+    organization_priority_figures,
+    user_list_for_organization,
+)
+from ecmp.core.access import staff_required
+from ecmp.desk.forms import OrganizationForm, ReasonForm, UserRoleForm
+
+
+@staff_required
+@require_GET
+def organization_list(request: HttpRequest) -> HttpResponse:
+    text = request.GET.get("q", "")[:100]
+    page = Paginator(organization_list_for_staff(text=text), 50).get_page(request.GET.get("page"))
+    return render(request, "desk/organizations.html", {"nav": "clients", "page": page, "q": text})
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def organization_new(request: HttpRequest) -> HttpResponse:
+    form = OrganizationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            organization = services.organization_create(by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error("name", error)
+        else:
+            messages.success(request, _("The organization is created."))
+            return redirect("desk:organization", pk=organization.pk)
+    return render(request, "desk/organization_form.html", {"nav": "clients", "form": form})
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    organization = get_object_or_404(Organization, pk=pk)
+    form = OrganizationForm(
+        request.POST or None,
+        initial={
+            "name": organization.name,
+            "contract_notes": organization.contract_notes,
+            "managers_see_all_tickets": organization.managers_see_all_tickets,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.organization_update(
+                organization=organization, by=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_error("name", error)
+        else:
+            messages.success(request, _("The organization is saved."))
+            return redirect("desk:organization", pk=organization.pk)
+    context = {
+        "nav": "clients",
+        "organization": organization,
+        "form": form,
+        "reason_form": ReasonForm(),
+        "figures": organization_priority_figures(organization),
+        "people": user_list_for_organization(organization),
+        "history": organization.events.select_related("actor")[:20],
+    }
+    return render(request, "desk/organization.html", context, status=400 if form.errors else 200)
+
+
+def _with_reason(request: HttpRequest, pk: int, change) -> HttpResponse:
+    organization = get_object_or_404(Organization, pk=pk)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Please say why."))
+    else:
+        try:
+            change(organization, form.cleaned_data["reason"])
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The organization is saved."))
+    return redirect("desk:organization", pk=pk)
+
+
+@staff_required
+@require_POST
+def organization_priority_lock(request: HttpRequest, pk: int) -> HttpResponse:
+    locked = request.POST.get("locked") == "1"
+    return _with_reason(
+        request,
+        pk,
+        lambda org, reason: services.organization_set_priority_lock(
+            organization=org, by=request.user, locked=locked, reason=reason
+        ),
+    )
+
+
+@staff_required
+@require_POST
+def organization_active(request: HttpRequest, pk: int) -> HttpResponse:
+    active = request.POST.get("active") == "1"
+    return _with_reason(
+        request,
+        pk,
+        lambda org, reason: services.organization_set_active(
+            organization=org, by=request.user, active=active, reason=reason
+        ),
+    )
+
+
+def _person_action(request: HttpRequest, user_id: int, change) -> HttpResponse:
+    person = get_object_or_404(User, pk=user_id)
+    try:
+        change(person)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Saved for %(email)s.") % {"email": person.email})
+    if person.organization_id:
+        return redirect("desk:organization", pk=person.organization_id)
+    return redirect("desk:home")
+
+
+@staff_required
+@require_POST
+def user_active(request: HttpRequest, user_id: int) -> HttpResponse:
+    active = request.POST.get("active") == "1"
+    return _person_action(
+        request,
+        user_id,
+        lambda person: services.user_set_active(user=person, by=request.user, active=active),
+    )
+
+
+@staff_required
+@require_POST
+def user_role(request: HttpRequest, user_id: int) -> HttpResponse:
+    form = UserRoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Unknown role."))
+        return redirect("desk:home")
+    return _person_action(
+        request,
+        user_id,
+        lambda person: services.user_set_role(user=person, by=request.user, **form.cleaned_data),
+    )
+
+
+@staff_required
+@require_POST
+def invitation_revoke(request: HttpRequest, user_id: int) -> HttpResponse:
+    return _person_action(
+        request, user_id, lambda person: services.invitation_revoke(user=person, by=request.user)
+    )

@@ -1,0 +1,206 @@
+"""The desk's forms: they validate; the services write."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from ecmp.accounts.models import STAFF_ROLES, Organization, Role, User
+from ecmp.tickets.forms import MultipleFileField
+from ecmp.tickets.selectors import DESK_DEFAULT_SORT, DESK_QUEUES, DESK_SORTS
+from ecmp.tickets.status import Channel, Priority, Status
+
+
+class VersionedForm(forms.Form):
+    """Carries the ticket version the agent saw, so a stale form is refused."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+
+
+class DeskReplyForm(VersionedForm):
+    body = forms.CharField(
+        label=_("Message"), widget=forms.Textarea(attrs={"rows": 5}), max_length=100_000
+    )
+    files = MultipleFileField(label=_("Attach File"))
+    internal = forms.BooleanField(required=False)
+
+
+class CloseForm(VersionedForm):
+    note = forms.CharField(
+        label=_("Resolution note (sent to the customer, optional)"),
+        required=False,
+        max_length=100_000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class AgentChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return obj.get_full_name()
+
+
+class AssignForm(VersionedForm):
+    assignee = AgentChoiceField(
+        label=_("Assignee"),
+        queryset=User.objects.filter(role__in=STAFF_ROLES, is_active=True),
+        required=False,
+        empty_label=_("Nobody"),
+    )
+
+
+class PriorityForm(VersionedForm):
+    priority = forms.TypedChoiceField(label=_("Priority"), choices=Priority.choices, coerce=int)
+    reason = forms.CharField(
+        label=_("Reason (internal)"), max_length=2000, widget=forms.TextInput()
+    )
+
+
+class QueueFilterForm(forms.Form):
+    queue = forms.ChoiceField(choices=[(q, q) for q in DESK_QUEUES], required=False)
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[("", _("Any status")), *Status.choices], required=False
+    )
+    priority = forms.TypedChoiceField(
+        label=_("Priority"),
+        choices=[("", _("Any priority")), *Priority.choices],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    organization = forms.ModelChoiceField(
+        label=_("Organization"),
+        queryset=Organization.objects.all(),
+        required=False,
+        empty_label=_("Any organization"),
+    )
+    assignee = forms.ChoiceField(label=_("Assignee"), required=False)
+    channel = forms.ChoiceField(
+        label=_("Channel"), choices=[("", _("Any channel")), *Channel.choices], required=False
+    )
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    sort = forms.ChoiceField(
+        choices=[(s, s) for key in DESK_SORTS for s in (key, f"-{key}")], required=False
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        agents = User.objects.filter(role__in=STAFF_ROLES, is_active=True).order_by("full_name")
+        self.fields["assignee"].choices = [
+            ("", _("Anyone")),
+            ("none", _("Nobody")),
+            *[(str(agent.pk), agent.full_name) for agent in agents],
+        ]
+
+    def filters(self) -> dict[str, Any]:
+        data = self.cleaned_data if self.is_valid() else {}
+        organization = data.get("organization")
+        return {
+            "queue": data.get("queue") or "open",
+            "status": data.get("status") or "",
+            "priority": data.get("priority"),
+            "organization_id": organization.pk if organization else None,
+            "assignee": data.get("assignee") or "",
+            "channel": data.get("channel") or "",
+            "text": data.get("q") or "",
+            "sort": data.get("sort") or DESK_DEFAULT_SORT,
+        }
+
+
+class OrganizationForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    contract_notes = forms.CharField(
+        label=_("Contract notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    managers_see_all_tickets = forms.BooleanField(
+        label=_("Team managers see all the company's tickets"), required=False
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class UserRoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    is_team_manager = forms.BooleanField(label=_("Team manager"), required=False)
+
+
+class SlaTargetForm(forms.Form):
+    """Targets typed in hours (decimals allowed): 8 hours make one business day."""
+
+    first_response_hours = forms.DecimalField(
+        label=_("First response (business hours)"),
+        min_value=Decimal("0.25"),
+        max_value=Decimal(10000),
+        decimal_places=2,
+    )
+    resolution_hours = forms.DecimalField(
+        label=_("Resolution (business hours)"),
+        min_value=Decimal("0.25"),
+        max_value=Decimal(100000),
+        decimal_places=2,
+    )
+
+
+WEEKDAYS = [
+    _("Monday"),
+    _("Tuesday"),
+    _("Wednesday"),
+    _("Thursday"),
+    _("Friday"),
+    _("Saturday"),
+    _("Sunday"),
+]
+
+
+class BusinessHoursForm(forms.Form):
+    """One line per weekday: opening and closing time, or closed."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for day in range(7):
+            self.fields[f"open_{day}"] = forms.BooleanField(label=WEEKDAYS[day], required=False)
+            self.fields[f"opens_{day}"] = forms.TimeField(
+                required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+            )
+            self.fields[f"closes_{day}"] = forms.TimeField(
+                required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+            )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for day in range(7):
+            if not cleaned.get(f"open_{day}"):
+                continue
+            opens, closes = cleaned.get(f"opens_{day}"), cleaned.get(f"closes_{day}")
+            if not opens or not closes or opens >= closes:
+                self.add_error(
+                    f"closes_{day}",
+                    _("%(day)s: the opening time must come before the closing time.")
+                    % {"day": WEEKDAYS[day]},
+                )
+        return cleaned
+
+    def hours(self) -> dict[int, tuple[Any, Any]]:
+        data = self.cleaned_data
+        return {
+            day: (data[f"opens_{day}"], data[f"closes_{day}"])
+            for day in range(7)
+            if data.get(f"open_{day}")
+        }
+
+    def days(self) -> list[tuple[str, Any, Any, Any]]:
+        return [
+            (WEEKDAYS[d], self[f"open_{d}"], self[f"opens_{d}"], self[f"closes_{d}"])
+            for d in range(7)
+        ]
+
+
+class HolidayForm(forms.Form):
+    day = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    name = forms.CharField(label=_("Name"), max_length=100)

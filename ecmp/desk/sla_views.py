@@ -1,0 +1,132 @@
+"""Service levels: targets per priority, business hours, holidays (admins)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from ecmp.accounts.models import Role
+from ecmp.desk.forms import BusinessHoursForm, HolidayForm, SlaTargetForm
+from ecmp.sla import services
+from ecmp.sla.models import BusinessHours, Holiday, SlaTarget
+from ecmp.tickets.status import Priority
+
+
+def _admin_only(request: HttpRequest) -> None:
+    if request.user.role != Role.ADMIN:
+        raise PermissionDenied
+
+
+def _hours(minutes: int) -> Decimal:
+    return (Decimal(minutes) / 60).quantize(Decimal("0.01")).normalize()
+
+
+def _target_forms(data=None) -> list[tuple[str, int, SlaTargetForm]]:
+    targets = {t.priority: t for t in SlaTarget.objects.all()}
+    forms = []
+    for priority in reversed(Priority.values):
+        target = targets.get(priority)
+        initial = (
+            {
+                "first_response_hours": _hours(target.first_response_minutes),
+                "resolution_hours": _hours(target.resolution_minutes),
+            }
+            if target
+            else {}
+        )
+        forms.append(
+            (
+                Priority(priority).label,
+                priority,
+                SlaTargetForm(data, prefix=f"p{priority}", initial=initial),
+            )
+        )
+    return forms
+
+
+def _hours_form(data=None) -> BusinessHoursForm:
+    initial = {}
+    for row in BusinessHours.objects.all():
+        initial[f"open_{row.weekday}"] = True
+        initial[f"opens_{row.weekday}"] = row.opens
+        initial[f"closes_{row.weekday}"] = row.closes
+    return BusinessHoursForm(data, initial=initial)
+
+
+def _render(request, *, targets=None, hours=None, holiday=None, status=200) -> HttpResponse:
+    return render(
+        request,
+        "desk/sla_settings.html",
+        {
+            "nav": "sla",
+            "targets": targets or _target_forms(),
+            "hours_form": hours or _hours_form(),
+            "holiday_form": holiday or HolidayForm(),
+            "holidays": Holiday.objects.all(),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def sla_settings(request: HttpRequest) -> HttpResponse:
+    _admin_only(request)
+    return _render(request)
+
+
+@login_required
+@require_POST
+def sla_targets_save(request: HttpRequest) -> HttpResponse:
+    _admin_only(request)
+    targets = _target_forms(request.POST)
+    if not all(form.is_valid() for _label, _p, form in targets):
+        return _render(request, targets=targets, status=400)
+    try:
+        for _label, priority, form in targets:
+            services.sla_target_update(by=request.user, priority=priority, **form.cleaned_data)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return _render(request, targets=targets, status=400)
+    messages.success(request, _("The targets are saved. They apply to new tickets."))
+    return redirect("desk:sla")
+
+
+@login_required
+@require_POST
+def business_hours_save(request: HttpRequest) -> HttpResponse:
+    _admin_only(request)
+    form = _hours_form(request.POST)
+    if not form.is_valid():
+        return _render(request, hours=form, status=400)
+    services.business_hours_update(by=request.user, hours=form.hours())
+    messages.success(request, _("The business hours are saved."))
+    return redirect("desk:sla")
+
+
+@login_required
+@require_POST
+def holiday_add(request: HttpRequest) -> HttpResponse:
+    _admin_only(request)
+    form = HolidayForm(request.POST)
+    if not form.is_valid():
+        return _render(request, holiday=form, status=400)
+    services.holiday_add(by=request.user, **form.cleaned_data)
+    messages.success(request, _("The holiday is added."))
+    return redirect("desk:sla")
+
+
+@login_required
+@require_POST
+def holiday_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    _admin_only(request)
+    services.holiday_remove(by=request.user, holiday_id=pk)
+    messages.success(request, _("The holiday is removed."))
+    return redirect("desk:sla")

@@ -1,0 +1,239 @@
+"""The support team's queues and ticket page. Every action is a POST through a service."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from ecmp.core.access import staff_required
+from ecmp.core.downloads import attachment_response
+from ecmp.desk.forms import AssignForm, CloseForm, DeskReplyForm, PriorityForm, QueueFilterForm
+from ecmp.tickets import services
+from ecmp.tickets.models import Ticket
+from ecmp.tickets.selectors import (
+    DESK_QUEUES,
+    attachment_for_staff,
+    desk_queue_counts,
+    ticket_for_staff,
+    ticket_list_for_desk,
+    ticket_opening_attachments,
+    ticket_thread_for_staff,
+)
+from ecmp.tickets.status import Status
+
+
+@staff_required
+@require_GET
+def queue(request: HttpRequest) -> HttpResponse:
+    form = QueueFilterForm(request.GET or None)
+    filters = form.filters() if request.GET else QueueFilterForm().filters()
+    tickets = ticket_list_for_desk(request.user, **filters)
+    page = Paginator(tickets, settings.ECMP_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "nav": "queues",
+        "form": form,
+        "filters": filters,
+        "queues": DESK_QUEUES,
+        "counts": desk_queue_counts(request.user),
+        "page": page,
+        "query_without_page": query.urlencode(),
+        "now": timezone.now(),
+    }
+    template = "desk/queue.html"
+    if request.htmx and request.htmx.target == "queue-list":
+        template += "#list"
+    return render(request, template, context)
+
+
+@staff_required
+@require_GET
+def jump(request: HttpRequest) -> HttpResponse:
+    """The "Ticket #" box: a customer on the phone gives a number, the ticket opens."""
+    raw = request.GET.get("number", "").strip().lstrip("#")
+    if raw.isdigit() and len(raw) < 10 and Ticket.objects.filter(number=int(raw)).exists():
+        return redirect("desk:ticket-detail", number=int(raw))
+    messages.error(request, _("There is no ticket %(number)s.") % {"number": raw[:20]})
+    return redirect(request.GET.get("back") if _is_local(request.GET.get("back")) else "desk:queue")
+
+
+def _is_local(url: str | None) -> bool:
+    return bool(url) and url.startswith("/") and not url.startswith("//")
+
+
+def _page(request: HttpRequest, ticket: Ticket, **forms: Any) -> HttpResponse:
+    context = {
+        "nav": "queues",
+        "ticket": ticket,
+        "thread": ticket_thread_for_staff(ticket),
+        "opening_files": ticket_opening_attachments(ticket),
+        "reply_form": forms.get("reply_form") or DeskReplyForm(initial={"version": ticket.version}),
+        "close_form": forms.get("close_form") or CloseForm(initial={"version": ticket.version}),
+        "assign_form": AssignForm(
+            initial={"version": ticket.version, "assignee": ticket.assignee_id}
+        ),
+        "priority_form": forms.get("priority_form")
+        or PriorityForm(initial={"version": ticket.version, "priority": ticket.priority}),
+    }
+    status = 400 if forms else 200
+    return render(request, "desk/ticket_detail.html", context, status=status)
+
+
+@staff_required
+@require_GET
+def ticket_detail(request: HttpRequest, number: int) -> HttpResponse:
+    return _page(request, ticket_for_staff(request.user, number))
+
+
+def _done(request: HttpRequest, ticket: Ticket, message: str) -> HttpResponse:
+    messages.success(request, message)
+    return redirect("desk:ticket-detail", number=ticket.number)
+
+
+def _refused(request: HttpRequest, ticket: Ticket, error: ValidationError) -> HttpResponse:
+    messages.error(request, " ".join(error.messages))
+    return redirect("desk:ticket-detail", number=ticket.number)
+
+
+def _version(request: HttpRequest) -> int | None:
+    raw = request.POST.get("version", "")
+    return int(raw) if raw.isdigit() else None
+
+
+ACTIONS: dict[str, tuple[Callable[..., Any], dict[str, Any], Any]] = {
+    "accept": (services.ticket_accept, {}, gettext_lazy("The ticket is accepted.")),
+    "start": (
+        services.ticket_transition,
+        {"status": Status.WAIT},
+        gettext_lazy("Work on the ticket started."),
+    ),
+    "open": (
+        services.ticket_transition,
+        {"status": Status.OPEN},
+        gettext_lazy("The ticket is open."),
+    ),
+    "reopen": (
+        services.ticket_transition,
+        {"status": Status.OPEN},
+        gettext_lazy("The ticket is reopened."),
+    ),
+    "unarchive": (services.ticket_unarchive, {}, gettext_lazy("The ticket is unarchived.")),
+}
+
+
+@staff_required
+@require_POST
+def ticket_action(request: HttpRequest, number: int, action: str) -> HttpResponse:
+    ticket = ticket_for_staff(request.user, number)
+    if action not in ACTIONS:
+        raise Http404
+    service, extra, done = ACTIONS[action]
+    try:
+        service(ticket=ticket, actor=request.user, version=_version(request), **extra)
+    except ValidationError as error:
+        return _refused(request, ticket, error)
+    return _done(request, ticket, str(done))
+
+
+@staff_required
+@require_POST
+def ticket_close(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = ticket_for_staff(request.user, number)
+    form = CloseForm(request.POST)
+    if not form.is_valid():
+        return _page(request, ticket, close_form=form)
+    try:
+        services.ticket_transition(
+            ticket=ticket,
+            actor=request.user,
+            status=Status.CLOSED,
+            note=form.cleaned_data["note"],
+            version=form.cleaned_data["version"],
+        )
+    except ValidationError as error:
+        return _refused(request, ticket, error)
+    return _done(request, ticket, _("The ticket is closed."))
+
+
+@staff_required
+@require_POST
+def ticket_reply(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = ticket_for_staff(request.user, number)
+    form = DeskReplyForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _page(request, ticket, reply_form=form)
+    internal = form.cleaned_data["internal"]
+    try:
+        services.ticket_reply(
+            ticket=ticket,
+            author=request.user,
+            body=form.cleaned_data["body"],
+            files=form.cleaned_data["files"],
+            internal=internal,
+            version=form.cleaned_data["version"],
+        )
+    except ValidationError as error:
+        form.add_error(None, error)
+        return _page(request, ticket, reply_form=form)
+    return _done(
+        request,
+        ticket,
+        _("Your internal note is added.") if internal else _("Your reply is sent to the customer."),
+    )
+
+
+@staff_required
+@require_POST
+def ticket_assign(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = ticket_for_staff(request.user, number)
+    form = AssignForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, ticket, ValidationError(_("Choose an agent.")))
+    try:
+        services.ticket_assign(
+            ticket=ticket,
+            actor=request.user,
+            assignee=form.cleaned_data["assignee"],
+            version=form.cleaned_data["version"],
+        )
+    except ValidationError as error:
+        return _refused(request, ticket, error)
+    return _done(request, ticket, _("The assignee is changed."))
+
+
+@staff_required
+@require_POST
+def ticket_priority(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = ticket_for_staff(request.user, number)
+    form = PriorityForm(request.POST)
+    if not form.is_valid():
+        return _page(request, ticket, priority_form=form)
+    try:
+        services.ticket_set_priority(
+            ticket=ticket,
+            actor=request.user,
+            priority=form.cleaned_data["priority"],
+            reason=form.cleaned_data["reason"],
+            version=form.cleaned_data["version"],
+        )
+    except ValidationError as error:
+        return _refused(request, ticket, error)
+    return _done(request, ticket, _("The priority is changed."))
+
+
+@staff_required
+@require_GET
+def attachment_download(request: HttpRequest, number: int, attachment_id: int) -> FileResponse:
+    return attachment_response(attachment_for_staff(request.user, number, attachment_id))

@@ -1,0 +1,64 @@
+"""Every write to the service levels; admins only. New deadlines apply to new tickets
+and to tickets whose priority changes afterwards."""
+
+from __future__ import annotations
+
+from datetime import date, time
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from ecmp.accounts.models import Role, User
+from ecmp.sla.models import BusinessHours, Holiday, SlaTarget
+
+
+def _require_admin(actor: User) -> None:
+    if not (actor.is_active and actor.role == Role.ADMIN):
+        raise PermissionDenied
+
+
+def _minutes(hours: Decimal) -> int:
+    return max(1, int((hours * 60).to_integral_value()))
+
+
+@transaction.atomic
+def sla_target_update(
+    *, by: User, priority: int, first_response_hours: Decimal, resolution_hours: Decimal
+) -> SlaTarget:
+    _require_admin(by)
+    if resolution_hours < first_response_hours:
+        raise ValidationError(
+            _("The resolution target cannot be shorter than the first response target."),
+            code="order",
+        )
+    target, _created = SlaTarget.objects.update_or_create(
+        priority=priority,
+        defaults={
+            "first_response_minutes": _minutes(first_response_hours),
+            "resolution_minutes": _minutes(resolution_hours),
+        },
+    )
+    return target
+
+
+@transaction.atomic
+def business_hours_update(*, by: User, hours: dict[int, tuple[time, time]]) -> None:
+    _require_admin(by)
+    BusinessHours.objects.exclude(weekday__in=hours.keys()).delete()
+    for weekday, (opens, closes) in hours.items():
+        BusinessHours.objects.update_or_create(
+            weekday=weekday, defaults={"opens": opens, "closes": closes}
+        )
+
+
+def holiday_add(*, by: User, day: date, name: str) -> Holiday:
+    _require_admin(by)
+    holiday, _created = Holiday.objects.update_or_create(day=day, defaults={"name": name.strip()})
+    return holiday
+
+
+def holiday_remove(*, by: User, holiday_id: int) -> None:
+    _require_admin(by)
+    Holiday.objects.filter(pk=holiday_id).delete()
