@@ -123,3 +123,32 @@ def test_only_admins_reach_the_django_admin(client_for, agnes, adam, alice):
     for user in (agnes, alice):
         response = client_for(user).get("/admin/")
         assert response.status_code == 302
+
+
+def every_desk_url(ticket_number, some_id):
+    """Every route of the desk app, with plausible arguments."""
+    from django.urls import get_resolver
+
+    resolver = get_resolver()
+    desk = resolver.namespace_dict["desk"][1]
+    urls = []
+    for pattern in desk.url_patterns:
+        kwargs = {}
+        for name in pattern.pattern.converters:
+            kwargs[name] = {"number": ticket_number, "action": "accept"}.get(name, some_id)
+        urls.append(reverse(f"desk:{pattern.name}", kwargs=kwargs))
+    return urls
+
+
+def test_customers_are_refused_on_every_desk_route(client_for, alice, acme):
+    from tests.factories import make_ticket
+
+    ticket = make_ticket(alice)
+    client = client_for(alice)
+    urls = every_desk_url(ticket.number, acme.pk)
+    assert len(urls) > 20
+    for url in urls:
+        assert client.get(url).status_code in (403, 405), url
+        assert client.post(url, {"reason": "x", "name": "x"}).status_code in (403, 405), url
+    ticket.refresh_from_db()
+    assert ticket.status == "new" and ticket.events.count() == 1

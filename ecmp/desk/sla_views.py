@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -90,8 +91,9 @@ def sla_targets_save(request: HttpRequest) -> HttpResponse:
     if not all(form.is_valid() for _label, _p, form in targets):
         return _render(request, targets=targets, status=400)
     try:
-        for _label, priority, form in targets:
-            services.sla_target_update(by=request.user, priority=priority, **form.cleaned_data)
+        with transaction.atomic():  # all the targets, or none
+            for _label, priority, form in targets:
+                services.sla_target_update(by=request.user, priority=priority, **form.cleaned_data)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return _render(request, targets=targets, status=400)

@@ -1,6 +1,6 @@
 from django import template
 from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from ecmp.tickets.models import EventKind, TicketEvent
@@ -83,7 +83,7 @@ def sla_badge(ticket) -> SafeString:
     from django.utils import timezone
 
     if ticket.sla_due_at is None:
-        return format_html('<span class="text-body-secondary">—</span>')
+        return mark_safe('<span class="text-body-secondary">—</span>')
     left = (ticket.sla_due_at - timezone.now()).total_seconds()
     what = _("first response") if ticket.first_response_at is None else _("resolution")
     if left < 0:

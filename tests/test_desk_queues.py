@@ -1,0 +1,147 @@
+"""Queues, filters, search, the "Ticket #" jump, the dashboard."""
+
+import json
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from ecmp.tickets import services
+from ecmp.tickets.models import Ticket
+from ecmp.tickets.status import Channel, Priority, Status
+from tests.factories import make_ticket
+
+QUEUE = reverse("desk:queue")
+
+
+@pytest.fixture
+def desk(client_for, agnes):
+    return client_for(agnes)
+
+
+@pytest.fixture
+def tickets(alice, carol, agnes, adam):
+    new = make_ticket(alice, subject="Brand new")
+    mine = make_ticket(alice, subject="Mine to do", priority=Priority.HIGH)
+    services.ticket_accept(ticket=mine, actor=agnes)
+    theirs = make_ticket(carol, subject="Adam works on it")
+    services.ticket_accept(ticket=theirs, actor=adam)
+    services.ticket_transition(ticket=theirs, actor=adam, status=Status.WAIT)
+    closed = make_ticket(carol, subject="Done and dusted", channel=Channel.EMAIL)
+    services.ticket_transition(ticket=closed, actor=agnes, status=Status.CLOSED)
+    old = make_ticket(alice, subject="From the archive")
+    services.ticket_transition(ticket=old, actor=agnes, status=Status.CLOSED)
+    Ticket.objects.filter(pk=old.pk).update(archived_at=timezone.now())
+    services.ticket_reply(ticket=new, author=alice, body="The toner smells of almonds")
+    return {"new": new, "mine": mine, "theirs": theirs, "closed": closed, "old": old}
+
+
+def shown(desk, **params):
+    html = desk.get(QUEUE, params).content.decode()
+    subjects = [
+        "Brand new",
+        "Mine to do",
+        "Adam works on it",
+        "Done and dusted",
+        "From the archive",
+    ]
+    return {subject for subject in subjects if subject in html}
+
+
+def test_each_queue_holds_its_tickets(desk, tickets):
+    assert shown(desk, queue="new") == {"Brand new"}
+    assert shown(desk, queue="mine") == {"Mine to do"}
+    assert shown(desk, queue="open") == {"Brand new", "Mine to do", "Adam works on it"}
+    assert shown(desk, queue="wait") == {"Adam works on it"}
+    assert shown(desk, queue="closed") == {"Done and dusted"}
+    assert shown(desk, queue="archived") == {"From the archive"}
+
+
+def test_filters(desk, tickets, globex, adam):
+    assert shown(desk, queue="open", priority=Priority.HIGH) == {"Mine to do"}
+    assert shown(desk, queue="open", organization=globex.pk) == {"Adam works on it"}
+    assert shown(desk, queue="open", assignee="none") == {"Brand new"}
+    assert shown(desk, queue="open", assignee=adam.pk) == {"Adam works on it"}
+    assert shown(desk, queue="closed", channel="email") == {"Done and dusted"}
+    assert shown(desk, queue="open", status="wait") == {"Adam works on it"}
+
+
+def test_search_covers_subjects_and_message_text(desk, tickets):
+    assert shown(desk, queue="open", q="toner") == {"Brand new"}
+    assert shown(desk, queue="open", q="Adam works") == {"Adam works on it"}
+    assert shown(desk, queue="open", q=str(tickets["mine"].number)) == {"Mine to do"}
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"queue": "nonsense"},
+        {"priority": "9"},
+        {"organization": "999999"},
+        {"organization": "abc"},
+        {"assignee": "99999999999999999999"},
+        {"sort": "password"},
+        {"page": "-1"},
+        {"q": "a\x00b"},
+        {"q": "x" * 5000},
+    ],
+)
+def test_nonsense_parameters_never_fail(desk, tickets, params):
+    assert desk.get(QUEUE, params).status_code == 200
+
+
+def test_the_queue_sorts_by_time_left(desk, tickets):
+    html = desk.get(QUEUE, {"queue": "open", "sort": "due"}).content.decode()
+    # High priority's deadline comes before Normal's.
+    assert html.index("Mine to do") < html.index("Brand new")
+
+
+def test_the_htmx_filter_returns_the_list_alone(desk, tickets):
+    response = desk.get(
+        QUEUE, {"queue": "new"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="queue-list"
+    )
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="queue-list">') and "Brand new" in html
+
+
+def test_the_ticket_number_box_opens_the_ticket(desk, tickets):
+    number = tickets["closed"].number
+    response = desk.get(reverse("desk:jump"), {"number": f"#{number}"})
+    assert response.url == reverse("desk:ticket-detail", args=[number])
+    missing = desk.get(reverse("desk:jump"), {"number": "99999", "back": "/desk/"}, follow=True)
+    assert "There is no ticket 99999." in missing.content.decode()
+    evil = desk.get(reverse("desk:jump"), {"number": "x", "back": "//evil.example/"})
+    assert evil.url == QUEUE
+
+
+def test_the_dashboard_counts_and_charts(desk, tickets):
+    response = desk.get(reverse("desk:home"))
+    html = response.content.decode()
+    assert 'data-count="new">1<' in html
+    assert 'data-count="mine">1<' in html
+    assert 'data-count="open">3<' in html
+    data = json.loads(html.split('id="per-day-data" type="application/json">')[1].split("<")[0])
+    assert len(data["labels"]) == 30
+    assert data["opened"][-1] == 5 and data["closed"][-1] == 2
+
+
+def queries(desk, url, params=None):
+    with CaptureQueriesContext(connection) as captured:
+        assert desk.get(url, params or {}).status_code == 200
+    return len(captured)
+
+
+def test_queue_and_ticket_page_queries_do_not_grow(desk, alice, agnes):
+    ticket = make_ticket(alice)
+    services.ticket_accept(ticket=ticket, actor=agnes)
+    services.ticket_reply(ticket=ticket, author=agnes, body="first")
+    page_url = reverse("desk:ticket-detail", args=[ticket.number])
+    few = (queries(desk, QUEUE, {"queue": "open"}), queries(desk, page_url))
+    for n in range(8):
+        other = make_ticket(alice, subject=f"More {n}")
+        services.ticket_accept(ticket=other, actor=agnes)
+        services.ticket_reply(ticket=ticket, author=agnes, body=f"reply {n}", internal=bool(n % 2))
+    many = (queries(desk, QUEUE, {"queue": "open"}), queries(desk, page_url))
+    assert many == few
