@@ -169,3 +169,15 @@ def test_each_periodic_slot_is_enqueued_once(db):
 def test_run_periodic_once(db):
     call_command("run_periodic", once=True)
     assert PeriodicSlot.objects.count() == 2
+
+
+def test_an_agent_opens_a_notification_on_the_desk(
+    client_for, alice, agnes, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = make_ticket(alice)
+    notification = Notification.objects.get(recipient=agnes)
+    from django.urls import reverse
+
+    response = client_for(agnes).post(reverse("portal:notification-open", args=[notification.pk]))
+    assert response.url == reverse("desk:ticket-detail", args=[ticket.number])
