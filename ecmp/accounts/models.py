@@ -285,7 +285,7 @@ class RegistrationRequest(models.Model):
     full_name = models.CharField(_("full name"), max_length=150)
     # Stored lower-cased (see save), so exact lookups on the unique index match
     # the address in any case it is typed.
-    email = models.EmailField(_("email address"), max_length=254, unique=True)
+    email = models.EmailField(_("email address"), max_length=254)
     note = models.TextField(_("note"), blank=True)
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
@@ -306,6 +306,14 @@ class RegistrationRequest(models.Model):
         verbose_name = _("registration request")
         verbose_name_plural = _("registration requests")
         ordering = ["-created_at"]
+        constraints = [
+            # One waiting request per address and company; answered ones stay as history.
+            models.UniqueConstraint(
+                fields=["organization", "email"],
+                condition=models.Q(status="pending"),
+                name="registration_request_pending_once",
+            ),
+        ]
         indexes = [
             models.Index(fields=["status", "-created_at"]),
             models.Index(fields=["organization", "-created_at"]),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 
 from ecmp.accounts.models import (
     STAFF_ROLES,
@@ -65,7 +65,7 @@ def registration_request_list_for_staff(
 ) -> QuerySet[RegistrationRequest]:
     requests = RegistrationRequest.objects.select_related(
         "organization", "requested_by", "decided_by"
-    )
+    ).annotate(already_registered=Exists(User.objects.filter(email=OuterRef("email"))))
     return requests.filter(status=status) if status else requests
 
 
@@ -80,7 +80,7 @@ def organization_list_for_staff(*, text: str = "") -> QuerySet[Organization]:
             distinct=True,
         ),
     ).order_by("name")
-    text = text.strip()[:100]
+    text = text.replace("\x00", "").strip()[:100]
     return organizations.filter(name__icontains=text) if text else organizations
 
 

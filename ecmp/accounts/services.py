@@ -88,6 +88,10 @@ def invitation_send(*, user: User, by: User | None) -> Invitation:
 
     Earlier links of that user stop working, so only the newest email counts.
     """
+    if by is not None and user.is_support_staff and by.role != Role.ADMIN:
+        raise PermissionDenied
+    # The user's row is locked so that two clicks on "Send again" leave one valid link.
+    user = User.objects.select_for_update().get(pk=user.pk)
     if user.activated_at is not None:
         raise ValidationError(_("This user has already activated their account."), code="active")
     if not user.is_active:
@@ -141,25 +145,29 @@ def invitation_accept(*, invitation: Invitation, password: str) -> User:
 def registration_request_create(
     *, manager: User, full_name: str, email: str, note: str = ""
 ) -> RegistrationRequest:
+    """A team manager asks for a colleague's registration.
+
+    Whether an address belongs to someone outside the manager's company is not
+    theirs to learn: such a request is taken like any other, and the desk sees
+    the conflict when it answers.
+    """
     if not (manager.is_active and manager.is_customer and manager.is_team_manager):
         raise PermissionDenied
     email = email.strip().lower()
-    if user_email_taken(email):
+    if User.objects.filter(email=email, organization_id=manager.organization_id).exists():
         raise ValidationError(_("A user with this email address already exists."), code="taken")
-    if RegistrationRequest.objects.filter(
-        email=email, status=RegistrationRequest.Status.PENDING
-    ).exists():
-        raise ValidationError(
-            _("A request for this email address is already waiting for an answer."),
-            code="pending",
-        )
-    return RegistrationRequest.objects.create(
-        organization_id=manager.organization_id,
-        requested_by=manager,
-        full_name=full_name.strip(),
-        email=email,
-        note=note.strip(),
-    )
+    pending = _("A request for this email address is already waiting for an answer.")
+    try:
+        with transaction.atomic():
+            return RegistrationRequest.objects.create(
+                organization_id=manager.organization_id,
+                requested_by=manager,
+                full_name=full_name.strip(),
+                email=email,
+                note=note.strip(),
+            )
+    except IntegrityError as exc:
+        raise ValidationError(pending, code="pending") from exc
 
 
 def _lock_pending(request: RegistrationRequest) -> RegistrationRequest:
@@ -235,9 +243,15 @@ def organization_create(
         raise ValidationError(_("A name is required."), code="required")
     if Organization.objects.filter(name__iexact=name).exists():
         raise ValidationError(_("An organization with this name already exists."), code="taken")
-    organization = Organization.objects.create(
-        name=name, contract_notes=contract_notes.strip(), **options
-    )
+    try:
+        with transaction.atomic():
+            organization = Organization.objects.create(
+                name=name, contract_notes=contract_notes.strip(), **options
+            )
+    except IntegrityError as exc:  # created by someone else at the same moment
+        raise ValidationError(
+            _("An organization with this name already exists."), code="taken"
+        ) from exc
     _org_event(organization, by, OrganizationEvent.Kind.CREATED)
     return organization
 
@@ -260,7 +274,13 @@ def organization_update(
     organization.name = name
     organization.contract_notes = contract_notes.strip()
     organization.managers_see_all_tickets = managers_see_all_tickets
-    organization.save(update_fields=["name", "contract_notes", "managers_see_all_tickets"])
+    try:
+        with transaction.atomic():
+            organization.save(update_fields=["name", "contract_notes", "managers_see_all_tickets"])
+    except IntegrityError as exc:
+        raise ValidationError(
+            _("An organization with this name already exists."), code="taken"
+        ) from exc
     _org_event(organization, by, OrganizationEvent.Kind.UPDATED)
     return organization
 
@@ -351,6 +371,8 @@ def user_set_role(*, user: User, by: User, role: str, is_team_manager: bool) -> 
 def invitation_revoke(*, user: User, by: User) -> int:
     """Stop every waiting link of a user (sent to a wrong address, say)."""
     _require_staff(by)
+    if user.is_support_staff and by.role != Role.ADMIN:
+        raise PermissionDenied
     return Invitation.objects.filter(user=user, accepted_at=None, revoked_at=None).update(
         revoked_at=timezone.now()
     )

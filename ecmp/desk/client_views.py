@@ -19,12 +19,13 @@ from ecmp.accounts.selectors import (
 )
 from ecmp.core.access import staff_required
 from ecmp.desk.forms import OrganizationForm, ReasonForm, UserRoleForm
+from ecmp.tickets.selectors import clean_search
 
 
 @staff_required
 @require_GET
 def organization_list(request: HttpRequest) -> HttpResponse:
-    text = request.GET.get("q", "")[:100]
+    text = clean_search(request.GET.get("q"), limit=100)
     page = Paginator(organization_list_for_staff(text=text), 50).get_page(request.GET.get("page"))
     return render(request, "desk/organizations.html", {"nav": "clients", "page": page, "q": text})
 

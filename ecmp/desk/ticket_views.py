@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -24,7 +25,9 @@ from ecmp.tickets.models import Ticket
 from ecmp.tickets.selectors import (
     DESK_QUEUES,
     attachment_for_staff,
+    clean_search,
     desk_queue_counts,
+    parse_number,
     ticket_for_staff,
     ticket_list_for_desk,
     ticket_opening_attachments,
@@ -62,15 +65,16 @@ def queue(request: HttpRequest) -> HttpResponse:
 @require_GET
 def jump(request: HttpRequest) -> HttpResponse:
     """The "Ticket #" box: a customer on the phone gives a number, the ticket opens."""
-    raw = request.GET.get("number", "").strip().lstrip("#")
-    if raw.isdigit() and len(raw) < 10 and Ticket.objects.filter(number=int(raw)).exists():
-        return redirect("desk:ticket-detail", number=int(raw))
-    messages.error(request, _("There is no ticket %(number)s.") % {"number": raw[:20]})
-    return redirect(request.GET.get("back") if _is_local(request.GET.get("back")) else "desk:queue")
-
-
-def _is_local(url: str | None) -> bool:
-    return bool(url) and url.startswith("/") and not url.startswith("//")
+    raw = request.GET.get("number", "")
+    number = parse_number(raw)
+    if number is not None and Ticket.objects.filter(number=number).exists():
+        return redirect("desk:ticket-detail", number=number)
+    shown = clean_search(raw, limit=20)
+    messages.error(request, _("There is no ticket %(number)s.") % {"number": shown})
+    back = request.GET.get("back", "")
+    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
+    return redirect("desk:queue")
 
 
 def _page(request: HttpRequest, ticket: Ticket, **forms: Any) -> HttpResponse:
@@ -108,8 +112,7 @@ def _refused(request: HttpRequest, ticket: Ticket, error: ValidationError) -> Ht
 
 
 def _version(request: HttpRequest) -> int | None:
-    raw = request.POST.get("version", "")
-    return int(raw) if raw.isdigit() else None
+    return parse_number(request.POST.get("version"))
 
 
 ACTIONS: dict[str, tuple[Callable[..., Any], dict[str, Any], Any]] = {

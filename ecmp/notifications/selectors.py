@@ -4,14 +4,21 @@ from django.db.models import QuerySet
 
 from ecmp.accounts.models import User
 from ecmp.notifications.models import Notification
+from ecmp.tickets.selectors import tickets_visible_to
+
+
+def _visible(user: User) -> QuerySet[Notification]:
+    """The user's notifications about tickets they may still see (a role can change)."""
+    notifications = Notification.objects.filter(recipient=user)
+    if user.is_support_staff:
+        return notifications
+    return notifications.filter(ticket__in=tickets_visible_to(user))
 
 
 def notification_unread_count_for(user: User) -> int:
-    return Notification.objects.filter(recipient=user, read_at=None).count()
+    return _visible(user).filter(read_at=None).count()
 
 
 def notification_list_for(user: User, *, unread_only: bool = False) -> QuerySet[Notification]:
-    notifications = Notification.objects.filter(recipient=user).select_related(
-        "ticket", "event", "event__actor"
-    )
+    notifications = _visible(user).select_related("ticket", "event", "event__actor")
     return notifications.filter(read_at=None) if unread_only else notifications

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from ecmp.accounts.models import STAFF_ROLES, User
 from ecmp.notifications.models import Notification
+from ecmp.notifications.selectors import notification_list_for
 from ecmp.tickets.models import EventKind, Ticket, TicketEvent
 
 # What the requester hears about when somebody else does it.
@@ -74,9 +75,7 @@ def notifications_for_event(event: TicketEvent) -> list[Notification]:
 def notification_mark_viewed(*, user: User, notification_id: int) -> Notification | None:
     """Mark one of the user's notifications viewed; None if it is not theirs."""
     notification = (
-        Notification.objects.select_related("ticket")
-        .filter(pk=notification_id, recipient=user)
-        .first()
+        notification_list_for(user).filter(pk=notification_id).select_related("ticket").first()
     )
     if notification is not None and notification.read_at is None:
         notification.read_at = timezone.now()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -24,6 +26,7 @@ from ecmp.tickets.selectors import (
     SORTS,
     access_ticket,
     attachment_for_customer,
+    clean_search,
     ticket_list_for_customer,
     ticket_opening_attachments,
     ticket_thread_for_customer,
@@ -46,7 +49,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     sort = request.GET.get("sort", DEFAULT_SORT)
     if sort.lstrip("-") not in SORTS:
         sort = DEFAULT_SORT
-    text = request.GET.get("q", "")[:200]
+    text = clean_search(request.GET.get("q"))
     tickets = ticket_list_for_customer(request.user, which=which, text=text, sort=sort)
     page = Paginator(tickets, settings.ECMP_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
@@ -55,6 +58,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         "lists": CUSTOMER_LISTS,
         "sort": sort,
         "q": text,
+        "base_query": urlencode({"list": which, "q": text}),
         "page": page,
         "tabs": tabs.tabs_list(request),
     }

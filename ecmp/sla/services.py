@@ -7,7 +7,7 @@ from datetime import date, time
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from ecmp.accounts.models import Role, User
@@ -55,7 +55,16 @@ def business_hours_update(*, by: User, hours: dict[int, tuple[time, time]]) -> N
 
 def holiday_add(*, by: User, day: date, name: str) -> Holiday:
     _require_admin(by)
-    holiday, _created = Holiday.objects.update_or_create(day=day, defaults={"name": name.strip()})
+    try:
+        with transaction.atomic():
+            holiday, _created = Holiday.objects.update_or_create(
+                day=day, defaults={"name": name.strip()}
+            )
+    except IntegrityError:
+        # Added by another admin at the same moment: keep this name.
+        holiday = Holiday.objects.get(day=day)
+        holiday.name = name.strip()
+        holiday.save(update_fields=["name"])
     return holiday
 
 

@@ -15,6 +15,23 @@ from ecmp.tickets.models import Attachment, Message, Ticket, TicketEvent
 from ecmp.tickets.status import UNRESOLVED, Status
 
 
+def parse_number(text: str | None) -> int | None:
+    """A ticket number or id typed by a person ("1001", "#1001"), or None.
+
+    Only ASCII digits count ("²".isdigit() is true, int("²") fails), and no more
+    than a database integer holds.
+    """
+    text = (text or "").strip().lstrip("#")
+    if text.isascii() and text.isdecimal() and len(text) < 10:
+        return int(text)
+    return None
+
+
+def clean_search(text: str | None, limit: int = 200) -> str:
+    """Search text as the database accepts it (PostgreSQL refuses NUL)."""
+    return (text or "").replace("\x00", "").strip()[:limit]
+
+
 def tickets_visible_to(user: User) -> QuerySet[Ticket]:
     if not (user.is_authenticated and user.is_active):
         return Ticket.objects.none()
@@ -67,11 +84,12 @@ def ticket_list_for_customer(
         tickets = tickets.filter(archived_at__isnull=True, status=Status.CLOSED)
     else:
         tickets = tickets.filter(archived_at__isnull=True, status__in=UNRESOLVED)
-    text = text.strip()[:200]
+    text = clean_search(text)
     if text:
         match = Q(subject__icontains=text)
-        if text.lstrip("#").isdigit():
-            match |= Q(number=int(text.lstrip("#")))
+        number = parse_number(text)
+        if number is not None:
+            match |= Q(number=number)
         tickets = tickets.filter(match)
     field = SORTS.get(sort.lstrip("-"), "last_activity_at")
     direction = "-" if sort.startswith("-") else ""
@@ -144,8 +162,9 @@ def _text_match(text: str) -> Q:
     else:
         in_messages = Message.objects.filter(ticket=OuterRef("pk"), body__icontains=text)
         match = Q(subject__icontains=text) | Exists(in_messages)
-    if text.lstrip("#").isdigit() and len(text) < 10:
-        match |= Q(number=int(text.lstrip("#")))
+    number = parse_number(text)
+    if number is not None:
+        match |= Q(number=number)
     return match
 
 
@@ -183,11 +202,11 @@ def ticket_list_for_desk(
         tickets = tickets.filter(organization_id=organization_id)
     if assignee == "none":
         tickets = tickets.filter(assignee__isnull=True)
-    elif assignee.isdigit():
-        tickets = tickets.filter(assignee_id=int(assignee))
+    elif parse_number(assignee) is not None:
+        tickets = tickets.filter(assignee_id=parse_number(assignee))
     if channel:
         tickets = tickets.filter(channel=channel)
-    text = text.strip()[:200]
+    text = clean_search(text)
     if text:
         tickets = tickets.filter(_text_match(text))
     key = sort.lstrip("-")

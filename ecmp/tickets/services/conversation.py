@@ -61,8 +61,11 @@ def ticket_reply(
                 message=message,
                 internal=internal,
             )
-            changed = ["last_activity_at", *SLA_FIELDS]
-            locked.last_activity_at = now
+            changed = [*SLA_FIELDS]
+            if not internal:
+                # An internal note must change nothing a customer sees, not even this.
+                locked.last_activity_at = now
+                changed.append("last_activity_at")
             if not internal and author.is_support_staff and locked.first_response_at is None:
                 locked.first_response_at = now
                 changed.append("first_response_at")
