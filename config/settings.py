@@ -203,8 +203,38 @@ if EMAIL_HOST:
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = VAR_DIR / "mail"
-DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ECMP Support <support@ecmp.localhost>")
+# The support address customers write to; replies come back to it. More than one
+# may be given (comma-separated): the first is the one we send from.
+ECMP_SUPPORT_ADDRESSES = [
+    address.lower() for address in env_list("ECMP_SUPPORT_ADDRESSES", "support@ecmp.localhost")
+]
+ECMP_FROM_ADDRESS = ECMP_SUPPORT_ADDRESSES[0]
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"ECMP Support <{ECMP_FROM_ADDRESS}>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The domain of our Message-IDs (they carry a signed ticket reference).
+ECMP_MAIL_DOMAIN = env_str("ECMP_MAIL_DOMAIN", ECMP_FROM_ADDRESS.partition("@")[2])
+# Reply-To support+1001@…: replies find their ticket even without headers.
+ECMP_MAIL_PLUS_ADDRESSING = env_bool("ECMP_MAIL_PLUS_ADDRESSING", False)
+# Answer mail from unknown senders with how to get an account (off: no backscatter).
+ECMP_MAIL_ANSWER_UNKNOWN_SENDERS = env_bool("ECMP_MAIL_ANSWER_UNKNOWN_SENDERS", False)
+# Per sender: new tickets by email, and automatic answers, per window.
+ECMP_MAIL_SENDER_LIMIT = env_int("ECMP_MAIL_SENDER_LIMIT", 20)
+ECMP_MAIL_SENDER_WINDOW_HOURS = env_int("ECMP_MAIL_SENDER_WINDOW_HOURS", 2)
+# Larger messages are refused at the door (SMTP 552, mailgate exit 69).
+ECMP_INBOUND_MAX_BYTES = env_int("ECMP_INBOUND_MAX_MB", 40) * 1024 * 1024
+# Outgoing mail is retried with growing delays for this long, then marked failed.
+ECMP_OUTBOX_RETRY_HOURS = env_int("ECMP_OUTBOX_RETRY_HOURS", 24)
+# IMAP polling (optional): every minute, new mail is fetched, stored and moved.
+ECMP_IMAP_HOST = env_str("ECMP_IMAP_HOST")
+ECMP_IMAP_PORT = env_int("ECMP_IMAP_PORT", 993)
+ECMP_IMAP_SSL = env_bool("ECMP_IMAP_SSL", True)
+ECMP_IMAP_USER = env_str("ECMP_IMAP_USER")
+ECMP_IMAP_PASSWORD = env_str("ECMP_IMAP_PASSWORD")
+ECMP_IMAP_FOLDER = env_str("ECMP_IMAP_FOLDER", "INBOX")
+ECMP_IMAP_PROCESSED_FOLDER = env_str("ECMP_IMAP_PROCESSED_FOLDER", "Archive")
+ECMP_IMAP_POLL_SECONDS = env_int("ECMP_IMAP_POLL_SECONDS", 60)
+# The SMTP/LMTP listener that `make run` starts for mail into the desk.
+ECMP_MAIL_LISTENER = env_str("ECMP_MAIL_LISTENER", "127.0.0.1:2525")
 # The address that links in emails point to (no request exists in a worker).
 ECMP_BASE_URL = env_str("ECMP_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 ECMP_COMPANY_NAME = env_str("ECMP_COMPANY_NAME", "ECMP Support")

@@ -161,6 +161,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("registered"), default=timezone.now)
     activated_at = models.DateTimeField(_("activated"), null=True, blank=True)
+    # Set when mail to this address bounced; the desk shows it beside the person.
+    email_bouncing_since = models.DateTimeField(_("email bouncing since"), null=True, blank=True)
 
     objects = UserManager()
 

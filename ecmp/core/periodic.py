@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from ecmp.core.models import PeriodicSlot
@@ -11,12 +12,20 @@ from ecmp.core.models import PeriodicSlot
 
 def schedule() -> dict[str, tuple[object, int]]:
     """name -> (task, period in seconds)."""
+    from ecmp.mail.tasks import imap_poll, inbound_sweep, outbox_sweep
     from ecmp.tickets.jobs import archive_closed_tickets, check_sla
+    from ecmp.tickets.tasks import event_dispatch_sweep
 
-    return {
+    jobs: dict[str, tuple[object, int]] = {
         "check-sla": (check_sla, 60),
         "archive-closed-tickets": (archive_closed_tickets, 3600),
+        "outbox-sweep": (outbox_sweep, 60),
+        "inbound-sweep": (inbound_sweep, 60),
+        "event-dispatch-sweep": (event_dispatch_sweep, 60),
     }
+    if settings.ECMP_IMAP_HOST:
+        jobs["imap-poll"] = (imap_poll, settings.ECMP_IMAP_POLL_SECONDS)
+    return jobs
 
 
 def slot_start(now: datetime, period: int) -> datetime:

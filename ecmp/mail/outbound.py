@@ -1,12 +1,13 @@
-"""One function per kind of email. Each renders in the recipient's language and
-hands the message to the worker once the current transaction has committed.
+"""One function per kind of email, and the outbox they all go through.
 
-(The outbox table with retries comes with the email gateway; until then a
-failed delivery stays visible as a failed task.)
+Every email is rendered in its recipient's language and written as an
+OutboundEmail row inside the caller's transaction; the worker sends it after
+commit and retries with growing delays. No request ever waits for SMTP.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -14,44 +15,91 @@ from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from ecmp.accounts.models import Invitation, RegistrationRequest, User
-from ecmp.mail.tasks import deliver_email
+from ecmp.mail.ids import make_message_id
+from ecmp.mail.models import InboundEmail, OutboundEmail
+from ecmp.tickets.models import Message, Ticket
+
+# Notifications must not trigger auto-replies (RFC 3834, and Outlook's own header).
+AUTOMATIC = {"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"}
+# The immediate task sends at once; the sweep only picks a row up if that was lost.
+SWEEP_GRACE = timedelta(minutes=2)
 
 
 def absolute_url(path: str) -> str:
     return f"{settings.ECMP_BASE_URL}{path}"
 
 
-def _send_later(
-    *,
-    to: str,
-    template: str,
-    context: dict[str, Any],
-    language: str,
-    headers: dict[str, str] | None = None,
-) -> None:
+def _render(template: str, context: dict[str, Any], language: str) -> tuple[str, str, str]:
     context = {"company_name": settings.ECMP_COMPANY_NAME, **context}
     with translation.override(language):
         subject = " ".join(render_to_string(f"emails/{template}.subject.txt", context).split())
         text = render_to_string(f"emails/{template}.txt", context)
         html = render_to_string(f"emails/{template}.html", context)
-    transaction.on_commit(
-        partial(
-            deliver_email.enqueue,
-            to=[to],
-            subject=subject,
-            text=text,
-            html=html,
-            headers=headers or {},
-        )
+    return subject, text, html
+
+
+def _thread_ids(ticket: Ticket) -> list[str]:
+    """Message-IDs of the ticket's conversation so far, oldest first."""
+    sent = OutboundEmail.objects.filter(ticket=ticket).values_list("created_at", "message_id")
+    received = (
+        InboundEmail.objects.filter(ticket=ticket)
+        .exclude(message_id="")
+        .values_list("received_at", "message_id")
     )
+    thread = sorted([*sent.order_by("-created_at")[:10], *received.order_by("-received_at")[:10]])
+    return [message_id for _when, message_id in thread][-10:]
+
+
+def queue_email(
+    *,
+    kind: str,
+    to: str,
+    template: str,
+    context: dict[str, Any],
+    language: str,
+    ticket: Ticket | None = None,
+    automatic: bool = True,
+) -> OutboundEmail:
+    subject, text, html = _render(template, context, language)
+    headers = dict(AUTOMATIC) if automatic else {}
+    reply_to = settings.ECMP_FROM_ADDRESS
+    if ticket is not None:
+        subject = f"[#{ticket.number}] {subject}"
+        thread = _thread_ids(ticket)
+        if thread:
+            headers["In-Reply-To"] = thread[-1]
+            headers["References"] = " ".join(thread)
+        if settings.ECMP_MAIL_PLUS_ADDRESSING:
+            local, _, domain = reply_to.partition("@")
+            reply_to = f"{local}+{ticket.number}@{domain}"
+    headers["Reply-To"] = reply_to
+    email = OutboundEmail.objects.create(
+        kind=kind,
+        to=[to],
+        subject=subject[:300],
+        text=text,
+        html=html,
+        headers=headers,
+        message_id=make_message_id(ticket.number if ticket else None),
+        ticket=ticket,
+        next_attempt_at=timezone.now() + SWEEP_GRACE,
+    )
+    from ecmp.mail.tasks import outbox_send
+
+    transaction.on_commit(partial(outbox_send.enqueue, email.pk))
+    return email
+
+
+# --- Accounts ------------------------------------------------------------------
 
 
 def send_invitation(invitation: Invitation, token: str) -> None:
     user = invitation.user
-    _send_later(
+    queue_email(
+        kind="invitation",
         to=user.email,
         template="invitation",
         language=user.language,
@@ -60,23 +108,23 @@ def send_invitation(invitation: Invitation, token: str) -> None:
             "link": absolute_url(reverse("accounts:activate", args=[token])),
             "expires_at": invitation.expires_at,
         },
-        headers={"Auto-Submitted": "auto-generated"},
     )
 
 
 def send_password_reset(user: User, link: str) -> None:
-    _send_later(
+    queue_email(
+        kind="password_reset",
         to=user.email,
         template="password_reset",
         language=user.language,
         context={"user": user, "link": link},
-        headers={"Auto-Submitted": "auto-generated"},
     )
 
 
 def send_registration_answered(request: RegistrationRequest) -> None:
     manager = request.requested_by
-    _send_later(
+    queue_email(
+        kind="registration_answered",
         to=manager.email,
         template="registration_answered",
         language=manager.language,
@@ -85,5 +133,138 @@ def send_registration_answered(request: RegistrationRequest) -> None:
             "request": request,
             "link": absolute_url(reverse("portal:team-requests")),
         },
-        headers={"Auto-Submitted": "auto-generated"},
+    )
+
+
+# --- Tickets, to the customer ------------------------------------------------------
+
+
+def _customer_context(ticket: Ticket, **extra: Any) -> dict[str, Any]:
+    link = absolute_url(reverse("portal:ticket-detail", args=[ticket.number]))
+    return {"ticket": ticket, "user": ticket.requester, "link": link, **extra}
+
+
+def send_ticket_received(ticket: Ticket) -> None:
+    """The acknowledgement of a ticket opened by email."""
+    requester = ticket.requester
+    queue_email(
+        kind="ticket_received",
+        to=requester.email,
+        template="ticket_received",
+        language=requester.language,
+        context=_customer_context(ticket),
+        ticket=ticket,
+    )
+
+
+def send_ticket_accepted(ticket: Ticket) -> None:
+    requester = ticket.requester
+    queue_email(
+        kind="ticket_accepted",
+        to=requester.email,
+        template="ticket_accepted",
+        language=requester.language,
+        context=_customer_context(ticket),
+        ticket=ticket,
+    )
+
+
+def send_agent_reply(ticket: Ticket, message: Message) -> None:
+    """An agent's public reply, in full, with links to its files."""
+    if message.internal:  # never, by any path
+        return
+    requester = ticket.requester
+    files = [
+        (
+            attachment.original_name,
+            absolute_url(
+                reverse("portal:attachment-download", args=[ticket.number, attachment.pk])
+            ),
+        )
+        for attachment in message.attachments.all()
+    ]
+    queue_email(
+        kind="ticket_reply",
+        to=requester.email,
+        template="ticket_reply",
+        language=requester.language,
+        context=_customer_context(ticket, message=message, files=files),
+        ticket=ticket,
+        automatic=False,
+    )
+
+
+def send_ticket_closed(ticket: Ticket) -> None:
+    requester = ticket.requester
+    queue_email(
+        kind="ticket_closed",
+        to=requester.email,
+        template="ticket_closed",
+        language=requester.language,
+        context=_customer_context(ticket),
+        ticket=ticket,
+    )
+
+
+def send_attachment_refused(
+    *, to: str, language: str, subject: str, refused: list[str], ticket: Ticket | None
+) -> None:
+    queue_email(
+        kind="attachment_refused",
+        to=to,
+        template="attachment_refused",
+        language=language,
+        context={"subject": subject, "refused": refused, "ticket": ticket},
+        ticket=ticket,
+    )
+
+
+def send_unknown_sender(*, to: str, subject: str) -> None:
+    queue_email(
+        kind="unknown_sender",
+        to=to,
+        template="unknown_sender",
+        language=settings.LANGUAGE_CODE,
+        context={"subject": subject, "portal": absolute_url("/")},
+    )
+
+
+# --- Tickets, to the support team ------------------------------------------------------
+
+
+def _agent_context(ticket: Ticket, agent: User, **extra: Any) -> dict[str, Any]:
+    link = absolute_url(reverse("desk:ticket-detail", args=[ticket.number]))
+    return {"ticket": ticket, "user": agent, "link": link, **extra}
+
+
+def send_agent_new_ticket(ticket: Ticket, agent: User) -> None:
+    queue_email(
+        kind="agent_new_ticket",
+        to=agent.email,
+        template="agent_new_ticket",
+        language=agent.language,
+        context=_agent_context(ticket, agent),
+        ticket=ticket,
+    )
+
+
+def send_agent_customer_reply(ticket: Ticket, agent: User, message: Message) -> None:
+    queue_email(
+        kind="agent_customer_reply",
+        to=agent.email,
+        template="agent_customer_reply",
+        language=agent.language,
+        context=_agent_context(ticket, agent, message=message),
+        ticket=ticket,
+    )
+
+
+def send_agent_sla_breach(ticket: Ticket, agent: User, what: str) -> None:
+    queue_email(
+        kind="agent_sla_breach",
+        to=agent.email,
+        template="agent_sla_breach",
+        language=agent.language,
+        context=_agent_context(ticket, agent, what=what),
+        ticket=ticket,
     )

@@ -1,23 +1,126 @@
-"""Delivery of outgoing mail, in the worker (never inside a web request)."""
+"""Mail work in the worker: sending the outbox, processing what came in, polling IMAP."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
+from django.utils import timezone
 from django_tasks import task
+
+from ecmp.mail.models import InboundEmail, OutboundEmail
+
+# Minutes to wait after each failed attempt; the last delay repeats until a day has passed.
+BACKOFF_MINUTES = [1, 5, 15, 30, 60, 120, 240]
+LEASE = timedelta(minutes=10)
+
+
+def _claim(email_id: int, *, due_only: bool) -> OutboundEmail | None:
+    """Take one queued email for this worker; None if another worker has it."""
+    now = timezone.now()
+    rows = OutboundEmail.objects.filter(pk=email_id, status=OutboundEmail.Status.QUEUED)
+    if due_only:
+        rows = rows.filter(next_attempt_at__lte=now)
+    if not rows.update(status=OutboundEmail.Status.SENDING, next_attempt_at=now + LEASE):
+        return None
+    return OutboundEmail.objects.get(pk=email_id)
+
+
+def _deliver(email: OutboundEmail) -> None:
+    headers = {"Message-ID": email.message_id, **email.headers}
+    reply_to = headers.pop("Reply-To", None)
+    message = EmailMultiAlternatives(
+        subject=email.subject,
+        body=email.text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=email.to,
+        headers=headers,
+        reply_to=[reply_to] if reply_to else None,
+        connection=get_connection(),
+    )
+    if email.html:
+        message.attach_alternative(email.html, "text/html")
+    message.send(fail_silently=False)
 
 
 @task(queue_name="mail")
-def deliver_email(
-    *, to: list[str], subject: str, text: str, html: str, headers: dict[str, str]
-) -> int:
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=to,
-        headers=headers,
+def outbox_send(email_id: int, due_only: bool = False) -> str:
+    email = _claim(email_id, due_only=due_only)
+    if email is None:
+        return "skipped"
+    now = timezone.now()
+    try:
+        _deliver(email)
+    except Exception as exc:  # any failure of the server or the network: retry later
+        attempts = email.attempts + 1
+        give_up = now >= email.created_at + timedelta(hours=settings.ECMP_OUTBOX_RETRY_HOURS)
+        delay = BACKOFF_MINUTES[min(attempts, len(BACKOFF_MINUTES)) - 1]
+        OutboundEmail.objects.filter(pk=email.pk).update(
+            status=OutboundEmail.Status.FAILED if give_up else OutboundEmail.Status.QUEUED,
+            attempts=attempts,
+            last_error=f"{type(exc).__name__}: {exc}"[:2000],
+            next_attempt_at=now + timedelta(minutes=delay),
+        )
+        return "failed" if give_up else "retry"
+    OutboundEmail.objects.filter(pk=email.pk).update(
+        status=OutboundEmail.Status.SENT, sent_at=now, attempts=email.attempts + 1, last_error=""
     )
-    if html:
-        message.attach_alternative(html, "text/html")
-    return message.send()
+    return "sent"
+
+
+@task(queue_name="mail")
+def outbox_sweep() -> int:
+    """Send what is due: retries, and rows whose first sending was lost."""
+    now = timezone.now()
+    # A worker that died while sending left its row claimed: give it back.
+    OutboundEmail.objects.filter(
+        status=OutboundEmail.Status.SENDING, next_attempt_at__lt=now
+    ).update(status=OutboundEmail.Status.QUEUED)
+    due = list(
+        OutboundEmail.objects.filter(status=OutboundEmail.Status.QUEUED, next_attempt_at__lte=now)
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:200]
+    )
+    for email_id in due:
+        outbox_send.call(email_id, due_only=True)
+    return len(due)
+
+
+def outbox_retry(*, email_id: int) -> None:
+    """An admin's "Retry now" on a failed or waiting email."""
+    OutboundEmail.objects.filter(
+        pk=email_id, status__in=[OutboundEmail.Status.FAILED, OutboundEmail.Status.QUEUED]
+    ).update(status=OutboundEmail.Status.QUEUED, next_attempt_at=timezone.now())
+    transaction.on_commit(lambda: outbox_send.enqueue(email_id, due_only=True))
+
+
+@task(queue_name="mail")
+def inbound_process(inbound_id: int) -> str:
+    from ecmp.mail.inbound.pipeline import inbound_handle
+
+    return inbound_handle(inbound_id)
+
+
+@task(queue_name="mail")
+def inbound_sweep() -> int:
+    """Process what was stored but not processed (a lost task, a worker killed)."""
+    stale = timezone.now() - timedelta(minutes=2)
+    waiting = list(
+        InboundEmail.objects.filter(status=InboundEmail.Status.RECEIVED, received_at__lt=stale)
+        .order_by("received_at")
+        .values_list("pk", flat=True)[:200]
+    )
+    for inbound_id in waiting:
+        inbound_process.call(inbound_id)
+    return len(waiting)
+
+
+@task(queue_name="mail")
+def imap_poll() -> int:
+    from ecmp.mail.inbound.imap import imap_fetch
+
+    if not settings.ECMP_IMAP_HOST:
+        return 0
+    return imap_fetch()

@@ -5,10 +5,11 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from ecmp.accounts.models import STAFF_ROLES, User
+from ecmp.accounts.models import User
 from ecmp.notifications.models import Notification
 from ecmp.notifications.selectors import notification_list_for
 from ecmp.tickets.models import EventKind, Ticket, TicketEvent
+from ecmp.tickets.selectors import ticket_support_team
 
 # What the requester hears about when somebody else does it.
 _FOR_REQUESTER = {
@@ -17,15 +18,6 @@ _FOR_REQUESTER = {
     EventKind.REPLIED,
     EventKind.PRIORITY,
 }
-
-
-def _support_team_for(ticket: Ticket) -> list[User]:
-    """The assignee, or every agent while nobody is assigned."""
-    if ticket.assignee_id is not None:
-        assignee = User.objects.filter(pk=ticket.assignee_id, is_active=True).first()
-        if assignee is not None:
-            return [assignee]
-    return list(User.objects.filter(role__in=STAFF_ROLES, is_active=True))
 
 
 def _for_requester(event: TicketEvent) -> list[User]:
@@ -45,7 +37,7 @@ def _for_support_team(event: TicketEvent) -> list[User]:
         event.actor and event.actor.is_support_staff
     )
     if event.kind in (EventKind.CREATED, EventKind.SLA_BREACH) or customer_wrote:
-        return [user for user in _support_team_for(event.ticket) if user.pk != event.actor_id]
+        return [user for user in ticket_support_team(event.ticket) if user.pk != event.actor_id]
     return []
 
 

@@ -202,12 +202,19 @@ class TicketEvent(models.Model):
     # Internal events (notes, assignments) never reach a customer.
     internal = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
+    # When its notifications and emails were made; a sweep redoes the ones left behind.
+    dispatched_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("ticket event")
         verbose_name_plural = _("ticket events")
         indexes = [
             models.Index(fields=["ticket", "created_at"], name="event_thread"),
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(dispatched_at__isnull=True),
+                name="event_undispatched",
+            ),
         ]
 
     def __str__(self) -> str:

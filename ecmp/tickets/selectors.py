@@ -32,6 +32,17 @@ def clean_search(text: str | None, limit: int = 200) -> str:
     return (text or "").replace("\x00", "").strip()[:limit]
 
 
+def ticket_support_team(ticket: Ticket) -> list[User]:
+    """Who hears about a ticket on the support side: the assignee, or every agent."""
+    from ecmp.accounts.models import STAFF_ROLES
+
+    if ticket.assignee_id is not None:
+        assignee = User.objects.filter(pk=ticket.assignee_id, is_active=True).first()
+        if assignee is not None:
+            return [assignee]
+    return list(User.objects.filter(role__in=STAFF_ROLES, is_active=True))
+
+
 def tickets_visible_to(user: User) -> QuerySet[Ticket]:
     if not (user.is_authenticated and user.is_active):
         return Ticket.objects.none()

@@ -1,4 +1,4 @@
-"""The embedded run: the web server, the worker and the scheduler, stopped together.
+"""The embedded run: web server, worker, scheduler and mail listener, stopped together.
 
 `make run` ends here. Ctrl-C (SIGINT) or SIGTERM stops both children and
 waits for them; if either dies, the other is stopped too, so nothing is left
@@ -59,6 +59,9 @@ class Command(BaseCommand):
             ),
             "scheduler": subprocess.Popen(  # noqa: S603
                 [python, "manage.py", "run_periodic"], cwd=settings.BASE_DIR
+            ),
+            "mail": subprocess.Popen(  # noqa: S603
+                [python, "manage.py", "mail_listener"], cwd=settings.BASE_DIR
             ),
         }
         stopping = False

@@ -1,0 +1,45 @@
+"""Which emails a ticket event sends. Internal events never reach a customer."""
+
+from __future__ import annotations
+
+from ecmp.mail import outbound
+from ecmp.tickets.models import EventKind, TicketEvent
+from ecmp.tickets.selectors import ticket_support_team
+from ecmp.tickets.status import Channel, Status
+
+
+def emails_for_event(event: TicketEvent) -> int:
+    ticket, actor = event.ticket, event.actor
+    by_staff = actor is not None and actor.is_support_staff
+    team = [agent for agent in ticket_support_team(ticket) if agent.pk != event.actor_id]
+    sent = 0
+    if event.kind == EventKind.CREATED:
+        if ticket.channel == Channel.EMAIL:
+            outbound.send_ticket_received(ticket)
+            sent += 1
+        for agent in team:
+            outbound.send_agent_new_ticket(ticket, agent)
+            sent += 1
+    elif event.kind == EventKind.SLA_BREACH:
+        for agent in team:
+            outbound.send_agent_sla_breach(ticket, agent, event.to_value)
+            sent += 1
+    elif event.internal:
+        return 0
+    elif event.kind == EventKind.REPLIED and event.message is not None:
+        if by_staff:
+            outbound.send_agent_reply(ticket, event.message)
+            sent += 1
+        else:
+            for agent in team:
+                outbound.send_agent_customer_reply(ticket, agent, event.message)
+                sent += 1
+    elif event.kind == EventKind.STATUS and by_staff:
+        accepted = event.from_value == Status.NEW and event.to_value in (Status.OPEN, Status.WAIT)
+        if accepted:
+            outbound.send_ticket_accepted(ticket)
+            sent += 1
+        elif event.to_value == Status.CLOSED and event.actor_id != ticket.requester_id:
+            outbound.send_ticket_closed(ticket)
+            sent += 1
+    return sent

@@ -1,0 +1,55 @@
+"""Polling an IMAP mailbox: fetch, store, then move to the processed folder.
+
+Safe with several pollers: a message fetched twice is stored once (its
+Message-ID or hash), and a message is moved only after it is stored.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from imap_tools import MailBox, MailBoxUnencrypted
+
+from ecmp.mail.inbound.pipeline import MessageRefused, inbound_store
+
+logger = logging.getLogger(__name__)
+BATCH = 100
+
+
+def _mailbox():
+    cls = MailBox if settings.ECMP_IMAP_SSL else MailBoxUnencrypted
+    return cls(settings.ECMP_IMAP_HOST, settings.ECMP_IMAP_PORT, timeout=60).login(
+        settings.ECMP_IMAP_USER,
+        settings.ECMP_IMAP_PASSWORD,
+        initial_folder=settings.ECMP_IMAP_FOLDER,
+    )
+
+
+def imap_fetch() -> int:
+    """One pass over the mailbox; returns how many messages were stored anew."""
+    stored = 0
+    processed_folder = settings.ECMP_IMAP_PROCESSED_FOLDER
+    with _mailbox() as mailbox:
+        if not mailbox.folder.exists(processed_folder):
+            mailbox.folder.create(processed_folder)
+        uids = mailbox.uids("ALL")[:BATCH]
+        done = []
+        for uid in uids:
+            status, data = mailbox.client.uid("FETCH", uid, "(BODY.PEEK[])")
+            raw = next(
+                (item[1] for item in data or [] if isinstance(item, tuple) and len(item) > 1),
+                None,
+            )
+            if status != "OK" or raw is None:
+                continue  # moved away by another poller meanwhile
+            try:
+                _row, created = inbound_store(raw, source="imap")
+            except MessageRefused as refusal:
+                logger.warning("IMAP message %s refused: %s; left in the mailbox", uid, refusal)
+                continue
+            stored += int(created)
+            done.append(uid)
+        if done:
+            mailbox.move(done, processed_folder)
+    return stored

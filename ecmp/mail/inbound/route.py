@@ -1,0 +1,208 @@
+"""Where a received message goes: a reply on a ticket, a new ticket, held, or ignored."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from ecmp.accounts.models import User
+from ecmp.mail import outbound
+from ecmp.mail.ids import (
+    is_our_address,
+    ticket_number_from_addresses,
+    ticket_number_from_ids,
+    ticket_number_from_subject,
+)
+from ecmp.mail.inbound.noise import classify
+from ecmp.mail.inbound.parse import ParsedAttachment, ParsedMail, parse_message
+from ecmp.mail.inbound.quotes import strip_quotes
+from ecmp.mail.models import InboundEmail, OutboundEmail
+from ecmp.tickets import services
+from ecmp.tickets.attachments import clean_filename, is_dangerous
+from ecmp.tickets.models import Ticket
+from ecmp.tickets.selectors import tickets_visible_to
+from ecmp.tickets.status import Channel, Priority
+
+Status = InboundEmail.Status
+
+
+def _finish(row: InboundEmail, status: str, outcome: str, reason: str = "", ticket=None) -> None:
+    row.status, row.outcome, row.reason = status, outcome, reason[:2000]
+    if ticket is not None:
+        row.ticket = ticket
+
+
+def _can_write(user: User | None) -> bool:
+    if user is None or not user.is_active:
+        return False
+    return user.is_support_staff or (user.organization is not None and user.organization.active)
+
+
+def _window_start() -> timezone.datetime:
+    return timezone.now() - timedelta(hours=settings.ECMP_MAIL_SENDER_WINDOW_HOURS)
+
+
+def _over_ticket_limit(sender: str) -> bool:
+    recent = InboundEmail.objects.filter(
+        sender=sender, outcome="ticket_created", received_at__gte=_window_start()
+    )
+    return recent.count() >= settings.ECMP_MAIL_SENDER_LIMIT
+
+
+def _over_answer_limit(address: str) -> bool:
+    recent = OutboundEmail.objects.filter(
+        to=[address],
+        kind__in=["ticket_received", "unknown_sender", "attachment_refused"],
+        created_at__gte=_window_start(),
+    )
+    return recent.count() >= settings.ECMP_MAIL_SENDER_LIMIT
+
+
+def _files(mail: ParsedMail, raw: bytes, keep_original: bool, language: str):
+    """The attachments a ticket accepts, and a line for each that it does not."""
+    attachments = list(mail.attachments)
+    if keep_original:
+        attachments.append(ParsedAttachment("original-message.eml", "message/rfc822", raw))
+    accepted, refused = [], []
+    total = 0
+    for attachment in attachments:
+        name = clean_filename(attachment.name)
+        size = len(attachment.data)
+        with translation.override(language):
+            if size > settings.ECMP_ATTACHMENT_MAX_BYTES:
+                refused.append(
+                    _("“%(name)s” (%(size)s) was not added: the limit is %(limit)s per file.")
+                    % {
+                        "name": name,
+                        "size": filesizeformat(size),
+                        "limit": filesizeformat(settings.ECMP_ATTACHMENT_MAX_BYTES),
+                    }
+                )
+                continue
+            if is_dangerous(name, attachment.data[:8192]):
+                refused.append(
+                    _("“%(name)s” was not added: programs and scripts are not accepted.")
+                    % {"name": name}
+                )
+                continue
+            if total + size > settings.ECMP_TICKET_ATTACHMENTS_MAX_BYTES:
+                refused.append(
+                    _("“%(name)s” was not added: the files of a ticket may not exceed %(limit)s.")
+                    % {
+                        "name": name,
+                        "limit": filesizeformat(settings.ECMP_TICKET_ATTACHMENTS_MAX_BYTES),
+                    }
+                )
+                continue
+        total += size
+        accepted.append(SimpleUploadedFile(name, attachment.data, attachment.content_type))
+    return accepted, refused
+
+
+def _body(text: str, refused: list[str], language: str) -> str:
+    with translation.override(language):
+        body = text.strip() or _("(The message had no text.)")
+    if refused:
+        body += "\n\n" + "\n".join(f"[{line}]" for line in refused)
+    return body
+
+
+def _referenced_ticket(row: InboundEmail, mail: ParsedMail) -> Ticket | None:
+    number = (
+        ticket_number_from_ids(mail.in_reply_to + mail.references)
+        or ticket_number_from_addresses(list(row.envelope_to) + mail.recipients)
+        or ticket_number_from_subject(mail.subject)
+    )
+    if number is None:
+        return None
+    return Ticket.objects.select_related("requester", "organization").filter(number=number).first()
+
+
+def inbound_route(row: InboundEmail) -> None:
+    raw = bytes(row.raw)
+    mail = parse_message(raw)
+    row.sender, row.subject = mail.sender, mail.subject
+    if is_our_address(mail.sender):
+        return _finish(row, Status.IGNORED, "own_address", "sent from one of our own addresses")
+    noise = classify(mail)
+    if noise is not None:
+        if noise.kind == "bounce":
+            bounced = mail.report_recipients or []
+            User.objects.filter(email__in=bounced, email_bouncing_since__isnull=True).update(
+                email_bouncing_since=timezone.now()
+            )
+        return _finish(row, Status.IGNORED, noise.kind, noise.reason)
+
+    sender = User.objects.select_related("organization").filter(email=mail.sender).first()
+    language = sender.language if sender else settings.LANGUAGE_CODE
+    reply, stripped = strip_quotes(mail.text)
+    # The untouched message stays downloadable whenever its text was reworked.
+    keep_original = stripped or mail.text_from_html
+    ticket = _referenced_ticket(row, mail)
+
+    if (
+        ticket is not None
+        and _can_write(sender)
+        and (tickets_visible_to(sender).filter(pk=ticket.pk).exists())
+    ):
+        files, refused = _files(mail, raw, keep_original, language)
+        if ticket.archived_at is not None and sender.is_customer:
+            new = services.ticket_create(
+                requester=sender,
+                subject=ticket.subject,
+                description=_body(reply, refused, language),
+                files=files,
+                channel=Channel.EMAIL,
+                related_to=ticket,
+            )
+            _finish(
+                row, Status.PROCESSED, "ticket_created", f"follows up archived {ticket.number}", new
+            )
+        else:
+            services.ticket_reply(
+                ticket=ticket, author=sender, body=_body(reply, refused, language), files=files
+            )
+            _finish(row, Status.PROCESSED, "reply", "", ticket)
+        if refused:
+            outbound.send_attachment_refused(
+                to=mail.sender,
+                language=language,
+                subject=mail.subject,
+                refused=refused,
+                ticket=row.ticket,
+            )
+        return None
+
+    if not _can_write(sender):
+        if settings.ECMP_MAIL_ANSWER_UNKNOWN_SENDERS and not _over_answer_limit(mail.sender):
+            outbound.send_unknown_sender(to=mail.sender, subject=mail.subject)
+        why = "unknown sender" if sender is None else "deactivated sender"
+        return _finish(row, Status.HELD, "held", why)
+    if sender.is_support_staff:
+        return _finish(row, Status.HELD, "held", "an agent's mail without a ticket reference")
+    if _over_ticket_limit(mail.sender):
+        return _finish(row, Status.HELD, "held", "too many new tickets from this sender")
+
+    files, refused = _files(mail, raw, mail.text_from_html, language)
+    with translation.override(language):
+        subject = mail.subject.strip() or _("(no subject)")
+    created = services.ticket_create(
+        requester=sender,
+        subject=subject[: services.SUBJECT_MAX],
+        description=_body(mail.text, refused, language),
+        # Never taken from headers: a customer cannot mark a mail urgent.
+        priority=Priority.NORMAL,
+        files=files,
+        channel=Channel.EMAIL,
+    )
+    _finish(row, Status.PROCESSED, "ticket_created", "", created)
+    if refused:
+        outbound.send_attachment_refused(
+            to=mail.sender, language=language, subject=mail.subject, refused=refused, ticket=created
+        )
+    return None

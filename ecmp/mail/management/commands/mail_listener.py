@@ -1,0 +1,81 @@
+"""An SMTP (or LMTP) server that takes mail for our support addresses only.
+
+Unknown recipients are refused at RCPT time, so nothing is accepted that we
+would then have to bounce; an accepted message is stored before "250".
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.lmtp import LMTP
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+
+from ecmp.mail.ids import is_our_address
+from ecmp.mail.inbound.pipeline import MessageRefused, inbound_store
+
+logger = logging.getLogger(__name__)
+
+
+class SupportHandler:
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if not is_our_address(address):
+            return "550 5.1.1 No such recipient here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        raw = envelope.original_content or envelope.content
+        if isinstance(raw, str):
+            raw = raw.encode("utf-8", "surrogateescape")
+        try:
+            await sync_to_async(inbound_store, thread_sensitive=False)(
+                raw, source="smtp", envelope_to=list(envelope.rcpt_tos)
+            )
+        except MessageRefused as refusal:
+            return f"552 5.3.4 {refusal}"
+        except Exception:
+            logger.exception("could not store an incoming message")
+            return "451 4.3.0 Temporary failure, please try again later"
+        return "250 2.0.0 Message accepted"
+
+
+class LMTPController(Controller):
+    def factory(self):
+        return LMTP(self.handler, **self.SMTP_kwargs)
+
+
+def make_controller(host: str, port: int, *, lmtp: bool = False) -> Controller:
+    cls = LMTPController if lmtp else Controller
+    return cls(
+        SupportHandler(),
+        hostname=host,
+        port=port,
+        data_size_limit=settings.ECMP_INBOUND_MAX_BYTES,
+    )
+
+
+class Command(BaseCommand):
+    help = "Receive mail for the support addresses over SMTP (or LMTP with --lmtp)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        host, _, port = settings.ECMP_MAIL_LISTENER.rpartition(":")
+        parser.add_argument("--host", default=host or "127.0.0.1")
+        parser.add_argument("--port", type=int, default=int(port or 2525))
+        parser.add_argument("--lmtp", action="store_true")
+
+    def handle(self, *args: Any, host: str, port: int, lmtp: bool, **options: Any) -> None:
+        controller = make_controller(host, port, lmtp=lmtp)
+        stop = threading.Event()
+        signal.signal(signal.SIGINT, lambda *_: stop.set())
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        controller.start()
+        self.stdout.write(f"Mail listener ({'LMTP' if lmtp else 'SMTP'}) on {host}:{port}")
+        stop.wait()
+        controller.stop()

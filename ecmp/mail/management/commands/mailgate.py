@@ -1,0 +1,39 @@
+"""Read one message on standard input and store it, for an MTA's pipe transport.
+
+Exit codes follow sendmail's: 0 stored (or already stored), 75 (EX_TEMPFAIL) on a
+temporary failure so that the MTA tries again, 65 (EX_DATAERR) when the message
+can never be accepted (empty, too large): the MTA then bounces it to its sender.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import DatabaseError
+
+from ecmp.mail.inbound.pipeline import MessageRefused, inbound_store
+
+EX_OK, EX_DATAERR, EX_TEMPFAIL = 0, 65, 75
+
+
+class Command(BaseCommand):
+    help = "Store one email read on standard input (for an MTA pipe transport)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--recipient", action="append", default=[], help="envelope recipient")
+
+    def handle(self, *args: Any, recipient: list[str], **options: Any) -> None:
+        raw = sys.stdin.buffer.read()
+        try:
+            row, created = inbound_store(raw, source="mailgate", envelope_to=recipient)
+        except MessageRefused as refusal:
+            self.stderr.write(f"refused: {refusal}")
+            sys.exit(EX_DATAERR)
+        except DatabaseError as error:
+            self.stderr.write(f"temporary failure: {error}")
+            sys.exit(EX_TEMPFAIL)
+        if options["verbosity"] > 1:
+            self.stdout.write(f"{'stored' if created else 'already stored'} as {row.pk}")
+        sys.exit(EX_OK)

@@ -1,0 +1,110 @@
+"""Mail in and out. Nothing is lost: every message is a row before anything else."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class OutboundEmail(models.Model):
+    """An email waiting to be sent, sent, or failed after a day of retries."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        # Claimed by a worker; `next_attempt_at` is then the end of its lease.
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=40)
+    to = models.JSONField(_("recipients"))
+    subject = models.CharField(_("subject"), max_length=300)
+    text = models.TextField()
+    html = models.TextField(blank=True)
+    headers = models.JSONField(default=dict)
+    message_id = models.CharField(max_length=250, unique=True)
+    ticket = models.ForeignKey(
+        "tickets.Ticket",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="outbound_emails",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outgoing email")
+        verbose_name_plural = _("outgoing emails")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="outbox_due"),
+            models.Index(fields=["ticket", "created_at"], name="outbox_thread"),
+            models.Index(fields=["kind", "created_at"], name="outbox_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {', '.join(self.to)}"
+
+
+class InboundEmail(models.Model):
+    """A received message, stored raw before it is parsed."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        PROCESSED = "processed", _("Processed")
+        HELD = "held", _("Held")
+        IGNORED = "ignored", _("Ignored")
+        FAILED = "failed", _("Failed")
+        DISCARDED = "discarded", _("Discarded")
+
+    # The Message-ID, or a hash of the bytes when it has none: the same message
+    # delivered twice (two pollers, a retrying MTA) is kept and processed once.
+    dedupe_key = models.CharField(max_length=300, unique=True)
+    message_id = models.CharField(max_length=300, blank=True)
+    raw = models.BinaryField()
+    size = models.PositiveIntegerField(default=0)
+    source = models.CharField(max_length=20)  # imap, mailgate, smtp
+    envelope_to = models.JSONField(default=list, blank=True)
+    sender = models.CharField(_("sender"), max_length=254, blank=True)
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.RECEIVED
+    )
+    outcome = models.CharField(_("outcome"), max_length=40, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    ticket = models.ForeignKey(
+        "tickets.Ticket",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="inbound_emails",
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    received_at = models.DateTimeField(_("received"), default=timezone.now)
+    processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("incoming email")
+        verbose_name_plural = _("incoming emails")
+        ordering = ["-received_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "received_at"], name="inbox_status"),
+            models.Index(fields=["sender", "outcome", "received_at"], name="inbox_sender"),
+            models.Index(fields=["ticket", "received_at"], name="inbox_thread"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sender}: {self.subject}"
