@@ -82,3 +82,46 @@ def media_root(settings, tmp_path):
     """Each test stores its files apart, so that "nothing saved" can be checked."""
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def smtp_server(tmp_path, settings):
+    """A real SMTP server (aiosmtpd) storing what it receives in a Maildir; Django sends to it."""
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Mailbox
+
+    from tests.mailtools import free_port
+
+    port = free_port()
+    maildir = tmp_path / "maildir"
+    controller = Controller(Mailbox(str(maildir)), hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 5
+    yield maildir
+    controller.stop()
+
+
+@pytest.fixture
+def run_on_commit(django_capture_on_commit_callbacks):
+    """run_on_commit(block): run it and what it sets off after commit (events, emails)."""
+
+    def runner(block):
+        with django_capture_on_commit_callbacks(execute=True):
+            return block()
+
+    return runner
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """In CI (ECMP_REQUIRE_SERVICES=1) every service is there: a skip is a failure."""
+    import os
+
+    outcome = yield
+    report = outcome.get_result()
+    if os.environ.get("ECMP_REQUIRE_SERVICES") and report.skipped:
+        report.outcome = "failed"
+        report.longrepr = f"skipped, but CI must run every test: {report.longrepr}"

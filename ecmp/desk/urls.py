@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ecmp.desk import client_views, sla_views, ticket_views, views
+from ecmp.desk import client_views, mail_views, sla_views, ticket_views, views
 
 app_name = "desk"
 
@@ -52,6 +52,15 @@ urlpatterns = [
         views.registration_request_decline,
         name="registration-request-decline",
     ),
+    # Mail
+    path("mail/", mail_views.inbox, name="mail"),
+    path("mail/in/<int:pk>/", mail_views.inbound_detail, name="mail-inbound"),
+    path("mail/in/<int:pk>/ticket/", mail_views.held_create_ticket, name="mail-held-ticket"),
+    path("mail/in/<int:pk>/attach/", mail_views.held_attach, name="mail-held-attach"),
+    path("mail/in/<int:pk>/discard/", mail_views.held_discard, name="mail-held-discard"),
+    path("mail/in/<int:pk>/retry/", mail_views.inbound_process_again, name="mail-inbound-retry"),
+    path("mail/out/", mail_views.outbox, name="mail-outbox"),
+    path("mail/out/<int:pk>/retry/", mail_views.outbox_retry_now, name="mail-outbox-retry"),
     # Service levels (admins)
     path("settings/sla/", sla_views.sla_settings, name="sla"),
     path("settings/sla/targets/", sla_views.sla_targets_save, name="sla-targets"),

@@ -68,6 +68,9 @@ def _files(mail: ParsedMail, raw: bytes, keep_original: bool, language: str):
     attachments = list(mail.attachments)
     if keep_original:
         attachments.append(ParsedAttachment("original-message.eml", "message/rfc822", raw))
+    if mail.text_from_html and mail.html:
+        # The sanitised HTML, for a look at the layout the text version lost.
+        attachments.append(ParsedAttachment("message.html", "text/html", mail.html.encode()))
     accepted, refused = [], []
     total = 0
     for attachment in attachments:

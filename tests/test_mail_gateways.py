@@ -1,0 +1,181 @@
+"""The three ways in: mailgate (an MTA's pipe), the SMTP/LMTP listener, IMAP polling."""
+
+import os
+import smtplib
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from django.db import connections
+
+from ecmp.mail.inbound.pipeline import inbound_handle
+from ecmp.mail.models import InboundEmail
+from tests.mailtools import build_mail, free_port
+
+ROOT = Path(django_settings.BASE_DIR)
+
+
+def mailgate(raw, env_extra, *args):
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", **env_extra}
+    return subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "mailgate", *args],
+        input=raw,
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        timeout=120,
+    )
+
+
+@pytest.fixture
+def file_database(tmp_path):
+    """A database file of its own that the subprocess and the test both use."""
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'gate.sqlite3'}", "ECMP_VAR_DIR": str(tmp_path)}
+    subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "migrate", "-v", "0"],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
+        cwd=ROOT,
+        check=True,
+    )
+    return env
+
+
+def count_rows(env):
+    script = "from ecmp.mail.models import InboundEmail as I; print(I.objects.count())"
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "shell", "-v", "0", "-c", script],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return int(result.stdout.strip())
+
+
+def test_mailgate_stores_and_exits_0_even_for_a_duplicate(file_database):
+    raw = build_mail()
+    assert mailgate(raw, file_database).returncode == 0
+    assert mailgate(raw, file_database).returncode == 0
+    assert count_rows(file_database) == 1
+
+
+def test_mailgate_refuses_empty_mail_with_65(file_database):
+    result = mailgate(b"", file_database)
+    assert result.returncode == 65 and b"empty" in result.stderr
+
+
+def test_mailgate_asks_the_mta_to_retry_when_the_database_is_down(tmp_path):
+    env = {
+        "DATABASE_URL": f"sqlite:///{tmp_path}/missing/dir/db.sqlite3",
+        "ECMP_VAR_DIR": str(tmp_path),
+    }
+    result = mailgate(build_mail(), env)
+    assert result.returncode == 75
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("lmtp", [False, True])
+def test_the_listener_refuses_unknown_recipients_and_stores_the_rest(lmtp):
+    from ecmp.mail.management.commands.mail_listener import make_controller
+
+    port = free_port()
+    controller = make_controller("127.0.0.1", port, lmtp=lmtp)
+    controller.start()
+    try:
+        client = smtplib.LMTP("127.0.0.1", port) if lmtp else smtplib.SMTP("127.0.0.1", port)
+        with client:
+            with pytest.raises(smtplib.SMTPRecipientsRefused):
+                client.sendmail("a@b.test", ["somebody@elsewhere.test"], build_mail())
+            refused = client.sendmail(
+                "alice@acme.test", ["support+1001@ecmp.localhost"], build_mail(message_id="<l1@x>")
+            )
+            assert refused == {}
+    finally:
+        controller.stop()
+        connections.close_all()
+    row = InboundEmail.objects.get()
+    assert row.source == "smtp" and row.envelope_to == ["support+1001@ecmp.localhost"]
+
+
+# --- IMAP against a real Dovecot (started by .ci/run; see TEST-SERVICES.md) ----------
+
+IMAP = {
+    key: os.environ.get(f"ECMP_TEST_IMAP_{key}") for key in ("HOST", "PORT", "USER", "PASSWORD")
+}
+needs_imap = pytest.mark.skipif(
+    not all(IMAP.values()),
+    reason="no IMAP server configured (ECMP_TEST_IMAP_HOST/PORT/USER/PASSWORD; .ci/run starts Dovecot)",
+)
+
+
+@pytest.fixture
+def imap_box(settings):
+    from imap_tools import MailBoxUnencrypted
+
+    settings.ECMP_IMAP_HOST = IMAP["HOST"]
+    settings.ECMP_IMAP_PORT = int(IMAP["PORT"])
+    settings.ECMP_IMAP_SSL = False
+    settings.ECMP_IMAP_USER = IMAP["USER"]
+    settings.ECMP_IMAP_PASSWORD = IMAP["PASSWORD"]
+    settings.ECMP_IMAP_FOLDER = "INBOX"
+    settings.ECMP_IMAP_PROCESSED_FOLDER = "Archive"
+    box = MailBoxUnencrypted(IMAP["HOST"], int(IMAP["PORT"])).login(IMAP["USER"], IMAP["PASSWORD"])
+    for folder in ("INBOX", "Archive"):
+        if box.folder.exists(folder):
+            box.folder.set(folder)
+            uids = box.uids("ALL")
+            if uids:
+                box.delete(uids)
+    box.folder.set("INBOX")
+    yield box
+    box.logout()
+
+
+@needs_imap
+@pytest.mark.django_db(transaction=True)
+def test_imap_polling_stores_processes_and_moves(imap_box, alice):
+    from ecmp.mail.inbound.imap import imap_fetch
+
+    for n in range(3):
+        imap_box.append(build_mail(subject=f"By IMAP {n}", message_id=f"<imap{n}@x>"), "INBOX")
+    assert imap_fetch() == 3
+    imap_box.folder.set("INBOX")  # see what the poller's session changed
+    assert imap_box.uids("ALL") == []
+    imap_box.folder.set("Archive")
+    assert len(imap_box.uids("ALL")) == 3
+    for row in InboundEmail.objects.all():
+        inbound_handle(row.pk)
+    assert sorted(InboundEmail.objects.values_list("outcome", flat=True)) == ["ticket_created"] * 3
+
+
+@needs_imap
+@pytest.mark.django_db(transaction=True)
+def test_two_pollers_at_once_store_each_message_once(imap_box, alice):
+    from ecmp.mail.inbound.imap import imap_fetch
+
+    for n in range(10):
+        imap_box.append(build_mail(subject=f"Race {n}", message_id=f"<race{n}@x>"), "INBOX")
+    errors, barrier = [], threading.Barrier(2)
+
+    def poll():
+        try:
+            barrier.wait()
+            imap_fetch()
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=poll) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert InboundEmail.objects.count() == 10
+    imap_box.folder.set("INBOX")
+    assert imap_box.uids("ALL") == []
