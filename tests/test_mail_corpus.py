@@ -5,6 +5,7 @@ licences differ from ours). Every message must end as a ticket, a reply,
 held, or ignored with its reason: none disappears, none crashes the pipeline.
 """
 
+import os
 import random
 from pathlib import Path
 
@@ -21,7 +22,9 @@ from ecmp.mail.models import InboundEmail
 from tests.factories import OrganizationFactory, UserFactory
 from tests.mailtools import build_mail
 
-CORPUS = Path(settings.BASE_DIR).parent / "shared" / "mail-corpus"
+CORPUS = Path(
+    os.environ.get("ECMP_MAIL_CORPUS", Path(settings.BASE_DIR).parent / "shared" / "mail-corpus")
+)
 MESSAGES = sorted(CORPUS.glob("*/*.eml")) if CORPUS.exists() else []
 needs_corpus = pytest.mark.skipif(not MESSAGES, reason=f"mail corpus not found at {CORPUS}")
 FINAL = {"processed", "held", "ignored"}
