@@ -329,3 +329,11 @@ def test_the_retry_window_of_received_mail(deliver, alice):
     assert inbound_sweep.call() == 1
     row.refresh_from_db()
     assert row.status == InboundEmail.Status.PROCESSED
+
+
+def test_a_message_id_with_a_nul_byte_is_not_used(deliver, alice):
+    """Found by the fuzzer on PostgreSQL, which refuses NUL in text."""
+    raw = build_mail(message_id="<abc@x.test>").replace(b"<abc@x.test>", b"<ab\x00c@x.test>")
+    row = deliver(raw)
+    assert row.dedupe_key.startswith("sha256:") and row.message_id == ""
+    assert row.status == InboundEmail.Status.PROCESSED

@@ -9,6 +9,9 @@ import secrets
 
 from django.conf import settings
 
+# A Message-ID as we accept it: control characters (NUL above all: PostgreSQL
+# refuses it) never make one.
+MESSAGE_ID = r"<[^<>\s\x00-\x1f\x7f]{1,250}>"
 _SIGNED_ID = re.compile(r"<?ecmp\.(\d{1,9})\.([0-9a-f]{12})\.([0-9a-f]{16})@([^>\s]+)>?", re.I)
 _SUBJECT_TAG = re.compile(r"\[#(\d{1,9})\]")
 

@@ -10,6 +10,7 @@ import logging
 
 from django.conf import settings
 from imap_tools import MailBox, MailBoxUnencrypted
+from imap_tools.errors import MailboxCopyError
 
 from ecmp.mail.inbound.pipeline import MessageRefused, inbound_store
 
@@ -51,5 +52,17 @@ def imap_fetch() -> int:
             stored += int(created)
             done.append(uid)
         if done:
-            mailbox.move(done, processed_folder)
+            _move(mailbox, done, processed_folder)
     return stored
+
+
+def _move(mailbox, uids: list[str], folder: str) -> None:
+    """Move what was stored; a message another poller moved first is simply gone."""
+    try:
+        mailbox.move(uids, folder)
+    except MailboxCopyError:
+        for uid in uids:
+            try:
+                mailbox.move(uid, folder)
+            except MailboxCopyError:
+                logger.info("IMAP message %s was already moved by another poller", uid)

@@ -17,6 +17,7 @@ from email.utils import getaddresses, parseaddr
 
 import nh3
 
+from ecmp.mail.ids import MESSAGE_ID
 from ecmp.mail.inbound.htmltext import html_to_text
 
 MAX_DEPTH = 20
@@ -98,7 +99,7 @@ def _payload_bytes(part: Message) -> bytes:
 
 
 def _ids(value: str) -> list[str]:
-    return re.findall(r"<[^<>\s]{1,250}>", value or "")
+    return re.findall(MESSAGE_ID, value or "")
 
 
 def _filename(part: Message) -> str:

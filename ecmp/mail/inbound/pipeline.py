@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from ecmp.mail.ids import MESSAGE_ID
 from ecmp.mail.models import InboundEmail
 
 
@@ -27,7 +28,7 @@ class MessageRefused(Exception):
 def _message_id(raw: bytes) -> str:
     try:
         headers = BytesHeaderParser(policy=policy.compat32).parsebytes(raw)
-        found = re.findall(r"<[^<>\s]{1,250}>", str(headers.get("Message-ID", "")))
+        found = re.findall(MESSAGE_ID, str(headers.get("Message-ID", "")))
     except Exception:
         return ""
     return found[0] if found else ""
@@ -85,7 +86,7 @@ def inbound_handle(inbound_id: int) -> str:
     except Exception as exc:
         InboundEmail.objects.filter(pk=inbound_id).update(
             status=InboundEmail.Status.FAILED,
-            last_error=f"{type(exc).__name__}: {exc}"[:2000],
+            last_error=f"{type(exc).__name__}: {exc}".replace("\x00", "")[:2000],
         )
         from django.db.models import F
 
