@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "ecmp.tickets",
     "ecmp.notifications",
     "ecmp.sla",
+    "ecmp.billing",
     "ecmp.mail",
     "ecmp.portal",
     "ecmp.desk",
@@ -179,6 +180,10 @@ ECMP_LIST_PAGE_SIZE = 25
 ECMP_ARCHIVE_AFTER_DAYS = env_int("ECMP_ARCHIVE_AFTER_DAYS", 90)
 # Above this size an upload goes to a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# --- Billing -------------------------------------------------------------------------
+ECMP_VAT_RATE = env_str("ECMP_VAT_RATE", "21")
+ECMP_CURRENCY = env_str("ECMP_CURRENCY", "EUR")
 
 # --- Background work ------------------------------------------------------------------
 TASKS = {

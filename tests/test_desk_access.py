@@ -134,8 +134,11 @@ def every_desk_url(ticket_number, some_id):
     urls = []
     for pattern in desk.url_patterns:
         kwargs = {}
-        for name in pattern.pattern.converters:
-            kwargs[name] = {"number": ticket_number, "action": "accept"}.get(name, some_id)
+        names = list(pattern.pattern.converters) or list(pattern.pattern.regex.groupindex)
+        for name in names:
+            kwargs[name] = {"number": ticket_number, "action": "accept", "kind": "pdf"}.get(
+                name, some_id
+            )
         urls.append(reverse(f"desk:{pattern.name}", kwargs=kwargs))
     return urls
 

@@ -17,6 +17,8 @@ from ecmp.accounts.selectors import (
     organization_priority_figures,
     user_list_for_organization,
 )
+from ecmp.billing.forms import BillingProfileForm
+from ecmp.billing.selectors import billing_profile_for
 from ecmp.core.access import staff_required
 from ecmp.desk.forms import OrganizationForm, ReasonForm, UserRoleForm
 from ecmp.tickets.selectors import clean_search
@@ -75,6 +77,7 @@ def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "figures": organization_priority_figures(organization),
         "people": user_list_for_organization(organization),
         "history": organization.events.select_related("actor")[:20],
+        "billing_form": BillingProfileForm(instance=billing_profile_for(organization)),
     }
     return render(request, "desk/organization.html", context, status=400 if form.errors else 200)
 

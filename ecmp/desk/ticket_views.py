@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from ecmp.billing.forms import TimeEntryForm
+from ecmp.billing.selectors import time_entries_for_ticket
 from ecmp.core.access import staff_required
 from ecmp.core.downloads import attachment_response
 from ecmp.desk.forms import AssignForm, CloseForm, DeskReplyForm, PriorityForm, QueueFilterForm
@@ -90,6 +92,8 @@ def _page(request: HttpRequest, ticket: Ticket, **forms: Any) -> HttpResponse:
         ),
         "priority_form": forms.get("priority_form")
         or PriorityForm(initial={"version": ticket.version, "priority": ticket.priority}),
+        "time_form": TimeEntryForm(),
+        "time_entries": time_entries_for_ticket(ticket),
     }
     status = 400 if forms else 200
     return render(request, "desk/ticket_detail.html", context, status=status)

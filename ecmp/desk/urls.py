@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from ecmp.desk import client_views, mail_views, sla_views, ticket_views, views
+from ecmp.desk import billing_views, client_views, mail_views, sla_views, ticket_views, views
 
 app_name = "desk"
 
@@ -52,6 +52,22 @@ urlpatterns = [
         views.registration_request_decline,
         name="registration-request-decline",
     ),
+    # Time and billing
+    path("tickets/<int:number>/time/", billing_views.time_add, name="time-add"),
+    path("time/<int:pk>/", billing_views.time_edit, name="time-edit"),
+    path("time/<int:pk>/delete/", billing_views.time_delete, name="time-delete"),
+    path("billing/", billing_views.billing_home, name="billing"),
+    path("billing/draft/", billing_views.invoice_draft_view, name="invoice-draft"),
+    path("billing/issue/", billing_views.invoice_issue, name="invoice-issue"),
+    path("billing/invoices/<int:pk>/", billing_views.invoice_detail, name="invoice"),
+    path("billing/invoices/<int:pk>/cancel/", billing_views.invoice_cancel, name="invoice-cancel"),
+    re_path(
+        r"^billing/invoices/(?P<pk>\d+)/(?P<kind>pdf|csv)/$",
+        billing_views.invoice_file,
+        name="invoice-file",
+    ),
+    path("billing/reports/", billing_views.reports, name="reports"),
+    path("clients/<int:pk>/billing/", billing_views.billing_profile_save, name="billing-profile"),
     # Mail
     path("mail/", mail_views.inbox, name="mail"),
     path("mail/in/<int:pk>/", mail_views.inbound_detail, name="mail-inbound"),

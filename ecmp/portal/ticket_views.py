@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from ecmp.billing.selectors import time_visible_to_customer
 from ecmp.core.downloads import attachment_response
 from ecmp.portal import tabs
 from ecmp.tickets import services
@@ -122,6 +123,7 @@ def _detail_context(request: HttpRequest, ticket, reply_form=None) -> dict:
         "form": reply_form or ReplyForm(),
         "tabs": tabs.tabs_add(request, ticket.number, ticket.subject),
         "can_close": ticket.status != Status.CLOSED and not ticket.is_archived,
+        "time_spent": time_visible_to_customer(ticket),
     }
 
 

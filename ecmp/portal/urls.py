@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ecmp.portal import notification_views, ticket_views, views
+from ecmp.portal import billing_views, notification_views, ticket_views, views
 
 app_name = "portal"
 
@@ -35,4 +35,6 @@ urlpatterns = [
         name="notification-open",
     ),
     path("team/requests/", views.team_requests, name="team-requests"),
+    path("invoices/", billing_views.invoices, name="invoices"),
+    path("invoices/<int:pk>/pdf/", billing_views.invoice_pdf, name="invoice-pdf"),
 ]

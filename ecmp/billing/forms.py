@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ecmp.accounts.models import Organization
+from ecmp.billing.duration import parse_duration
+from ecmp.billing.models import ActivityType, BillingProfile
+
+
+class DurationField(forms.CharField):
+    def clean(self, value: Any) -> int:
+        text = super().clean(value)
+        minutes = parse_duration(text)
+        if minutes is None:
+            raise ValidationError(
+                _("Type a duration such as 15m, 1h30, 1.5 or 1:30 (at most 24 hours)."),
+                code="duration",
+            )
+        return minutes
+
+
+class TimeEntryForm(forms.Form):
+    day = forms.DateField(
+        label=_("Date"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    duration = DurationField(
+        label=_("Duration"), max_length=12, widget=forms.TextInput(attrs={"placeholder": "1h30"})
+    )
+    activity_type = forms.ModelChoiceField(
+        label=_("Activity"), queryset=ActivityType.objects.filter(active=True), empty_label=None
+    )
+    description = forms.CharField(label=_("Description"), max_length=500, required=False)
+    billable = forms.BooleanField(label=_("Billable"), required=False, initial=True)
+
+
+class BillingProfileForm(forms.ModelForm):
+    class Meta:
+        model = BillingProfile
+        fields = ["hourly_rate", "rounding_minutes", "currency", "vat_rate", "show_time_to_users"]
+
+    def clean_currency(self) -> str:
+        currency = self.cleaned_data["currency"].strip().upper()
+        if len(currency) != 3 or not currency.isalpha() or not currency.isascii():
+            raise ValidationError(_("A currency is a three-letter code such as EUR."))
+        return currency
+
+
+class InvoicePeriodForm(forms.Form):
+    organization = forms.ModelChoiceField(
+        label=_("Organization"), queryset=Organization.objects.all()
+    )
+    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("start") and cleaned.get("end") and cleaned["start"] > cleaned["end"]:
+            raise ValidationError(_("The period ends before it starts."))
+        return cleaned
+
+
+class ReportPeriodForm(forms.Form):
+    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))

@@ -1,0 +1,231 @@
+"""Time spent on tickets, what it costs, and the invoices that list it by ticket number."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+def default_vat_rate() -> Decimal:
+    return Decimal(settings.ECMP_VAT_RATE)
+
+
+def default_currency() -> str:
+    return settings.ECMP_CURRENCY
+
+
+class ActivityType(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    billable_by_default = models.BooleanField(_("billable by default"), default=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("activity type")
+        verbose_name_plural = _("activity types")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BillingProfile(models.Model):
+    """How a client company is billed."""
+
+    class Rounding(models.IntegerChoices):
+        NONE = 1, _("to the minute")
+        FIVE = 5, _("up to 5 minutes")
+        TEN = 10, _("up to 10 minutes")
+        QUARTER = 15, _("up to 15 minutes")
+        HALF = 30, _("up to 30 minutes")
+        HOUR = 60, _("up to 1 hour")
+
+    organization = models.OneToOneField(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="billing"
+    )
+    hourly_rate = models.DecimalField(
+        _("hourly rate"),
+        max_digits=10,
+        decimal_places=2,
+        default=Decimal("80.00"),
+        validators=[MinValueValidator(Decimal(0))],
+    )
+    rounding_minutes = models.PositiveSmallIntegerField(
+        _("rounding of each entry"), choices=Rounding.choices, default=Rounding.QUARTER
+    )
+    currency = models.CharField(_("currency"), max_length=3, default=default_currency)
+    vat_rate = models.DecimalField(
+        _("VAT rate (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=default_vat_rate,
+        validators=[MinValueValidator(Decimal(0))],
+    )
+    show_time_to_users = models.BooleanField(
+        _("users see the time spent on their tickets"), default=True
+    )
+
+    class Meta:
+        verbose_name = _("billing profile")
+        verbose_name_plural = _("billing profiles")
+
+    def __str__(self) -> str:
+        return str(self.organization)
+
+
+class ActivityRate(models.Model):
+    """A client's own rate for one kind of work, instead of its hourly rate."""
+
+    profile = models.ForeignKey(BillingProfile, on_delete=models.CASCADE, related_name="rates")
+    activity_type = models.ForeignKey(ActivityType, on_delete=models.CASCADE, related_name="+")
+    hourly_rate = models.DecimalField(
+        _("hourly rate"), max_digits=10, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["profile", "activity_type"], name="one_rate_per_activity"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.activity_type}: {self.hourly_rate}"
+
+
+class TimeEntry(models.Model):
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.PROTECT, related_name="time_entries"
+    )
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="time_entries"
+    )
+    date = models.DateField(_("date"), default=timezone.localdate)
+    minutes = models.PositiveIntegerField(_("minutes"))
+    activity_type = models.ForeignKey(
+        ActivityType, on_delete=models.PROTECT, related_name="entries", verbose_name=_("activity")
+    )
+    description = models.CharField(_("description"), max_length=500, blank=True)
+    billable = models.BooleanField(_("billable"), default=True)
+    # Set when an invoice lists the entry: from then on it is locked.
+    invoice = models.ForeignKey(
+        "Invoice", on_delete=models.PROTECT, null=True, blank=True, related_name="entries"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("time entry")
+        verbose_name_plural = _("time entries")
+        ordering = ["-date", "-id"]
+        indexes = [
+            models.Index(fields=["ticket", "date"], name="time_by_ticket"),
+            models.Index(fields=["invoice", "billable", "date"], name="time_to_invoice"),
+            models.Index(fields=["agent", "date"], name="time_by_agent"),
+            models.Index(fields=["date"], name="time_by_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.minutes} min"
+
+    @property
+    def locked(self) -> bool:
+        return self.invoice_id is not None
+
+
+class TimeEntryChange(models.Model):
+    """Every change of a time entry: who, when, what it was and what it became."""
+
+    entry_id_value = models.PositiveBigIntegerField()
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=10)  # created, updated, deleted
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="time_change_ticket")]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id_value} {self.action}"
+
+
+class InvoiceCounter(models.Model):
+    """The last invoice number of a year; locked while an invoice is issued."""
+
+    year = models.PositiveIntegerField(unique=True)
+    last_sequence = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last_sequence}"
+
+
+class Invoice(models.Model):
+    class Kind(models.TextChoices):
+        INVOICE = "invoice", _("Invoice")
+        CREDIT_NOTE = "credit_note", _("Credit note")
+
+    class Status(models.TextChoices):
+        ISSUED = "issued", _("Issued")
+        CANCELLED = "cancelled", _("Cancelled by a credit note")
+
+    number = models.CharField(_("number"), max_length=20, unique=True)
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.INVOICE)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ISSUED)
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.PROTECT, related_name="invoices"
+    )
+    period_start = models.DateField(_("from"))
+    period_end = models.DateField(_("to"))
+    currency = models.CharField(max_length=3)
+    vat_rate = models.DecimalField(max_digits=5, decimal_places=2)
+    total_net = models.DecimalField(_("total without VAT"), max_digits=12, decimal_places=2)
+    total_vat = models.DecimalField(_("VAT"), max_digits=12, decimal_places=2)
+    total_gross = models.DecimalField(_("total with VAT"), max_digits=12, decimal_places=2)
+    issued_at = models.DateTimeField(default=timezone.now)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    cancels = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="credit_note"
+    )
+
+    class Meta:
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
+        ordering = ["-issued_at", "-id"]
+        indexes = [models.Index(fields=["organization", "-issued_at"], name="invoice_by_org")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class InvoiceLine(models.Model):
+    """One time entry as the invoice shows it; a copy, so the invoice never changes."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    entry = models.ForeignKey(TimeEntry, on_delete=models.PROTECT, related_name="invoice_lines")
+    ticket_number = models.PositiveIntegerField()
+    ticket_subject = models.CharField(max_length=200)
+    requester_name = models.CharField(max_length=150)
+    date = models.DateField()
+    agent_name = models.CharField(max_length=150)
+    activity = models.CharField(max_length=100)
+    description = models.CharField(max_length=500, blank=True)
+    minutes = models.PositiveIntegerField()
+    billed_minutes = models.PositiveIntegerField()
+    hourly_rate = models.DecimalField(max_digits=10, decimal_places=2)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        ordering = ["ticket_number", "date", "id"]
+        indexes = [models.Index(fields=["invoice", "ticket_number"], name="invoice_line_order")]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id} {self.ticket_number} {self.amount}"

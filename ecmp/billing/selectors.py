@@ -1,0 +1,177 @@
+"""Reads of billing data, with who-may-see-what applied."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Coalesce, TruncMonth
+from django.http import Http404
+
+from ecmp.accounts.models import Organization, Role, User
+from ecmp.billing.models import ActivityRate, BillingProfile, Invoice, TimeEntry
+from ecmp.billing.money import billed_minutes, line_amount, vat_of
+from ecmp.tickets.models import Ticket
+
+
+def billing_profile_for(organization: Organization) -> BillingProfile:
+    profile, _created = BillingProfile.objects.get_or_create(organization=organization)
+    return profile
+
+
+def time_entries_for_ticket(ticket: Ticket) -> QuerySet[TimeEntry]:
+    return ticket.time_entries.select_related("agent", "activity_type", "invoice").order_by(
+        "-date", "-id"
+    )
+
+
+def time_spent_on(ticket: Ticket) -> int:
+    return ticket.time_entries.aggregate(total=Coalesce(Sum("minutes"), 0))["total"]
+
+
+def time_visible_to_customer(ticket: Ticket) -> int | None:
+    """The time a customer sees on their ticket page, or None when the client hides it."""
+    profile = BillingProfile.objects.filter(organization_id=ticket.organization_id).first()
+    if profile is not None and not profile.show_time_to_users:
+        return None
+    return time_spent_on(ticket)
+
+
+@dataclass
+class DraftLine:
+    entry: TimeEntry
+    billed_minutes: int
+    hourly_rate: Decimal
+    amount: Decimal
+
+
+@dataclass
+class DraftTicket:
+    ticket: Ticket
+    lines: list[DraftLine] = field(default_factory=list)
+
+    @property
+    def subtotal(self) -> Decimal:
+        return sum((line.amount for line in self.lines), Decimal("0.00"))
+
+    @property
+    def minutes(self) -> int:
+        return sum(line.billed_minutes for line in self.lines)
+
+
+@dataclass
+class Draft:
+    organization: Organization
+    profile: BillingProfile
+    start: date
+    end: date
+    tickets: list[DraftTicket]
+
+    @property
+    def net(self) -> Decimal:
+        return sum((t.subtotal for t in self.tickets), Decimal("0.00"))
+
+    @property
+    def vat(self) -> Decimal:
+        return vat_of(self.net, self.profile.vat_rate)
+
+    @property
+    def gross(self) -> Decimal:
+        return self.net + self.vat
+
+    @property
+    def entries(self) -> list[TimeEntry]:
+        return [line.entry for t in self.tickets for line in t.lines]
+
+
+def entries_to_invoice(organization: Organization, start: date, end: date) -> QuerySet[TimeEntry]:
+    return TimeEntry.objects.filter(
+        ticket__organization=organization,
+        billable=True,
+        invoice__isnull=True,
+        date__gte=start,
+        date__lte=end,
+    )
+
+
+def invoice_draft(organization: Organization, start: date, end: date) -> Draft:
+    """What an invoice for this client and period would list, grouped by ticket number."""
+    profile = billing_profile_for(organization)
+    rates = {
+        rate.activity_type_id: rate.hourly_rate
+        for rate in ActivityRate.objects.filter(profile=profile)
+    }
+    entries = (
+        entries_to_invoice(organization, start, end)
+        .select_related("ticket", "ticket__requester", "agent", "activity_type")
+        .order_by("ticket__number", "date", "id")
+    )
+    tickets: dict[int, DraftTicket] = {}
+    for entry in entries:
+        rate = rates.get(entry.activity_type_id, profile.hourly_rate)
+        billed = billed_minutes(entry.minutes, profile.rounding_minutes)
+        group = tickets.setdefault(entry.ticket_id, DraftTicket(entry.ticket))
+        group.lines.append(DraftLine(entry, billed, rate, line_amount(billed, rate)))
+    return Draft(organization, profile, start, end, list(tickets.values()))
+
+
+def invoices_visible_to(user: User) -> QuerySet[Invoice]:
+    """Admins see every invoice; a team manager their company's; anybody else none."""
+    invoices = Invoice.objects.select_related("organization", "cancels")
+    if user.is_active and user.role == Role.ADMIN:
+        return invoices
+    if user.is_active and user.is_customer and user.is_team_manager and user.organization_id:
+        return invoices.filter(organization_id=user.organization_id)
+    return invoices.none()
+
+
+def invoice_for(user: User, pk: int) -> Invoice:
+    invoice = invoices_visible_to(user).filter(pk=pk).first()
+    if invoice is None:
+        raise Http404
+    return invoice
+
+
+def time_per_ticket_for_manager(user: User) -> QuerySet[Ticket]:
+    """A team manager's view of where the time went: their company's tickets with time."""
+    if not (user.is_customer and user.is_team_manager and user.organization_id):
+        return Ticket.objects.none()
+    return (
+        Ticket.objects.filter(organization_id=user.organization_id, time_entries__isnull=False)
+        .annotate(
+            minutes=Sum("time_entries__minutes"),
+            billable_minutes=Coalesce(
+                Sum("time_entries__minutes", filter=Q(time_entries__billable=True)), 0
+            ),
+        )
+        .order_by("-number")
+    )
+
+
+def report_rows(start: date, end: date) -> dict[str, list[dict]]:
+    """Time per organization and month, and per agent: aggregates in the database."""
+    entries = TimeEntry.objects.filter(date__gte=start, date__lte=end)
+    billable = Coalesce(
+        Sum(
+            Case(
+                When(billable=True, then=F("minutes")),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+        ),
+        0,
+    )
+    per_org_month = list(
+        entries.annotate(month=TruncMonth("date"))
+        .values("month", "ticket__organization__name")
+        .annotate(minutes=Sum("minutes"), billable=billable)
+        .order_by("month", "ticket__organization__name")
+    )
+    per_agent = list(
+        entries.values("agent__full_name")
+        .annotate(minutes=Sum("minutes"), billable=billable)
+        .order_by("-minutes")
+    )
+    return {"per_org_month": per_org_month, "per_agent": per_agent}

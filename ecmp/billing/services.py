@@ -1,0 +1,260 @@
+"""Every write to billing: time entries (recorded), invoices (numbered, never edited)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ecmp.accounts.models import Organization, Role, User
+from ecmp.billing.duration import MAX_MINUTES
+from ecmp.billing.models import (
+    ActivityType,
+    Invoice,
+    InvoiceCounter,
+    InvoiceLine,
+    TimeEntry,
+    TimeEntryChange,
+)
+from ecmp.billing.money import vat_of
+from ecmp.billing.selectors import invoice_draft
+from ecmp.tickets.models import Ticket
+
+
+def _snapshot(entry: TimeEntry) -> dict:
+    return {
+        "date": entry.date.isoformat(),
+        "minutes": entry.minutes,
+        "activity": entry.activity_type.name,
+        "description": entry.description,
+        "billable": entry.billable,
+        "agent": entry.agent.email,
+    }
+
+
+def _record(entry: TimeEntry, actor: User, action: str, before=None, after=None) -> None:
+    TimeEntryChange.objects.create(
+        entry_id_value=entry.pk,
+        ticket_id=entry.ticket_id,
+        actor=actor,
+        action=action,
+        before=before,
+        after=after,
+    )
+
+
+def _check_values(minutes: int, day: date, description: str) -> str:
+    if not 0 < minutes <= MAX_MINUTES:
+        raise ValidationError(_("A duration is between 1 minute and 24 hours."), code="minutes")
+    if day > timezone.localdate():
+        raise ValidationError(_("Time cannot be logged in the future."), code="future")
+    return (description or "").replace("\x00", "").strip()[:500]
+
+
+@transaction.atomic
+def time_entry_create(
+    *,
+    ticket: Ticket,
+    agent: User,
+    day: date,
+    minutes: int,
+    activity_type: ActivityType,
+    description: str = "",
+    billable: bool = True,
+) -> TimeEntry:
+    if not (agent.is_active and agent.is_support_staff):
+        raise PermissionDenied
+    description = _check_values(minutes, day, description)
+    entry = TimeEntry.objects.create(
+        ticket=ticket,
+        agent=agent,
+        date=day,
+        minutes=minutes,
+        activity_type=activity_type,
+        description=description,
+        billable=billable,
+    )
+    _record(entry, agent, "created", after=_snapshot(entry))
+    return entry
+
+
+def _lock_own(entry: TimeEntry, by: User) -> TimeEntry:
+    locked = (
+        TimeEntry.objects.select_for_update(of=("self",))
+        .select_related("agent", "activity_type")
+        .get(pk=entry.pk)
+    )
+    if not (by.is_active and (locked.agent_id == by.pk or by.role == Role.ADMIN)):
+        raise PermissionDenied
+    if locked.invoice_id is not None:
+        raise ValidationError(
+            _("This time is on an invoice: it can no longer be changed."), code="invoiced"
+        )
+    return locked
+
+
+@transaction.atomic
+def time_entry_update(
+    *,
+    entry: TimeEntry,
+    by: User,
+    day: date,
+    minutes: int,
+    activity_type: ActivityType,
+    description: str,
+    billable: bool,
+) -> TimeEntry:
+    locked = _lock_own(entry, by)
+    description = _check_values(minutes, day, description)
+    before = _snapshot(locked)
+    locked.date, locked.minutes, locked.activity_type = day, minutes, activity_type
+    locked.description, locked.billable = description, billable
+    locked.updated_at = timezone.now()
+    locked.save()
+    _record(locked, by, "updated", before=before, after=_snapshot(locked))
+    return locked
+
+
+@transaction.atomic
+def time_entry_delete(*, entry: TimeEntry, by: User) -> None:
+    locked = _lock_own(entry, by)
+    _record(locked, by, "deleted", before=_snapshot(locked))
+    locked.delete()
+
+
+def _next_invoice_number(year: int) -> str:
+    """The next number of the year, without gaps: the counter row stays locked until commit."""
+    if not InvoiceCounter.objects.filter(year=year).update(last_sequence=F("last_sequence") + 1):
+        try:
+            with transaction.atomic():
+                InvoiceCounter.objects.create(year=year, last_sequence=1)
+        except IntegrityError:
+            return _next_invoice_number(year)
+    sequence = InvoiceCounter.objects.values_list("last_sequence", flat=True).get(year=year)
+    return f"{year}-{sequence:04d}"
+
+
+def _require_admin(user: User) -> None:
+    if not (user.is_active and user.role == Role.ADMIN):
+        raise PermissionDenied
+
+
+@transaction.atomic
+def invoice_issue(*, by: User, organization: Organization, start: date, end: date) -> Invoice:
+    """Issue the invoice of a client's billable, not yet invoiced time in a period."""
+    _require_admin(by)
+    if start > end:
+        raise ValidationError(_("The period ends before it starts."), code="period")
+    # Lock the entries first: a second admin issuing at once waits, then finds none.
+    from ecmp.billing.selectors import entries_to_invoice
+
+    locked_ids = list(
+        entries_to_invoice(organization, start, end)
+        .select_for_update(of=("self",))
+        .values_list("pk", flat=True)
+    )
+    draft = invoice_draft(organization, start, end)
+    draft_ids = sorted(entry.pk for entry in draft.entries)
+    if not draft_ids or draft_ids != sorted(locked_ids):
+        raise ValidationError(
+            _("There is no billable time to invoice in this period."), code="empty"
+        )
+    now = timezone.now()
+    invoice = Invoice.objects.create(
+        number=_next_invoice_number(timezone.localdate().year),
+        organization=organization,
+        period_start=start,
+        period_end=end,
+        currency=draft.profile.currency,
+        vat_rate=draft.profile.vat_rate,
+        total_net=Decimal(0),
+        total_vat=Decimal(0),
+        total_gross=Decimal(0),
+        issued_at=now,
+        issued_by=by,
+    )
+    InvoiceLine.objects.bulk_create(
+        InvoiceLine(
+            invoice=invoice,
+            entry=line.entry,
+            ticket_number=group.ticket.number,
+            ticket_subject=group.ticket.subject,
+            requester_name=group.ticket.requester.full_name,
+            date=line.entry.date,
+            agent_name=line.entry.agent.full_name,
+            activity=line.entry.activity_type.name,
+            description=line.entry.description,
+            minutes=line.entry.minutes,
+            billed_minutes=line.billed_minutes,
+            hourly_rate=line.hourly_rate,
+            amount=line.amount,
+        )
+        for group in draft.tickets
+        for line in group.lines
+    )
+    TimeEntry.objects.filter(pk__in=draft_ids).update(invoice=invoice)
+    _set_totals(invoice)
+    return invoice
+
+
+def _set_totals(invoice: Invoice) -> None:
+    net = invoice.lines.aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
+    invoice.total_net = net
+    invoice.total_vat = vat_of(net, invoice.vat_rate)
+    invoice.total_gross = invoice.total_net + invoice.total_vat
+    invoice.save(update_fields=["total_net", "total_vat", "total_gross"])
+
+
+@transaction.atomic
+def invoice_cancel(*, by: User, invoice: Invoice) -> Invoice:
+    """Cancel an issued invoice by a credit note; its entries may then be invoiced again.
+
+    Both documents keep their lines, each pointing to the same time entries.
+    """
+    _require_admin(by)
+    original = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if original.kind != Invoice.Kind.INVOICE or original.status != Invoice.Status.ISSUED:
+        raise ValidationError(_("Only an issued invoice can be cancelled."), code="not_issued")
+    credit = Invoice.objects.create(
+        number=_next_invoice_number(timezone.localdate().year),
+        kind=Invoice.Kind.CREDIT_NOTE,
+        organization=original.organization,
+        period_start=original.period_start,
+        period_end=original.period_end,
+        currency=original.currency,
+        vat_rate=original.vat_rate,
+        total_net=Decimal(0),
+        total_vat=Decimal(0),
+        total_gross=Decimal(0),
+        issued_by=by,
+        cancels=original,
+    )
+    lines = list(original.lines.all())
+    for line in lines:
+        line.pk = None
+        line.invoice = credit
+        line.amount = -line.amount
+    InvoiceLine.objects.bulk_create(lines)
+    _set_totals(credit)
+    original.status = Invoice.Status.CANCELLED
+    original.save(update_fields=["status"])
+    TimeEntry.objects.filter(invoice=original).update(invoice=None)
+    return credit
+
+
+@transaction.atomic
+def billing_profile_update(*, by: User, organization: Organization, **values) -> None:
+    """Rates, rounding, currency, VAT and visibility of a client; admins only."""
+    from ecmp.billing.selectors import billing_profile_for
+
+    _require_admin(by)
+    profile = billing_profile_for(organization)
+    for name, value in values.items():
+        setattr(profile, name, value)
+    profile.full_clean()
+    profile.save()

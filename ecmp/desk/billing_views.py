@@ -1,0 +1,268 @@
+"""Time on tickets (agents), invoices and reports (admins)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from ecmp.accounts.models import Organization, Role
+from ecmp.billing import services
+from ecmp.billing.documents import invoice_csv, invoice_pdf
+from ecmp.billing.forms import (
+    BillingProfileForm,
+    InvoicePeriodForm,
+    ReportPeriodForm,
+    TimeEntryForm,
+)
+from ecmp.billing.models import TimeEntry
+from ecmp.billing.selectors import (
+    billing_profile_for,
+    invoice_draft,
+    invoice_for,
+    invoices_visible_to,
+    report_rows,
+)
+from ecmp.core.access import staff_required
+from ecmp.tickets.selectors import ticket_for_staff
+
+
+def _admin_only(request: HttpRequest) -> None:
+    if request.user.role != Role.ADMIN:
+        raise PermissionDenied
+
+
+def _entry_values(form: TimeEntryForm) -> dict:
+    data = form.cleaned_data
+    return {
+        "day": data["day"],
+        "minutes": data["duration"],
+        "activity_type": data["activity_type"],
+        "description": data["description"],
+        "billable": data["billable"],
+    }
+
+
+@staff_required
+@require_POST
+def time_add(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = ticket_for_staff(request.user, number)
+    form = TimeEntryForm(request.POST)
+    if form.is_valid():
+        try:
+            services.time_entry_create(ticket=ticket, agent=request.user, **_entry_values(form))
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The time is logged."))
+    else:
+        errors = [e for field_errors in form.errors.values() for e in field_errors]
+        messages.error(request, " ".join(errors))
+    return redirect("desk:ticket-detail", number=ticket.number)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def time_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = get_object_or_404(TimeEntry.objects.select_related("ticket"), pk=pk)
+    initial = {
+        "day": entry.date,
+        "duration": f"{entry.minutes}",
+        "activity_type": entry.activity_type_id,
+        "description": entry.description,
+        "billable": entry.billable,
+    }
+    form = TimeEntryForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.time_entry_update(entry=entry, by=request.user, **_entry_values(form))
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The time entry is saved."))
+            return redirect("desk:ticket-detail", number=entry.ticket.number)
+    return render(request, "desk/time_edit.html", {"nav": "queues", "entry": entry, "form": form})
+
+
+@staff_required
+@require_POST
+def time_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = get_object_or_404(TimeEntry.objects.select_related("ticket"), pk=pk)
+    number = entry.ticket.number
+    try:
+        services.time_entry_delete(entry=entry, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The time entry is deleted."))
+    return redirect("desk:ticket-detail", number=number)
+
+
+def _last_month() -> tuple[date, date]:
+    first_this_month = timezone.localdate().replace(day=1)
+    end = first_this_month - timedelta(days=1)
+    return end.replace(day=1), end
+
+
+@staff_required
+@require_GET
+def billing_home(request: HttpRequest) -> HttpResponse:
+    _admin_only(request)
+    start, end = _last_month()
+    page = Paginator(invoices_visible_to(request.user), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "desk/billing.html",
+        {
+            "nav": "billing",
+            "page": page,
+            "form": InvoicePeriodForm(initial={"start": start, "end": end}),
+        },
+    )
+
+
+@staff_required
+@require_GET
+def invoice_draft_view(request: HttpRequest) -> HttpResponse:
+    _admin_only(request)
+    form = InvoicePeriodForm(request.GET)
+    if not form.is_valid():
+        page = Paginator(invoices_visible_to(request.user), 50).get_page(1)
+        return render(
+            request, "desk/billing.html", {"nav": "billing", "page": page, "form": form}, status=400
+        )
+    data = form.cleaned_data
+    draft = invoice_draft(data["organization"], data["start"], data["end"])
+    return render(
+        request, "desk/invoice_draft.html", {"nav": "billing", "draft": draft, "form": form}
+    )
+
+
+@staff_required
+@require_POST
+def invoice_issue(request: HttpRequest) -> HttpResponse:
+    _admin_only(request)
+    form = InvoicePeriodForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose an organization and a period."))
+        return redirect("desk:billing")
+    try:
+        invoice = services.invoice_issue(by=request.user, **form.cleaned_data)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("desk:billing")
+    messages.success(request, _("Invoice %(number)s is issued.") % {"number": invoice.number})
+    return redirect("desk:invoice", pk=invoice.pk)
+
+
+@staff_required
+@require_GET
+def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _admin_only(request)
+    invoice = invoice_for(request.user, pk)
+    return render(
+        request,
+        "desk/invoice.html",
+        {"nav": "billing", "invoice": invoice, "lines": invoice.lines.all()},
+    )
+
+
+def invoice_download(request: HttpRequest, invoice, kind: str) -> HttpResponse:
+    if kind == "csv":
+        response = HttpResponse(invoice_csv(invoice), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="invoice-{invoice.number}.csv"'
+    else:
+        response = HttpResponse(
+            invoice_pdf(invoice, request.LANGUAGE_CODE), content_type="application/pdf"
+        )
+        response["Content-Disposition"] = f'attachment; filename="invoice-{invoice.number}.pdf"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@staff_required
+@require_GET
+def invoice_file(request: HttpRequest, pk: str, kind: str) -> HttpResponse:
+    _admin_only(request)
+    return invoice_download(request, invoice_for(request.user, int(pk)), kind)
+
+
+@staff_required
+@require_POST
+def invoice_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    _admin_only(request)
+    invoice = invoice_for(request.user, pk)
+    try:
+        credit = services.invoice_cancel(by=request.user, invoice=invoice)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("desk:invoice", pk=pk)
+    messages.success(request, _("Credit note %(number)s is issued.") % {"number": credit.number})
+    return redirect("desk:invoice", pk=credit.pk)
+
+
+@staff_required
+@require_GET
+def reports(request: HttpRequest) -> HttpResponse:
+    _admin_only(request)
+    today = timezone.localdate()
+    default = {"start": today.replace(month=1, day=1), "end": today}
+    form = ReportPeriodForm(request.GET or None, initial=default)
+    period = form.cleaned_data if request.GET and form.is_valid() else default
+    rows = report_rows(period["start"], period["end"])
+    if request.GET.get("format") == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["month", "organization", "minutes", "billable_minutes"])
+        for row in rows["per_org_month"]:
+            writer.writerow(
+                [
+                    row["month"].strftime("%Y-%m"),
+                    row["ticket__organization__name"],
+                    row["minutes"],
+                    row["billable"],
+                ]
+            )
+        writer.writerow([])
+        writer.writerow(["agent", "minutes", "billable_minutes"])
+        for row in rows["per_agent"]:
+            writer.writerow([row["agent__full_name"], row["minutes"], row["billable"]])
+        response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="time-report.csv"'
+        return response
+    chart = {
+        "labels": [row["agent__full_name"] for row in rows["per_agent"]],
+        "billable": [round(row["billable"] / 60, 2) for row in rows["per_agent"]],
+        "other": [round((row["minutes"] - row["billable"]) / 60, 2) for row in rows["per_agent"]],
+    }
+    return render(
+        request,
+        "desk/reports.html",
+        {"nav": "reports", "form": form, "rows": rows, "chart": chart, "period": period},
+    )
+
+
+@staff_required
+@require_POST
+def billing_profile_save(request: HttpRequest, pk: int) -> HttpResponse:
+    _admin_only(request)
+    organization = get_object_or_404(Organization, pk=pk)
+    form = BillingProfileForm(request.POST, instance=billing_profile_for(organization))
+    if form.is_valid():
+        services.billing_profile_update(
+            by=request.user, organization=organization, **form.cleaned_data
+        )
+        messages.success(request, _("The billing settings are saved."))
+    else:
+        errors = [e for field_errors in form.errors.values() for e in field_errors]
+        messages.error(request, " ".join(errors))
+    return redirect("desk:organization", pk=pk)

@@ -1,0 +1,30 @@
+"""What a client sees of the billing: a team manager's invoices and time per ticket."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from ecmp.billing.selectors import invoice_for, invoices_visible_to, time_per_ticket_for_manager
+from ecmp.core.access import team_manager_required
+from ecmp.desk.billing_views import invoice_download
+
+
+@team_manager_required
+@require_GET
+def invoices(request: HttpRequest) -> HttpResponse:
+    page = Paginator(invoices_visible_to(request.user), 30).get_page(request.GET.get("page"))
+    tickets = Paginator(time_per_ticket_for_manager(request.user), 30).get_page(
+        request.GET.get("tickets_page")
+    )
+    return render(
+        request, "portal/invoices.html", {"nav": "invoices", "page": page, "tickets": tickets}
+    )
+
+
+@team_manager_required
+@require_GET
+def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    return invoice_download(request, invoice_for(request.user, pk), "pdf")
