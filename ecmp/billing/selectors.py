@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Case, F, IntegerField, Q, QuerySet, Sum, Value, When
+from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.http import Http404
 
@@ -153,25 +153,16 @@ def time_per_ticket_for_manager(user: User) -> QuerySet[Ticket]:
 def report_rows(start: date, end: date) -> dict[str, list[dict]]:
     """Time per organization and month, and per agent: aggregates in the database."""
     entries = TimeEntry.objects.filter(date__gte=start, date__lte=end)
-    billable = Coalesce(
-        Sum(
-            Case(
-                When(billable=True, then=F("minutes")),
-                default=Value(0),
-                output_field=IntegerField(),
-            )
-        ),
-        0,
-    )
+    billable = Coalesce(Sum("minutes", filter=Q(billable=True)), 0)
     per_org_month = list(
         entries.annotate(month=TruncMonth("date"))
         .values("month", "ticket__organization__name")
-        .annotate(minutes=Sum("minutes"), billable=billable)
+        .annotate(total_minutes=Sum("minutes"), billable_minutes=billable)
         .order_by("month", "ticket__organization__name")
     )
     per_agent = list(
         entries.values("agent__full_name")
-        .annotate(minutes=Sum("minutes"), billable=billable)
-        .order_by("-minutes")
+        .annotate(total_minutes=Sum("minutes"), billable_minutes=billable)
+        .order_by("-total_minutes")
     )
     return {"per_org_month": per_org_month, "per_agent": per_agent}

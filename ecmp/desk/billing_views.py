@@ -228,21 +228,26 @@ def reports(request: HttpRequest) -> HttpResponse:
                 [
                     row["month"].strftime("%Y-%m"),
                     row["ticket__organization__name"],
-                    row["minutes"],
-                    row["billable"],
+                    row["total_minutes"],
+                    row["billable_minutes"],
                 ]
             )
         writer.writerow([])
         writer.writerow(["agent", "minutes", "billable_minutes"])
         for row in rows["per_agent"]:
-            writer.writerow([row["agent__full_name"], row["minutes"], row["billable"]])
+            writer.writerow(
+                [row["agent__full_name"], row["total_minutes"], row["billable_minutes"]]
+            )
         response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="time-report.csv"'
         return response
     chart = {
         "labels": [row["agent__full_name"] for row in rows["per_agent"]],
-        "billable": [round(row["billable"] / 60, 2) for row in rows["per_agent"]],
-        "other": [round((row["minutes"] - row["billable"]) / 60, 2) for row in rows["per_agent"]],
+        "billable": [round(row["billable_minutes"] / 60, 2) for row in rows["per_agent"]],
+        "other": [
+            round((row["total_minutes"] - row["billable_minutes"]) / 60, 2)
+            for row in rows["per_agent"]
+        ],
     }
     return render(
         request,
