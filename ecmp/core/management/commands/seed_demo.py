@@ -9,6 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from ecmp.accounts.models import Organization, Role, User
+from ecmp.billing.models import ActivityType
+from ecmp.billing.services import time_entry_create
 from ecmp.tickets.services import ticket_create, ticket_reply, ticket_transition
 from ecmp.tickets.status import Priority, Status
 
@@ -118,3 +120,18 @@ class Command(BaseCommand):
         ticket_transition(ticket=done, actor=agent, status=Status.WAIT)
         ticket_reply(ticket=done, author=agent, body="We renewed the certificate: fixed.")
         ticket_transition(ticket=done, actor=agent, status=Status.CLOSED)
+        support = ActivityType.objects.get(name="Support")
+        today = timezone.localdate()
+        for ticket, minutes, text in [
+            (first, 20, "Diagnostic à distance"),
+            (first, 45, "Réinstallation de XYZ"),
+            (done, 90, "Certificate renewal"),
+        ]:
+            time_entry_create(
+                ticket=ticket,
+                agent=agent,
+                day=today,
+                minutes=minutes,
+                activity_type=support,
+                description=text,
+            )
