@@ -204,7 +204,6 @@ def test_an_activity_rate_replaces_the_hourly_rate(acme_time, acme, support):
 
 
 def test_issuing_numbers_locks_and_documents_the_invoice(acme_time, acme, adam, agnes, support):
-    first, second = acme_time
     invoice = services.invoice_issue(by=adam, organization=acme, start=MONTH_START, end=TODAY)
     assert invoice.number == f"{TODAY.year}-0001"
     assert (invoice.total_net, invoice.total_vat, invoice.total_gross) == (
