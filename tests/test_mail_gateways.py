@@ -124,7 +124,7 @@ def imap_box(settings):
     settings.ECMP_IMAP_FOLDER = "INBOX"
     settings.ECMP_IMAP_PROCESSED_FOLDER = "Archive"
     box = MailBoxUnencrypted(IMAP["HOST"], int(IMAP["PORT"])).login(IMAP["USER"], IMAP["PASSWORD"])
-    for folder in ("INBOX", "Archive"):
+    for folder in ("INBOX", "Archive", "Refused"):
         if box.folder.exists(folder):
             box.folder.set(folder)
             uids = box.uids("ALL")
@@ -179,3 +179,19 @@ def test_two_pollers_at_once_store_each_message_once(imap_box, alice):
     assert InboundEmail.objects.count() == 10
     imap_box.folder.set("INBOX")
     assert imap_box.uids("ALL") == []
+
+
+@needs_imap
+@pytest.mark.django_db(transaction=True)
+def test_a_refused_message_is_moved_aside_and_does_not_block_the_mailbox(imap_box, alice, settings):
+    from ecmp.mail.inbound.imap import imap_fetch
+
+    settings.ECMP_INBOUND_MAX_BYTES = 2000
+    imap_box.append(build_mail(subject="Too big", body="x" * 5000, message_id="<big@x>"), "INBOX")
+    imap_box.append(build_mail(subject="Fine", message_id="<fine@x>"), "INBOX")
+    assert imap_fetch() == 1
+    imap_box.folder.set("INBOX")
+    assert imap_box.uids("ALL") == []
+    imap_box.folder.set("Refused")
+    assert len(imap_box.uids("ALL")) == 1
+    assert InboundEmail.objects.get().subject == "Fine"

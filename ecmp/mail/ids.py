@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from email.utils import parseaddr
 
 from django.conf import settings
 
@@ -40,6 +41,11 @@ def ticket_number_from_ids(ids: list[str]) -> int | None:
     return None
 
 
+def looks_like_foreign_ecmp_id(ids: list[str]) -> bool:
+    """A reference shaped like ours whose signature does not check out."""
+    return any(_SIGNED_ID.search(value) for value in ids) and ticket_number_from_ids(ids) is None
+
+
 def ticket_number_from_addresses(addresses: list[str]) -> int | None:
     """support+1001@… addressed to one of our support addresses."""
     ours = {
@@ -71,4 +77,5 @@ def is_our_address(address: str) -> bool:
     base = local.partition("+")[0]
     ours = {a.lower() for a in settings.ECMP_SUPPORT_ADDRESSES}
     ours.add(settings.ECMP_FROM_ADDRESS.lower())
+    ours.add(parseaddr(settings.DEFAULT_FROM_EMAIL)[1].lower())
     return f"{base}@{domain}" in ours

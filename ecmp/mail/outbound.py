@@ -41,11 +41,19 @@ def _render(template: str, context: dict[str, Any], language: str) -> tuple[str,
     return subject, text, html
 
 
-def _thread_ids(ticket: Ticket) -> list[str]:
-    """Message-IDs of the ticket's conversation so far, oldest first."""
-    sent = OutboundEmail.objects.filter(ticket=ticket).values_list("created_at", "message_id")
+def _thread_ids(ticket: Ticket, recipient: str) -> list[str]:
+    """Message-IDs of this recipient's conversation about the ticket, oldest first.
+
+    Only what was sent to them or received from them: a third party's mail that an
+    agent attached to the ticket must not show up in the customer's headers.
+    """
+    sent = OutboundEmail.objects.filter(ticket=ticket, to=[recipient]).values_list(
+        "created_at", "message_id"
+    )
     received = (
-        InboundEmail.objects.filter(ticket=ticket)
+        InboundEmail.objects.filter(
+            ticket=ticket, sender=recipient, outcome__in=["reply", "ticket_created"]
+        )
         .exclude(message_id="")
         .values_list("received_at", "message_id")
     )
@@ -68,7 +76,7 @@ def queue_email(
     reply_to = settings.ECMP_FROM_ADDRESS
     if ticket is not None:
         subject = f"[#{ticket.number}] {subject}"
-        thread = _thread_ids(ticket)
+        thread = _thread_ids(ticket, to)
         if thread:
             headers["In-Reply-To"] = thread[-1]
             headers["References"] = " ".join(thread)
@@ -219,12 +227,12 @@ def send_attachment_refused(
     )
 
 
-def send_unknown_sender(*, to: str, subject: str) -> None:
+def send_unknown_sender(*, to: str, subject: str, language: str) -> None:
     queue_email(
         kind="unknown_sender",
         to=to,
         template="unknown_sender",
-        language=settings.LANGUAGE_CODE,
+        language=language,
         context={"subject": subject, "portal": absolute_url("/")},
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from ecmp.accounts.models import User
@@ -38,12 +38,14 @@ def held_create_ticket(*, inbound: InboundEmail, by: User, requester: User) -> T
     raw = bytes(row.raw)
     mail = parse_message(raw)
     files, refused = _files(mail, raw, mail.text_from_html, requester.language)
-    body = mail.text or _("(The message had no text.)")
+    with translation.override(requester.language):
+        body = mail.text or _("(The message had no text.)")
+        subject = mail.subject or _("(no subject)")
     if refused:
         body += "\n\n" + "\n".join(f"[{line}]" for line in refused)
     ticket = services.ticket_create(
         requester=requester,
-        subject=(mail.subject or _("(no subject)"))[: services.SUBJECT_MAX],
+        subject=subject[: services.SUBJECT_MAX],
         description=body,
         priority=Priority.NORMAL,
         files=files,
@@ -60,7 +62,7 @@ def held_attach(*, inbound: InboundEmail, by: User, ticket: Ticket) -> Ticket:
     row = _lock_held(inbound, by)
     raw = bytes(row.raw)
     mail = parse_message(raw)
-    files, refused = _files(mail, raw, True, by.language)
+    files, refused = _files(mail, raw, True, by.language, ticket)
     header = _("Email from %(sender)s, subject “%(subject)s”:") % {
         "sender": mail.sender or "?",
         "subject": mail.subject,

@@ -16,6 +16,7 @@ from ecmp.mail.inbound.pipeline import MessageRefused, inbound_store
 
 logger = logging.getLogger(__name__)
 BATCH = 100
+REFUSED = "Refused"
 
 
 def _mailbox():
@@ -35,7 +36,7 @@ def imap_fetch() -> int:
         if not mailbox.folder.exists(processed_folder):
             mailbox.folder.create(processed_folder)
         uids = mailbox.uids("ALL")[:BATCH]
-        done = []
+        done, refused = [], []
         for uid in uids:
             status, data = mailbox.client.uid("FETCH", uid, "(BODY.PEEK[])")
             raw = next(
@@ -47,12 +48,18 @@ def imap_fetch() -> int:
             try:
                 _row, created = inbound_store(raw, source="imap")
             except MessageRefused as refusal:
-                logger.warning("IMAP message %s refused: %s; left in the mailbox", uid, refusal)
+                # Out of the way, so that it does not block the mailbox on every pass.
+                logger.warning("IMAP message %s refused (%s): moved to %s", uid, refusal, REFUSED)
+                refused.append(uid)
                 continue
             stored += int(created)
             done.append(uid)
         if done:
             _move(mailbox, done, processed_folder)
+        if refused:
+            if not mailbox.folder.exists(REFUSED):
+                mailbox.folder.create(REFUSED)
+            _move(mailbox, refused, REFUSED)
     return stored
 
 

@@ -18,8 +18,13 @@ class Noise:
 
 def classify(mail: ParsedMail) -> Noise | None:
     headers = mail.headers
-    if mail.is_report and mail.report_recipients:
-        return Noise("bounce", "delivery status report")
+    if mail.is_report:
+        # Delivery reports, and read receipts (disposition notifications) alike.
+        return (
+            Noise("bounce", "delivery status report")
+            if mail.report_recipients
+            else Noise("automatic", "report")
+        )
     if mail.sender.startswith(_DAEMONS[:3]):
         return Noise("bounce", f"sent by {mail.sender.split('@')[0]}")
     if mail.return_path is not None and mail.return_path.strip() in ("<>", ""):

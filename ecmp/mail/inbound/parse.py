@@ -21,6 +21,12 @@ from ecmp.mail.ids import MESSAGE_ID
 from ecmp.mail.inbound.htmltext import html_to_text
 
 MAX_DEPTH = 20
+# Hostile input must not cost minutes: longer headers and bodies are cut before
+# the (partly quadratic) decoding and conversion.
+MAX_HEADER = 4_000
+MAX_TEXT = 2_000_000
+MAX_HTML = 100_000  # HTMLParser and nh3 slow down badly on some shapes beyond
+_ADDRESS = re.compile(r"^[^@\s\x00-\x1f<>]{1,64}@[^@\s\x00-\x1f<>]{1,190}$")
 _CHARSET_ALIASES = {"ks_c_5601-1987": "euc-kr", "x-unknown": "latin-1", "unknown-8bit": "latin-1"}
 
 
@@ -56,7 +62,7 @@ class ParsedMail:
 def decode_text_header(value: object) -> str:
     if value is None:
         return ""
-    raw = str(value)
+    raw = str(value)[:MAX_HEADER]
     try:
         decoded = str(make_header(decode_header(raw)))
     except Exception:
@@ -140,7 +146,9 @@ def _walk(part: Message, found: ParsedMail, texts: list[str], htmls: list[str], 
         for match in re.finditer(
             r"^(?:Final|Original)-Recipient:\s*[^;]*;\s*(\S+)", status, re.M | re.I
         ):
-            found.report_recipients.append(match.group(1).strip("<>").lower())
+            address = match.group(1).strip("<>").lower()
+            if _ADDRESS.match(address):  # no NUL or other control character, ever
+                found.report_recipients.append(address)
         return
     if part.is_multipart():
         payload = part.get_payload()
@@ -148,7 +156,10 @@ def _walk(part: Message, found: ParsedMail, texts: list[str], htmls: list[str], 
         if content_type == "multipart/alternative":
             # Text is preferred: with a text/plain version, the HTML one adds nothing.
             has_plain = any(
-                isinstance(c, Message) and c.get_content_type() == "text/plain" for c in children
+                isinstance(c, Message)
+                and c.get_content_type() == "text/plain"
+                and _payload_bytes(c).strip()
+                for c in children
             )
             if has_plain:
                 children = [c for c in children if c.get_content_type() != "text/html"]
@@ -177,7 +188,30 @@ def _walk(part: Message, found: ParsedMail, texts: list[str], htmls: list[str], 
             )
 
 
+def _unparseable(raw: bytes) -> ParsedMail:
+    """A message the parser cannot read (nested thousands deep): its headers and raw text."""
+    from email.parser import BytesHeaderParser
+
+    headers = BytesHeaderParser(policy=policy.compat32).parsebytes(raw)
+    _name, address = parseaddr(decode_text_header(headers.get("From", "")))
+    body = raw.split(b"\n\n", 1)[-1][:MAX_TEXT]
+    return ParsedMail(
+        message_id=(_ids(str(headers.get("Message-ID", ""))) or [""])[0],
+        sender=(address or "").strip().lower()[:254],
+        subject=decode_text_header(headers.get("Subject", ""))[:300],
+        text=_decode_bytes(body, "utf-8").replace("\x00", ""),
+        defects=["unparseable structure"],
+    )
+
+
 def parse_message(raw: bytes) -> ParsedMail:
+    try:
+        return _parse(raw)
+    except RecursionError:
+        return _unparseable(raw)
+
+
+def _parse(raw: bytes) -> ParsedMail:
     message = email.message_from_bytes(raw, policy=policy.compat32)
     found = ParsedMail()
     headers = {}
@@ -214,9 +248,9 @@ def parse_message(raw: bytes) -> ParsedMail:
     texts: list[str] = []
     htmls: list[str] = []
     _walk(message, found, texts, htmls, 0)
-    html = "\n".join(htmls)
+    html = "\n".join(htmls)[:MAX_HTML]
     found.html = nh3.clean(html) if html else ""
-    text = "\n\n".join(t.strip() for t in texts if t.strip())
+    text = "\n\n".join(t.strip() for t in texts if t.strip())[:MAX_TEXT]
     if not text and html:
         text = html_to_text(html)
         found.text_from_html = True

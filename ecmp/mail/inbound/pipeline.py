@@ -43,7 +43,15 @@ def inbound_store(
     if len(raw) > settings.ECMP_INBOUND_MAX_BYTES:
         raise MessageRefused("message too large")
     message_id = _message_id(raw)
-    key = f"id:{message_id}" if message_id else f"sha256:{hashlib.sha256(raw).hexdigest()}"
+    # The same message re-delivered differs only in its trace headers: the key is the
+    # Message-ID with the body's hash, so a reused Message-ID never hides another message.
+    body = raw.replace(b"\r\n", b"\n").split(b"\n\n", 1)[-1]
+    body_hash = hashlib.sha256(body).hexdigest()
+    key = (
+        f"id:{message_id}:{body_hash[:16]}"
+        if message_id
+        else f"sha256:{hashlib.sha256(raw).hexdigest()}"
+    )
     from ecmp.mail.tasks import inbound_process
 
     try:

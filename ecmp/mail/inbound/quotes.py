@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-# Our own marker, in any language: "##- … -##".
-_MARKER = re.compile(r"^.*##-.*-##.*$", re.M)
+# Past this, a reply is not read for quotes (hostile input must not cost minutes).
+MAX_SCAN = 200_000
 _HEADER_LINES = [
     re.compile(r"^\s*On\b.{0,300}\bwrote:\s*$", re.I | re.S),
     re.compile(r"^\s*Le\b.{0,300}\ba écrit\s*:\s*$", re.I | re.S),
@@ -33,13 +33,21 @@ def _is_header(lines: list[str], index: int) -> bool:
     return False
 
 
+def _before_marker(lines: list[str]) -> list[str]:
+    """Everything above our "##- … -##" marker line, in any language."""
+    for index, line in enumerate(lines):
+        start = line.find("##-")
+        if start != -1 and line.find("-##", start + 3) != -1:
+            return lines[:index]
+    return lines
+
+
 def strip_quotes(text: str) -> tuple[str, bool]:
     """The new part of a reply, and whether anything was removed."""
     original = text.strip()
-    marker = _MARKER.search(text)
-    if marker:
-        text = text[: marker.start()]
-    lines = text.rstrip().split("\n")
+    if len(text) > MAX_SCAN:
+        return original, False
+    lines = _before_marker(text.rstrip().split("\n"))
     cut = len(lines)
     for index in range(len(lines)):
         if _is_header(lines, index):

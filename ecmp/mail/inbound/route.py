@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import Sum
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -14,6 +15,7 @@ from ecmp.accounts.models import User
 from ecmp.mail import outbound
 from ecmp.mail.ids import (
     is_our_address,
+    looks_like_foreign_ecmp_id,
     ticket_number_from_addresses,
     ticket_number_from_ids,
     ticket_number_from_subject,
@@ -63,7 +65,9 @@ def _over_answer_limit(address: str) -> bool:
     return recent.count() >= settings.ECMP_MAIL_SENDER_LIMIT
 
 
-def _files(mail: ParsedMail, raw: bytes, keep_original: bool, language: str):
+def _files(
+    mail: ParsedMail, raw: bytes, keep_original: bool, language: str, ticket: Ticket | None = None
+):
     """The attachments a ticket accepts, and a line for each that it does not."""
     attachments = list(mail.attachments)
     if keep_original:
@@ -73,6 +77,8 @@ def _files(mail: ParsedMail, raw: bytes, keep_original: bool, language: str):
         attachments.append(ParsedAttachment("message.html", "text/html", mail.html.encode()))
     accepted, refused = [], []
     total = 0
+    if ticket is not None:
+        total = ticket.attachments.aggregate(total=Sum("size"))["total"] or 0
     for attachment in attachments:
         name = clean_filename(attachment.name)
         size = len(attachment.data)
@@ -116,11 +122,13 @@ def _body(text: str, refused: list[str], language: str) -> str:
 
 
 def _referenced_ticket(row: InboundEmail, mail: ParsedMail) -> Ticket | None:
-    number = (
-        ticket_number_from_ids(mail.in_reply_to + mail.references)
-        or ticket_number_from_addresses(list(row.envelope_to) + mail.recipients)
-        or ticket_number_from_subject(mail.subject)
-    )
+    references = mail.in_reply_to + mail.references
+    number = ticket_number_from_ids(references)
+    if number is None and not looks_like_foreign_ecmp_id(references):
+        # A thread from another ECMP (or a forged one) must not reach our 1001 by its tag.
+        number = ticket_number_from_addresses(
+            list(row.envelope_to) + mail.recipients
+        ) or ticket_number_from_subject(mail.subject)
     if number is None:
         return None
     return Ticket.objects.select_related("requester", "organization").filter(number=number).first()
@@ -153,8 +161,12 @@ def inbound_route(row: InboundEmail) -> None:
         and _can_write(sender)
         and (tickets_visible_to(sender).filter(pk=ticket.pk).exists())
     ):
-        files, refused = _files(mail, raw, keep_original, language)
-        if ticket.archived_at is not None and sender.is_customer:
+        if ticket.archived_at is not None and sender.is_support_staff:
+            return _finish(
+                row, Status.HELD, "held", f"an agent's reply to archived ticket {ticket.number}"
+            )
+        files, refused = _files(mail, raw, keep_original, language, ticket)
+        if ticket.archived_at is not None:
             new = services.ticket_create(
                 requester=sender,
                 subject=ticket.subject,
@@ -183,7 +195,7 @@ def inbound_route(row: InboundEmail) -> None:
 
     if not _can_write(sender):
         if settings.ECMP_MAIL_ANSWER_UNKNOWN_SENDERS and not _over_answer_limit(mail.sender):
-            outbound.send_unknown_sender(to=mail.sender, subject=mail.subject)
+            outbound.send_unknown_sender(to=mail.sender, subject=mail.subject, language=language)
         why = "unknown sender" if sender is None else "deactivated sender"
         return _finish(row, Status.HELD, "held", why)
     if sender.is_support_staff:

@@ -24,9 +24,16 @@ logger = logging.getLogger(__name__)
 
 
 class SupportHandler:
+    def __init__(self, *, lmtp: bool = False) -> None:
+        self.lmtp = lmtp
+
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if not is_our_address(address):
             return "550 5.1.1 No such recipient here"
+        if self.lmtp and envelope.rcpt_tos:
+            # LMTP answers DATA once per recipient; one recipient per transaction keeps
+            # that simple, and the MTA delivers to the others in transactions of their own.
+            return "452 4.5.3 One recipient per message, please"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -34,6 +41,10 @@ class SupportHandler:
         raw = envelope.original_content or envelope.content
         if isinstance(raw, str):
             raw = raw.encode("utf-8", "surrogateescape")
+        # The envelope sender decides what is a bounce ("MAIL FROM:<>"): keep it.
+        sender = (envelope.mail_from or "").strip().strip("<>").replace("\r", "").replace("\n", "")
+        newline = b"\r\n" if b"\r\n" in raw[:2000] else b"\n"
+        raw = f"Return-Path: <{sender}>".encode() + newline + raw
         try:
             await sync_to_async(inbound_store, thread_sensitive=False)(
                 raw, source="smtp", envelope_to=list(envelope.rcpt_tos)
@@ -54,7 +65,7 @@ class LMTPController(Controller):
 def make_controller(host: str, port: int, *, lmtp: bool = False) -> Controller:
     cls = LMTPController if lmtp else Controller
     return cls(
-        SupportHandler(),
+        SupportHandler(lmtp=lmtp),
         hostname=host,
         port=port,
         data_size_limit=settings.ECMP_INBOUND_MAX_BYTES,
