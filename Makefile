@@ -12,7 +12,7 @@ PORT ?= 8000
 # Links inside emails point at the address the site is served on.
 export ECMP_BASE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run test lint format check-migrations vendor messages clean help
+.PHONY: run test lint format check-migrations vendor messages clean help screenshots
 
 help:
 	@echo "make run   - install, migrate, load demo data and serve on http://$(HOST):$(PORT)"
@@ -57,6 +57,11 @@ run: $(STAMPS)/runtime vendor
 
 test: $(STAMPS)/dev vendor
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Screenshots of the main pages, taken by the browser journeys, for the README.
+screenshots: $(STAMPS)/dev vendor
+	rm -rf docs/screenshots
+	ECMP_SCREENSHOTS=docs/screenshots $(PY) -m pytest -q tests/browser
 
 lint: $(STAMPS)/dev
 	$(VENV)/bin/ruff check .

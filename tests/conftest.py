@@ -125,3 +125,23 @@ def pytest_runtest_makereport(item, call):
     if os.environ.get("ECMP_REQUIRE_SERVICES") and report.skipped:
         report.outcome = "failed"
         report.longrepr = f"skipped, but CI must run every test: {report.longrepr}"
+
+
+@pytest.fixture(autouse=True)
+def reference_data(request):
+    """Tests on a committed database empty it afterwards, migrations' rows included:
+    put the reference rows (service levels, kinds of work) back for each of them."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server")
+    )
+    if not transactional:
+        return
+    request.getfixturevalue("transactional_db")
+    from ecmp.billing.defaults import create_defaults as activity_defaults
+    from ecmp.billing.models import ActivityType
+    from ecmp.sla.defaults import create_defaults as sla_defaults
+    from ecmp.sla.models import BusinessHours, SlaTarget
+
+    sla_defaults(SlaTarget, BusinessHours)
+    activity_defaults(ActivityType)

@@ -26,13 +26,17 @@ class DurationField(forms.CharField):
 
 class TimeEntryForm(forms.Form):
     day = forms.DateField(
-        label=_("Date"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Date"),
+        initial=timezone.localdate,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     duration = DurationField(
         label=_("Duration"), max_length=12, widget=forms.TextInput(attrs={"placeholder": "1h30"})
     )
     activity_type = forms.ModelChoiceField(
-        label=_("Activity"), queryset=ActivityType.objects.filter(active=True), empty_label=None
+        label=_("Activity"),
+        queryset=ActivityType.objects.filter(active=True).order_by("-billable_by_default", "name"),
+        empty_label=None,
     )
     description = forms.CharField(label=_("Description"), max_length=500, required=False)
     billable = forms.BooleanField(label=_("Billable"), required=False, initial=True)
@@ -54,8 +58,12 @@ class InvoicePeriodForm(forms.Form):
     organization = forms.ModelChoiceField(
         label=_("Organization"), queryset=Organization.objects.all()
     )
-    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    end = forms.DateField(
+        label=_("To"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -65,5 +73,9 @@ class InvoicePeriodForm(forms.Form):
 
 
 class ReportPeriodForm(forms.Form):
-    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    end = forms.DateField(
+        label=_("To"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )

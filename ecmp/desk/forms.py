@@ -202,5 +202,7 @@ class BusinessHoursForm(forms.Form):
 
 
 class HolidayForm(forms.Form):
-    day = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = forms.DateField(
+        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     name = forms.CharField(label=_("Name"), max_length=100)

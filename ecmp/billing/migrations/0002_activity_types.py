@@ -1,12 +1,10 @@
 from django.db import migrations
 
-DEFAULTS = [("Support", True), ("On-site", True), ("Project", True), ("Internal", False)]
+from ecmp.billing.defaults import create_defaults
 
 
 def create(apps, schema_editor):
-    ActivityType = apps.get_model("billing", "ActivityType")
-    for name, billable in DEFAULTS:
-        ActivityType.objects.get_or_create(name=name, defaults={"billable_by_default": billable})
+    create_defaults(apps.get_model("billing", "ActivityType"))
 
 
 class Migration(migrations.Migration):
