@@ -164,57 +164,13 @@ def invoice_csv(invoice: Invoice) -> str:
                 invoice.currency,
             ]
         )
-    writer.writerow(
-        [
-            invoice.number,
-            "",
-            "total_net",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            invoice.total_net,
-            invoice.currency,
-        ]
-    )
-    writer.writerow(
-        [
-            invoice.number,
-            "",
-            "total_vat",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            invoice.total_vat,
-            invoice.currency,
-        ]
-    )
-    writer.writerow(
-        [
-            invoice.number,
-            "",
-            "total_gross",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            invoice.total_gross,
-            invoice.currency,
-        ]
-    )
+    blanks = [""] * 8
+    for label, amount in (
+        ("total_net", invoice.total_net),
+        ("total_vat", invoice.total_vat),
+        ("total_gross", invoice.total_gross),
+    ):
+        writer.writerow([invoice.number, "", label, *blanks, amount, invoice.currency])
     return out.getvalue()
 
 

@@ -60,6 +60,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         "sort": sort,
         "q": text,
         "base_query": urlencode({"list": which, "q": text}),
+        "pagination_query": urlencode({"list": which, "q": text, "sort": sort}),
         "page": page,
         "tabs": tabs.tabs_list(request),
     }
