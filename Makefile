@@ -12,7 +12,7 @@ PORT ?= 8000
 # Links inside emails point at the address the site is served on.
 export ECMP_BASE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run test lint format check-migrations vendor messages clean help screenshots
+.PHONY: run test lint format check-migrations vendor messages clean help screenshots bench
 
 help:
 	@echo "make run   - install, migrate, load demo data and serve on http://$(HOST):$(PORT)"
@@ -62,6 +62,11 @@ test: $(STAMPS)/dev vendor
 screenshots: $(STAMPS)/dev vendor
 	rm -rf docs/screenshots
 	ECMP_SCREENSHOTS=docs/screenshots $(PY) -m pytest -q tests/browser
+
+# Benchmarks (not tests): results as JSON, recorded in docs/performance.md.
+bench: $(STAMPS)/dev vendor
+	$(PY) bench/pages.py --tickets 10000 --requests 200
+	$(PY) bench/ingest.py --messages 1000
 
 lint: $(STAMPS)/dev
 	$(VENV)/bin/ruff check .

@@ -34,7 +34,29 @@ def test_demo_data_loads_once_and_its_sign_ins_work(client, db, capsys):
 def test_health_check(client, db):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"database": "ok"}
+    assert response.json() == {"database": "ok", "queue": "ok", "oldest_task_seconds": 0}
+
+
+def test_health_check_reports_a_stalled_queue(client, db):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult, get_date_max
+
+    task = DBTaskResult.objects.create(
+        status="READY",
+        args_kwargs={},
+        priority=0,
+        task_path="ecmp.mail.tasks.outbox_sweep",
+        queue_name="mail",
+        backend_name="default",
+        run_after=get_date_max(),
+    )
+    DBTaskResult.objects.filter(pk=task.pk).update(
+        enqueued_at=timezone.now() - timedelta(minutes=10)
+    )
+    response = client.get("/healthz")
+    assert response.status_code == 503 and response.json()["queue"] == "stalled"
 
 
 def test_the_secret_key_is_generated_once_and_private(tmp_path, monkeypatch):

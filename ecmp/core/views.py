@@ -15,15 +15,34 @@ def landing(request: HttpRequest) -> HttpResponse:
     return render(request, "core/landing.html")
 
 
+# A task waiting longer than this means no worker is running.
+QUEUE_STALE_SECONDS = 300
+
+
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> HttpResponse:
+    """For a load balancer or a monitor: the database answers, and the queue moves."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     except Exception:
         return JsonResponse({"database": "down"}, status=503)
-    return JsonResponse({"database": "ok"})
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    oldest = (
+        DBTaskResult.objects.ready()
+        .order_by("enqueued_at")
+        .values_list("enqueued_at", flat=True)
+        .first()
+    )
+    waiting = (timezone.now() - oldest).total_seconds() if oldest else 0
+    queue = "ok" if waiting < QUEUE_STALE_SECONDS else "stalled"
+    status = 200 if queue == "ok" else 503
+    return JsonResponse(
+        {"database": "ok", "queue": queue, "oldest_task_seconds": int(waiting)}, status=status
+    )
 
 
 def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
