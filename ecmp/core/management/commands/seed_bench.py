@@ -35,7 +35,7 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        rng = random.Random(options["seed"])
+        rng = random.Random(options["seed"])  # noqa: S311 - test data, not secrets
         batch = options["batch"]
         password = make_password(BENCH_PASSWORD)
         now = timezone.now()
@@ -91,7 +91,7 @@ class Command(BaseCommand):
                     tickets.append(
                         Ticket(
                             number=start + n + 1,
-                            subject=f"Bench ticket {start + n + 1}: printer problem {rng.randrange(1000)}",
+                            subject=f"Bench ticket {start + n + 1}: printer {rng.randrange(1000)}",
                             description="The printer on the second floor prints blank pages.",
                             requester=requester,
                             organization_id=requester.organization_id,
@@ -133,7 +133,7 @@ class Command(BaseCommand):
                                     if agent_turn
                                     else ticket.requester_id
                                 ),
-                                body=f"Message {m}: please check the toner and restart the spooler.",
+                                body=f"Message {m}: please check the toner and the spooler.",
                                 created_at=ticket.created_at + timedelta(minutes=m + 1),
                             )
                         )
