@@ -186,12 +186,21 @@ ECMP_VAT_RATE = env_str("ECMP_VAT_RATE", "21")
 ECMP_CURRENCY = env_str("ECMP_CURRENCY", "EUR")
 
 # --- Background work ------------------------------------------------------------------
+# "database" (the default: no other server) or "redis" (django-tasks-rq, for scale-out:
+# run `manage.py rqworker --with-scheduler default mail` instead of db_worker).
+ECMP_TASKS_BACKEND = env_str("ECMP_TASKS_BACKEND", "database")
+REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",
         "QUEUES": ["default", "mail"],
     }
 }
+if ECMP_TASKS_BACKEND == "redis":
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default", "mail"]}}
+    RQ_QUEUES = {name: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600} for name in ("default", "mail")}
+    RQ = {"JOB_CLASS": "django_tasks_rq.Job"}
 
 # --- Mail ---------------------------------------------------------------------------
 # Embedded default: every outgoing message is written as a file under var/mail/

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
@@ -28,6 +29,8 @@ def healthz(request: HttpRequest) -> HttpResponse:
             cursor.execute("SELECT 1")
     except Exception:
         return JsonResponse({"database": "down"}, status=503)
+    if settings.ECMP_TASKS_BACKEND == "redis":
+        return _redis_health()
     from django.utils import timezone
     from django_tasks_db.models import DBTaskResult
 
@@ -43,6 +46,16 @@ def healthz(request: HttpRequest) -> HttpResponse:
     return JsonResponse(
         {"database": "ok", "queue": queue, "oldest_task_seconds": int(waiting)}, status=status
     )
+
+
+def _redis_health() -> HttpResponse:
+    import django_rq
+
+    try:
+        django_rq.get_queue("default").connection.ping()
+    except Exception:
+        return JsonResponse({"database": "ok", "queue": "down"}, status=503)
+    return JsonResponse({"database": "ok", "queue": "ok"})
 
 
 def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
