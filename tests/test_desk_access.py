@@ -155,3 +155,12 @@ def test_customers_are_refused_on_every_desk_route(client_for, alice, acme):
         assert client.post(url, {"reason": "x", "name": "x"}).status_code in (403, 405), url
     ticket.refresh_from_db()
     assert ticket.status == "new" and ticket.events.count() == 1
+
+
+def test_the_django_admin_pages_open_for_admins(client_for, adam, alice):
+    from django.contrib import admin
+
+    client = client_for(adam)
+    for model in admin.site._registry:
+        url = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
+        assert client.get(url).status_code == 200, url

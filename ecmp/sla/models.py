@@ -23,7 +23,7 @@ class SlaTarget(models.Model):
         ordering = ["-priority"]
 
     def __str__(self) -> str:
-        return Priority(self.priority).label
+        return str(Priority(self.priority).label)
 
 
 class BusinessHours(models.Model):
