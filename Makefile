@@ -81,7 +81,8 @@ check-migrations: $(STAMPS)/runtime
 
 # Refresh the French catalog after changing strings, then translate and compile.
 messages: $(STAMPS)/dev
-	$(MANAGE) makemessages -l fr --no-location --ignore=.venv --ignore=node_modules --ignore=var
+	$(MANAGE) makemessages -l fr --no-location --ignore=.venv --ignore=node_modules --ignore=var \
+		--ignore=tests --ignore=static/vendor --ignore=scripts --ignore=bench
 	$(MANAGE) compilemessages -l fr --ignore=.venv
 
 clean:
