@@ -18,7 +18,7 @@ from ecmp.mail.inbound.pipeline import inbound_retry
 from ecmp.mail.models import InboundEmail, OutboundEmail
 from ecmp.mail.tasks import outbox_retry
 from ecmp.tickets.models import Ticket
-from ecmp.tickets.selectors import parse_number
+from ecmp.tickets.selectors import parse_number, tickets_visible_to
 
 INBOX_VIEWS = {
     "held": [InboundEmail.Status.HELD],
@@ -83,7 +83,7 @@ def held_create_ticket(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def held_attach(request: HttpRequest, pk: int) -> HttpResponse:
     number = parse_number(request.POST.get("number"))
-    ticket = Ticket.objects.filter(number=number).first() if number is not None else None
+    ticket = tickets_visible_to(request.user).filter(number=number).first() if number else None
     if ticket is None:
         messages.error(request, _("There is no ticket %(number)s.") % {"number": number or ""})
         return redirect("desk:mail-inbound", pk=pk)

@@ -34,6 +34,7 @@ from ecmp.tickets.selectors import (
     ticket_list_for_desk,
     ticket_opening_attachments,
     ticket_thread_for_staff,
+    tickets_visible_to,
 )
 from ecmp.tickets.status import Status
 
@@ -69,7 +70,7 @@ def jump(request: HttpRequest) -> HttpResponse:
     """The "Ticket #" box: a customer on the phone gives a number, the ticket opens."""
     raw = request.GET.get("number", "")
     number = parse_number(raw)
-    if number is not None and Ticket.objects.filter(number=number).exists():
+    if number is not None and tickets_visible_to(request.user).filter(number=number).exists():
         return redirect("desk:ticket-detail", number=number)
     shown = clean_search(raw, limit=20)
     messages.error(request, _("There is no ticket %(number)s.") % {"number": shown})
