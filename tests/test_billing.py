@@ -390,3 +390,19 @@ def test_spreadsheet_formulas_in_descriptions_are_defused(log, alice, acme, adam
         .content.decode()
     )
     assert "'=1+1" in body and "'=HYPERLINK" in body
+
+
+def test_reading_billing_pages_writes_nothing(acme, adam, client_for):
+    from ecmp.billing.models import BillingProfile
+
+    admin = client_for(adam)
+    assert admin.get(reverse("desk:organization", args=[acme.pk])).status_code == 200
+    data = {"organization": acme.pk, "start": MONTH_START.isoformat(), "end": TODAY.isoformat()}
+    assert admin.get(reverse("desk:invoice-draft"), data).status_code == 200
+    assert not BillingProfile.objects.exists()
+    admin.post(
+        reverse("desk:billing-profile", args=[acme.pk]),
+        {"hourly_rate": "95.00", "rounding_minutes": 15, "currency": "eur", "vat_rate": "21"},
+    )
+    profile = BillingProfile.objects.get()
+    assert (profile.hourly_rate, profile.currency) == (Decimal("95.00"), "EUR")

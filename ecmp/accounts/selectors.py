@@ -7,7 +7,6 @@ import hashlib
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 
 from ecmp.accounts.models import (
-    STAFF_ROLES,
     Invitation,
     Organization,
     RegistrationRequest,
@@ -113,7 +112,3 @@ def user_list_for_organization(organization: Organization) -> QuerySet[User]:
         .annotate(pending_invitation_expires=Subquery(pending.values("expires_at")[:1]))
         .order_by("full_name")
     )
-
-
-def staff_list() -> QuerySet[User]:
-    return User.objects.filter(role__in=STAFF_ROLES).order_by("full_name")

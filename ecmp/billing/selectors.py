@@ -17,8 +17,9 @@ from ecmp.tickets.models import Ticket
 
 
 def billing_profile_for(organization: Organization) -> BillingProfile:
-    profile, _created = BillingProfile.objects.get_or_create(organization=organization)
-    return profile
+    """The client's billing settings; the defaults (not saved: reads never write) if none."""
+    profile = BillingProfile.objects.filter(organization=organization).first()
+    return profile or BillingProfile(organization=organization)
 
 
 def time_entries_for_ticket(ticket: Ticket) -> QuerySet[TimeEntry]:
@@ -99,10 +100,14 @@ def entries_to_invoice(organization: Organization, start: date, end: date) -> Qu
 def invoice_draft(organization: Organization, start: date, end: date) -> Draft:
     """What an invoice for this client and period would list, grouped by ticket number."""
     profile = billing_profile_for(organization)
-    rates = {
-        rate.activity_type_id: rate.hourly_rate
-        for rate in ActivityRate.objects.filter(profile=profile)
-    }
+    rates = (
+        {
+            rate.activity_type_id: rate.hourly_rate
+            for rate in ActivityRate.objects.filter(profile_id=profile.pk)
+        }
+        if profile.pk
+        else {}
+    )
     entries = (
         entries_to_invoice(organization, start, end)
         .select_related("ticket", "ticket__requester", "agent", "activity_type")

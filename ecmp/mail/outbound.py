@@ -152,36 +152,33 @@ def _customer_context(ticket: Ticket, **extra: Any) -> dict[str, Any]:
     return {"ticket": ticket, "user": ticket.requester, "link": link, **extra}
 
 
-def send_ticket_received(ticket: Ticket) -> None:
-    """The acknowledgement of a ticket opened by email."""
+def _to_requester(ticket: Ticket, kind: str, *, automatic: bool = True, **extra: Any) -> None:
+    """An email about the ticket to its requester; the template has the kind's name."""
     requester = ticket.requester
     queue_email(
-        kind="ticket_received",
+        kind=kind,
         to=requester.email,
-        template="ticket_received",
+        template=kind,
         language=requester.language,
-        context=_customer_context(ticket),
+        context=_customer_context(ticket, **extra),
         ticket=ticket,
+        automatic=automatic,
     )
+
+
+def send_ticket_received(ticket: Ticket) -> None:
+    """The acknowledgement of a ticket opened by email."""
+    _to_requester(ticket, "ticket_received")
 
 
 def send_ticket_accepted(ticket: Ticket) -> None:
-    requester = ticket.requester
-    queue_email(
-        kind="ticket_accepted",
-        to=requester.email,
-        template="ticket_accepted",
-        language=requester.language,
-        context=_customer_context(ticket),
-        ticket=ticket,
-    )
+    _to_requester(ticket, "ticket_accepted")
 
 
 def send_agent_reply(ticket: Ticket, message: Message) -> None:
     """An agent's public reply, in full, with links to its files."""
     if message.internal:  # never, by any path
         return
-    requester = ticket.requester
     files = [
         (
             attachment.original_name,
@@ -191,27 +188,11 @@ def send_agent_reply(ticket: Ticket, message: Message) -> None:
         )
         for attachment in message.attachments.all()
     ]
-    queue_email(
-        kind="ticket_reply",
-        to=requester.email,
-        template="ticket_reply",
-        language=requester.language,
-        context=_customer_context(ticket, message=message, files=files),
-        ticket=ticket,
-        automatic=False,
-    )
+    _to_requester(ticket, "ticket_reply", automatic=False, message=message, files=files)
 
 
 def send_ticket_closed(ticket: Ticket) -> None:
-    requester = ticket.requester
-    queue_email(
-        kind="ticket_closed",
-        to=requester.email,
-        template="ticket_closed",
-        language=requester.language,
-        context=_customer_context(ticket),
-        ticket=ticket,
-    )
+    _to_requester(ticket, "ticket_closed")
 
 
 def send_attachment_refused(
@@ -245,34 +226,24 @@ def _agent_context(ticket: Ticket, agent: User, **extra: Any) -> dict[str, Any]:
     return {"ticket": ticket, "user": agent, "link": link, **extra}
 
 
-def send_agent_new_ticket(ticket: Ticket, agent: User) -> None:
+def _to_agent(ticket: Ticket, agent: User, kind: str, **extra: Any) -> None:
     queue_email(
-        kind="agent_new_ticket",
+        kind=kind,
         to=agent.email,
-        template="agent_new_ticket",
+        template=kind,
         language=agent.language,
-        context=_agent_context(ticket, agent),
+        context=_agent_context(ticket, agent, **extra),
         ticket=ticket,
     )
+
+
+def send_agent_new_ticket(ticket: Ticket, agent: User) -> None:
+    _to_agent(ticket, agent, "agent_new_ticket")
 
 
 def send_agent_customer_reply(ticket: Ticket, agent: User, message: Message) -> None:
-    queue_email(
-        kind="agent_customer_reply",
-        to=agent.email,
-        template="agent_customer_reply",
-        language=agent.language,
-        context=_agent_context(ticket, agent, message=message),
-        ticket=ticket,
-    )
+    _to_agent(ticket, agent, "agent_customer_reply", message=message)
 
 
 def send_agent_sla_breach(ticket: Ticket, agent: User, what: str) -> None:
-    queue_email(
-        kind="agent_sla_breach",
-        to=agent.email,
-        template="agent_sla_breach",
-        language=agent.language,
-        context=_agent_context(ticket, agent, what=what),
-        ticket=ticket,
-    )
+    _to_agent(ticket, agent, "agent_sla_breach", what=what)

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from ecmp.tickets.status import UNRESOLVED, Channel, Priority, Status
+from ecmp.tickets.status import Channel, Priority, Status
 
 
 class TicketCounter(models.Model):
@@ -113,10 +113,6 @@ class Ticket(models.Model):
     @property
     def is_archived(self) -> bool:
         return self.archived_at is not None
-
-    @property
-    def is_unresolved(self) -> bool:
-        return self.status in UNRESOLVED
 
 
 class Message(models.Model):
