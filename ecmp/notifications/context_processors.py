@@ -1,3 +1,4 @@
+from functools import cache
 from typing import Any
 
 from django.http import HttpRequest
@@ -9,5 +10,11 @@ def unread(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    # Lazy: pages that do not show the bell (public pages) do not pay the query.
-    return {"unread_notifications": lambda: notification_unread_count_for(user)}
+
+    # Lazy, so pages without the bell do not pay the query; cached, because the
+    # bell reads the count several times and it must cost one query per page.
+    @cache
+    def count() -> int:
+        return notification_unread_count_for(user)
+
+    return {"unread_notifications": count}

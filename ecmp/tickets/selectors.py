@@ -122,12 +122,23 @@ def ticket_status_counts_for(user: User) -> dict[str, int]:
 
 def ticket_thread_for_customer(ticket: Ticket) -> QuerySet[TicketEvent]:
     """What a customer's page shows: never an internal event, note or its files."""
+    return _thread(TicketEvent.objects.filter(ticket=ticket, internal=False))
+
+
+# The columns the thread shows (includes/thread.html): a long thread loads no more.
+THREAD_FIELDS = (
+    *("id", "ticket_id", "kind", "from_value", "to_value", "internal", "created_at"),
+    *("actor__id", "actor__full_name", "actor__role", "message__id", "message__body"),
+)
+
+
+def _thread(events: QuerySet[TicketEvent]) -> QuerySet[TicketEvent]:
+    """Events in order with their author, message and its files (`message.files`)."""
+    files = Prefetch("message__attachments", Attachment.objects.order_by("id"), to_attr="files")
     return (
-        TicketEvent.objects.filter(ticket=ticket, internal=False)
-        .select_related("actor", "message")
-        .prefetch_related(
-            Prefetch("message__attachments", queryset=Attachment.objects.order_by("id"))
-        )
+        events.select_related("actor", "message")
+        .only(*THREAD_FIELDS)
+        .prefetch_related(files)
         .order_by("created_at", "id")
     )
 
@@ -250,14 +261,7 @@ def ticket_for_staff(user: User, number: int | str) -> Ticket:
 
 def ticket_thread_for_staff(ticket: Ticket) -> QuerySet[TicketEvent]:
     """Everything that happened, internal notes included."""
-    return (
-        TicketEvent.objects.filter(ticket=ticket)
-        .select_related("actor", "message")
-        .prefetch_related(
-            Prefetch("message__attachments", queryset=Attachment.objects.order_by("id"))
-        )
-        .order_by("created_at", "id")
-    )
+    return _thread(TicketEvent.objects.filter(ticket=ticket))
 
 
 def attachment_for_staff(user: User, number: int | str, attachment_id: int) -> Attachment:

@@ -1,6 +1,9 @@
+from functools import lru_cache
+
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from ecmp.tickets.models import EventKind, TicketEvent
@@ -29,7 +32,10 @@ def _label(choices, value):
         return str(value)
 
 
-def _badge(styles: dict, choices, value) -> SafeString:
+@lru_cache(maxsize=256)
+def _badge(kind: str, value, language: str) -> SafeString:
+    # Memoized per language: every row of every list shows two badges.
+    styles, choices = (STATUS_STYLES, Status) if kind == "status" else (PRIORITY_STYLES, Priority)
     return format_html(
         '<span class="badge {}">{}</span>',
         styles.get(value, "text-bg-light"),
@@ -39,12 +45,12 @@ def _badge(styles: dict, choices, value) -> SafeString:
 
 @register.simple_tag
 def status_badge(status: str) -> SafeString:
-    return _badge(STATUS_STYLES, Status, status)
+    return _badge("status", status, get_language())
 
 
 @register.simple_tag
 def priority_badge(priority: int) -> SafeString:
-    return _badge(PRIORITY_STYLES, Priority, priority)
+    return _badge("priority", priority, get_language())
 
 
 @register.filter
