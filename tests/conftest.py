@@ -71,6 +71,25 @@ def client_for():
     return signed_in
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "postgresql: about PostgreSQL itself (its plans, its indexes); run by the PostgreSQL "
+        "run of the suite and left out (deselected, not skipped) of the SQLite run",
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        return
+    kept = [item for item in items if item.get_closest_marker("postgresql") is None]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+        items[:] = kept
+
+
 def pytest_report_header(config):
     from django.conf import settings
 

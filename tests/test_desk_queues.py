@@ -74,6 +74,14 @@ def test_search_covers_subjects_and_message_text(desk, tickets):
     assert shown(desk, queue="open", q=str(tickets["mine"].number)) == {"Mine to do"}
 
 
+def test_search_matches_the_start_of_words_and_every_word(desk, tickets):
+    assert shown(desk, queue="open", q="tone") == {"Brand new"}
+    assert shown(desk, queue="open", q="ALMOND") == {"Brand new"}
+    assert shown(desk, queue="open", q="works adam") == {"Adam works on it"}
+    assert shown(desk, queue="open", q="toner adam") == set()
+    assert shown(desk, queue="open", q="%_'&|!:*") == set()
+
+
 @pytest.mark.parametrize(
     "params",
     [

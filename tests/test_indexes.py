@@ -78,3 +78,13 @@ def test_the_notifications_list_uses_an_index(data):
     _alice, agent = data
     plan = plan_of(notification_list_for(User.objects.get(pk=agent.pk), unread_only=True))
     assert uses_an_index_on(plan, "notifications_notification"), plan
+
+
+@pytest.mark.postgresql
+@pytest.mark.parametrize("text", ["printer", "print vpn", "1001"])
+def test_the_desk_search_uses_the_full_text_indexes(data, text):
+    """Text search at a million tickets: GIN indexes of migration tickets/0002, no scan."""
+    _alice, agent = data
+    plan = plan_of(ticket_list_for_desk(agent, queue="open", text=text))
+    assert "ticket_search" in plan and "message_search" in plan, plan
+    assert uses_an_index_on(plan, "tickets_message"), plan

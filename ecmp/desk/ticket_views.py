@@ -8,7 +8,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -21,6 +20,7 @@ from ecmp.billing.forms import TimeEntryForm
 from ecmp.billing.selectors import time_entries_for_ticket
 from ecmp.core.access import staff_required
 from ecmp.core.downloads import attachment_response
+from ecmp.core.paging import CappedPaginator
 from ecmp.desk.forms import AssignForm, CloseForm, DeskReplyForm, PriorityForm, QueueFilterForm
 from ecmp.tickets import services
 from ecmp.tickets.models import Ticket
@@ -45,7 +45,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     form = QueueFilterForm(request.GET or None)
     filters = form.filters() if request.GET else QueueFilterForm().filters()
     tickets = ticket_list_for_desk(request.user, **filters)
-    page = Paginator(tickets, settings.ECMP_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(tickets, settings.ECMP_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {

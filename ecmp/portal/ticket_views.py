@@ -8,7 +8,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,6 +17,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from ecmp.billing.selectors import time_visible_to_customer
 from ecmp.core.downloads import attachment_response
+from ecmp.core.paging import CappedPaginator
 from ecmp.portal import tabs
 from ecmp.tickets import services
 from ecmp.tickets.forms import NewTicketForm, ReplyForm
@@ -52,7 +52,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         sort = DEFAULT_SORT
     text = clean_search(request.GET.get("q"))
     tickets = ticket_list_for_customer(request.user, which=which, text=text, sort=sort)
-    page = Paginator(tickets, settings.ECMP_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(tickets, settings.ECMP_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "nav": "service-desk",
         "which": which,
