@@ -1,11 +1,14 @@
-"""Page timings against a real server: gunicorn with 2 workers, one client.
+"""Page timings against a real server: gunicorn with 2 workers, then a load.
 
-    python bench/pages.py [--tickets 10000] [--requests 200]
+    python bench/pages.py [--tickets 10000] [--requests 200] [--clients 4] [--no-seed]
 
 Builds a fresh SQLite database under var/bench/ (or uses DATABASE_URL), seeds it
-with `manage.py seed_bench`, starts gunicorn, signs in as a customer and as an
-agent, then times each page and prints JSON: median and p95 in milliseconds,
-requests per second. Timings live here, never in the tests.
+with `manage.py seed_bench` (unless --no-seed: a database seeded before, e.g. the
+million tickets on PostgreSQL), starts gunicorn, signs in as a customer and as an
+agent, then measures each page twice: one client in a loop (latency: median and
+p95 in milliseconds), and --clients clients at once (throughput: requests per
+second, with their median and p95). Prints JSON. Timings live here, never in
+the tests.
 """
 
 from __future__ import annotations
@@ -14,13 +17,14 @@ import argparse
 import http.cookiejar
 import json
 import os
-import re
 import signal
 import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -47,11 +51,18 @@ def manage(env: dict, *args: str, capture: bool = False) -> str:
     return result.stdout if capture else ""
 
 
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # the 302 comes back as an HTTPError, caught below
+
+
 class Client:
     def __init__(self, base: str) -> None:
         self.base = base
         self.jar = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+        cookies = urllib.request.HTTPCookieProcessor(self.jar)
+        self.opener = urllib.request.build_opener(cookies)
+        self.no_redirect = urllib.request.build_opener(cookies, NoRedirect)
 
     def csrf(self) -> str:
         return next(c.value for c in self.jar if c.name == "csrftoken")
@@ -60,20 +71,38 @@ class Client:
         with self.opener.open(self.base + path, timeout=30) as response:
             return response.read()
 
-    def post(self, path: str, data: dict) -> bytes:
+    def post(self, path: str, data: dict, follow: bool = True) -> bytes:
         body = urllib.parse.urlencode({**data, "csrfmiddlewaretoken": self.csrf()}).encode()
         request = urllib.request.Request(
             self.base + path, body, headers={"Referer": self.base + path}
         )
-        with self.opener.open(request, timeout=30) as response:
-            return response.read()
+        if follow:
+            with self.opener.open(request, timeout=30) as response:
+                return response.read()
+        try:
+            self.no_redirect.open(request, timeout=30).close()
+        except urllib.error.HTTPError as answer:
+            if answer.code != 302:
+                raise
+            return b""
+        raise RuntimeError("the form was refused: no redirect")
 
     def sign_in(self, login: str, password: str) -> None:
         self.get("/accounts/login/")
         self.post("/accounts/login/", {"username": login, "password": password})
 
 
+def summary(samples: list[float], elapsed: float) -> dict:
+    samples = sorted(samples)
+    return {
+        "median_ms": round(statistics.median(samples), 2),
+        "p95_ms": round(samples[max(0, int(len(samples) * 0.95) - 1)], 2),
+        "requests_per_second": round(len(samples) / elapsed, 1),
+    }
+
+
 def timed(action, count: int) -> dict:
+    """One client, one request after the other: the latency of the page."""
     action()  # warm up
     samples = []
     started = time.perf_counter()
@@ -81,13 +110,32 @@ def timed(action, count: int) -> dict:
         t0 = time.perf_counter()
         action()
         samples.append((time.perf_counter() - t0) * 1000)
-    elapsed = time.perf_counter() - started
-    samples.sort()
-    return {
-        "median_ms": round(statistics.median(samples), 2),
-        "p95_ms": round(samples[int(len(samples) * 0.95) - 1], 2),
-        "requests_per_second": round(count / elapsed, 1),
-    }
+    return summary(samples, time.perf_counter() - started)
+
+
+def loaded(actions: list, count: int) -> dict:
+    """Several clients at once (a thread and a session each): the throughput."""
+    samples: list[float] = []
+    errors: list[Exception] = []
+
+    def client(action) -> None:
+        for _ in range(count // len(actions)):
+            t0 = time.perf_counter()
+            try:
+                action()
+            except Exception as error:  # counted and reported, never hidden
+                errors.append(error)
+            samples.append((time.perf_counter() - t0) * 1000)
+
+    threads = [threading.Thread(target=client, args=(action,)) for action in actions]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    result = summary(samples, time.perf_counter() - started)
+    result.update(clients=len(actions), errors=len(errors))
+    return result
 
 
 SETUP = """
@@ -96,17 +144,56 @@ from ecmp.tickets import services
 from ecmp.tickets.models import Ticket
 customer = User.objects.filter(role="customer").order_by("pk").first()
 agent = User.objects.filter(role="agent").order_by("pk").first()
+# A busy client's list: more open tickets than a page holds.
+for n in range(60):
+    services.ticket_create(requester=customer, subject=f"Printer {n} is offline", description="x")
 ticket = services.ticket_create(requester=customer, subject="Fifty messages", description="x")
 for n in range(50):
     services.ticket_reply(ticket=ticket, author=agent if n % 2 else customer, body=f"Message {n}")
-print(customer.email, agent.email, ticket.number, Ticket.objects.filter(requester=customer).count())
+unarchived = Ticket.objects.filter(archived_at__isnull=True).order_by("-number")
+some = unarchived.values_list("number", flat=True)[100]
+mine = Ticket.objects.filter(requester=customer).count()
+print(customer.email, agent.email, ticket.number, some, mine)
 """
+
+PAGES = {
+    "customer_open_tickets": ("customer", "/portal/service-desk/"),
+    "customer_ticket_50_messages": ("customer", "/portal/tickets/{big}/"),
+    "agent_queue_open": ("agent", "/desk/tickets/?queue=open&sort=due"),
+    "agent_queue_filtered": ("agent", "/desk/tickets/?queue=open&priority=3&sort=due&q=printer"),
+    "agent_ticket_jump": ("agent", "/desk/tickets/jump/?number={some}"),
+}
+NEW_TICKET = {
+    "subject": "Bench creation",
+    "description": "Created by the benchmark",
+    "priority": "2",
+}
+
+
+def start_server(env: dict) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    command = [PYTHON, "-m", "gunicorn", "config.wsgi:application", "--workers", "2"]
+    server = subprocess.Popen(
+        [*command, "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
+        cwd=ROOT,
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(base + "/healthz", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.2)
+    return server, base
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tickets", type=int, default=10_000)
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--no-seed", action="store_true", help="use the data already there")
     args = parser.parse_args()
 
     var = ROOT / "var" / "bench"
@@ -114,70 +201,52 @@ def main() -> None:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "ECMP_VAR_DIR": str(var)}
     if "DATABASE_URL" not in os.environ:
         database = var / "bench.sqlite3"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{database}{suffix}").unlink(missing_ok=True)
+        if not args.no_seed:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{database}{suffix}").unlink(missing_ok=True)
         env["DATABASE_URL"] = f"sqlite:///{database}"
     manage(env, "migrate", "-v", "0")
     manage(env, "collectstatic", "--no-input", "-v", "0")
-    t0 = time.perf_counter()
-    manage(env, "seed_bench", "--tickets", str(args.tickets), "-v", "0")
-    seed_seconds = round(time.perf_counter() - t0, 1)
-    customer, agent, big, count = manage(env, "shell", "-v", "0", "-c", SETUP, capture=True).split()
+    seed_seconds = None
+    if not args.no_seed:
+        t0 = time.perf_counter()
+        manage(env, "seed_bench", "--tickets", str(args.tickets), "-v", "0", capture=True)
+        seed_seconds = round(time.perf_counter() - t0, 1)
+    out = manage(env, "shell", "-v", "0", "-c", SETUP, capture=True).split()
+    customer, agent, big, some, count = out
 
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            PYTHON,
-            "-m",
-            "gunicorn",
-            "config.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    server, base = start_server(env)
     try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
-        user = Client(base)
-        user.sign_in(customer, "Bench-pass-1!")
-        desk = Client(base)
-        desk.sign_in(agent, "Bench-pass-1!")
-        some_number = re.search(rb"/desk/tickets/(\d+)/", desk.get("/desk/tickets/?queue=open"))
-        n = args.requests
-        results = {
-            "customer_open_tickets": timed(lambda: user.get("/portal/service-desk/"), n),
-            "customer_ticket_50_messages": timed(lambda: user.get(f"/portal/tickets/{big}/"), n),
-            "agent_queue_filtered": timed(
-                lambda: desk.get("/desk/tickets/?queue=open&priority=3&sort=due&q=printer"), n
+        people = {"customer": (customer, []), "agent": (agent, [])}
+        for login, sessions in people.values():
+            for _ in range(args.clients):
+                client = Client(base)
+                client.sign_in(login, "Bench-pass-1!")
+                sessions.append(client)
+        n, results = args.requests, {}
+        for name, (who, path) in PAGES.items():
+            path = path.format(big=big, some=some)
+            sessions = people[who][1]
+            results[name] = {
+                "one_client": timed(lambda c=sessions[0], p=path: c.get(p), n),
+                "loaded": loaded([lambda c=c, p=path: c.get(p) for c in sessions], n),
+            }
+        customers = people["customer"][1]
+        create = "/portal/tickets/new/"
+        reply = f"/portal/tickets/{big}/reply/"
+        # Creation through the form: the POST alone (the redirect is not followed),
+        # then POST + redirect + the new ticket's page as a person sees it.
+        results["ticket_creation_post"] = {
+            "one_client": timed(lambda: customers[0].post(create, NEW_TICKET, follow=False), n),
+            "loaded": loaded(
+                [lambda c=c: c.post(create, NEW_TICKET, follow=False) for c in customers], n
             ),
-            "agent_ticket_jump": timed(
-                lambda: desk.get(f"/desk/tickets/jump/?number={some_number.group(1).decode()}"), n
-            ),
-            "ticket_creation_form": timed(
-                lambda: user.post(
-                    "/portal/tickets/new/",
-                    {
-                        "subject": "Bench creation",
-                        "description": "Created by the benchmark",
-                        "priority": "2",
-                    },
-                ),
-                n,
-            ),
-            "reply": timed(
-                lambda: user.post(f"/portal/tickets/{big}/reply/", {"body": "One more reply"}), n
-            ),
+        }
+        results["ticket_creation_with_page"] = {
+            "one_client": timed(lambda: customers[0].post(create, NEW_TICKET), n),
+        }
+        results["reply_with_page"] = {
+            "one_client": timed(lambda: customers[0].post(reply, {"body": "One more reply"}), n),
         }
     finally:
         server.send_signal(signal.SIGTERM)
@@ -186,10 +255,10 @@ def main() -> None:
         json.dumps(
             {
                 "database": env["DATABASE_URL"].split(":")[0],
-                "tickets": args.tickets,
+                "tickets": args.tickets if seed_seconds is not None else "as seeded before",
                 "customer_tickets": int(count),
                 "seed_seconds": seed_seconds,
-                "requests_per_page": args.requests,
+                "requests_per_page": n,
                 "results": results,
             },
             indent=2,

@@ -74,6 +74,21 @@ def test_search_covers_subjects_and_message_text(desk, tickets):
     assert shown(desk, queue="open", q=str(tickets["mine"].number)) == {"Mine to do"}
 
 
+def test_search_finds_every_text_written_on_a_ticket(desk, tickets, agnes):
+    services.ticket_reply(
+        ticket=tickets["mine"], author=agnes, body="Flux capacitor replaced", internal=True
+    )
+    services.ticket_set_priority(
+        ticket=tickets["mine"], actor=agnes, priority=Priority.URGENT, reason="CEO's laptop"
+    )
+    services.ticket_transition(
+        ticket=tickets["theirs"], actor=agnes, status=Status.CLOSED, note="Fuser unit swapped"
+    )
+    assert shown(desk, queue="open", q="capacitor") == {"Mine to do"}
+    assert shown(desk, queue="open", q="CEO laptop") == {"Mine to do"}
+    assert shown(desk, queue="closed", q="fuser") == {"Adam works on it"}
+
+
 def test_search_matches_the_start_of_words_and_every_word(desk, tickets):
     assert shown(desk, queue="open", q="tone") == {"Brand new"}
     assert shown(desk, queue="open", q="ALMOND") == {"Brand new"}

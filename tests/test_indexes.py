@@ -6,7 +6,8 @@ from django.db import connection
 from ecmp.accounts.models import User
 from ecmp.notifications.selectors import notification_list_for
 from ecmp.tickets.models import Ticket
-from ecmp.tickets.selectors import ticket_list_for_customer, ticket_list_for_desk
+from ecmp.tickets.search import search_filter
+from ecmp.tickets.selectors import parse_number, ticket_list_for_customer, ticket_list_for_desk
 from tests.factories import make_ticket
 
 
@@ -83,8 +84,21 @@ def test_the_notifications_list_uses_an_index(data):
 @pytest.mark.postgresql
 @pytest.mark.parametrize("text", ["printer", "print vpn", "1001"])
 def test_the_desk_search_uses_the_full_text_indexes(data, text):
-    """Text search at a million tickets: GIN indexes of migration tickets/0002, no scan."""
+    """Text search at a million tickets: the GIN index of the search document (tickets/0002).
+
+    (On a table this small the planner prefers the queue's own index for the whole
+    desk query; the search condition alone shows that the GIN index serves it.)
+    """
+    plan = plan_of(search_filter(Ticket.objects.all(), text, parse_number(text)))
+    assert "ticket_search" in plan, plan
+    assert uses_an_index_on_tickets(plan), plan
+
+
+@pytest.mark.postgresql  # SQLite cannot match a partial index to a query's parameters
+@pytest.mark.parametrize("sort", ["due", "-activity"])
+def test_the_default_queue_is_read_in_index_order(data, sort):
+    """The unresolved tickets by deadline or activity: no sort of every open ticket."""
     _alice, agent = data
-    plan = plan_of(ticket_list_for_desk(agent, queue="open", text=text))
-    assert "ticket_search" in plan and "message_search" in plan, plan
-    assert uses_an_index_on(plan, "tickets_message"), plan
+    plan = plan_of(ticket_list_for_desk(agent, queue="open", sort=sort))
+    assert "ticket_unresolved_" in plan, plan
+    assert not plan.lstrip().startswith(("Sort", "Limit  (cost=0.00..0.00)\n  ->  Sort")), plan

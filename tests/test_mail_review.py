@@ -186,3 +186,14 @@ def test_a_known_but_deactivated_sender_is_answered_in_their_language(deliver, a
     (answer,) = mail.outbox
     assert "aucun ticket" in answer.body
     assert OutboundEmail.objects.get().kind == "unknown_sender"
+
+
+def test_a_nul_in_a_charset_name_falls_back_instead_of_failing():
+    """Found by the corpus fuzzing: codecs.lookup raises ValueError, not LookupError."""
+    from ecmp.mail.inbound.parse import parse_message
+
+    raw = (
+        b"From: a@b.test\r\nTo: support@ecmp.localhost\r\nSubject: x\r\n"
+        b'Content-Type: text/plain; charset="utf\x00-8"\r\n\r\nCaf\xe9 ok\r\n'
+    )
+    assert "Caf" in parse_message(raw).text

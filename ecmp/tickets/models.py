@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from ecmp.tickets.status import Channel, Priority, Status
+from ecmp.tickets.status import UNRESOLVED, Channel, Priority, Status
 
 
 class TicketCounter(models.Model):
@@ -22,6 +23,13 @@ class TicketCounter(models.Model):
 
     def __str__(self) -> str:
         return str(self.last_number)
+
+
+class TicketManager(models.Manager):
+    def get_queryset(self) -> models.QuerySet:
+        # The search document is for PostgreSQL's eyes only: never loaded, and so
+        # never written back by a save() of a ticket loaded before it grew.
+        return super().get_queryset().defer("search_document")
 
 
 class Ticket(models.Model):
@@ -84,6 +92,11 @@ class Ticket(models.Model):
     sla_breach_notified_for = models.DateTimeField(null=True, blank=True)
     # Raised by every change: a desk form made on an older version is refused.
     version = models.PositiveIntegerField(default=1)
+    # Every text of the ticket for the desk's search (PostgreSQL; see tickets/search.py).
+    # Its GIN index is made by migration 0002: Meta cannot declare it for SQLite too.
+    search_document = SearchVectorField(null=True, editable=False)
+
+    objects = TicketManager()
 
     class Meta:
         verbose_name = _("ticket")
@@ -104,6 +117,19 @@ class Ticket(models.Model):
             ),
             models.Index(fields=["archived_at", "status", "sla_due_at"], name="ticket_sla"),
             models.Index(fields=["status", "closed_at"], name="ticket_closed"),
+            # The desk's default queue (every unresolved ticket, by deadline or by
+            # activity) read in index order, and its counts read from the index alone.
+            models.Index(
+                fields=["sla_due_at", "-number"],
+                include=["status", "assignee"],
+                condition=models.Q(archived_at__isnull=True, status__in=UNRESOLVED),
+                name="ticket_unresolved_due",
+            ),
+            models.Index(
+                fields=["-last_activity_at", "-number"],
+                condition=models.Q(archived_at__isnull=True, status__in=UNRESOLVED),
+                name="ticket_unresolved_activity",
+            ),
             models.Index(fields=["created_at"], name="ticket_created"),
         ]
 

@@ -5,16 +5,13 @@ A ticket the user may not see does not exist for them (404, never 403).
 
 from __future__ import annotations
 
-import re
-
-from django.contrib.postgres.search import SearchQuery, SearchVector
-from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from ecmp.accounts.models import User
-from ecmp.tickets.models import Attachment, Message, Ticket, TicketEvent
+from ecmp.tickets.models import Attachment, Ticket, TicketEvent
+from ecmp.tickets.search import search_filter
 from ecmp.tickets.status import UNRESOLVED, Status
 
 
@@ -179,48 +176,6 @@ DESK_SORTS = {**SORTS, "due": "sla_due_at", "organization": "organization__name"
 DESK_DEFAULT_SORT = "due"
 
 
-def _words(text: str) -> list[str]:
-    # Word characters only: nothing that a query syntax (tsquery, LIKE) would read.
-    return re.findall(r"\w+", text)[:8]
-
-
-def _matching_text(tickets: QuerySet[Ticket], text: str) -> QuerySet[Ticket]:
-    """Subject, description and message text, or the number.
-
-    Every word must be found. On PostgreSQL, a full-text match on word starts,
-    served by the GIN indexes of migration tickets/0002 (the expressions must
-    stay the same as there); elsewhere, a substring match of each word.
-    """
-    number = parse_number(text)
-    match = Q(number=number) if number is not None else Q(pk__in=[])
-    words = _words(text)
-    if words and connection.vendor == "postgresql":
-        # Every word, each as the start of a word: "print vpn" → print:* & vpn:*.
-        prefixes = " & ".join(f"{word}:*" for word in words)
-        query = SearchQuery(prefixes, config="simple", search_type="raw")
-        in_tickets = (
-            Ticket.objects.alias(document=SearchVector("subject", "description", config="simple"))
-            .filter(document=query)
-            .values("pk")
-        )
-        in_messages = (
-            Message.objects.alias(document=SearchVector("body", config="simple"))
-            .filter(document=query)
-            .values("ticket_id")
-        )
-        # One set of ids from both indexes: the planner can start from it.
-        match |= Q(pk__in=in_tickets.union(in_messages))
-    elif words:
-        every_word = Q()
-        for word in words:
-            in_messages = Message.objects.filter(ticket=OuterRef("pk"), body__icontains=word)
-            every_word &= (
-                Q(subject__icontains=word) | Q(description__icontains=word) | Exists(in_messages)
-            )
-        match |= every_word
-    return tickets.filter(match)
-
-
 def ticket_list_for_desk(
     user: User,
     *,
@@ -261,11 +216,16 @@ def ticket_list_for_desk(
         tickets = tickets.filter(channel=channel)
     text = clean_search(text)
     if text:
-        tickets = _matching_text(tickets, text)
+        tickets = search_filter(tickets, text, parse_number(text))
     key = sort.lstrip("-")
     field = DESK_SORTS.get(key, "sla_due_at")
     descending = sort.startswith("-")
-    expression = F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True)
+    if Ticket._meta.get_field(field.split("__")[0]).null or "__" in field:
+        # Tickets without a deadline (or a client) come last, both ways.
+        expression = F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True)
+    else:
+        # Written plainly, so that an index on a non-null column serves both directions.
+        expression = F(field).desc() if descending else F(field).asc()
     return tickets.select_related("requester", "organization", "assignee").order_by(
         expression, "-number"
     )

@@ -75,7 +75,7 @@ def _charset(name: str | None) -> str:
     name = _CHARSET_ALIASES.get(name, name)
     try:
         codecs.lookup(name)
-    except LookupError:
+    except (LookupError, ValueError):  # ValueError: a NUL in a mangled charset name
         return "windows-1252"
     return name
 

@@ -12,6 +12,7 @@ from ecmp.accounts.models import User
 from ecmp.tickets.attachments import delete_stored, store_uploads, validate_uploads
 from ecmp.tickets.events import event_record
 from ecmp.tickets.models import Attachment, EventKind, Message, Ticket
+from ecmp.tickets.search import search_text_add
 from ecmp.tickets.services.common import (
     SLA_FIELDS,
     clean_text,
@@ -53,6 +54,7 @@ def ticket_reply(
             message = Message.objects.create(
                 ticket=locked, author=author, body=body, internal=internal, created_at=now
             )
+            search_text_add(locked.pk, body)
             store_uploads(files, ticket=locked, message=message, uploader=author, into=stored)
             event_record(
                 ticket=locked,

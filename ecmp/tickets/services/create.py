@@ -12,6 +12,7 @@ from ecmp.accounts.models import User
 from ecmp.tickets.attachments import delete_stored, store_uploads, validate_uploads
 from ecmp.tickets.events import event_record
 from ecmp.tickets.models import Attachment, EventKind, Ticket
+from ecmp.tickets.search import search_text_add
 from ecmp.tickets.selectors import tickets_visible_to
 from ecmp.tickets.services.common import (
     SUBJECT_MAX,
@@ -66,6 +67,7 @@ def ticket_create(
             )
             sla_set_deadlines(ticket, since=now)
             ticket.save()
+            search_text_add(ticket.pk, subject, description)
             store_uploads(files, ticket=ticket, message=None, uploader=requester, into=stored)
             event_record(ticket=ticket, actor=requester, kind=EventKind.CREATED)
     except BaseException:

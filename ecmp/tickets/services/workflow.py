@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from ecmp.accounts.models import User
 from ecmp.tickets.events import event_record
 from ecmp.tickets.models import EventKind, Message, Ticket
+from ecmp.tickets.search import search_text_add
 from ecmp.tickets.services.common import (
     SLA_FIELDS,
     clean_text,
@@ -82,6 +83,7 @@ def ticket_transition(
         note = (note or "").replace("\x00", "").strip()
         if note and status == Status.CLOSED:
             message = Message.objects.create(ticket=locked, author=actor, body=note, created_at=now)
+            search_text_add(locked.pk, note)
             event_record(ticket=locked, actor=actor, kind=EventKind.REPLIED, message=message)
         if locked.status == Status.CLOSED:
             # A reopened ticket gets a fresh resolution target.
@@ -187,6 +189,7 @@ def ticket_set_priority(
                 "reason": reason,
             },
         )
+        search_text_add(locked.pk, note.body)
         event_record(ticket=locked, actor=actor, kind=EventKind.NOTE, message=note, internal=True)
         sla_set_deadlines(
             locked, since=locked.created_at, resolution_only=locked.first_response_at is not None

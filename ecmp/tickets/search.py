@@ -1,0 +1,63 @@
+"""The desk's search: every text of a ticket, found by its words.
+
+On PostgreSQL each ticket keeps a search document (`Ticket.search_document`, a
+tsvector with a GIN index, migration tickets/0002): its subject, description and
+every message and note are added to it as they are written. A search is then one
+index lookup that PostgreSQL combines with the queue's own index (BitmapAnd), so it
+stays fast at a million tickets. Elsewhere (SQLite) a search is a substring scan of
+the same texts. The document is for the support team's search only: customers
+search their own tickets by number and subject.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.contrib.postgres.search import SearchQuery
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from ecmp.tickets.models import Message, Ticket
+
+# No stemming and no stop words: names, products and error codes are found as typed.
+CONFIG = "simple"
+# A tsvector holds at most 1 MB; positions are dropped (strip) and each text capped.
+MAX_TEXT = 100_000
+
+
+def search_text_add(ticket_id: int, *texts: str) -> None:
+    """Add texts to a ticket's search document (inside the writer's transaction)."""
+    if connection.vendor != "postgresql":
+        return
+    text = " ".join(texts)[:MAX_TEXT]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE tickets_ticket SET search_document = strip("
+            "COALESCE(search_document, ''::tsvector) || to_tsvector(%s::regconfig, %s)) "
+            "WHERE id = %s",
+            [CONFIG, text, ticket_id],
+        )
+
+
+def words(text: str) -> list[str]:
+    # Word characters only: nothing that a query syntax (tsquery, LIKE) would read.
+    return re.findall(r"\w+", text)[:8]
+
+
+def search_filter(tickets: QuerySet[Ticket], text: str, number: int | None) -> QuerySet[Ticket]:
+    """Tickets with every word of `text` (each as the start of a word), or that number."""
+    match = Q(number=number) if number is not None else Q(pk__in=[])
+    found = words(text)
+    if found and connection.vendor == "postgresql":
+        # "print vpn" → print:* & vpn:*
+        query = " & ".join(f"{word}:*" for word in found)
+        match |= Q(search_document=SearchQuery(query, config=CONFIG, search_type="raw"))
+    elif found:
+        every_word = Q()
+        for word in found:
+            in_messages = Message.objects.filter(ticket=OuterRef("pk"), body__icontains=word)
+            every_word &= (
+                Q(subject__icontains=word) | Q(description__icontains=word) | Exists(in_messages)
+            )
+        match |= every_word
+    return tickets.filter(match)
