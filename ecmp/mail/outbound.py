@@ -8,16 +8,15 @@ commit and retries with growing delays. No request ever waits for SMTP.
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from ecmp.accounts.models import Invitation, RegistrationRequest, User
+from ecmp.core.followups import after_commit
 from ecmp.mail.ids import make_message_id
 from ecmp.mail.models import InboundEmail, OutboundEmail
 from ecmp.tickets.models import Message, Ticket
@@ -97,7 +96,7 @@ def queue_email(
     )
     from ecmp.mail.tasks import outbox_send
 
-    transaction.on_commit(partial(outbox_send.enqueue, email.pk))
+    after_commit(outbox_send, email.pk)
     return email
 
 

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
+from ecmp.core.followups import worker_task
 from ecmp.mail.models import InboundEmail, OutboundEmail
 
 # Minutes to wait after each failed attempt; the last delay repeats until a day has passed.
@@ -28,7 +29,7 @@ def _claim(email_id: int, *, due_only: bool) -> OutboundEmail | None:
     return OutboundEmail.objects.get(pk=email_id)
 
 
-def _deliver(email: OutboundEmail) -> None:
+def _deliver(email: OutboundEmail, connection) -> None:
     headers = {"Message-ID": email.message_id, **email.headers}
     reply_to = headers.pop("Reply-To", None)
     message = EmailMultiAlternatives(
@@ -38,7 +39,7 @@ def _deliver(email: OutboundEmail) -> None:
         to=email.to,
         headers=headers,
         reply_to=[reply_to] if reply_to else None,
-        connection=get_connection(),
+        connection=connection,
     )
     if email.html:
         message.attach_alternative(email.html, "text/html")
@@ -46,14 +47,29 @@ def _deliver(email: OutboundEmail) -> None:
 
 
 @task(queue_name="mail")
-def outbox_send(email_id: int, due_only: bool = False) -> str:
+@worker_task
+def outbox_send(email_ids: list[int] | int, due_only: bool = False) -> dict[str, int]:
+    """Send queued emails, all through one connection to the mail server."""
+    outcomes: dict[str, int] = {}
+    connection = get_connection()
+    try:
+        for email_id in [email_ids] if isinstance(email_ids, int) else email_ids:
+            outcome = _send_one(email_id, due_only=due_only, connection=connection)
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    finally:
+        connection.close()
+    return outcomes
+
+
+def _send_one(email_id: int, *, due_only: bool, connection) -> str:
     email = _claim(email_id, due_only=due_only)
     if email is None:
         return "skipped"
     now = timezone.now()
     try:
-        _deliver(email)
+        _deliver(email, connection)
     except Exception as exc:  # any failure of the server or the network: retry later
+        connection.close()  # the next email starts on a fresh connection
         attempts = email.attempts + 1
         give_up = now >= email.created_at + timedelta(hours=settings.ECMP_OUTBOX_RETRY_HOURS)
         delay = BACKOFF_MINUTES[min(attempts, len(BACKOFF_MINUTES)) - 1]
@@ -83,8 +99,8 @@ def outbox_sweep() -> int:
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:200]
     )
-    for email_id in due:
-        outbox_send.call(email_id, due_only=True)
+    if due:
+        outbox_send.call(due, due_only=True)
     return len(due)
 
 
@@ -93,10 +109,11 @@ def outbox_retry(*, email_id: int) -> None:
     OutboundEmail.objects.filter(
         pk=email_id, status__in=[OutboundEmail.Status.FAILED, OutboundEmail.Status.QUEUED]
     ).update(status=OutboundEmail.Status.QUEUED, next_attempt_at=timezone.now())
-    transaction.on_commit(lambda: outbox_send.enqueue(email_id, due_only=True))
+    transaction.on_commit(lambda: outbox_send.enqueue([email_id], due_only=True))
 
 
 @task(queue_name="mail")
+@worker_task
 def inbound_process(inbound_id: int) -> str:
     from ecmp.mail.inbound.pipeline import inbound_handle
 

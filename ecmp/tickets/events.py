@@ -1,11 +1,8 @@
-"""Recording a ticket's events; what follows from them runs after commit."""
+"""Recording a ticket's events; what follows from them runs after commit (followups)."""
 
 from __future__ import annotations
 
-from functools import partial
-
-from django.db import transaction
-
+from ecmp.core.followups import after_commit
 from ecmp.tickets.models import EventKind, Message, Ticket, TicketEvent
 
 
@@ -30,5 +27,5 @@ def event_record(
         message=message,
         internal=internal,
     )
-    transaction.on_commit(partial(event_dispatch.enqueue, event.pk))
+    after_commit(event_dispatch, event.pk)
     return event

@@ -8,12 +8,21 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
+from ecmp.core.followups import worker_task
 from ecmp.tickets.models import TicketEvent
 
 
 @task()
-def event_dispatch(event_id: int) -> int:
-    """Turn one event into notifications and emails, once, all or nothing."""
+@worker_task
+def event_dispatch(event_ids: list[int] | int) -> int:
+    """Turn events into notifications and emails: each once, each all or nothing."""
+    made = 0
+    for event_id in [event_ids] if isinstance(event_ids, int) else event_ids:
+        made += _dispatch_one(event_id)
+    return made
+
+
+def _dispatch_one(event_id: int) -> int:
     from ecmp.mail.events import emails_for_event
     from ecmp.notifications.services import notifications_for_event
 
@@ -40,6 +49,5 @@ def event_dispatch_sweep() -> int:
         .order_by("created_at")
         .values_list("pk", flat=True)[:500]
     )
-    for event_id in pending:
-        event_dispatch.call(event_id)
+    event_dispatch.call(pending)
     return len(pending)
