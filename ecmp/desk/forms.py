@@ -70,11 +70,10 @@ class QueueFilterForm(forms.Form):
         empty_value=None,
         required=False,
     )
-    organization = forms.ModelChoiceField(
-        label=_("Organization"),
-        queryset=Organization.objects.all(),
-        required=False,
-        empty_label=_("Any organization"),
+    # Plain (id, name) choices rather than a ModelChoiceField: every queue page
+    # lists every client, and model instances for each would cost more than the rows.
+    organization = forms.TypedChoiceField(
+        label=_("Organization"), coerce=int, empty_value=None, required=False
     )
     assignee = forms.ChoiceField(label=_("Assignee"), required=False)
     channel = forms.ChoiceField(
@@ -91,17 +90,18 @@ class QueueFilterForm(forms.Form):
         self.fields["assignee"].choices = [
             ("", _("Anyone")),
             ("none", _("Nobody")),
-            *[(str(agent.pk), agent.full_name) for agent in agents],
+            *[(str(pk), name) for pk, name in agents.values_list("pk", "full_name")],
         ]
+        clients = Organization.objects.order_by("name").values_list("pk", "name")
+        self.fields["organization"].choices = [("", _("Any organization")), *clients]
 
     def filters(self) -> dict[str, Any]:
         data = self.cleaned_data if self.is_valid() else {}
-        organization = data.get("organization")
         return {
             "queue": data.get("queue") or "open",
             "status": data.get("status") or "",
             "priority": data.get("priority"),
-            "organization_id": organization.pk if organization else None,
+            "organization_id": data.get("organization"),
             "assignee": data.get("assignee") or "",
             "channel": data.get("channel") or "",
             "text": data.get("q") or "",

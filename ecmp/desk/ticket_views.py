@@ -43,7 +43,7 @@ from ecmp.tickets.status import Status
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
     form = QueueFilterForm(request.GET or None)
-    filters = form.filters() if request.GET else QueueFilterForm().filters()
+    filters = form.filters()
     tickets = ticket_list_for_desk(request.user, **filters)
     page = CappedPaginator(tickets, settings.ECMP_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
