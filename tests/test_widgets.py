@@ -1,0 +1,72 @@
+"""The plain widgets of the `widget` tag render exactly what Django's templates render."""
+
+import pytest
+from django import forms
+
+from ecmp.core.templatetags.ecmp import PLAIN_INPUTS, _plain_widget, widget
+from ecmp.desk.forms import AssignForm, CloseForm, DeskReplyForm, PriorityForm
+from ecmp.tickets.forms import NewTicketForm, ReplyForm
+
+HOSTILE = "<script>alert('x')</script> & \"quotes\""
+
+
+class EveryKind(forms.Form):
+    text = forms.CharField(max_length=20, help_text="Help & more")
+    optional = forms.CharField(required=False, disabled=True)
+    number = forms.IntegerField(min_value=0, max_value=9)
+    decimal = forms.DecimalField(max_digits=5, decimal_places=2, required=False)
+    email = forms.EmailField(widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    url = forms.URLField(required=False, assume_scheme="https")
+    password = forms.CharField(widget=forms.PasswordInput(render_value=True), required=False)
+    hidden = forms.IntegerField(widget=forms.HiddenInput)
+    day = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), required=False)
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "data-x": True}))
+    empty_body = forms.CharField(widget=forms.Textarea, required=False)
+
+
+def both_ways(form):
+    for name in form.fields:
+        bound = form[name]
+        if type(bound.field.widget) not in PLAIN_INPUTS:
+            continue
+        attrs = {"class": "form-control"}
+        yield name, _plain_widget(bound, dict(attrs)), bound.as_widget(attrs=dict(attrs))
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        {"text": HOSTILE, "number": "7", "email": "a@b.test", "hidden": "3", "body": HOSTILE},
+        {"text": "", "number": "x", "decimal": "1.5", "password": HOSTILE, "day": "2026-11-27"},
+    ],
+)
+def test_every_plain_widget_matches_django(data):
+    form = EveryKind(data, initial={"text": "Initial", "hidden": 5})
+    form.is_valid()
+    compared = list(both_ways(form))
+    assert len(compared) == len(EveryKind.base_fields)
+    for name, fast, django in compared:
+        assert fast == django, name
+
+
+@pytest.mark.parametrize("form", [DeskReplyForm, PriorityForm, CloseForm, AssignForm, ReplyForm])
+def test_the_project_forms_render_the_same(form, db):
+    for name, fast, django in both_ways(form(initial={"version": 3})):
+        assert fast == django, name
+
+
+def test_the_new_ticket_form_renders_the_same(alice):
+    for name, fast, django in both_ways(NewTicketForm(requester=alice)):
+        assert fast == django, name
+
+
+def test_the_tag_falls_back_to_django_for_other_widgets():
+    class Other(forms.Form):
+        choice = forms.ChoiceField(choices=[("a", "A")])
+        tick = forms.BooleanField()
+
+    form = Other()
+    assert _plain_widget(form["choice"], {}) is None
+    assert 'class="form-select"' in widget(form["choice"])
+    assert 'class="form-check-input"' in widget(form["tick"])
