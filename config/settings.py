@@ -12,7 +12,14 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from ecmp.core.env import env_bool, env_int, env_list, env_str, secret_key_from
+from ecmp.core.env import (
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+    s3_storage_from_env,
+    secret_key_from,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("ECMP_VAR_DIR", str(BASE_DIR / "var")))
@@ -172,6 +179,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Attachments on S3 or any S3-compatible store (MinIO, Ceph…) with django-storages
+# (`pip install -e ".[s3]"`, then ECMP_S3_BUCKET…; docs/operations.md).
+STORAGES["default"] = s3_storage_from_env() or STORAGES["default"]
 
 # --- Tickets ---------------------------------------------------------------------------
 ECMP_TICKET_FIRST_NUMBER = env_int("ECMP_TICKET_FIRST_NUMBER", 1001)

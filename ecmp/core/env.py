@@ -50,3 +50,28 @@ def secret_key_from(var_dir: Path) -> str:
     with os.fdopen(fd, "w") as handle:
         handle.write(key)
     return key
+
+
+def s3_storage_from_env() -> dict | None:
+    """Attachments on S3 or an S3-compatible store when ECMP_S3_BUCKET is set.
+
+    Files stay private (no public URL): they are served through the
+    access-checked download views. Empty keys leave boto3 its own chain
+    (AWS_* variables, an instance role).
+    """
+    bucket = env_str("ECMP_S3_BUCKET")
+    if not bucket:
+        return None
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": env_str("ECMP_S3_ENDPOINT_URL") or None,
+            "region_name": env_str("ECMP_S3_REGION") or None,
+            "access_key": env_str("ECMP_S3_ACCESS_KEY") or None,
+            "secret_key": env_str("ECMP_S3_SECRET_KEY") or None,
+            "location": env_str("ECMP_S3_PREFIX"),
+            "default_acl": "private",
+            "file_overwrite": False,
+        },
+    }
