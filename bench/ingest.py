@@ -1,9 +1,14 @@
-"""Inbound mail throughput through the real pipeline: store, then the database worker.
+"""Inbound mail throughput through the real pipeline: store, then the database workers.
 
-    python bench/ingest.py [--messages 1000]
+    python bench/ingest.py [--messages 1000] [--workers 1] [--agents 3]
 
-Half the messages open tickets, half reply to them (by their subject tag). Prints
-JSON: messages per second for storing, for processing, and end to end.
+Starts --workers database workers (`manage.py db_worker`, as in production),
+then stores the messages as mailgate, IMAP and the listener do (`inbound_store`)
+and waits until every message is processed, every event dispatched and every
+email sent. Half the messages open tickets, half reply to them (by their subject
+tag). Each new ticket sends an acknowledgement and a notice to each of --agents
+agents; each reply notifies the agents. Prints JSON: messages per second for
+storing, for processing, and end to end.
 """
 
 from __future__ import annotations
@@ -11,24 +16,27 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
+import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 SCRIPT = """
 import json, time
 from email.message import EmailMessage
-from django.core.management import call_command
 from ecmp.accounts.models import Organization, User
 from ecmp.mail.inbound.pipeline import inbound_store
-from ecmp.mail.models import InboundEmail
+from ecmp.mail.models import InboundEmail, OutboundEmail
+from ecmp.tickets.models import TicketEvent
 
-COUNT = {count}
+COUNT, AGENTS = {count}, {agents}
 org = Organization.objects.create(name="Ingest client")
 senders = [User.objects.create_user(f"sender{{n}}@ingest.bench", "x", full_name=f"S{{n}}",
                                     organization=org) for n in range(50)]
+for n in range(AGENTS):
+    User.objects.create_user(f"agent{{n}}@support.bench", "x", full_name=f"A{{n}}", role="agent")
 
 def mail(n, subject):
     m = EmailMessage()
@@ -39,12 +47,23 @@ def mail(n, subject):
     m.set_content(f"Message {{n}}: the printer prints blank pages.")
     return m.as_bytes()
 
-t0 = time.perf_counter()
+def settled():
+    return not (
+        InboundEmail.objects.filter(status="received").exists()
+        or TicketEvent.objects.filter(dispatched_at__isnull=True).exists()
+        or OutboundEmail.objects.filter(status__in=["queued", "sending"]).exists()
+    )
+
+def wait():
+    while not settled():
+        time.sleep(0.02)
+
 half = COUNT // 2
+t0 = time.perf_counter()
 for n in range(half):
     inbound_store(mail(n, f"Printer {{n}}"), source="bench")
 stored_new = time.perf_counter()
-call_command("db_worker", batch=True, queue_name="*", reload=False, verbosity=0)
+wait()
 processed_new = time.perf_counter()
 numbers = dict(InboundEmail.objects.filter(outcome="ticket_created")
                .values_list("message_id", "ticket__number"))
@@ -52,27 +71,28 @@ for n in range(half, COUNT):
     number = numbers[f"<ingest{{n - half}}@bench>"]
     inbound_store(mail(n, f"Re: [#{{number}}] Printer"), source="bench")
 stored_all = time.perf_counter()
-call_command("db_worker", batch=True, queue_name="*", reload=False, verbosity=0)
+wait()
 done = time.perf_counter()
 outcomes = {{}}
 for outcome in InboundEmail.objects.values_list("outcome", flat=True):
     outcomes[outcome] = outcomes.get(outcome, 0) + 1
 store = (stored_new - t0) + (stored_all - processed_new)
-process = (processed_new - stored_new) + (done - stored_all)
 print(json.dumps({{
-    "messages": COUNT, "outcomes": outcomes,
+    "messages": COUNT, "agents": AGENTS, "outcomes": outcomes,
+    "emails_sent": OutboundEmail.objects.filter(status="sent").count(),
     "store_per_second": round(COUNT / store, 1),
-    "process_per_second": round(COUNT / process, 1),
     "end_to_end_per_second": round(COUNT / (done - t0), 1),
+    "processing_after_last_store_seconds": round((processed_new - stored_new)
+                                                 + (done - stored_all), 2),
 }}))
 """
 
 
 def main() -> None:
-    import subprocess
-
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=1000)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--agents", type=int, default=3)
     args = parser.parse_args()
     var = ROOT / "var" / "bench"
     var.mkdir(parents=True, exist_ok=True)
@@ -90,15 +110,37 @@ def main() -> None:
         env["DATABASE_URL"] = f"sqlite:///{database}"
     run = [sys.executable, "manage.py"]
     subprocess.run([*run, "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
-    result = subprocess.run(
-        [*run, "shell", "-v", "0", "-c", SCRIPT.format(count=args.messages)],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    print(json.dumps(json.loads(result.stdout.strip().splitlines()[-1]), indent=2))
+    worker = [*run, "db_worker", "--queue-name", "*", "--interval", "0.05", "--no-reload"]
+    workers = [
+        subprocess.Popen(
+            [*worker, "--no-startup-delay"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL
+        )
+        for _ in range(args.workers)
+    ]
+    try:
+        result = subprocess.run(
+            [
+                *run,
+                "shell",
+                "-v",
+                "0",
+                "-c",
+                SCRIPT.format(count=args.messages, agents=args.agents),
+            ],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+    finally:
+        for process in workers:
+            process.send_signal(signal.SIGTERM)
+        for process in workers:
+            process.wait(timeout=60)
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    report["workers"] = args.workers
+    print(json.dumps(report, indent=2))
 
 
 if __name__ == "__main__":

@@ -23,6 +23,8 @@ from ecmp.tickets.models import Message, Ticket
 
 # Notifications must not trigger auto-replies (RFC 3834, and Outlook's own header).
 AUTOMATIC = {"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"}
+# How far back a ticket's emails are read for threading headers.
+THREAD_LOOKBACK = 500
 # The immediate task sends at once; the sweep only picks a row up if that was lost.
 SWEEP_GRACE = timedelta(minutes=2)
 
@@ -40,23 +42,40 @@ def _render(template: str, context: dict[str, Any], language: str) -> tuple[str,
     return subject, text, html
 
 
+def _ticket_mail(ticket: Ticket) -> list[tuple]:
+    """(when, to or from, Message-ID) of the ticket's recent emails both ways.
+
+    Loaded once per ticket object: a dispatch writes to the requester and to each
+    agent about the same ticket. `queue_email` adds what it writes.
+    """
+    cached = ticket.__dict__.get("_mail_thread")
+    if cached is None:
+        sent = (
+            OutboundEmail.objects.filter(ticket=ticket)
+            .order_by("-created_at")
+            .values_list("created_at", "to", "message_id")[:THREAD_LOOKBACK]
+        )
+        received = (
+            InboundEmail.objects.filter(ticket=ticket, outcome__in=["reply", "ticket_created"])
+            .exclude(message_id="")
+            .order_by("-received_at")
+            .values_list("received_at", "sender", "message_id")[:THREAD_LOOKBACK]
+        )
+        cached = [(when, tuple(to), mid) for when, to, mid in sent]
+        cached += [(when, (sender,), mid) for when, sender, mid in received]
+        ticket.__dict__["_mail_thread"] = cached
+    return cached
+
+
 def _thread_ids(ticket: Ticket, recipient: str) -> list[str]:
     """Message-IDs of this recipient's conversation about the ticket, oldest first.
 
     Only what was sent to them or received from them: a third party's mail that an
     agent attached to the ticket must not show up in the customer's headers.
     """
-    sent = OutboundEmail.objects.filter(ticket=ticket, to=[recipient]).values_list(
-        "created_at", "message_id"
+    thread = sorted(
+        (when, mid) for when, people, mid in _ticket_mail(ticket) if people == (recipient,)
     )
-    received = (
-        InboundEmail.objects.filter(
-            ticket=ticket, sender=recipient, outcome__in=["reply", "ticket_created"]
-        )
-        .exclude(message_id="")
-        .values_list("received_at", "message_id")
-    )
-    thread = sorted([*sent.order_by("-created_at")[:10], *received.order_by("-received_at")[:10]])
     return [message_id for _when, message_id in thread][-10:]
 
 
@@ -94,6 +113,8 @@ def queue_email(
         ticket=ticket,
         next_attempt_at=timezone.now() + SWEEP_GRACE,
     )
+    if ticket is not None:
+        _ticket_mail(ticket).append((email.created_at, (to,), email.message_id))
     from ecmp.mail.tasks import outbox_send
 
     after_commit(outbox_send, email.pk)

@@ -18,15 +18,21 @@ BACKOFF_MINUTES = [1, 5, 15, 30, 60, 120, 240]
 LEASE = timedelta(minutes=10)
 
 
-def _claim(email_id: int, *, due_only: bool) -> OutboundEmail | None:
-    """Take one queued email for this worker; None if another worker has it."""
+def _claim(email_ids: list[int], *, due_only: bool) -> list[OutboundEmail]:
+    """Take these emails for this worker, in one transaction: the ones still queued
+    and not locked by another worker (which has them, and sends them)."""
     now = timezone.now()
-    rows = OutboundEmail.objects.filter(pk=email_id, status=OutboundEmail.Status.QUEUED)
-    if due_only:
-        rows = rows.filter(next_attempt_at__lte=now)
-    if not rows.update(status=OutboundEmail.Status.SENDING, next_attempt_at=now + LEASE):
-        return None
-    return OutboundEmail.objects.get(pk=email_id)
+    with transaction.atomic():
+        rows = OutboundEmail.objects.select_for_update(skip_locked=True).filter(
+            pk__in=email_ids, status=OutboundEmail.Status.QUEUED
+        )
+        if due_only:
+            rows = rows.filter(next_attempt_at__lte=now)
+        claimed = list(rows.order_by("pk"))
+        OutboundEmail.objects.filter(pk__in=[email.pk for email in claimed]).update(
+            status=OutboundEmail.Status.SENDING, next_attempt_at=now + LEASE
+        )
+    return claimed
 
 
 def _deliver(email: OutboundEmail, connection) -> None:
@@ -49,22 +55,25 @@ def _deliver(email: OutboundEmail, connection) -> None:
 @task(queue_name="mail")
 @worker_task
 def outbox_send(email_ids: list[int] | int, due_only: bool = False) -> dict[str, int]:
-    """Send queued emails, all through one connection to the mail server."""
-    outcomes: dict[str, int] = {}
+    """Send queued emails, all through one connection to the mail server.
+
+    Each result is written as soon as its email is sent: a worker that dies in the
+    middle of a batch leaves at most one email to be sent again.
+    """
+    ids = [email_ids] if isinstance(email_ids, int) else list(email_ids)
+    claimed = _claim(ids, due_only=due_only)
+    outcomes = {"skipped": len(ids) - len(claimed)} if len(claimed) < len(ids) else {}
     connection = get_connection()
     try:
-        for email_id in [email_ids] if isinstance(email_ids, int) else email_ids:
-            outcome = _send_one(email_id, due_only=due_only, connection=connection)
+        for email in claimed:
+            outcome = _send_one(email, connection=connection)
             outcomes[outcome] = outcomes.get(outcome, 0) + 1
     finally:
         connection.close()
     return outcomes
 
 
-def _send_one(email_id: int, *, due_only: bool, connection) -> str:
-    email = _claim(email_id, due_only=due_only)
-    if email is None:
-        return "skipped"
+def _send_one(email: OutboundEmail, *, connection) -> str:
     now = timezone.now()
     try:
         _deliver(email, connection)

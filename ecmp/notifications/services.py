@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ecmp.accounts.models import User
@@ -47,21 +46,16 @@ def _recipients(event: TicketEvent) -> list[User]:
 
 
 def notifications_for_event(event: TicketEvent) -> list[Notification]:
-    created = []
-    for recipient in _recipients(event):
-        try:
-            with transaction.atomic():
-                created.append(
-                    Notification.objects.create(
-                        recipient=recipient,
-                        ticket=event.ticket,
-                        event=event,
-                        created_at=event.created_at,
-                    )
-                )
-        except IntegrityError:
-            pass  # Already made by an earlier run of the same dispatch.
-    return created
+    """The event's notifications, in one statement; those an earlier run of the same
+    dispatch already made are left as they are (the unique recipient and event)."""
+    notifications = [
+        Notification(
+            recipient=recipient, ticket=event.ticket, event=event, created_at=event.created_at
+        )
+        for recipient in _recipients(event)
+    ]
+    Notification.objects.bulk_create(notifications, ignore_conflicts=True)
+    return notifications
 
 
 def notification_mark_viewed(*, user: User, notification_id: int) -> Notification | None:

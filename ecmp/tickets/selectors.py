@@ -36,11 +36,20 @@ def ticket_support_team(ticket: Ticket) -> list[User]:
     """Who hears about a ticket on the support side: the assignee, or every agent."""
     from ecmp.accounts.models import STAFF_ROLES
 
+    # Kept on the ticket object for its assignee: one dispatch asks for the
+    # notifications and again for the emails.
+    cached = ticket.__dict__.get("_support_team")
+    if cached is not None and cached[0] == ticket.assignee_id:
+        return list(cached[1])
+    team = None
     if ticket.assignee_id is not None:
         assignee = User.objects.filter(pk=ticket.assignee_id, is_active=True).first()
         if assignee is not None:
-            return [assignee]
-    return list(User.objects.filter(role__in=STAFF_ROLES, is_active=True))
+            team = [assignee]
+    if team is None:
+        team = list(User.objects.filter(role__in=STAFF_ROLES, is_active=True))
+    ticket.__dict__["_support_team"] = (ticket.assignee_id, team)
+    return list(team)
 
 
 def tickets_visible_to(user: User) -> QuerySet[Ticket]:

@@ -29,7 +29,7 @@ def _done(row: InboundEmail, by: User, status: str, outcome: str, ticket=None) -
     row.status, row.outcome, row.handled_by = status, outcome, by
     row.ticket = ticket or row.ticket
     row.processed_at = timezone.now()
-    row.save()
+    row.save(update_fields=["status", "outcome", "handled_by", "ticket", "processed_at"])
 
 
 @transaction.atomic

@@ -20,6 +20,12 @@ from django.utils import timezone
 from ecmp.mail.ids import MESSAGE_ID
 from ecmp.mail.models import InboundEmail
 
+# What processing writes on a stored message.
+ROUTED_FIELDS = [
+    *("sender", "subject", "status", "outcome", "reason", "ticket", "processed_at"),
+    "last_error",
+]
+
 
 class MessageRefused(Exception):
     """The message cannot be accepted at all (too large, empty): tell the sender's server."""
@@ -89,7 +95,8 @@ def inbound_handle(inbound_id: int) -> str:
             inbound_route(row)
             row.processed_at = timezone.now()
             row.last_error = ""
-            row.save()
+            # Never the raw message again: it can be megabytes, and it is never changed.
+            row.save(update_fields=ROUTED_FIELDS)
             return row.outcome
     except Exception as exc:
         InboundEmail.objects.filter(pk=inbound_id).update(
