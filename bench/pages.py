@@ -245,8 +245,15 @@ def main() -> None:
         results["ticket_creation_with_page"] = {
             "one_client": timed(lambda: customers[0].post(create, NEW_TICKET), n),
         }
+        # The reply: POST + redirect + the ticket page (which grows by one message
+        # with each request: 50 at the start, 50 + n at the end), then the POST alone.
         results["reply_with_page"] = {
             "one_client": timed(lambda: customers[0].post(reply, {"body": "One more reply"}), n),
+        }
+        results["reply_post"] = {
+            "one_client": timed(
+                lambda: customers[0].post(reply, {"body": "One more"}, follow=False), n
+            ),
         }
     finally:
         server.send_signal(signal.SIGTERM)
