@@ -183,6 +183,8 @@ def start_server(env: dict) -> tuple[subprocess.Popen, str]:
         try:
             urllib.request.urlopen(base + "/healthz", timeout=1)
             break
+        except urllib.error.HTTPError:
+            break  # it answers (503 while tasks wait: no worker runs during the benchmark)
         except OSError:
             time.sleep(0.2)
     return server, base
