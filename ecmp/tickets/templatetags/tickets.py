@@ -169,3 +169,34 @@ def thread_entries(context, thread, ticket, opening_files, download: str) -> Saf
             f"{when(event.created_at, 'text-body-secondary ms-2')}</div>\n    {body}\n  </li>\n"
         )
     return mark_safe("".join(entries))  # noqa: S308 - every value escaped above
+
+
+@register.simple_tag
+def queue_rows(tickets, now) -> SafeString:
+    """The rows of the desk's queue (desk/queue.html), written here for the same
+    reason as the thread; tests/test_queue_markup.py keeps the former loop's markup."""
+    email = escape(_("Email"))
+    rows = []
+    for t in tickets:
+        url = link("desk:ticket-detail", t.number)
+        late = ' class="table-danger"' if t.sla_due_at and t.sla_due_at < now else " "
+        channel = (
+            f' <i class="bi bi-envelope text-body-secondary" title="{email}"></i>'
+            if t.channel == "email"
+            else ""
+        )
+        assignee = (t.assignee.full_name if t.assignee else "") or "—"
+        rows.append(
+            f"\n    <tr{late}>\n"
+            f'      <td><a href="{url}">{t.number}</a>{channel}</td>\n'
+            f'      <td class="subject"><a class="text-body" href="{url}">{escape(t.subject)}</a>'
+            f'<div class="small text-body-secondary">{escape(t.requester.full_name)}</div></td>\n'
+            f"      <td>{escape(t.organization.name)}</td>\n"
+            f"      <td>{status_badge(t.status)}</td>\n"
+            f"      <td>{priority_badge(t.priority)}</td>\n"
+            f"      <td>{escape(assignee)}</td>\n"
+            f"      <td>{sla_badge(t)}</td>\n"
+            f"      <td>{when(t.last_activity_at)}</td>\n"
+            "    </tr>\n  "
+        )
+    return mark_safe("".join(rows))  # noqa: S308 - every value escaped above
