@@ -17,7 +17,10 @@ from ecmp.tickets.status import Channel, Priority, Status
 class VersionedForm(forms.Form):
     """Carries the ticket version the agent saw, so a stale form is refused."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+    # No id: the ticket page holds several of these forms, and ids must not repeat.
+    version = forms.IntegerField(
+        widget=forms.HiddenInput(attrs={"id": False}), required=False, min_value=0
+    )
 
 
 class DeskReplyForm(VersionedForm):
