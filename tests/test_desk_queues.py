@@ -168,3 +168,23 @@ def test_queue_and_ticket_page_queries_do_not_grow(desk, alice, agnes):
         services.ticket_reply(ticket=ticket, author=agnes, body=f"reply {n}", internal=bool(n % 2))
     many = (queries(desk, QUEUE, {"queue": "open"}), queries(desk, page_url))
     assert many == few
+
+
+@pytest.mark.parametrize(
+    "q", ["___", "a_b", "x" * 300, "日本語", "%", "a:*", "&|!", "'", "\\", "C++", "e-mail"]
+)
+def test_any_search_text_is_answered(desk, tickets, q):
+    """Whatever an agent types reaches no query syntax (tsquery, LIKE) unescaped."""
+    assert desk.get(QUEUE, {"queue": "open", "q": q}).status_code == 200
+
+
+def test_search_finds_words_with_accents_and_hyphens(desk, alice):
+    make_ticket(alice, subject="Café e-mail en panne")
+    assert shown_subjects(desk, "café") == {"Café e-mail en panne"}
+    assert shown_subjects(desk, "e-mail") == {"Café e-mail en panne"}
+    assert shown_subjects(desk, "pann") == {"Café e-mail en panne"}
+
+
+def shown_subjects(desk, q):
+    html = desk.get(QUEUE, {"queue": "open", "q": q}).content.decode()
+    return {s for s in ["Café e-mail en panne"] if s in html}
