@@ -71,6 +71,63 @@ def test_in_the_worker_follow_ups_run_there_and_a_failure_is_only_logged(caplog)
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_follow_up_run_inside_another_leaves_the_outer_transaction_its_items():
+    """(Found in review.) The worker commits an event and an email; the event's
+    dispatch, run inline, commits emails of its own: neither batch eats the other."""
+    emails = Recorder()
+    emails.module_path = "tests.emails"
+
+    class Events(Recorder):
+        module_path = "tests.events"
+
+        def call(self, items):
+            super().call(items)
+            with transaction.atomic():
+                after_commit(emails, 20)
+
+    events = Events()
+
+    @worker_task
+    def body():
+        with transaction.atomic():
+            after_commit(events, 1)
+            after_commit(emails, 10)
+
+    body()
+    assert events.called == [[1]]
+    assert emails.called == [[20], [10]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_savepoint_rolled_back_loses_nothing_that_was_committed():
+    """An item of the rolled-back savepoint may ride along (the task then finds no
+    row for it); the committed ones all run."""
+    task = Recorder()
+    with transaction.atomic():
+        after_commit(task, 1)
+        with pytest.raises(RuntimeError), transaction.atomic():
+            after_commit(task, 2)
+            raise RuntimeError("inner")
+        after_commit(task, 3)
+    handed = [item for batch in task.enqueued for item in batch]
+    assert {1, 3} <= set(handed) and len(handed) == len(set(handed))
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(TASKS=DB_TASKS)
+def test_a_refused_attachment_notice_is_sent_by_the_same_task(alice, agnes):
+    raw = build_mail(
+        subject="Virus",
+        attachments=[("tool.exe", b"MZ\x90\x00" + b"\x00" * 100, "application", "octet-stream")],
+    )
+    inbound_store(raw, source="test")
+    call_command("db_worker", batch=True, queue_name="*", reload=False, verbosity=0)
+    kinds = dict(OutboundEmail.objects.values_list("kind", "status"))
+    assert kinds.get("attachment_refused") == "sent", kinds
+    assert DBTaskResult.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
 @override_settings(TASKS=DB_TASKS)
 def test_an_email_ticket_costs_one_task_however_many_emails_follow(alice, agnes, adam):
     inbound_store(build_mail(subject="Scanner jammed"), source="test")

@@ -17,7 +17,9 @@ import contextvars
 import itertools
 import logging
 import threading
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial, wraps
 from typing import Any
 
@@ -29,7 +31,22 @@ _collected = threading.local()
 _in_worker: contextvars.ContextVar[bool] = contextvars.ContextVar("in_worker", default=False)
 
 
-def _pending(key: str) -> list[tuple[int, int]]:
+# Items whose callbacks never ran (their transaction rolled back) are forgotten
+# after this long; no transaction holds its follow-ups for an hour.
+FORGET_AFTER_SECONDS = 3600
+
+
+@dataclass
+class _Item:
+    seq: int
+    value: int
+    # The connection's list of commit callbacks when the item was added: it stands
+    # for the transaction (Django starts a new list for each one).
+    transaction: object
+    added: float
+
+
+def _pending(key: str) -> list[_Item]:
     if not hasattr(_collected, "pending"):
         _collected.pending, _collected.counter = {}, itertools.count()
     return _collected.pending.setdefault(key, [])
@@ -38,19 +55,24 @@ def _pending(key: str) -> list[tuple[int, int]]:
 def after_commit(task: Any, item: int) -> None:
     """Run `task` with this item (and the others of the transaction) after commit."""
     key = task.module_path
+    connection = transaction.get_connection()
+    current = connection.run_on_commit if connection.in_atomic_block else None
     pending = _pending(key)
     seq = next(_collected.counter)
-    pending.append((seq, item))
-    # One callback per item; the first to run takes its own item and every later
-    # one (the rest of its transaction). Older items still waiting belong to a
-    # transaction that rolled back (its callbacks were dropped): they are discarded.
-    transaction.on_commit(partial(_flush, task, key, seq))
+    pending.append(_Item(seq, item, current, time.monotonic()))
+    # One callback per item; the first of a transaction to run takes its own item
+    # and every later one of the same transaction. Earlier ones of that transaction
+    # still waiting were rolled back with a savepoint (their callbacks dropped).
+    transaction.on_commit(partial(_flush, task, key, seq, current))
 
 
-def _flush(task: Any, key: str, seq: int) -> None:
+def _flush(task: Any, key: str, seq: int, current: object) -> None:
     pending = _pending(key)
-    items = [item for number, item in pending if number >= seq]
-    pending.clear()
+    now = time.monotonic()
+    items = [i.value for i in pending if i.transaction is current and i.seq >= seq]
+    pending[:] = [
+        i for i in pending if i.transaction is not current and now - i.added < FORGET_AFTER_SECONDS
+    ]
     if not items:
         return
     items = list(dict.fromkeys(items))
