@@ -178,6 +178,13 @@ def test_any_search_text_is_answered(desk, tickets, q):
     assert desk.get(QUEUE, {"queue": "open", "q": q}).status_code == 200
 
 
+def test_search_finds_words_with_underscores(desk, alice, agnes):
+    ticket = make_ticket(alice, subject="Browser says")
+    services.ticket_reply(ticket=ticket, author=alice, body="ERR_CONNECTION_REFUSED again")
+    for q in ("ERR_CONNECTION_REFUSED", "err_conn", "connection_refused"):
+        assert "Browser says" in desk.get(QUEUE, {"queue": "open", "q": q}).content.decode(), q
+
+
 def test_search_finds_words_with_accents_and_hyphens(desk, alice):
     make_ticket(alice, subject="Café e-mail en panne")
     assert shown_subjects(desk, "café") == {"Café e-mail en panne"}

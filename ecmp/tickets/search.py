@@ -40,8 +40,9 @@ def search_text_add(ticket_id: int, *texts: str) -> None:
 
 
 def words(text: str) -> list[str]:
-    # Word characters only: nothing that a query syntax (tsquery, LIKE) would read.
-    return re.findall(r"\w+", text)[:8]
+    # Letters and digits only: nothing that a query syntax (tsquery, LIKE) would read,
+    # and split where PostgreSQL's parser splits (ERR_CONNECTION → err, connection).
+    return re.findall(r"[^\W_]+", text)[:8]
 
 
 def search_filter(tickets: QuerySet[Ticket], text: str, number: int | None) -> QuerySet[Ticket]:
