@@ -200,3 +200,67 @@ def test_the_raw_message_parses_as_a_real_email(run, alice, agnes, smtp_server):
     parsed = email.message_from_bytes(received.as_bytes(), policy=email.policy.default)
     assert "Voilà, c'est réparé" in parsed.get_body(("plain",)).get_content()
     assert parsed.get_body(("html",)) is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_that_outlives_its_lease_sends_each_email_once(monkeypatch):
+    """(Found in review.) A slow server: the lease of the batch runs out while it is
+    being sent and the sweep gives the rest back; nothing is sent twice."""
+    from ecmp.mail import tasks
+
+    rows = [
+        OutboundEmail.objects.create(
+            kind="test",
+            to=[f"u{n}@x.test"],
+            subject=f"s{n}",
+            text="t",
+            message_id=f"<{n}@x.test>",
+            next_attempt_at=timezone.now(),
+        )
+        for n in range(3)
+    ]
+    clock = {"now": timezone.now()}
+    monkeypatch.setattr(tasks.timezone, "now", lambda: clock["now"])
+    real_send_one, first = tasks._send_one, [True]
+
+    def slow_send_one(email, *, connection):
+        outcome = real_send_one(email, connection=connection)
+        if first.pop() if first else False:
+            clock["now"] += timedelta(minutes=11)
+            tasks.outbox_sweep.call()
+        return outcome
+
+    monkeypatch.setattr(tasks, "_send_one", slow_send_one)
+    tasks.outbox_send.call([row.pk for row in rows])
+    sent_to = sorted(message.to[0] for message in mail.outbox)
+    assert sent_to == ["u0@x.test", "u1@x.test", "u2@x.test"]
+    assert set(OutboundEmail.objects.values_list("status", flat=True)) == {"sent"}
+
+
+def test_a_batch_uses_one_smtp_connection(smtp_server, db, settings):
+    """One connection for the emails of a batch (a counting SMTP server)."""
+    import smtplib
+
+    opened = []
+    real_connect = smtplib.SMTP.connect
+
+    def counting_connect(self, *args, **kwargs):
+        opened.append(args)
+        return real_connect(self, *args, **kwargs)
+
+    rows = [
+        OutboundEmail.objects.create(
+            kind="test",
+            to=[f"u{n}@x.test"],
+            subject=f"s{n}",
+            text="t",
+            message_id=f"<c{n}@x.test>",
+            next_attempt_at=timezone.now(),
+        )
+        for n in range(5)
+    ]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(smtplib.SMTP, "connect", counting_connect)
+        outbox_send.call([row.pk for row in rows])
+    assert len(opened) == 1
+    assert len(maildir_messages(smtp_server)) == 5

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 
 from django.conf import settings
@@ -29,9 +30,12 @@ def _claim(email_ids: list[int], *, due_only: bool) -> list[OutboundEmail]:
         if due_only:
             rows = rows.filter(next_attempt_at__lte=now)
         claimed = list(rows.order_by("pk"))
+        lease = now + LEASE
         OutboundEmail.objects.filter(pk__in=[email.pk for email in claimed]).update(
-            status=OutboundEmail.Status.SENDING, next_attempt_at=now + LEASE
+            status=OutboundEmail.Status.SENDING, next_attempt_at=lease
         )
+    for email in claimed:
+        email.status, email.next_attempt_at = OutboundEmail.Status.SENDING, lease
     return claimed
 
 
@@ -64,32 +68,51 @@ def outbox_send(email_ids: list[int] | int, due_only: bool = False) -> dict[str,
     claimed = _claim(ids, due_only=due_only)
     outcomes = {"skipped": len(ids) - len(claimed)} if len(claimed) < len(ids) else {}
     connection = get_connection()
+    # If the server is down, each email then tries and records why it failed.
+    with contextlib.suppress(Exception):
+        connection.open()
     try:
         for email in claimed:
             outcome = _send_one(email, connection=connection)
             outcomes[outcome] = outcomes.get(outcome, 0) + 1
     finally:
-        connection.close()
+        _close_quietly(connection)
     return outcomes
 
 
+def _close_quietly(connection) -> None:
+    with contextlib.suppress(Exception):  # a dead connection is dropped all the same
+        connection.close()
+
+
 def _send_one(email: OutboundEmail, *, connection) -> str:
+    # Renew this email's lease just before sending it: if a long batch outlived the
+    # lease and the sweep gave the email back to the queue, another worker has it.
     now = timezone.now()
+    lease = now + LEASE
+    mine = OutboundEmail.objects.filter(
+        pk=email.pk, status=OutboundEmail.Status.SENDING, next_attempt_at=email.next_attempt_at
+    )
+    if not mine.update(next_attempt_at=lease):
+        return "skipped"
+    still_mine = OutboundEmail.objects.filter(
+        pk=email.pk, status=OutboundEmail.Status.SENDING, next_attempt_at=lease
+    )
     try:
         _deliver(email, connection)
     except Exception as exc:  # any failure of the server or the network: retry later
-        connection.close()  # the next email starts on a fresh connection
+        _close_quietly(connection)  # the next email starts on a fresh connection
         attempts = email.attempts + 1
         give_up = now >= email.created_at + timedelta(hours=settings.ECMP_OUTBOX_RETRY_HOURS)
         delay = BACKOFF_MINUTES[min(attempts, len(BACKOFF_MINUTES)) - 1]
-        OutboundEmail.objects.filter(pk=email.pk).update(
+        still_mine.update(
             status=OutboundEmail.Status.FAILED if give_up else OutboundEmail.Status.QUEUED,
             attempts=attempts,
             last_error=f"{type(exc).__name__}: {exc}"[:2000],
             next_attempt_at=now + timedelta(minutes=delay),
         )
         return "failed" if give_up else "retry"
-    OutboundEmail.objects.filter(pk=email.pk).update(
+    still_mine.update(
         status=OutboundEmail.Status.SENT, sent_at=now, attempts=email.attempts + 1, last_error=""
     )
     return "sent"
