@@ -195,3 +195,47 @@ def test_search_finds_words_with_accents_and_hyphens(desk, alice):
 def shown_subjects(desk, q):
     html = desk.get(QUEUE, {"queue": "open", "q": q}).content.decode()
     return {s for s in ["Café e-mail en panne"] if s in html}
+
+
+@pytest.mark.postgresql
+def test_a_ticket_whose_search_document_is_full_still_takes_replies(desk, alice, agnes, caplog):
+    """(Found in review.) 1 MB of distinct words (pasted logs) fills a tsvector."""
+    import secrets
+
+    ticket = make_ticket(alice, subject="Logs attached")
+    for _ in range(12):
+        log = " ".join(secrets.token_hex(6) for _ in range(7_600))  # ~99 KB, all distinct
+        services.ticket_reply(ticket=ticket, author=alice, body=log)
+    services.ticket_reply(ticket=ticket, author=agnes, body="Found it: the spooler")
+    assert ticket.messages.count() == 13
+    assert "search document is full" in caplog.text
+    assert "Logs attached" in desk.get(QUEUE, {"queue": "open", "q": "logs"}).content.decode()
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)  # CREATE INDEX CONCURRENTLY: outside a transaction
+def test_the_upgrade_fills_search_documents_in_batches_and_caps_them(alice, agnes):
+    import importlib
+    import secrets
+    from types import SimpleNamespace
+
+    from django.db import connection
+
+    upgrade = importlib.import_module("ecmp.tickets.migrations.0003_search_documents")
+    big = make_ticket(alice, subject="Huge history")
+    small = make_ticket(alice, subject="Short one")
+    for _ in range(12):
+        log = " ".join(secrets.token_hex(6) for _ in range(7_600))
+        services.ticket_reply(ticket=big, author=alice, body=log)
+    services.ticket_reply(ticket=small, author=agnes, body="Toner replaced")
+    Ticket.objects.update(search_document=None)  # as before the upgrade
+
+    upgrade.fill_and_index(None, SimpleNamespace(connection=connection))
+    upgrade.fill_and_index(None, SimpleNamespace(connection=connection))  # safe twice
+
+    assert not Ticket.objects.filter(search_document__isnull=True).exists()
+    desk = Ticket.objects.filter(pk__in=[big.pk, small.pk])
+    from ecmp.tickets.search import search_filter
+
+    assert set(search_filter(desk, "toner", None)) == {small}
+    assert set(search_filter(desk, "huge", None)) == {big}

@@ -111,6 +111,7 @@ def invoice_draft(organization: Organization, start: date, end: date) -> Draft:
     entries = (
         entries_to_invoice(organization, start, end)
         .select_related("ticket", "ticket__requester", "agent", "activity_type")
+        .defer("ticket__search_document")
         .order_by("ticket__number", "date", "id")
     )
     tickets: dict[int, DraftTicket] = {}

@@ -32,7 +32,7 @@ INBOX_VIEWS = {
 def inbox(request: HttpRequest) -> HttpResponse:
     which = request.GET.get("show", "held")
     statuses = INBOX_VIEWS.get(which, INBOX_VIEWS["held"])
-    rows = InboundEmail.objects.select_related("ticket").defer("raw")
+    rows = InboundEmail.objects.select_related("ticket").defer("raw", "ticket__search_document")
     if statuses:
         rows = rows.filter(status__in=statuses)
     page = Paginator(rows.order_by("-received_at", "-id"), 50).get_page(request.GET.get("page"))
@@ -114,7 +114,9 @@ def outbox(request: HttpRequest) -> HttpResponse:
     if request.user.role != Role.ADMIN:
         raise PermissionDenied
     status = request.GET.get("status", "")
-    rows = OutboundEmail.objects.select_related("ticket").defer("text", "html")
+    rows = OutboundEmail.objects.select_related("ticket").defer(
+        "text", "html", "ticket__search_document"
+    )
     if status in OutboundEmail.Status.values:
         rows = rows.filter(status=status)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))

@@ -20,5 +20,9 @@ def notification_unread_count_for(user: User) -> int:
 
 
 def notification_list_for(user: User, *, unread_only: bool = False) -> QuerySet[Notification]:
-    notifications = _visible(user).select_related("ticket", "event", "event__actor")
+    notifications = (
+        _visible(user)
+        .select_related("ticket", "event", "event__actor")
+        .defer("ticket__search_document")
+    )
     return notifications.filter(read_at=None) if unread_only else notifications

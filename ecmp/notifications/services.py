@@ -60,9 +60,7 @@ def notifications_for_event(event: TicketEvent) -> list[Notification]:
 
 def notification_mark_viewed(*, user: User, notification_id: int) -> Notification | None:
     """Mark one of the user's notifications viewed; None if it is not theirs."""
-    notification = (
-        notification_list_for(user).filter(pk=notification_id).select_related("ticket").first()
-    )
+    notification = notification_list_for(user).filter(pk=notification_id).first()
     if notification is not None and notification.read_at is None:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])

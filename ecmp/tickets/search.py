@@ -11,10 +11,11 @@ search their own tickets by number and subject.
 
 from __future__ import annotations
 
+import logging
 import re
 
 from django.contrib.postgres.search import SearchQuery
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from ecmp.tickets.models import Message, Ticket
@@ -23,6 +24,10 @@ from ecmp.tickets.models import Message, Ticket
 CONFIG = "simple"
 # A tsvector holds at most 1 MB; positions are dropped (strip) and each text capped.
 MAX_TEXT = 100_000
+# PostgreSQL's error when the document would pass that size.
+PROGRAM_LIMIT_EXCEEDED = "54000"
+
+logger = logging.getLogger(__name__)
 
 
 def search_text_add(ticket_id: int, *texts: str) -> None:
@@ -30,13 +35,21 @@ def search_text_add(ticket_id: int, *texts: str) -> None:
     if connection.vendor != "postgresql":
         return
     text = " ".join(texts)[:MAX_TEXT]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE tickets_ticket SET search_document = strip("
-            "COALESCE(search_document, ''::tsvector) || to_tsvector(%s::regconfig, %s)) "
-            "WHERE id = %s",
-            [CONFIG, text, ticket_id],
-        )
+    try:
+        # A savepoint: a full document must never cost the reply that is being written.
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE tickets_ticket SET search_document = strip("
+                "COALESCE(search_document, ''::tsvector) || to_tsvector(%s::regconfig, %s)) "
+                "WHERE id = %s",
+                [CONFIG, text, ticket_id],
+            )
+    except DatabaseError as error:
+        if getattr(error.__cause__, "sqlstate", None) != PROGRAM_LIMIT_EXCEEDED:
+            raise
+        # A tsvector holds 1 MB of distinct words (pasted logs, hashes): this
+        # ticket's later texts are not searchable; everything else goes on.
+        logger.warning("Ticket id %s: its search document is full", ticket_id)
 
 
 def words(text: str) -> list[str]:

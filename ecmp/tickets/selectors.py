@@ -162,6 +162,7 @@ def recent_events_for_customer(user: User, *, limit: int = 10) -> QuerySet[Ticke
     return (
         TicketEvent.objects.filter(ticket__in=tickets_visible_to(user), internal=False)
         .select_related("ticket", "actor")
+        .defer("ticket__search_document")
         .order_by("-created_at", "-id")[:limit]
     )
 

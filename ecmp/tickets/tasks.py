@@ -30,6 +30,7 @@ def _dispatch_one(event_id: int) -> int:
         event = (
             TicketEvent.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("ticket", "ticket__requester", "actor", "message")
+            .defer("ticket__search_document")
             .filter(pk=event_id, dispatched_at__isnull=True)
             .first()
         )
