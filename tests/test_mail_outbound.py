@@ -202,13 +202,8 @@ def test_the_raw_message_parses_as_a_real_email(run, alice, agnes, smtp_server):
     assert parsed.get_body(("html",)) is not None
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_batch_that_outlives_its_lease_sends_each_email_once(monkeypatch):
-    """(Found in review.) A slow server: the lease of the batch runs out while it is
-    being sent and the sweep gives the rest back; nothing is sent twice."""
-    from ecmp.mail import tasks
-
-    rows = [
+def queued_emails(count):
+    return [
         OutboundEmail.objects.create(
             kind="test",
             to=[f"u{n}@x.test"],
@@ -217,8 +212,17 @@ def test_a_batch_that_outlives_its_lease_sends_each_email_once(monkeypatch):
             message_id=f"<{n}@x.test>",
             next_attempt_at=timezone.now(),
         )
-        for n in range(3)
+        for n in range(count)
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_that_outlives_its_lease_sends_each_email_once(monkeypatch):
+    """(Found in review.) A slow server: the lease of the batch runs out while it is
+    being sent and the sweep gives the rest back; nothing is sent twice."""
+    from ecmp.mail import tasks
+
+    rows = queued_emails(3)
     clock = {"now": timezone.now()}
     monkeypatch.setattr(tasks.timezone, "now", lambda: clock["now"])
     real_send_one, first = tasks._send_one, [True]
@@ -248,17 +252,7 @@ def test_a_batch_uses_one_smtp_connection(smtp_server, db, settings):
         opened.append(args)
         return real_connect(self, *args, **kwargs)
 
-    rows = [
-        OutboundEmail.objects.create(
-            kind="test",
-            to=[f"u{n}@x.test"],
-            subject=f"s{n}",
-            text="t",
-            message_id=f"<c{n}@x.test>",
-            next_attempt_at=timezone.now(),
-        )
-        for n in range(5)
-    ]
+    rows = queued_emails(5)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(smtplib.SMTP, "connect", counting_connect)
         outbox_send.call([row.pk for row in rows])
