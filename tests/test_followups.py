@@ -143,3 +143,14 @@ def test_an_email_ticket_costs_one_task_however_many_emails_follow(alice, agnes,
     assert set(OutboundEmail.objects.values_list("status", flat=True)) == {"sent"}
     assert DBTaskResult.objects.count() == 1
     assert DBTaskResult.objects.get().status == "SUCCESSFUL"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_unreachable_queue_never_undoes_or_fails_the_committed_action(caplog):
+    class Down(Recorder):
+        def enqueue(self, items):
+            raise ConnectionError("queue down")
+
+    with transaction.atomic():
+        after_commit(Down(), 1)
+    assert "queue down" in caplog.text

@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial, wraps
+from functools import wraps
 from typing import Any
 
 from django.db import transaction
@@ -60,10 +60,16 @@ def after_commit(task: Any, item: int) -> None:
     pending = _pending(key)
     seq = next(_collected.counter)
     pending.append(_Item(seq, item, current, time.monotonic()))
+
     # One callback per item; the first of a transaction to run takes its own item
     # and every later one of the same transaction. Earlier ones of that transaction
     # still waiting were rolled back with a savepoint (their callbacks dropped).
-    transaction.on_commit(partial(_flush, task, key, seq, current))
+    # Robust: the transaction is committed whatever happens here; if the queue is
+    # unreachable, the error is logged (not shown to the user) and a sweep redoes it.
+    def flush() -> None:  # a function, not a partial: Django logs its __qualname__
+        _flush(task, key, seq, current)
+
+    transaction.on_commit(flush, robust=True)
 
 
 def _flush(task: Any, key: str, seq: int, current: object) -> None:
