@@ -59,6 +59,14 @@ def test_each_queue_holds_its_tickets(desk, tickets):
     assert shown(desk, queue="archived") == {"From the archive"}
 
 
+def test_the_chosen_client_stays_selected(desk, tickets, globex):
+    html = desk.get(QUEUE, {"queue": "open", "organization": globex.pk}).content.decode()
+    assert f'<option value="{globex.pk}" selected>Globex</option>' in html
+    assert '<option value="">Any organization</option>' in html
+    nonsense = desk.get(QUEUE, {"queue": "open", "organization": "x"})
+    assert nonsense.status_code == 200
+
+
 def test_filters(desk, tickets, globex, adam):
     assert shown(desk, queue="open", priority=Priority.HIGH) == {"Mine to do"}
     assert shown(desk, queue="open", organization=globex.pk) == {"Adam works on it"}

@@ -73,11 +73,10 @@ class QueueFilterForm(forms.Form):
         empty_value=None,
         required=False,
     )
-    # Plain (id, name) choices rather than a ModelChoiceField: every queue page
-    # lists every client, and model instances for each would cost more than the rows.
-    organization = forms.TypedChoiceField(
-        label=_("Organization"), coerce=int, empty_value=None, required=False
-    )
+    # An id: the list of clients is `organization_choices`, plain (id, name) pairs.
+    # Every queue page lists every client; a ChoiceField would normalize them all
+    # on each request, and model instances would cost more than the rows.
+    organization = forms.IntegerField(label=_("Organization"), required=False, min_value=1)
     assignee = forms.ChoiceField(label=_("Assignee"), required=False)
     channel = forms.ChoiceField(
         label=_("Channel"), choices=[("", _("Any channel")), *Channel.choices], required=False
@@ -96,7 +95,7 @@ class QueueFilterForm(forms.Form):
             *[(str(pk), name) for pk, name in agents.values_list("pk", "full_name")],
         ]
         clients = Organization.objects.order_by("name").values_list("pk", "name")
-        self.fields["organization"].choices = [("", _("Any organization")), *clients]
+        self.organization_choices = [("", _("Any organization")), *clients]
 
     def filters(self) -> dict[str, Any]:
         data = self.cleaned_data if self.is_valid() else {}

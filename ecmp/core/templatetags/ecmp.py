@@ -67,11 +67,13 @@ def _plain_widget(field: forms.BoundField, attrs: dict) -> SafeString | None:
 
 
 @register.simple_tag
-def options(field: forms.BoundField) -> SafeString:
-    """A select's options in one pass of Python: a long list (every client) stays cheap."""
+def options(field: forms.BoundField, choices=None) -> SafeString:
+    """A select's options in one pass of Python: a long list (every client) stays cheap.
+
+    `choices` (value, label) pairs, when the field is not a ChoiceField."""
     current = "" if field.value() is None else str(field.value())
     html = []
-    for choice, text in field.field.choices:
+    for choice, text in field.field.choices if choices is None else choices:
         value = "" if choice is None else str(getattr(choice, "value", choice))
         selected = " selected" if value == current else ""
         html.append(f'<option value="{escape(value)}"{selected}>{escape(text)}</option>')
