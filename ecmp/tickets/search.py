@@ -52,7 +52,7 @@ def search_text_add(ticket_id: int, *texts: str) -> None:
         logger.warning("Ticket id %s: its search document is full", ticket_id)
 
 
-def words(text: str) -> list[str]:
+def _words(text: str) -> list[str]:
     # Letters and digits only: nothing that a query syntax (tsquery, LIKE) would read,
     # and split where PostgreSQL's parser splits (ERR_CONNECTION → err, connection).
     return re.findall(r"[^\W_]+", text)[:8]
@@ -61,7 +61,7 @@ def words(text: str) -> list[str]:
 def search_filter(tickets: QuerySet[Ticket], text: str, number: int | None) -> QuerySet[Ticket]:
     """Tickets with every word of `text` (each as the start of a word), or that number."""
     match = Q(number=number) if number is not None else Q(pk__in=[])
-    found = words(text)
+    found = _words(text)
     if found and connection.vendor == "postgresql":
         # "print vpn" → print:* & vpn:*
         query = " & ".join(f"{word}:*" for word in found)

@@ -135,8 +135,8 @@ def _text(value: str) -> str:
     return linebreaksbr(urlize(value, autoescape=True), autoescape=True)
 
 
-@register.simple_tag(takes_context=True)
-def thread_entries(context, thread, ticket, opening_files, download: str) -> SafeString:
+@register.simple_tag
+def thread_entries(thread, ticket, opening_files, download: str) -> SafeString:
     """The entries of includes/thread.html, newest first."""
     support, internal_label = _("Support"), _("Internal")
     entries = []
