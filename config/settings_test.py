@@ -25,7 +25,7 @@ TASKS = {
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 LANGUAGE_CODE = "en"
 
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+if DATABASES["default"]["ENGINE"] == "ecmp.core.sqlite":  # noqa: F405
     # A file, not Django's shared in-memory database: tests that run several
     # connections at once (threads) then behave as the embedded mode does.
     DATABASES["default"]["TEST"] = {"NAME": str(_TMP / "test.sqlite3")}  # noqa: F405

@@ -147,6 +147,17 @@ def pytest_runtest_makereport(item, call):
 
 
 @pytest.fixture(autouse=True)
+def service_levels_read_afresh():
+    """Each process keeps the service levels (ecmp/sla/selectors.py); a test's rolled
+    back or emptied database must not leave its levels to the next test."""
+    from ecmp.sla.selectors import forget_levels
+
+    forget_levels()
+    yield
+    forget_levels()
+
+
+@pytest.fixture(autouse=True)
 def reference_data(request):
     """Tests on a committed database empty it afterwards, migrations' rows included:
     put the reference rows (service levels, kinds of work) back for each of them."""

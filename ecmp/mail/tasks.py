@@ -146,10 +146,11 @@ def outbox_retry(*, email_id: int) -> None:
 
 @task(queue_name="mail")
 @worker_task
-def inbound_process(inbound_id: int) -> str:
-    from ecmp.mail.inbound.pipeline import inbound_handle
+def inbound_process(inbound_ids: list[int] | int) -> dict[str, int]:
+    """These messages and every other one waiting, in batches (see `inbound_handle_waiting`)."""
+    from ecmp.mail.inbound.pipeline import inbound_handle_waiting
 
-    return inbound_handle(inbound_id)
+    return inbound_handle_waiting([inbound_ids] if isinstance(inbound_ids, int) else inbound_ids)
 
 
 @task(queue_name="mail")
@@ -161,8 +162,8 @@ def inbound_sweep() -> int:
         .order_by("received_at")
         .values_list("pk", flat=True)[:200]
     )
-    for inbound_id in waiting:
-        inbound_process.call(inbound_id)
+    if waiting:
+        inbound_process.call(waiting)
     return len(waiting)
 
 

@@ -6,8 +6,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from ecmp.accounts.models import User
@@ -21,8 +20,15 @@ SUBJECT_MAX = 200
 
 def next_number() -> int:
     """The next ticket number; the counter row stays locked until the transaction ends."""
-    if TicketCounter.objects.filter(pk=1).update(last_number=F("last_number") + 1):
-        return TicketCounter.objects.values_list("last_number", flat=True).get(pk=1)
+    # One statement (UPDATE … RETURNING: SQLite 3.35+, PostgreSQL) on every new ticket.
+    table = connection.ops.quote_name(TicketCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET last_number = last_number + 1 WHERE id = 1 RETURNING last_number"  # noqa: S608 (our table's name)
+        )
+        row = cursor.fetchone()
+    if row is not None:
+        return int(row[0])
     try:
         with transaction.atomic():
             TicketCounter.objects.create(pk=1, last_number=settings.ECMP_TICKET_FIRST_NUMBER)
