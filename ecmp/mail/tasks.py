@@ -86,15 +86,18 @@ def _close_quietly(connection) -> None:
 
 
 def _send_one(email: OutboundEmail, *, connection) -> str:
-    # Renew this email's lease just before sending it: if a long batch outlived the
-    # lease and the sweep gave the email back to the queue, another worker has it.
+    # Renew this email's lease before sending it once half of it is spent: if a long
+    # batch outlived the lease and the sweep gave the email back to the queue,
+    # another worker has it.
     now = timezone.now()
-    lease = now + LEASE
-    mine = OutboundEmail.objects.filter(
-        pk=email.pk, status=OutboundEmail.Status.SENDING, next_attempt_at=email.next_attempt_at
-    )
-    if not mine.update(next_attempt_at=lease):
-        return "skipped"
+    lease = email.next_attempt_at
+    if lease - now < LEASE / 2:
+        lease = now + LEASE
+        mine = OutboundEmail.objects.filter(
+            pk=email.pk, status=OutboundEmail.Status.SENDING, next_attempt_at=email.next_attempt_at
+        )
+        if not mine.update(next_attempt_at=lease):
+            return "skipped"
     still_mine = OutboundEmail.objects.filter(
         pk=email.pk, status=OutboundEmail.Status.SENDING, next_attempt_at=lease
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from django.db import transaction
@@ -11,33 +12,54 @@ from django_tasks import task
 from ecmp.core.followups import worker_task
 from ecmp.tickets.models import TicketEvent
 
+logger = logging.getLogger(__name__)
+
+
+# Events dispatched in one transaction (each in its own savepoint).
+BATCH = 50
+
 
 @task()
 @worker_task
 def event_dispatch(event_ids: list[int] | int) -> int:
     """Turn events into notifications and emails: each once, each all or nothing."""
+    ids = [event_ids] if isinstance(event_ids, int) else list(event_ids)
     made = 0
-    for event_id in [event_ids] if isinstance(event_ids, int) else event_ids:
-        made += _dispatch_one(event_id)
+    for start in range(0, len(ids), BATCH):
+        made += _dispatch_batch(ids[start : start + BATCH])
     return made
 
 
-def _dispatch_one(event_id: int) -> int:
+def _dispatch_batch(event_ids: list[int]) -> int:
+    from ecmp.accounts.models import STAFF_ROLES, User
     from ecmp.mail.events import emails_for_event
     from ecmp.notifications.services import notifications_for_event
 
+    made, dispatched = 0, []
     with transaction.atomic():
-        event = (
+        events = list(
             TicketEvent.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("ticket", "ticket__requester", "actor", "message")
             .defer("ticket__search_document")
-            .filter(pk=event_id, dispatched_at__isnull=True)
-            .first()
-        )
-        if event is None:
-            return 0  # already dispatched, or being dispatched by another worker
-        made = len(notifications_for_event(event)) + emails_for_event(event)
-        TicketEvent.objects.filter(pk=event.pk).update(dispatched_at=timezone.now())
+            .filter(pk__in=event_ids, dispatched_at__isnull=True)
+            .order_by("pk")
+        )  # the others: already dispatched, or being dispatched by another worker
+        staff: list[User] | None = None
+        for event in events:
+            if event.ticket.assignee_id is None:
+                # Every unassigned ticket's support team is the whole staff: read once.
+                if staff is None:
+                    staff = list(User.objects.filter(role__in=STAFF_ROLES, is_active=True))
+                event.ticket.__dict__["_support_team"] = (None, staff)
+            try:
+                with transaction.atomic():
+                    made += len(notifications_for_event(event)) + emails_for_event(event)
+            except Exception:
+                # Left undispatched: the sweep tries it again, the others go on.
+                logger.exception("dispatching event %s failed", event.pk)
+                continue
+            dispatched.append(event.pk)
+        TicketEvent.objects.filter(pk__in=dispatched).update(dispatched_at=timezone.now())
     return made
 
 
