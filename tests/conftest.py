@@ -77,14 +77,18 @@ def pytest_configure(config):
         "postgresql: about PostgreSQL itself (its plans, its indexes); run by the PostgreSQL "
         "run of the suite and left out (deselected, not skipped) of the SQLite run",
     )
+    config.addinivalue_line(
+        "markers", "sqlite: about SQLite itself (its single writer); the other way round"
+    )
 
 
 def pytest_collection_modifyitems(config, items):
     from django.conf import settings
 
-    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
-        return
-    kept = [item for item in items if item.get_closest_marker("postgresql") is None]
+    other = (
+        "sqlite" if settings.DATABASES["default"]["ENGINE"].endswith("postgresql") else "postgresql"
+    )
+    kept = [item for item in items if item.get_closest_marker(other) is None]
     if len(kept) != len(items):
         config.hook.pytest_deselected(items=[i for i in items if i not in kept])
         items[:] = kept

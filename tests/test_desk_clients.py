@@ -176,3 +176,36 @@ def test_bad_targets_change_nothing(client_for, adam):
     data = {f"p{p}-first_response_hours": "-1" for p in Priority.values}
     assert client_for(adam).post(reverse("desk:sla-targets"), data).status_code == 400
     assert list(SlaTarget.objects.values_list("priority", "first_response_minutes")) == before
+
+
+def test_a_change_of_service_levels_applies_to_the_next_ticket(client_for, adam, alice):
+    """Each process keeps the service levels (ecmp/sla/selectors.py): the admin's
+    change reaches the next ticket at once in the process that made it, and a change
+    made in another process within KEPT_SECONDS."""
+    from ecmp.sla import selectors
+
+    def first_response_minutes(ticket):
+        calendar = selectors.calendar_load()
+        for minutes in range(1, 5 * 8 * 60):
+            if calendar.add_business_minutes(ticket.created_at, minutes) == (
+                ticket.first_response_due_at
+            ):
+                return minutes
+        return None
+
+    normal = make_ticket(alice, priority=Priority.NORMAL)
+    assert first_response_minutes(normal) == 8 * 60
+    data = {}
+    for priority in Priority.values:
+        data[f"p{priority}-first_response_hours"] = "2"
+        data[f"p{priority}-resolution_hours"] = "16"
+    assert client_for(adam).post(reverse("desk:sla-targets"), data).status_code == 302
+    assert first_response_minutes(make_ticket(alice, priority=Priority.NORMAL)) == 120
+
+    # Another process's change: a plain UPDATE, no signal in this process.
+    SlaTarget.objects.filter(priority=Priority.NORMAL).update(first_response_minutes=30)
+    assert first_response_minutes(make_ticket(alice, priority=Priority.NORMAL)) == 120
+    clock = selectors.time.monotonic() + selectors.KEPT_SECONDS + 1
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(selectors.time, "monotonic", lambda: clock)
+        assert first_response_minutes(make_ticket(alice, priority=Priority.NORMAL)) == 30

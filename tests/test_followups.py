@@ -9,7 +9,7 @@ from django_tasks_db.models import DBTaskResult
 
 from ecmp.core.followups import after_commit, worker_task
 from ecmp.mail.inbound.pipeline import inbound_store
-from ecmp.mail.models import InboundEmail, OutboundEmail
+from ecmp.mail.models import OutboundEmail
 from ecmp.tickets.models import Ticket, TicketEvent
 from tests.mailtools import build_mail
 from tests.test_worker import DB_TASKS
@@ -124,25 +124,44 @@ def test_a_refused_attachment_notice_is_sent_by_the_same_task(alice, agnes):
     call_command("db_worker", batch=True, queue_name="*", reload=False, verbosity=0)
     kinds = dict(OutboundEmail.objects.values_list("kind", "status"))
     assert kinds.get("attachment_refused") == "sent", kinds
-    assert DBTaskResult.objects.count() == 1
+    # The message's task; after its commit, the notice's sending and the event's
+    # dispatch (which sends the acknowledgement and the agent's notice itself).
+    assert sorted(DBTaskResult.objects.values_list("task_path", flat=True)) == [
+        "ecmp.mail.tasks.inbound_process",
+        "ecmp.mail.tasks.outbox_send",
+        "ecmp.tickets.tasks.event_dispatch",
+    ]
 
 
 @pytest.mark.django_db(transaction=True)
 @override_settings(TASKS=DB_TASKS)
-def test_an_email_ticket_costs_one_task_however_many_emails_follow(alice, agnes, adam):
-    inbound_store(build_mail(subject="Scanner jammed"), source="test")
-    assert DBTaskResult.objects.count() == 1
+def test_a_burst_of_mail_costs_two_tasks_however_many_messages_and_emails(
+    alice, agnes, adam, monkeypatch
+):
+    from ecmp.mail.inbound import pipeline
+
+    monkeypatch.setattr(pipeline, "_last_task", type(pipeline._last_task)())
+    for n in range(3):
+        inbound_store(build_mail(subject=f"Scanner {n} jammed"), source="test")
+    assert DBTaskResult.objects.count() == 1  # the others came while it waited
 
     call_command("db_worker", batch=True, queue_name="*", reload=False, verbosity=0)
 
-    ticket = Ticket.objects.get(subject="Scanner jammed")
-    assert InboundEmail.objects.get().ticket == ticket
+    tickets = Ticket.objects.filter(subject__startswith="Scanner")
+    assert tickets.count() == 3
     assert not TicketEvent.objects.filter(dispatched_at__isnull=True).exists()
-    # The acknowledgement to Alice and a notice to each agent: all sent, by that one task.
-    assert sorted(m.to[0] for m in mail.outbox) == sorted([alice.email, agnes.email, adam.email])
+    # An acknowledgement to Alice and a notice to each agent, for each ticket.
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        [alice.email, agnes.email, adam.email] * 3
+    )
     assert set(OutboundEmail.objects.values_list("status", flat=True)) == {"sent"}
-    assert DBTaskResult.objects.count() == 1
-    assert DBTaskResult.objects.get().status == "SUCCESSFUL"
+    # The messages' task, then the dispatch of their events (which sends the emails).
+    assert list(
+        DBTaskResult.objects.order_by("enqueued_at").values_list("task_path", "status")
+    ) == [
+        ("ecmp.mail.tasks.inbound_process", "SUCCESSFUL"),
+        ("ecmp.tickets.tasks.event_dispatch", "SUCCESSFUL"),
+    ]
 
 
 @pytest.mark.django_db(transaction=True)

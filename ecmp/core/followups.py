@@ -3,9 +3,11 @@
 An email that opens a ticket makes a ticket, an event and an email for each agent:
 one task each would spend more time in the queue than in the work. So each kind of
 follow-up collects its ids during the transaction and is enqueued once after
-commit, with all of them. And when the transaction already runs in the worker (an
-inbound message being processed, an event being dispatched), its follow-ups run
-right there after commit: the worker is where they would go anyway.
+commit, with all of them. And when the transaction already runs in a task marked
+`worker_task` (an event being dispatched), its follow-ups (the emails) run right
+there after commit: the worker is where they would go anyway. Inbound mail is not
+marked: a burst is processed batch after batch while another worker, or the same
+one afterwards, dispatches what each batch made.
 
 Nothing is lost if a follow-up fails or its process dies: the rows stay pending
 (undispatched events, queued emails) and the periodic sweeps pick them up.

@@ -148,7 +148,6 @@ def outbox_retry(*, email_id: int) -> None:
 
 
 @task(queue_name="mail")
-@worker_task
 def inbound_process(inbound_ids: list[int] | int) -> dict[str, int]:
     """These messages and every other one waiting, in batches (see `inbound_handle_waiting`)."""
     from ecmp.mail.inbound.pipeline import inbound_handle_waiting

@@ -142,7 +142,7 @@ def validate_uploads(files: Sequence[UploadedFile], *, ticket: Ticket | None = N
     max_file = settings.ECMP_ATTACHMENT_MAX_BYTES
     max_total = settings.ECMP_TICKET_ATTACHMENTS_MAX_BYTES
     total = 0
-    if ticket is not None and ticket.pk:
+    if files and ticket is not None and ticket.pk:
         total = ticket.attachments.aggregate(total=Sum("size"))["total"] or 0
     for upload in files:
         name = clean_filename(upload.name or "")

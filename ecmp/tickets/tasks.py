@@ -16,7 +16,7 @@ logger = logging.getLogger(__name__)
 
 
 # Events dispatched in one transaction (each in its own savepoint).
-BATCH = 50
+BATCH = 10
 
 
 @task()

@@ -1,37 +1,59 @@
 """SQLite, with writers that take turns without sleeping whole milliseconds.
 
-SQLite lets one writer at a time. A second process asking to write waits in
-SQLite's busy handler, which sleeps 1, 2, 5, 10… ms between tries: under load the
-database sits idle while the waiting writers sleep, and two web processes write
-no faster than one. Here a transaction's `BEGIN IMMEDIATE` is retried by us, every
-tenth of a millisecond at first, until the same deadline as SQLite's timeout.
+SQLite lets one writer at a time. A process asking to write while another writes
+waits in SQLite's busy handler, which sleeps 1, 2, 5, 10… 100 ms between tries:
+under load the database sits idle while the waiting writers sleep (a web page's
+write behind a worker's batch, mail being stored while it is processed). Here
+SQLite's handler is off and a statement that starts a transaction, or writes
+outside one, is tried again by us: every tenth of a millisecond at first, never
+less often than every millisecond, until the same deadline (`timeout`).
 """
 
 from __future__ import annotations
 
+import sqlite3
 import time
 
-from django.db import OperationalError
 from django.db.backends.sqlite3 import base
 
 FIRST_PAUSE, LONGEST_PAUSE = 0.0001, 0.001
 
 
-class DatabaseWrapper(base.DatabaseWrapper):
-    def _start_transaction_under_autocommit(self) -> None:
-        timeout = float(self.settings_dict["OPTIONS"].get("timeout", 5))
-        deadline = time.monotonic() + timeout
-        pause = FIRST_PAUSE
-        self.connection.execute("PRAGMA busy_timeout = 0")
+def _patiently(cursor: RetryingCursor, attempt):
+    # Inside a transaction this connection already holds what it needs (IMMEDIATE
+    # transactions take the write lock at BEGIN): an error there is not ours to retry.
+    if cursor.connection.in_transaction:
+        return attempt()
+    deadline = time.monotonic() + cursor.patience
+    pause = FIRST_PAUSE
+    while True:
         try:
-            while True:
-                try:
-                    super()._start_transaction_under_autocommit()
-                    return
-                except OperationalError as error:
-                    if "locked" not in str(error) or time.monotonic() >= deadline:
-                        raise
-                time.sleep(pause)
-                pause = min(pause * 2, LONGEST_PAUSE)
-        finally:
-            self.connection.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+            return attempt()
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() >= deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, LONGEST_PAUSE)
+
+
+class RetryingCursor(base.SQLiteCursorWrapper):
+    patience = 5.0  # seconds; each cursor takes the database's `timeout` option
+
+    def execute(self, query, params=None):
+        return _patiently(self, lambda: super(RetryingCursor, self).execute(query, params))
+
+    def executemany(self, query, param_list):
+        param_list = list(param_list)  # a generator could not be tried twice
+        return _patiently(self, lambda: super(RetryingCursor, self).executemany(query, param_list))
+
+
+class DatabaseWrapper(base.DatabaseWrapper):
+    def get_new_connection(self, conn_params):
+        connection = super().get_new_connection(conn_params)
+        connection.execute("PRAGMA busy_timeout = 0")
+        return connection
+
+    def create_cursor(self, name=None):
+        cursor = self.connection.cursor(factory=RetryingCursor)
+        cursor.patience = float(self.settings_dict["OPTIONS"].get("timeout", 5))
+        return cursor

@@ -35,7 +35,8 @@ logger = logging.getLogger(__name__)
 
 # Messages processed in one transaction. On SQLite the other writers (web pages)
 # wait while a batch is processed: a few milliseconds per message.
-BATCH = 20
+BATCH = 10
+BATCHES_PER_TASK = 20
 
 
 class MessageRefused(Exception):
@@ -95,17 +96,24 @@ def inbound_handle_waiting(inbound_ids: list[int]) -> dict[str, int]:
 
     A burst of mail (an IMAP poll after a night, a mailing) is processed a batch per
     transaction rather than a task and a transaction per message. The loop ends when
-    nothing is left: a message stored before this task started is always taken.
+    nothing is left, so a message stored before this task started is always taken;
+    after BATCHES_PER_TASK batches it hands the rest to a new task, behind the
+    dispatch of what it made (acknowledgements, agents' notices), which waits in the
+    queue meanwhile or runs in another worker.
     """
     counts: dict[str, int] = {}
     wanted = list(inbound_ids)
-    while True:
+    for _round in range(BATCHES_PER_TASK):
         outcomes = _handle_batch(wanted, waiting_too=True)
         if not outcomes:
             return counts
         wanted = [pk for pk in wanted if pk not in outcomes]
         for outcome in outcomes.values():
             counts[outcome] = counts.get(outcome, 0) + 1
+    from ecmp.mail.tasks import inbound_process
+
+    inbound_process.enqueue(wanted)
+    return counts
 
 
 def _handle_batch(inbound_ids: list[int], *, waiting_too: bool) -> dict[int, str]:

@@ -77,7 +77,7 @@ def _files(
         attachments.append(ParsedAttachment("message.html", "text/html", mail.html.encode()))
     accepted, refused = [], []
     total = 0
-    if ticket is not None:
+    if attachments and ticket is not None:
         total = ticket.attachments.aggregate(total=Sum("size"))["total"] or 0
     for attachment in attachments:
         name = clean_filename(attachment.name)

@@ -1,0 +1,140 @@
+"""Mail and events in batches: a burst of mail is processed a batch per transaction,
+one bad message or event never holds back the others, and storing mail while a
+task waits enqueues no other."""
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.test import override_settings
+from django_tasks_db.models import DBTaskResult
+
+from ecmp.mail.inbound import pipeline
+from ecmp.mail.inbound.pipeline import inbound_store
+from ecmp.mail.models import InboundEmail
+from ecmp.mail.tasks import inbound_process
+from ecmp.tickets.models import Ticket, TicketEvent
+from ecmp.tickets.tasks import event_dispatch
+from tests.factories import make_ticket
+from tests.mailtools import build_mail
+
+DB_TASKS = {
+    "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "mail"]}
+}
+
+
+def stored(count, **kwargs):
+    """Messages stored as the gateways store them; in an ordinary test their commit
+    never comes, so no task runs: they wait, as a burst waits for the worker."""
+    return [
+        inbound_store(build_mail(subject=f"Printer {n}", **kwargs), source="test")[0]
+        for n in range(count)
+    ]
+
+
+def test_a_task_takes_every_waiting_message_a_batch_at_a_time(alice, agnes, monkeypatch):
+    monkeypatch.setattr(pipeline, "BATCH", 2)
+    monkeypatch.setattr(pipeline, "BATCHES_PER_TASK", 2)  # then a new task takes the rest
+    rows = stored(7)
+    assert set(InboundEmail.objects.values_list("status", flat=True)) == {"received"}
+
+    inbound_process.call([rows[-1].pk])
+
+    assert set(InboundEmail.objects.values_list("status", flat=True)) == {"processed"}
+    assert sorted(Ticket.objects.values_list("subject", flat=True)) == [
+        f"Printer {n}" for n in range(7)
+    ]
+    # Oldest first: the numbers follow the order the messages came in.
+    by_number = Ticket.objects.order_by("number").values_list("subject", flat=True)
+    assert list(by_number) == [f"Printer {n}" for n in range(7)]
+
+
+def test_one_broken_message_is_kept_failed_and_the_batch_goes_on(alice, monkeypatch):
+    from ecmp.mail.inbound import route
+
+    real_create = route.services.ticket_create
+
+    def create_then_break(**kwargs):
+        ticket = real_create(**kwargs)
+        if kwargs["subject"] == "Printer 1":
+            raise RuntimeError("the disk is full")
+        return ticket
+
+    monkeypatch.setattr(route.services, "ticket_create", create_then_break)
+    rows = stored(3)
+
+    assert inbound_process.call([]) == {"ticket_created": 2, "failed": 1}
+
+    broken = InboundEmail.objects.get(pk=rows[1].pk)
+    assert broken.status == "failed" and broken.attempts == 1
+    assert broken.last_error == "RuntimeError: the disk is full"
+    # Its ticket was rolled back with it; the others are there.
+    assert sorted(Ticket.objects.values_list("subject", flat=True)) == ["Printer 0", "Printer 2"]
+    assert not TicketEvent.objects.filter(ticket__subject="Printer 1").exists()
+
+    # An admin's "Process again" once the cause is gone: it goes through.
+    monkeypatch.setattr(route.services, "ticket_create", real_create)
+    assert inbound_process.call([broken.pk]) == {"ticket_created": 1}
+    broken.refresh_from_db()
+    assert broken.status == "processed" and broken.last_error == ""
+
+
+def test_a_failed_message_is_not_taken_again_by_the_next_burst(alice, monkeypatch):
+    from ecmp.mail.inbound import route
+
+    def broken(**kwargs):
+        raise RuntimeError("no")
+
+    monkeypatch.setattr(route.services, "ticket_create", broken)
+    stored(1)
+    assert inbound_process.call([]) == {"failed": 1}
+    # Only an admin brings it back: the worker's next tasks leave it failed.
+    assert inbound_process.call([]) == {}
+    assert InboundEmail.objects.get().attempts == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(TASKS=DB_TASKS)
+def test_mail_stored_while_a_task_waits_needs_no_other_task(alice, agnes, monkeypatch):
+    monkeypatch.setattr(pipeline, "_last_task", type(pipeline._last_task)())
+    stored(3)
+    # The first message enqueued a task; it has not started, so it will take the
+    # two that came after it.
+    assert DBTaskResult.objects.count() == 1
+
+    call_command("db_worker", batch=True, queue_name="*", reload=False, verbosity=0)
+
+    assert set(InboundEmail.objects.values_list("status", flat=True)) == {"processed"}
+    assert Ticket.objects.count() == 3
+    assert sorted({m.to[0] for m in mail.outbox}) == [agnes.email, alice.email]
+    # That task has run: the next message wakes the worker again.
+    stored(1)
+    assert DBTaskResult.objects.filter(status="READY").count() == 1
+
+
+def test_one_failing_event_stays_undispatched_and_the_others_go_out(
+    alice, agnes, monkeypatch, django_capture_on_commit_callbacks
+):
+    from ecmp.mail import events
+
+    made = [make_ticket(alice, subject=f"Scanner {n}") for n in range(3)]
+    real = events.emails_for_event
+
+    def emails_or_break(event):
+        if event.ticket.subject == "Scanner 1":
+            raise RuntimeError("template missing")
+        return real(event)
+
+    monkeypatch.setattr(events, "emails_for_event", emails_or_break)
+    created = list(TicketEvent.objects.order_by("pk").values_list("pk", flat=True))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        event_dispatch.call(created)
+
+    pending = TicketEvent.objects.filter(dispatched_at__isnull=True)
+    assert list(pending.values_list("ticket__subject", flat=True)) == ["Scanner 1"]
+    # The broken one left nothing behind: no notice, no email about it.
+    assert not made[1].notifications.exists()
+    assert {m.subject.split("]")[0] for m in mail.outbox} == {
+        f"[#{made[0].number}",
+        f"[#{made[2].number}",
+    }
