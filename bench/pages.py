@@ -7,8 +7,10 @@ with `manage.py seed_bench` (unless --no-seed: a database seeded before, e.g. th
 million tickets on PostgreSQL), starts gunicorn, signs in as a customer and as an
 agent, then measures each page twice: one client in a loop (latency: median and
 p95 in milliseconds), and --clients clients at once (throughput: requests per
-second, with their median and p95). Prints JSON. Timings live here, never in
-the tests.
+second, with their median and p95). Python's threads share the two cores with
+the server, so when wrk is installed (Debian's package) the creation form's POST
+is also sent by wrk for 10 s, and the tickets it made are counted. Prints JSON.
+Timings live here, never in the tests.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import argparse
 import http.cookiejar
 import json
 import os
+import shutil
 import signal
 import socket
 import statistics
@@ -49,6 +52,11 @@ def manage(env: dict, *args: str, capture: bool = False) -> str:
         text=True,
     )
     return result.stdout if capture else ""
+
+
+def count_tickets(env: dict) -> int:
+    script = "from ecmp.tickets.models import Ticket; print(Ticket.objects.count())"
+    return int(manage(env, "shell", "-v", "0", "-c", script, capture=True))
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -142,18 +150,26 @@ SETUP = """
 from ecmp.accounts.models import User
 from ecmp.tickets import services
 from ecmp.tickets.models import Ticket
-customer = User.objects.filter(role="customer").order_by("pk").first()
+customers = User.objects.filter(role="customer").order_by("pk")
+# The customer whose pages are read, and another who writes (creations, replies):
+# on a database used again (--no-seed), the pages read stay the same size.
+customer, writer = customers[0], customers[1]
 agent = User.objects.filter(role="agent").order_by("pk").first()
-# A busy client's list: more open tickets than a page holds.
-for n in range(60):
-    services.ticket_create(requester=customer, subject=f"Printer {n} is offline", description="x")
-ticket = services.ticket_create(requester=customer, subject="Fifty messages", description="x")
+big = Ticket.objects.filter(requester=customer, subject="Fifty messages").first()
+if big is None:
+    # A busy client's list: more open tickets than a page holds.
+    for n in range(60):
+        services.ticket_create(requester=customer, subject=f"Printer {n} offline", description="x")
+    big = services.ticket_create(requester=customer, subject="Fifty messages", description="x")
+    for n in range(50):
+        services.ticket_reply(ticket=big, author=agent if n % 2 else customer, body=f"Message {n}")
+replied = services.ticket_create(requester=writer, subject="Replies", description="x")
 for n in range(50):
-    services.ticket_reply(ticket=ticket, author=agent if n % 2 else customer, body=f"Message {n}")
+    services.ticket_reply(ticket=replied, author=agent if n % 2 else writer, body=f"Message {n}")
 unarchived = Ticket.objects.filter(archived_at__isnull=True).order_by("-number")
 some = unarchived.values_list("number", flat=True)[100]
 mine = Ticket.objects.filter(requester=customer).count()
-print(customer.email, agent.email, ticket.number, some, mine)
+print(customer.email, writer.email, agent.email, big.number, replied.number, some, mine)
 """
 
 PAGES = {
@@ -168,6 +184,46 @@ NEW_TICKET = {
     "description": "Created by the benchmark",
     "priority": "2",
 }
+
+
+WRK_SCRIPT = """wrk.method = "POST"
+wrk.body = "{body}"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+wrk.headers["Cookie"] = "{cookies}"
+wrk.headers["Referer"] = "{referer}"
+"""
+
+
+def wrk_posts(client: Client, path: str, data: dict, connections: int, seconds: int) -> dict:
+    """The form's POST sent by wrk (C, a few percent of a core) rather than by Python
+    threads that take the server's cores: the server's own throughput."""
+    body = urllib.parse.urlencode({**data, "csrfmiddlewaretoken": client.csrf()})
+    cookies = "; ".join(f"{cookie.name}={cookie.value}" for cookie in client.jar)
+    script = ROOT / "var" / "bench" / "post.lua"
+    script.write_text(WRK_SCRIPT.format(body=body, cookies=cookies, referer=client.base + path))
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script)]
+    out = subprocess.run(
+        [*command, client.base + path], capture_output=True, text=True, check=True
+    ).stdout
+    lines = [line.split() for line in out.splitlines()]
+    latency = {words[0]: words[1] for words in lines if len(words) == 2 and words[0][-1] == "%"}
+    refused = [int(words[-1]) for words in lines if words[:3] == ["Non-2xx", "or", "3xx"]]
+    return {
+        "requests": next(int(words[0]) for words in lines if words[1:3] == ["requests", "in"]),
+        "refused": refused[0] if refused else 0,
+        "requests_per_second": next(float(w[1]) for w in lines if w[:1] == ["Requests/sec:"]),
+        "median_ms": _milliseconds(latency["50%"]),
+        "p99_ms": _milliseconds(latency["99%"]),
+        "connections": connections,
+    }
+
+
+def _milliseconds(value: str) -> float:
+    """wrk's latencies: 812.00us, 9.76ms, 1.02s."""
+    for unit, factor in (("us", 0.001), ("ms", 1.0), ("s", 1000.0)):
+        if value.endswith(unit):
+            return round(float(value[: -len(unit)]) * factor, 2)
+    raise ValueError(value)
 
 
 def start_server(env: dict) -> tuple[subprocess.Popen, str]:
@@ -215,11 +271,11 @@ def main() -> None:
         manage(env, "seed_bench", "--tickets", str(args.tickets), "-v", "0", capture=True)
         seed_seconds = round(time.perf_counter() - t0, 1)
     out = manage(env, "shell", "-v", "0", "-c", SETUP, capture=True).split()
-    customer, agent, big, some, count = out
+    customer, writer, agent, big, replied, some, count = out
 
     server, base = start_server(env)
     try:
-        people = {"customer": (customer, []), "agent": (agent, [])}
+        people = {"customer": (customer, []), "writer": (writer, []), "agent": (agent, [])}
         for login, sessions in people.values():
             for _ in range(args.clients):
                 client = Client(base)
@@ -233,9 +289,9 @@ def main() -> None:
                 "one_client": timed(lambda c=sessions[0], p=path: c.get(p), n),
                 "loaded": loaded([lambda c=c, p=path: c.get(p) for c in sessions], n),
             }
-        customers = people["customer"][1]
+        customers = people["writer"][1]
         create = "/portal/tickets/new/"
-        reply = f"/portal/tickets/{big}/reply/"
+        reply = f"/portal/tickets/{replied}/reply/"
         # Creation through the form: the POST alone (the redirect is not followed),
         # then POST + redirect + the new ticket's page as a person sees it.
         results["ticket_creation_post"] = {
@@ -244,6 +300,12 @@ def main() -> None:
                 [lambda c=c: c.post(create, NEW_TICKET, follow=False) for c in customers], n
             ),
         }
+        if shutil.which("wrk"):
+            before = count_tickets(env)
+            results["ticket_creation_post_wrk"] = wrk_posts(
+                customers[0], create, NEW_TICKET, connections=args.clients, seconds=10
+            )
+            results["ticket_creation_post_wrk"]["tickets_created"] = count_tickets(env) - before
         results["ticket_creation_with_page"] = {
             "one_client": timed(lambda: customers[0].post(create, NEW_TICKET), n),
         }
