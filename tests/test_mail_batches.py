@@ -138,3 +138,23 @@ def test_one_failing_event_stays_undispatched_and_the_others_go_out(
         f"[#{made[0].number}",
         f"[#{made[2].number}",
     }
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(TASKS=DB_TASKS)
+def test_a_burst_becomes_tickets_before_its_notices_go_out(alice, agnes, monkeypatch):
+    monkeypatch.setattr(pipeline, "_last_task", type(pipeline._last_task)())
+    monkeypatch.setattr(pipeline, "BATCH", 1)
+    monkeypatch.setattr(pipeline, "BATCHES_PER_TASK", 1)  # a task per message here
+    stored(3)
+
+    call_command("db_worker", batch=True, queue_name="*", reload=False, verbosity=0)
+
+    ran = DBTaskResult.objects.order_by("started_at").values_list("task_path", flat=True)
+    paths = [path.rsplit(".", 1)[-1] for path in ran]
+    # Each message's task hands the rest to the next one, which runs before the
+    # dispatch its predecessor left in the queue.
+    assert paths[:3] == ["inbound_process"] * 3
+    assert set(paths[3:]) <= {"inbound_process", "event_dispatch"}
+    assert paths.count("event_dispatch") == 3
+    assert len(mail.outbox) == 6  # an acknowledgement and Agnes's notice, each

@@ -154,7 +154,7 @@ def test_two_webs_and_two_workers_on_postgresql_and_redis(tmp_path):
         for _ in range(2):
             processes.append(
                 subprocess.Popen(
-                    [*manage, "rqworker", "--with-scheduler", "default", "mail"],
+                    [*manage, "rqworker", "--with-scheduler", "mail", "default"],
                     env=env,
                     cwd=ROOT,
                     stdout=subprocess.DEVNULL,

@@ -110,9 +110,9 @@ def inbound_handle_waiting(inbound_ids: list[int]) -> dict[str, int]:
         wanted = [pk for pk in wanted if pk not in outcomes]
         for outcome in outcomes.values():
             counts[outcome] = counts.get(outcome, 0) + 1
-    from ecmp.mail.tasks import inbound_process
+    from ecmp.mail.tasks import inbound_enqueue
 
-    inbound_process.enqueue(wanted)
+    inbound_enqueue(wanted)
     return counts
 
 
@@ -158,7 +158,7 @@ _last_task = threading.local()
 
 
 def _wake_worker(inbound_id: int) -> None:
-    from ecmp.mail.tasks import inbound_process
+    from ecmp.mail.tasks import inbound_enqueue
 
     waiting = getattr(_last_task, "result", None)
     if waiting is not None:
@@ -168,12 +168,12 @@ def _wake_worker(inbound_id: int) -> None:
                 return
         except Exception:  # the queue forgot it, or cannot say: enqueue another
             logger.debug("could not read the last inbound task", exc_info=True)
-    _last_task.result = inbound_process.enqueue([inbound_id])
+    _last_task.result = inbound_enqueue([inbound_id])
 
 
 def inbound_retry(*, inbound_id: int) -> None:
     """An admin's "Process again" on a failed message."""
-    from ecmp.mail.tasks import inbound_process
+    from ecmp.mail.tasks import inbound_enqueue
 
     if InboundEmail.objects.filter(pk=inbound_id, status=InboundEmail.Status.FAILED).exists():
-        transaction.on_commit(partial(inbound_process.enqueue, [inbound_id]))
+        transaction.on_commit(partial(inbound_enqueue, [inbound_id]))
