@@ -178,6 +178,8 @@ def test_bad_targets_change_nothing(client_for, adam):
     assert list(SlaTarget.objects.values_list("priority", "first_response_minutes")) == before
 
 
+# Committed for real: a change read inside its own transaction is never kept.
+@pytest.mark.django_db(transaction=True)
 def test_a_change_of_service_levels_applies_to_the_next_ticket(client_for, adam, alice):
     """Each process keeps the service levels (ecmp/sla/selectors.py): the admin's
     change reaches the next ticket at once in the process that made it, and a change

@@ -1,6 +1,7 @@
 """SQLite's writers take turns through our retries (ecmp/core/sqlite): a write that
 finds another process writing waits for it, up to the database's timeout."""
 
+import sqlite3
 import threading
 import time
 
@@ -54,3 +55,44 @@ def test_past_the_timeout_the_write_fails_and_changes_nothing(monkeypatch):
         Organization.objects.create(name="Too late")
     thread.join()
     assert list(Organization.objects.values_list("name", flat=True)) == ["Holder"]
+
+
+def test_many_rows_written_outside_a_transaction_go_in_once_and_together():
+    """(Found in review.) Row after row, each committed alone, a writer coming in
+    between made the retry write the first rows twice. Now the rows go in one
+    transaction: another writer cannot come in between."""
+    path = connection.settings_dict["NAME"]
+    others_tried = []
+
+    class Row:
+        def __init__(self, value):
+            self.value = value
+
+        def __conform__(self, protocol):
+            if self.value == 3:  # between two rows, another process wants to write
+                other = sqlite3.connect(path, timeout=0, isolation_level=None)
+                try:
+                    other.execute("BEGIN IMMEDIATE")
+                    others_tried.append("got in")
+                    other.execute("COMMIT")
+                except sqlite3.OperationalError as error:
+                    others_tried.append(str(error))
+                finally:
+                    other.close()
+            return self.value
+
+    holding = threading.Event()
+    thread = hold_the_write_lock(0.2, holding)  # and someone writes as we start
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE many_rows (n integer)")
+        try:
+            cursor.executemany(
+                "INSERT INTO many_rows (n) VALUES (%s)", [(Row(n),) for n in (1, 2, 3)]
+            )
+            cursor.execute("SELECT n FROM many_rows ORDER BY rowid")
+            rows = [n for (n,) in cursor.fetchall()]
+        finally:
+            cursor.execute("DROP TABLE many_rows")
+    thread.join()
+    assert rows == [1, 2, 3]
+    assert others_tried == ["database is locked"]

@@ -8,12 +8,13 @@ reaches the others (web processes, workers) within that time.
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 
 from ecmp.sla.calendar import BusinessCalendar
 from ecmp.sla.models import BusinessHours, Holiday, SlaTarget
@@ -30,38 +31,56 @@ class _Levels:
 
 
 _kept: _Levels | None = None
+# Bumped by every change: a copy loaded while a change was committed is not kept.
+_generation = 0
+# Set in a thread whose transaction changed the levels: until it ends, that thread
+# reads them afresh (its own uncommitted rows) and keeps nothing.
+_changing = threading.local()
+
+
+def _load() -> _Levels:
+    return _Levels(
+        targets={target.priority: target for target in SlaTarget.objects.all()},
+        calendar=BusinessCalendar(
+            hours={row.weekday: (row.opens, row.closes) for row in BusinessHours.objects.all()},
+            holidays=frozenset(Holiday.objects.values_list("day", flat=True)),
+            tz=ZoneInfo(settings.TIME_ZONE),
+        ),
+        time_zone=settings.TIME_ZONE,
+    )
 
 
 def _levels() -> _Levels:
     global _kept
+    if getattr(_changing, "active", False):
+        if connection.in_atomic_block:
+            return _load()
+        _changing.active = False  # that transaction is over, committed or rolled back
     levels = _kept
     if (
         levels is None
         or levels.time_zone != settings.TIME_ZONE
         or time.monotonic() - levels.loaded_at > KEPT_SECONDS
     ):
-        levels = _kept = _Levels(
-            targets={target.priority: target for target in SlaTarget.objects.all()},
-            calendar=BusinessCalendar(
-                hours={row.weekday: (row.opens, row.closes) for row in BusinessHours.objects.all()},
-                holidays=frozenset(Holiday.objects.values_list("day", flat=True)),
-                tz=ZoneInfo(settings.TIME_ZONE),
-            ),
-            time_zone=settings.TIME_ZONE,
-        )
+        generation = _generation
+        levels = _load()
+        if generation == _generation:
+            _kept = levels
     return levels
 
 
 def levels_changed(**_signal_arguments: object) -> None:
-    """Forget this process's copy now, and again once the change is committed (a
-    ticket made in the same transaction must not keep the copy it read)."""
-    global _kept
-    _kept = None
+    """Forget the copy now, read afresh until the change's transaction ends, and
+    forget again once it is committed (what other threads read meanwhile)."""
+    forget_levels()
+    if connection.in_atomic_block:
+        _changing.active = True
     transaction.on_commit(forget_levels)
 
 
 def forget_levels() -> None:
-    global _kept
+    global _kept, _generation
+    _generation += 1
     _kept = None
 
 

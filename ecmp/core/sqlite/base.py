@@ -30,7 +30,8 @@ def _patiently(cursor: RetryingCursor, attempt):
         try:
             return attempt()
         except sqlite3.OperationalError as error:
-            if "locked" not in str(error) or time.monotonic() >= deadline:
+            # Not "database table is locked": that is this connection's own doing.
+            if str(error) != "database is locked" or time.monotonic() >= deadline:
                 raise
         time.sleep(pause)
         pause = min(pause * 2, LONGEST_PAUSE)
@@ -43,8 +44,19 @@ class RetryingCursor(base.SQLiteCursorWrapper):
         return _patiently(self, lambda: super(RetryingCursor, self).execute(query, params))
 
     def executemany(self, query, param_list):
-        param_list = list(param_list)  # a generator could not be tried twice
-        return _patiently(self, lambda: super(RetryingCursor, self).executemany(query, param_list))
+        if self.connection.in_transaction:
+            return super().executemany(query, param_list)
+        # Outside a transaction each row would be committed alone, and trying again
+        # would write the first rows twice: all go in one transaction, whose BEGIN
+        # is what waits for the other writers.
+        self.execute("BEGIN IMMEDIATE")
+        try:
+            result = super().executemany(query, param_list)
+        except BaseException:
+            self.connection.rollback()
+            raise
+        self.connection.commit()
+        return result
 
 
 class DatabaseWrapper(base.DatabaseWrapper):

@@ -16,7 +16,7 @@ from email.parser import BytesHeaderParser
 from functools import partial
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django_tasks import TaskResultStatus
@@ -37,6 +37,9 @@ logger = logging.getLogger(__name__)
 # wait while a batch is processed: a few milliseconds per message.
 BATCH = 10
 BATCHES_PER_TASK = 20
+# PostgreSQL's deadlock, serialization failure and lock not available: another
+# worker's transaction was in the way, nothing is wrong with the message.
+PASSING_CONFLICTS = {"40P01", "40001", "55P03"}
 
 
 class MessageRefused(Exception):
@@ -118,7 +121,12 @@ def inbound_handle_waiting(inbound_ids: list[int]) -> dict[str, int]:
 
 def _handle_batch(inbound_ids: list[int], *, waiting_too: bool) -> dict[int, str]:
     """Up to BATCH messages in one transaction, each in its own savepoint: one that
-    fails is kept as failed with its error, and the others go on."""
+    fails is kept as failed with its error, and the others go on.
+
+    A batch holds what it locked (the ticket counter, the tickets it replied to)
+    until it commits: two workers can then wait for each other, and PostgreSQL
+    cancels one. That message is not broken: it stays waiting and is taken again.
+    """
     from ecmp.mail.inbound.route import inbound_route
 
     asked = Q(
@@ -143,6 +151,12 @@ def _handle_batch(inbound_ids: list[int], *, waiting_too: bool) -> dict[int, str
                     row.save(update_fields=ROUTED_FIELDS)
                 outcomes[row.pk] = row.outcome
             except Exception as exc:
+                if isinstance(exc, OperationalError) and (
+                    getattr(exc.__cause__, "sqlstate", None) in PASSING_CONFLICTS
+                ):
+                    logger.info("message %s met another worker's locks: taken again", row.pk)
+                    outcomes[row.pk] = "taken_again"
+                    continue
                 InboundEmail.objects.filter(pk=row.pk).update(
                     status=InboundEmail.Status.FAILED,
                     last_error=f"{type(exc).__name__}: {exc}".replace("\x00", "")[:2000],
