@@ -55,6 +55,40 @@ def test_emails_go_out_in_the_recipients_language(run, alice, agnes):
     assert "prise en compte" in message.subject
 
 
+def test_agents_are_told_in_their_language_each_language_rendered_once(
+    run, alice, agnes, adam, monkeypatch
+):
+    from ecmp.accounts.models import User
+    from ecmp.mail import outbound
+
+    pierre = User.objects.create_user(
+        "pierre@support.test", "x", full_name="Pierre", role="agent", language="fr"
+    )
+    rendered = []
+    real_render = outbound._render
+
+    def counting_render(template, context, language):
+        rendered.append((template, language))
+        return real_render(template, context, language)
+
+    monkeypatch.setattr(outbound, "_render", counting_render)
+    ticket = run(lambda: make_ticket(alice, subject="Scanner jammed"))
+    notices = {m.to[0]: m for m in mail.outbox if m.to[0] != alice.email}
+    assert sorted(notices) == sorted([agnes.email, adam.email, pierre.email])
+    assert notices[agnes.email].body == notices[adam.email].body
+    assert notices[agnes.email].subject == notices[adam.email].subject
+    assert "opened a ticket" in notices[agnes.email].body
+    assert "a ouvert un ticket" in notices[pierre.email].body
+    # Each its own email (its own Message-ID), the words rendered once per language.
+    ids = {m.extra_headers["Message-ID"] for m in notices.values()}
+    assert len(ids) == 3
+    assert sorted(r for r in rendered if r[0] == "agent_new_ticket") == [
+        ("agent_new_ticket", "en"),
+        ("agent_new_ticket", "fr"),
+    ]
+    assert f"[#{ticket.number}]" in notices[pierre.email].subject
+
+
 def test_an_agents_reply_is_sent_in_full_with_links_to_its_files(run, alice, agnes):
     ticket = make_ticket(alice)
     run(

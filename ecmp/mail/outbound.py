@@ -83,13 +83,16 @@ def queue_email(
     *,
     kind: str,
     to: str,
-    template: str,
-    context: dict[str, Any],
     language: str,
+    template: str = "",
+    context: dict[str, Any] | None = None,
+    rendered: tuple[str, str, str] | None = None,
     ticket: Ticket | None = None,
     automatic: bool = True,
 ) -> OutboundEmail:
-    subject, text, html = _render(template, context, language)
+    """Write one email to the outbox: `template` rendered with `context` in the
+    recipient's language, or its (subject, text, html) already `rendered`."""
+    subject, text, html = rendered or _render(template, context or {}, language)
     headers = dict(AUTOMATIC) if automatic else {}
     reply_to = settings.ECMP_FROM_ADDRESS
     if ticket is not None:
@@ -241,19 +244,18 @@ def send_unknown_sender(*, to: str, subject: str, language: str) -> None:
 # --- Tickets, to the support team ------------------------------------------------------
 
 
-def _agent_context(ticket: Ticket, agent: User, **extra: Any) -> dict[str, Any]:
-    link = absolute_url(reverse("desk:ticket-detail", args=[ticket.number]))
-    return {"ticket": ticket, "user": agent, "link": link, **extra}
-
-
 def _to_agent(ticket: Ticket, agent: User, kind: str, **extra: Any) -> None:
+    # The same words for every agent who reads the same language (nothing in these
+    # emails names their reader): rendered once per ticket object, as a dispatch
+    # tells each agent about the same ticket.
+    key = (kind, agent.language, tuple((name, getattr(v, "pk", v)) for name, v in extra.items()))
+    rendered = ticket.__dict__.setdefault("_agent_emails", {})
+    if key not in rendered:
+        link = absolute_url(reverse("desk:ticket-detail", args=[ticket.number]))
+        context = {"ticket": ticket, "link": link, **extra}
+        rendered[key] = _render(kind, context, agent.language)
     queue_email(
-        kind=kind,
-        to=agent.email,
-        template=kind,
-        language=agent.language,
-        context=_agent_context(ticket, agent, **extra),
-        ticket=ticket,
+        kind=kind, to=agent.email, rendered=rendered[key], language=agent.language, ticket=ticket
     )
 
 
