@@ -67,6 +67,7 @@ screenshots: $(STAMPS)/dev vendor
 bench: $(STAMPS)/dev vendor
 	$(PY) bench/pages.py --tickets 10000 --requests 200
 	$(PY) bench/ingest.py --messages 1000
+	$(PY) bench/ingest.py --messages 1000 --backlog
 
 lint: $(STAMPS)/dev
 	$(VENV)/bin/ruff check .

@@ -78,12 +78,15 @@ if BACKLOG:
                for k in range(half)]
     wait(settled)
     sent_before = OutboundEmail.objects.filter(status="sent").count()
+    committed = []
     with transaction.atomic():
+        # The clock starts at the commit, before the callbacks that wake the workers.
+        transaction.on_commit(lambda: committed.append(time.perf_counter()))
         for n in range(COUNT):
             subject = f"Printer {{n}}" if n % 2 else f"Re: [#{{numbers[n // 2]}}] Printer"
             inbound_store(mail(n, subject), source="bench")
         stored_all = time.perf_counter()
-    t0 = processed_new = stored_new = time.perf_counter()
+    t0 = processed_new = stored_new = committed[0]
     store = stored_all - t0
 else:
     t0 = time.perf_counter()
