@@ -158,3 +158,19 @@ def test_a_burst_becomes_tickets_before_its_notices_go_out(alice, agnes, monkeyp
     assert set(paths[3:]) <= {"inbound_process", "event_dispatch"}
     assert paths.count("event_dispatch") == 3
     assert len(mail.outbox) == 6  # an acknowledgement and Agnes's notice, each
+
+
+def test_large_messages_go_fewer_at_a_time(alice, monkeypatch):
+    """Each message's bytes are in memory while its batch runs."""
+    monkeypatch.setattr(pipeline, "BATCH_BYTES", 1)  # every message is "large"
+    stored(3)
+    taken = []
+    real_in_bulk = InboundEmail.objects.in_bulk
+
+    def recording_in_bulk(ids, *args, **kwargs):
+        taken.append(list(ids))
+        return real_in_bulk(ids, *args, **kwargs)
+
+    monkeypatch.setattr(InboundEmail.objects, "in_bulk", recording_in_bulk)
+    assert inbound_process.call([]) == {"ticket_created": 3}
+    assert [len(batch) for batch in taken if batch] == [1, 1, 1]

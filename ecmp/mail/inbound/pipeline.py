@@ -36,6 +36,7 @@ logger = logging.getLogger(__name__)
 # Messages processed in one transaction. On SQLite the other writers (web pages)
 # wait while a batch is processed: a few milliseconds per message.
 BATCH = 10
+BATCH_BYTES = 20 * 1024 * 1024
 BATCHES_PER_TASK = 20
 # PostgreSQL's deadlock, serialization failure and lock not available: another
 # worker's transaction was in the way, nothing is wrong with the message.
@@ -100,9 +101,9 @@ def inbound_handle_waiting(inbound_ids: list[int]) -> dict[str, int]:
     A burst of mail (an IMAP poll after a night, a mailing) is processed a batch per
     transaction rather than a task and a transaction per message. The loop ends when
     nothing is left, so a message stored before this task started is always taken;
-    after BATCHES_PER_TASK batches it hands the rest to a new task, behind the
-    dispatch of what it made (acknowledgements, agents' notices), which waits in the
-    queue meanwhile or runs in another worker.
+    after BATCHES_PER_TASK batches it hands the rest to a new task (which has
+    priority: see `inbound_enqueue`). The dispatch of what it made (acknowledgements,
+    agents' notices) waits in the queue meanwhile, or runs in another worker.
     """
     counts: dict[str, int] = {}
     wanted = list(inbound_ids)
@@ -136,12 +137,22 @@ def _handle_batch(inbound_ids: list[int], *, waiting_too: bool) -> dict[int, str
         asked |= Q(status=InboundEmail.Status.RECEIVED)
     outcomes: dict[int, str] = {}
     with transaction.atomic():
-        rows = list(
+        taken = list(
             InboundEmail.objects.select_for_update(skip_locked=True)
             .filter(asked)
-            .order_by("received_at", "pk")[:BATCH]
+            .order_by("received_at", "pk")
+            .values_list("pk", "size")[:BATCH]
         )
-        for row in rows:
+        # Each message's raw bytes are in memory while the batch runs: large ones
+        # go fewer at a time (the rest stay locked for this worker's next batch).
+        chosen, total = [], 0
+        for pk, size in taken:
+            if chosen and total + size > BATCH_BYTES:
+                break
+            chosen.append(pk)
+            total += size
+        loaded = InboundEmail.objects.in_bulk(chosen)
+        for row in (loaded[pk] for pk in chosen):
             try:
                 with transaction.atomic():
                     inbound_route(row)
