@@ -8,8 +8,9 @@ import pytest
 from django.db import connection, connections
 
 from ecmp.mail.inbound import pipeline, route
-from ecmp.mail.inbound.pipeline import inbound_store
+from ecmp.mail.inbound.pipeline import inbound_retry, inbound_store
 from ecmp.mail.models import InboundEmail
+from ecmp.mail.tasks import inbound_process, inbound_sweep
 from ecmp.tickets.models import Ticket
 from tests.factories import make_ticket
 from tests.mailtools import build_mail
@@ -86,3 +87,34 @@ def test_a_database_error_in_one_message_leaves_the_batch_usable(alice, monkeypa
     outcomes = pipeline._handle_batch([], waiting_too=True)
     assert sorted(outcomes.values()) == ["failed", "ticket_created", "ticket_created"]
     assert sorted(Ticket.objects.values_list("subject", flat=True)) == ["Printer 0", "Printer 2"]
+
+
+def test_a_retried_failed_message_cancelled_for_a_deadlock_is_taken_again(alice, monkeypatch):
+    real_route = route.inbound_route
+    calls = []
+
+    def route_once_broken_then_deadlocked(row):
+        calls.append(row.pk)
+        if len(calls) == 1:
+            raise RuntimeError("first attempt breaks")  # kept as failed, for an admin
+        if len(calls) == 2:  # the admin's retry: PostgreSQL cancels it (a real 40P01)
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "DO $$ BEGIN RAISE EXCEPTION 'deadlock detected' "
+                    "USING ERRCODE = 'deadlock_detected'; END $$"
+                )
+        return real_route(row)
+
+    monkeypatch.setattr(route, "inbound_route", route_once_broken_then_deadlocked)
+    row, _ = inbound_store(build_mail(subject="Printer"), source="test")  # runs at once
+    row.refresh_from_db()
+    assert row.status == "failed"
+
+    inbound_retry(inbound_id=row.pk)  # outside a transaction: the task runs at once
+    assert len(calls) >= 2  # the retry ran, and was cancelled: "taken again", says the log
+    # (Found in review.) It waits again, and the next burst or the sweep takes it:
+    inbound_process.call([])
+    InboundEmail.objects.filter(pk=row.pk).update(received_at=row.received_at.replace(year=2000))
+    inbound_sweep.call()
+    row.refresh_from_db()
+    assert (row.status, len(calls)) == ("processed", 3), (row.status, row.last_error, calls)

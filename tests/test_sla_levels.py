@@ -5,7 +5,8 @@ change was being committed (found in review)."""
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from ecmp.sla import selectors, services
 from ecmp.sla.models import SlaTarget
@@ -65,3 +66,21 @@ def test_a_read_that_straddles_the_commit_does_not_outlive_it(adam, monkeypatch)
     thread.join()
     # The process that made the change has it at once, not the reader's old copy.
     assert selectors.sla_target_for(Priority.NORMAL).first_response_minutes == 30
+
+
+@pytest.mark.django_db(transaction=True)
+def test_after_its_change_is_committed_the_admins_thread_keeps_the_levels_again(adam):
+    services.sla_target_update(  # its own transaction, committed
+        by=adam,
+        priority=Priority.NORMAL,
+        first_response_hours=Decimal("0.5"),
+        resolution_hours=Decimal("16"),
+    )
+    # (Found in review.) Every later read in this thread is inside a transaction
+    # (ticket services are atomic): it must use the kept copy again.
+    with transaction.atomic():
+        selectors.sla_target_for(Priority.NORMAL)  # loads once, and should keep
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        for _ in range(5):
+            assert selectors.sla_target_for(Priority.NORMAL).first_response_minutes == 30
+    assert len(queries) == 0, f"{len(queries)} queries: read afresh each time"

@@ -6,7 +6,7 @@ import threading
 import time
 
 import pytest
-from django.db import OperationalError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 
 from ecmp.accounts.models import Organization
 
@@ -96,3 +96,64 @@ def test_many_rows_written_outside_a_transaction_go_in_once_and_together():
     thread.join()
     assert rows == [1, 2, 3]
     assert others_tried == ["database is locked"]
+
+
+def test_executemany_with_autocommit_off_is_undone_by_rollback():
+    """(Found in review.) Django's manual transactions (set_autocommit(False)):
+    nothing is committed until the caller commits, not by a COMMIT of ours."""
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE many_rows_a (n integer)")
+    try:
+        transaction.set_autocommit(False)
+        try:
+            with connection.cursor() as cursor:
+                cursor.executemany("INSERT INTO many_rows_a (n) VALUES (%s)", [(1,), (2,)])
+            transaction.rollback()
+        finally:
+            transaction.set_autocommit(True)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM many_rows_a")
+            assert cursor.fetchone()[0] == 0
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE many_rows_a")
+
+
+def test_executemany_inside_atomic_is_rolled_back_with_it():
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE many_rows_b (n integer)")
+    try:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.executemany("INSERT INTO many_rows_b (n) VALUES (%s)", [(1,), (2,)])
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.executemany("INSERT INTO many_rows_b (n) VALUES (%s)", [(3,)])
+            raise RuntimeError
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM many_rows_b")
+            assert cursor.fetchone()[0] == 0
+        # and outside, autocommit: committed, and Django's state is intact
+        with connection.cursor() as cursor:
+            cursor.executemany("INSERT INTO many_rows_b (n) VALUES (%s)", iter([(4,), (5,)]))
+        assert connection.get_autocommit() and not connection.connection.in_transaction
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM many_rows_b")
+            assert cursor.fetchone()[0] == 2
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE many_rows_b")
+
+
+def test_executemany_error_outside_a_transaction_leaves_nothing_open():
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE many_rows_c (n integer UNIQUE)")
+    try:
+        with pytest.raises(IntegrityError), connection.cursor() as cursor:
+            cursor.executemany("INSERT INTO many_rows_c (n) VALUES (%s)", [(1,), (1,)])
+        assert not connection.connection.in_transaction
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM many_rows_c")
+            assert cursor.fetchone()[0] == 0
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE many_rows_c")

@@ -33,9 +33,7 @@ class _Levels:
 _kept: _Levels | None = None
 # Bumped by every change: a copy loaded while a change was committed is not kept.
 _generation = 0
-# Set in a thread whose transaction changed the levels: until it ends, that thread
-# reads them afresh (its own uncommitted rows) and keeps nothing.
-_changing = threading.local()
+_lock = threading.Lock()
 
 
 def _load() -> _Levels:
@@ -50,12 +48,17 @@ def _load() -> _Levels:
     )
 
 
+def _changing_them() -> bool:
+    """Whether this transaction changed the levels: it waits to forget them on commit."""
+    return connection.in_atomic_block and any(
+        callback is forget_levels for _savepoints, callback, _robust in connection.run_on_commit
+    )
+
+
 def _levels() -> _Levels:
     global _kept
-    if getattr(_changing, "active", False):
-        if connection.in_atomic_block:
-            return _load()
-        _changing.active = False  # that transaction is over, committed or rolled back
+    if _changing_them():
+        return _load()  # its own rows, not yet everyone's: read, never kept
     levels = _kept
     if (
         levels is None
@@ -64,8 +67,9 @@ def _levels() -> _Levels:
     ):
         generation = _generation
         levels = _load()
-        if generation == _generation:
-            _kept = levels
+        with _lock:
+            if generation == _generation:
+                _kept = levels
     return levels
 
 
@@ -73,15 +77,14 @@ def levels_changed(**_signal_arguments: object) -> None:
     """Forget the copy now, read afresh until the change's transaction ends, and
     forget again once it is committed (what other threads read meanwhile)."""
     forget_levels()
-    if connection.in_atomic_block:
-        _changing.active = True
     transaction.on_commit(forget_levels)
 
 
 def forget_levels() -> None:
     global _kept, _generation
-    _generation += 1
-    _kept = None
+    with _lock:
+        _generation += 1
+        _kept = None
 
 
 def calendar_load() -> BusinessCalendar:

@@ -44,7 +44,8 @@ class RetryingCursor(base.SQLiteCursorWrapper):
         return _patiently(self, lambda: super(RetryingCursor, self).execute(query, params))
 
     def executemany(self, query, param_list):
-        if self.connection.in_transaction:
+        # In a transaction, or with autocommit off (sqlite3 then opens one itself).
+        if self.connection.in_transaction or self.connection.isolation_level is not None:
             return super().executemany(query, param_list)
         # Outside a transaction each row would be committed alone, and trying again
         # would write the first rows twice: all go in one transaction, whose BEGIN

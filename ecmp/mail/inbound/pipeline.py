@@ -166,6 +166,11 @@ def _handle_batch(inbound_ids: list[int], *, waiting_too: bool) -> dict[int, str
                     getattr(exc.__cause__, "sqlstate", None) in PASSING_CONFLICTS
                 ):
                     logger.info("message %s met another worker's locks: taken again", row.pk)
+                    # Waiting again (an admin's retry of a failed one too): this task's
+                    # next round, or the sweep, takes it. Its row is still ours.
+                    InboundEmail.objects.filter(pk=row.pk).update(
+                        status=InboundEmail.Status.RECEIVED
+                    )
                     outcomes[row.pk] = "taken_again"
                     continue
                 InboundEmail.objects.filter(pk=row.pk).update(
