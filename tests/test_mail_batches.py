@@ -174,3 +174,43 @@ def test_large_messages_go_fewer_at_a_time(alice, monkeypatch):
     monkeypatch.setattr(InboundEmail.objects, "in_bulk", recording_in_bulk)
     assert inbound_process.call([]) == {"ticket_created": 3}
     assert [len(batch) for batch in taken if batch] == [1, 1, 1]
+
+
+def test_each_message_of_a_batch_costs_the_same_few_queries(alice, agnes, adam):
+    """No query grows with the batch: the staff, the service levels and the batch's
+    selection are read once; each new ticket costs the same handful of statements."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_for(count):
+        stored(count)
+        with CaptureQueriesContext(connection) as captured:
+            assert inbound_process.call([]) == {"ticket_created": count}
+        return len(captured)
+
+    queries_for(1)  # the service levels are read once per process
+    two, six = queries_for(2), queries_for(6)
+    per_message = (six - two) / 4
+    # PostgreSQL also writes the ticket's search document (and its savepoints).
+    most = {"sqlite": 10, "postgresql": 13}[connection.vendor]
+    assert per_message == int(per_message) and per_message <= most, (two, six)
+
+
+def test_each_event_of_a_dispatch_costs_the_same_few_queries(
+    alice, agnes, adam, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_for(count):
+        made = [make_ticket(alice, subject=f"Scanner {n}") for n in range(count)]
+        events = TicketEvent.objects.filter(ticket__in=made).values_list("pk", flat=True)
+        with CaptureQueriesContext(connection) as captured:
+            event_dispatch.call(list(events))
+        return len(captured)
+
+    two, six = queries_for(2), queries_for(6)
+    # Per event: its notifications, three outbox rows (Alice, Agnes, Adam), the
+    # thread of its ticket (two), savepoints; the staff and the batch once.
+    per_event = (six - two) / 4
+    assert per_event == int(per_event) and per_event <= 8, (two, six)
