@@ -57,7 +57,28 @@ def test_past_the_timeout_the_write_fails_and_changes_nothing(monkeypatch):
     assert list(Organization.objects.values_list("name", flat=True)) == ["Holder"]
 
 
-def test_many_rows_written_outside_a_transaction_go_in_once_and_together():
+@pytest.fixture
+def rows_table():
+    """A scratch table `rows (n integer UNIQUE)`; `rows_table()` reads it back."""
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE rows (n integer UNIQUE)")
+
+    def read():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT n FROM rows ORDER BY rowid")
+            return [n for (n,) in cursor.fetchall()]
+
+    yield read
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE rows")
+
+
+def insert_many(values):
+    with connection.cursor() as cursor:
+        cursor.executemany("INSERT INTO rows (n) VALUES (%s)", values)
+
+
+def test_many_rows_written_outside_a_transaction_go_in_once_and_together(rows_table):
     """(Found in review.) Row after row, each committed alone, a writer coming in
     between made the retry write the first rows twice. Now the rows go in one
     transaction: another writer cannot come in between."""
@@ -83,77 +104,39 @@ def test_many_rows_written_outside_a_transaction_go_in_once_and_together():
 
     holding = threading.Event()
     thread = hold_the_write_lock(0.2, holding)  # and someone writes as we start
-    with connection.cursor() as cursor:
-        cursor.execute("CREATE TABLE many_rows (n integer)")
-        try:
-            cursor.executemany(
-                "INSERT INTO many_rows (n) VALUES (%s)", [(Row(n),) for n in (1, 2, 3)]
-            )
-            cursor.execute("SELECT n FROM many_rows ORDER BY rowid")
-            rows = [n for (n,) in cursor.fetchall()]
-        finally:
-            cursor.execute("DROP TABLE many_rows")
+    insert_many([(Row(n),) for n in (1, 2, 3)])
     thread.join()
-    assert rows == [1, 2, 3]
+    assert rows_table() == [1, 2, 3]
     assert others_tried == ["database is locked"]
 
 
-def test_executemany_with_autocommit_off_is_undone_by_rollback():
+def test_executemany_with_autocommit_off_is_undone_by_rollback(rows_table):
     """(Found in review.) Django's manual transactions (set_autocommit(False)):
     nothing is committed until the caller commits, not by a COMMIT of ours."""
-    with connection.cursor() as cursor:
-        cursor.execute("CREATE TABLE many_rows_a (n integer)")
+    transaction.set_autocommit(False)
     try:
-        transaction.set_autocommit(False)
-        try:
-            with connection.cursor() as cursor:
-                cursor.executemany("INSERT INTO many_rows_a (n) VALUES (%s)", [(1,), (2,)])
-            transaction.rollback()
-        finally:
-            transaction.set_autocommit(True)
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM many_rows_a")
-            assert cursor.fetchone()[0] == 0
+        insert_many([(1,), (2,)])
+        transaction.rollback()
     finally:
-        with connection.cursor() as cursor:
-            cursor.execute("DROP TABLE many_rows_a")
+        transaction.set_autocommit(True)
+    assert rows_table() == []
 
 
-def test_executemany_inside_atomic_is_rolled_back_with_it():
-    with connection.cursor() as cursor:
-        cursor.execute("CREATE TABLE many_rows_b (n integer)")
-    try:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.executemany("INSERT INTO many_rows_b (n) VALUES (%s)", [(1,), (2,)])
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.executemany("INSERT INTO many_rows_b (n) VALUES (%s)", [(3,)])
-            raise RuntimeError
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM many_rows_b")
-            assert cursor.fetchone()[0] == 0
-        # and outside, autocommit: committed, and Django's state is intact
-        with connection.cursor() as cursor:
-            cursor.executemany("INSERT INTO many_rows_b (n) VALUES (%s)", iter([(4,), (5,)]))
-        assert connection.get_autocommit() and not connection.connection.in_transaction
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM many_rows_b")
-            assert cursor.fetchone()[0] == 2
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("DROP TABLE many_rows_b")
+def test_executemany_inside_atomic_is_rolled_back_with_it(rows_table):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        insert_many([(1,), (2,)])
+        with transaction.atomic():
+            insert_many([(3,)])
+        raise RuntimeError
+    assert rows_table() == []
+    # Outside, in autocommit: committed, and Django's state is intact.
+    insert_many(iter([(4,), (5,)]))
+    assert connection.get_autocommit() and not connection.connection.in_transaction
+    assert rows_table() == [4, 5]
 
 
-def test_executemany_error_outside_a_transaction_leaves_nothing_open():
-    with connection.cursor() as cursor:
-        cursor.execute("CREATE TABLE many_rows_c (n integer UNIQUE)")
-    try:
-        with pytest.raises(IntegrityError), connection.cursor() as cursor:
-            cursor.executemany("INSERT INTO many_rows_c (n) VALUES (%s)", [(1,), (1,)])
-        assert not connection.connection.in_transaction
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM many_rows_c")
-            assert cursor.fetchone()[0] == 0
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("DROP TABLE many_rows_c")
+def test_executemany_error_outside_a_transaction_leaves_nothing_open(rows_table):
+    with pytest.raises(IntegrityError):
+        insert_many([(1,), (1,)])
+    assert not connection.connection.in_transaction
+    assert rows_table() == []
