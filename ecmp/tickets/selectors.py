@@ -5,6 +5,8 @@ A ticket the user may not see does not exist for them (404, never 403).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -34,8 +36,6 @@ def clean_search(text: str | None, limit: int = 200) -> str:
 
 def ticket_support_team(ticket: Ticket) -> list[User]:
     """Who hears about a ticket on the support side: the assignee, or every agent."""
-    from ecmp.accounts.models import STAFF_ROLES
-
     # Kept on the ticket object for its assignee: one dispatch asks for the
     # notifications and again for the emails.
     cached = ticket.__dict__.get("_support_team")
@@ -47,9 +47,25 @@ def ticket_support_team(ticket: Ticket) -> list[User]:
         if assignee is not None:
             team = [assignee]
     if team is None:
-        team = list(User.objects.filter(role__in=STAFF_ROLES, is_active=True))
+        team = _active_staff()
     ticket.__dict__["_support_team"] = (ticket.assignee_id, team)
     return list(team)
+
+
+def _active_staff() -> list[User]:
+    from ecmp.accounts.models import STAFF_ROLES
+
+    return list(User.objects.filter(role__in=STAFF_ROLES, is_active=True))
+
+
+def support_teams_preload(tickets: Iterable[Ticket]) -> None:
+    """Read the staff once for all the unassigned tickets of a batch of events (each
+    event asks `ticket_support_team` for its own ticket object)."""
+    unassigned = [ticket for ticket in tickets if ticket.assignee_id is None]
+    if unassigned:
+        staff = _active_staff()
+        for ticket in unassigned:
+            ticket.__dict__["_support_team"] = (None, staff)
 
 
 def tickets_visible_to(user: User) -> QuerySet[Ticket]:

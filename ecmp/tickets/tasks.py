@@ -31,9 +31,9 @@ def event_dispatch(event_ids: list[int] | int) -> int:
 
 
 def _dispatch_batch(event_ids: list[int]) -> int:
-    from ecmp.accounts.models import STAFF_ROLES, User
     from ecmp.mail.events import emails_for_event
     from ecmp.notifications.services import notifications_for_event
+    from ecmp.tickets.selectors import support_teams_preload
 
     made, dispatched = 0, []
     with transaction.atomic():
@@ -44,13 +44,8 @@ def _dispatch_batch(event_ids: list[int]) -> int:
             .filter(pk__in=event_ids, dispatched_at__isnull=True)
             .order_by("pk")
         )  # the others: already dispatched, or being dispatched by another worker
-        staff: list[User] | None = None
+        support_teams_preload(event.ticket for event in events)
         for event in events:
-            if event.ticket.assignee_id is None:
-                # Every unassigned ticket's support team is the whole staff: read once.
-                if staff is None:
-                    staff = list(User.objects.filter(role__in=STAFF_ROLES, is_active=True))
-                event.ticket.__dict__["_support_team"] = (None, staff)
             try:
                 with transaction.atomic():
                     made += len(notifications_for_event(event)) + emails_for_event(event)
