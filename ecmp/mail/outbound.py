@@ -7,6 +7,9 @@ commit and retries with growing delays. No request ever waits for SMTP.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 from typing import Any
 
@@ -105,7 +108,7 @@ def queue_email(
             local, _, domain = reply_to.partition("@")
             reply_to = f"{local}+{ticket.number}@{domain}"
     headers["Reply-To"] = reply_to
-    email = OutboundEmail.objects.create(
+    email = OutboundEmail(
         kind=kind,
         to=[to],
         subject=subject[:300],
@@ -118,10 +121,37 @@ def queue_email(
     )
     if ticket is not None:
         _ticket_mail(ticket).append((email.created_at, (to,), email.message_id))
+    together = _written_together.get()
+    if together is not None:
+        together.append(email)  # saved at the end of the block, with the others
+    else:
+        _write([email])
+    return email
+
+
+_written_together: ContextVar[list[OutboundEmail] | None] = ContextVar(
+    "outbox_written_together", default=None
+)
+
+
+@contextmanager
+def emails_written_together() -> Iterator[None]:
+    """The emails queued inside this block are written in one statement at its end
+    (an event's acknowledgement and a notice for each agent); none if it fails."""
+    emails: list[OutboundEmail] = []
+    token = _written_together.set(emails)
+    try:
+        yield
+    finally:
+        _written_together.reset(token)
+    _write(emails)
+
+
+def _write(emails: list[OutboundEmail]) -> None:
     from ecmp.mail.tasks import outbox_send
 
-    after_commit(outbox_send, email.pk)
-    return email
+    for email in OutboundEmail.objects.bulk_create(emails):
+        after_commit(outbox_send, email.pk)
 
 
 # --- Accounts ------------------------------------------------------------------

@@ -32,6 +32,7 @@ def event_dispatch(event_ids: list[int] | int) -> int:
 
 def _dispatch_batch(event_ids: list[int]) -> int:
     from ecmp.mail.events import emails_for_event
+    from ecmp.mail.outbound import emails_written_together
     from ecmp.notifications.services import notifications_for_event
     from ecmp.tickets.selectors import support_teams_preload
 
@@ -39,7 +40,9 @@ def _dispatch_batch(event_ids: list[int]) -> int:
     with transaction.atomic():
         events = list(
             TicketEvent.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("ticket", "ticket__requester", "actor", "message")
+            .select_related(
+                "ticket", "ticket__requester", "ticket__organization", "actor", "message"
+            )
             .defer("ticket__search_document")
             .filter(pk__in=event_ids, dispatched_at__isnull=True)
             .order_by("pk")
@@ -47,7 +50,7 @@ def _dispatch_batch(event_ids: list[int]) -> int:
         support_teams_preload(event.ticket for event in events)
         for event in events:
             try:
-                with transaction.atomic():
+                with transaction.atomic(), emails_written_together():
                     made += len(notifications_for_event(event)) + emails_for_event(event)
             except Exception:
                 # Left undispatched: the sweep tries it again, the others go on.
