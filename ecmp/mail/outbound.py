@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -122,16 +123,22 @@ def queue_email(
     if ticket is not None:
         _ticket_mail(ticket).append((email.created_at, (to,), email.message_id))
     together = _written_together.get()
-    if together is not None:
-        together.append(email)  # saved at the end of the block, with the others
+    # Only at the block's own savepoint level: an email queued in a savepoint opened
+    # inside the block is written there, and rolled back with it.
+    if together is not None and together[0] == _savepoint_depth():
+        together[1].append(email)  # saved at the end of the block, with the others
     else:
         _write([email])
     return email
 
 
-_written_together: ContextVar[list[OutboundEmail] | None] = ContextVar(
+_written_together: ContextVar[tuple[int, list[OutboundEmail]] | None] = ContextVar(
     "outbox_written_together", default=None
 )
+
+
+def _savepoint_depth() -> int:
+    return len(transaction.get_connection().savepoint_ids)
 
 
 @contextmanager
@@ -139,7 +146,7 @@ def emails_written_together() -> Iterator[None]:
     """The emails queued inside this block are written in one statement at its end
     (an event's acknowledgement and a notice for each agent); none if it fails."""
     emails: list[OutboundEmail] = []
-    token = _written_together.set(emails)
+    token = _written_together.set((_savepoint_depth(), emails))
     try:
         yield
     finally:

@@ -145,7 +145,7 @@ def _handle_batch(inbound_ids: list[int], *, waiting_too: bool) -> dict[int, str
             .values_list("pk", "size")[:BATCH]
         )
         # Each message's raw bytes are in memory while the batch runs: large ones
-        # go fewer at a time (the rest stay locked for this worker's next batch).
+        # go fewer at a time (the rest wait for the next batch, or another worker).
         chosen, total = [], 0
         for pk, size in taken:
             if chosen and total + size > BATCH_BYTES:
