@@ -1,8 +1,9 @@
 """The one way in for mail: store raw, then process in a task.
 
 IMAP polling, the mailgate command and the SMTP/LMTP listener all call
-`inbound_store`; the worker runs `inbound_handle`. A processing error keeps the
-row with its error for an admin to retry; the same message is processed once.
+`inbound_store`; the worker runs `inbound_handle_waiting` (every waiting message,
+in batches). A processing error keeps the row with its error for an admin to
+retry; the same message is processed once.
 """
 
 from __future__ import annotations
