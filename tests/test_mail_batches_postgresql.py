@@ -44,7 +44,7 @@ def test_two_workers_never_mark_a_good_message_failed(alice, agnes, monkeypatch)
 
     def worker():
         try:
-            pipeline._handle_batch([], waiting_too=True)
+            pipeline._handle_batch([])
         except Exception as exc:
             errors.append(exc)
         finally:
@@ -65,7 +65,7 @@ def test_two_workers_never_mark_a_good_message_failed(alice, agnes, monkeypatch)
     assert failed == []
     # The cancelled message, if any, waits for the next batch, which takes it.
     monkeypatch.setattr(route, "inbound_route", real_route)
-    pipeline._handle_batch([], waiting_too=True)
+    pipeline._handle_batch([])
     assert set(InboundEmail.objects.values_list("status", flat=True)) == {"processed"}
 
 
@@ -84,7 +84,7 @@ def test_a_database_error_in_one_message_leaves_the_batch_usable(alice, monkeypa
         inbound_store(build_mail(subject=f"Printer {n}"), source="test")
     InboundEmail.objects.update(status="received")  # the immediate backend processed them
     Ticket.objects.all().delete()
-    outcomes = pipeline._handle_batch([], waiting_too=True)
+    outcomes = pipeline._handle_batch([])
     assert sorted(outcomes.values()) == ["failed", "ticket_created", "ticket_created"]
     assert sorted(Ticket.objects.values_list("subject", flat=True)) == ["Printer 0", "Printer 2"]
 

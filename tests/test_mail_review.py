@@ -91,8 +91,8 @@ def test_a_read_receipt_does_not_reopen_a_ticket(deliver, alice, agnes):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_listener_keeps_the_envelope_sender_so_bounces_are_seen(alice, agnes):
-    from ecmp.mail.inbound.pipeline import inbound_handle
     from ecmp.mail.management.commands.mail_listener import make_controller
+    from ecmp.mail.tasks import inbound_process
 
     ticket = make_ticket(alice)
     services.ticket_transition(ticket=ticket, actor=agnes, status=Status.CLOSED)
@@ -108,7 +108,7 @@ def test_the_listener_keeps_the_envelope_sender_so_bounces_are_seen(alice, agnes
         controller.stop()
         connections.close_all()
     row = InboundEmail.objects.get()
-    inbound_handle(row.pk)
+    inbound_process.call([row.pk])
     row.refresh_from_db()
     assert row.status == InboundEmail.Status.IGNORED
     ticket.refresh_from_db()

@@ -92,11 +92,6 @@ def inbound_store(
     return row, True
 
 
-def inbound_handle(inbound_id: int) -> str:
-    """Process one stored message once; on error keep it, with the error, to retry."""
-    return _handle_batch([inbound_id], waiting_too=False).get(inbound_id, "skipped")
-
-
 def inbound_handle_waiting(inbound_ids: list[int]) -> dict[str, int]:
     """The worker's task: these messages, then every message still waiting.
 
@@ -110,7 +105,7 @@ def inbound_handle_waiting(inbound_ids: list[int]) -> dict[str, int]:
     counts: dict[str, int] = {}
     wanted = list(inbound_ids)
     for _round in range(BATCHES_PER_TASK):
-        outcomes = _handle_batch(wanted, waiting_too=True)
+        outcomes = _handle_batch(wanted)
         if not outcomes:
             return counts
         wanted = [pk for pk in wanted if pk not in outcomes]
@@ -122,7 +117,7 @@ def inbound_handle_waiting(inbound_ids: list[int]) -> dict[str, int]:
     return counts
 
 
-def _handle_batch(inbound_ids: list[int], *, waiting_too: bool) -> dict[int, str]:
+def _handle_batch(inbound_ids: list[int]) -> dict[int, str]:
     """Up to BATCH messages in one transaction, each in its own savepoint: one that
     fails is kept as failed with its error, and the others go on.
 
@@ -132,11 +127,10 @@ def _handle_batch(inbound_ids: list[int], *, waiting_too: bool) -> dict[int, str
     """
     from ecmp.mail.inbound.route import inbound_route
 
+    # The ones asked for (a failed one too: an admin's retry), and any waiting.
     asked = Q(
         pk__in=inbound_ids, status__in=[InboundEmail.Status.RECEIVED, InboundEmail.Status.FAILED]
-    )
-    if waiting_too:
-        asked |= Q(status=InboundEmail.Status.RECEIVED)
+    ) | Q(status=InboundEmail.Status.RECEIVED)
     outcomes: dict[int, str] = {}
     with transaction.atomic():
         taken = list(
