@@ -162,6 +162,15 @@ def service_levels_read_afresh():
 
 
 @pytest.fixture(autouse=True)
+def no_task_waiting_from_another_test(monkeypatch):
+    """Follow-ups join the last task this thread enqueued while it waits
+    (ecmp/core/followups.py): a task of an earlier test is not one to join."""
+    from ecmp.core import followups
+
+    monkeypatch.setattr(followups, "_last_enqueued", type(followups._last_enqueued)())
+
+
+@pytest.fixture(autouse=True)
 def reference_data(request):
     """Tests on a committed database empty it afterwards, migrations' rows included:
     put the reference rows (service levels, kinds of work) back for each of them."""

@@ -14,6 +14,7 @@ from ecmp.mail.models import InboundEmail
 from ecmp.mail.tasks import inbound_process
 from ecmp.tickets.models import Ticket, TicketEvent
 from ecmp.tickets.tasks import event_dispatch
+from tests.conftest import signed_in
 from tests.factories import make_ticket
 from tests.mailtools import build_mail
 
@@ -95,7 +96,6 @@ def test_a_failed_message_is_not_taken_again_by_the_next_burst(alice, monkeypatc
 @pytest.mark.django_db(transaction=True)
 @override_settings(TASKS=DB_TASKS)
 def test_mail_stored_while_a_task_waits_needs_no_other_task(alice, agnes, monkeypatch):
-    monkeypatch.setattr(pipeline, "_last_task", type(pipeline._last_task)())
     stored(3)
     # The first message enqueued a task; it has not started, so it will take the
     # two that came after it.
@@ -143,7 +143,6 @@ def test_one_failing_event_stays_undispatched_and_the_others_go_out(
 @pytest.mark.django_db(transaction=True)
 @override_settings(TASKS=DB_TASKS)
 def test_a_burst_becomes_tickets_before_its_notices_go_out(alice, agnes, monkeypatch):
-    monkeypatch.setattr(pipeline, "_last_task", type(pipeline._last_task)())
     monkeypatch.setattr(pipeline, "BATCH", 1)
     monkeypatch.setattr(pipeline, "BATCHES_PER_TASK", 1)  # a task per message here
     stored(3)
@@ -156,7 +155,10 @@ def test_a_burst_becomes_tickets_before_its_notices_go_out(alice, agnes, monkeyp
     # dispatch its predecessor left in the queue.
     assert paths[:3] == ["inbound_process"] * 3
     assert set(paths[3:]) <= {"inbound_process", "event_dispatch"}
-    assert paths.count("event_dispatch") == 3
+    # The dispatch the first one left takes the events of all three: the later
+    # ones found it still waiting and joined it.
+    assert paths.count("event_dispatch") == 1
+    assert not TicketEvent.objects.filter(dispatched_at__isnull=True).exists()
     assert len(mail.outbox) == 6  # an acknowledgement and Agnes's notice, each
 
 
@@ -215,3 +217,86 @@ def test_each_event_of_a_dispatch_costs_the_same_few_queries(
     # the batch once.
     per_event = (six - two) / 4
     assert per_event == int(per_event) and per_event <= 6, (two, six)
+
+
+NEW_TICKET = {"subject": "Scanner jammed", "description": "Page 3 is stuck.", "priority": "2"}
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(TASKS=DB_TASKS)
+def test_tickets_made_while_a_dispatch_waits_need_no_other_task(alice, agnes):
+    """A busy desk writes one task for many tickets, and the worker runs one."""
+    client = signed_in(alice)
+    for _ in range(3):
+        assert client.post("/portal/tickets/new/", NEW_TICKET).status_code == 302
+    assert list(DBTaskResult.objects.values_list("task_path", "status")) == [
+        ("ecmp.tickets.tasks.event_dispatch", "READY")
+    ]
+
+    call_command("db_worker", batch=True, queue_name="*", reload=False, verbosity=0)
+
+    assert not TicketEvent.objects.filter(dispatched_at__isnull=True).exists()
+    # A notice to Agnes for each ticket (made in the portal: no acknowledgement).
+    assert [m.to[0] for m in mail.outbox] == [agnes.email] * 3
+    # That task has run: the next ticket enqueues a new one, which takes it.
+    assert client.post("/portal/tickets/new/", NEW_TICKET).status_code == 302
+    assert DBTaskResult.objects.filter(status="READY").count() == 1
+    call_command("db_worker", batch=True, queue_name="*", reload=False, verbosity=0)
+    assert len(mail.outbox) == 4
+
+
+def test_a_dispatch_takes_the_recent_waiting_events_and_hands_on_the_rest(
+    alice, agnes, monkeypatch, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from ecmp.tickets import tasks
+
+    monkeypatch.setattr(tasks, "BATCH", 2)
+    monkeypatch.setattr(tasks, "BATCHES_PER_TASK", 2)
+    made = [make_ticket(alice, subject=f"Scanner {n}") for n in range(6)]
+    old = TicketEvent.objects.get(ticket=made[0])
+    TicketEvent.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - tasks.WAITING_WINDOW - timedelta(minutes=1)
+    )
+    handed = []
+
+    class NextTask:  # what the task hands on, recorded instead of enqueued
+        def enqueue(self, *args, **kwargs):
+            handed.append((args, kwargs))
+
+    monkeypatch.setattr(tasks, "event_dispatch", NextTask())
+    given = TicketEvent.objects.get(ticket=made[5]).pk
+
+    # Without and_waiting (the sweep, the immediate backend): its own events only.
+    event_dispatch.call([given])
+    assert TicketEvent.objects.filter(dispatched_at__isnull=True).count() == 5
+
+    # Two batches of two waiting events, the oldest first; the rest to a new task.
+    event_dispatch.call([], and_waiting=True)
+    pending = TicketEvent.objects.filter(dispatched_at__isnull=True)
+    assert sorted(pending.values_list("ticket__subject", flat=True)) == ["Scanner 0"]
+    assert handed == [(([],), {"and_waiting": True})]
+    # The one older than the window is the sweep's.
+    event_dispatch.call([], and_waiting=True)
+    assert pending.count() == 1
+
+
+def test_a_dispatch_that_keeps_failing_is_tried_once_per_task(
+    alice, agnes, monkeypatch, django_capture_on_commit_callbacks
+):
+    from ecmp.mail import events
+
+    make_ticket(alice, subject="Scanner")
+    tries = []
+
+    def broken(event):
+        tries.append(event.pk)
+        raise RuntimeError("template missing")
+
+    monkeypatch.setattr(events, "emails_for_event", broken)
+    assert event_dispatch.call([], and_waiting=True) == 0
+    assert len(tries) == 1
+    assert TicketEvent.objects.filter(dispatched_at__isnull=True).count() == 1

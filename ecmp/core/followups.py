@@ -9,6 +9,13 @@ there after commit: the worker is where they would go anyway. Inbound mail is no
 marked: a burst is processed batch after batch while another worker, or the same
 one afterwards, dispatches what each batch made.
 
+A task that can drain (`drains_waiting`: given `and_waiting=True`, it also takes
+every item still waiting when it starts) is enqueued only if the last one this
+thread enqueued has started: while it waits in the queue, it will take these items
+too. A busy web process then writes one task for many tickets, and the worker runs
+one. Where tasks cannot wait (the immediate backend of the tests), nothing joins,
+and each task takes its own items only.
+
 Nothing is lost if a follow-up fails or its process dies: the rows stay pending
 (undispatched events, queued emails) and the periodic sweeps pick them up.
 """
@@ -25,11 +32,15 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
-from django.db import transaction
+from django.db import connections, router, transaction
+from django_tasks import TaskResultStatus
 
 logger = logging.getLogger(__name__)
 
 _collected = threading.local()
+# Per thread: the last task of each draining kind this thread enqueued.
+_last_enqueued = threading.local()
+_draining: set[str] = set()
 _in_worker: contextvars.ContextVar[bool] = contextvars.ContextVar("in_worker", default=False)
 
 
@@ -85,7 +96,10 @@ def _flush(task: Any, key: str, seq: int, current: object) -> None:
         return
     items = list(dict.fromkeys(items))
     if not _in_worker.get():
-        task.enqueue(items)
+        if key in _draining and task.get_backend().supports_get_result:
+            enqueue_unless_waiting(key, lambda: task.enqueue(items, and_waiting=True))
+        else:
+            task.enqueue(items)
         return
     try:
         task.call(items)
@@ -105,3 +119,50 @@ def worker_task(function: Callable) -> Callable:
             _in_worker.reset(token)
 
     return run
+
+
+def drains_waiting(task: Any) -> Any:
+    """Mark a task that, given `and_waiting=True`, also takes every item waiting
+    when it starts (see the module)."""
+    _draining.add(task.module_path)
+    return task
+
+
+def enqueue_unless_waiting(key: str, enqueue: Callable[[], Any]) -> None:
+    """Enqueue with `enqueue()`, unless the last task of this kind that this thread
+    enqueued has not started yet: it will take what is waiting when it starts.
+
+    Only for tasks that drain: the caller's items are committed before this runs,
+    and a task still READY reads what is waiting after it starts.
+    """
+    waiting = getattr(_last_enqueued, key, None)
+    if waiting is not None:
+        try:
+            if _not_started(waiting):
+                return
+        except Exception:  # the queue forgot it, or cannot say: enqueue another
+            logger.debug("could not read the last %s task", key, exc_info=True)
+    setattr(_last_enqueued, key, enqueue())
+
+
+def _not_started(result: Any) -> bool:
+    from django_tasks_db import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    if not isinstance(result.task.get_backend(), DatabaseBackend):
+        result.refresh()
+        return result.status == TaskResultStatus.READY
+    # The database queue (the default), in one plain statement: this runs after each
+    # ticket made, and reading the whole result through the ORM costs ten times more.
+    meta, alias = DBTaskResult._meta, router.db_for_read(DBTaskResult)
+    connection, quote = connections[alias], connections[alias].ops.quote_name
+    status, pk = meta.get_field("status").column, meta.pk.column
+    # Names from the model's metadata, quoted; the id is a parameter.
+    sql = f"SELECT {quote(status)} FROM {quote(meta.db_table)} WHERE {quote(pk)} = %s"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [meta.pk.get_db_prep_value(result.id, connection)],
+        )
+        row = cursor.fetchone()
+    return row is not None and row[0] == TaskResultStatus.READY

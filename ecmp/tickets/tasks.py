@@ -9,24 +9,51 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
-from ecmp.core.followups import worker_task
+from ecmp.core.followups import drains_waiting, worker_task
 from ecmp.tickets.models import TicketEvent
 
 logger = logging.getLogger(__name__)
 
 
-# Events dispatched in one transaction (each in its own savepoint).
+# Events dispatched in one transaction (each in its own savepoint); after this many
+# batches of waiting events, a task hands the rest to a new one.
 BATCH = 10
+BATCHES_PER_TASK = 20
+# A task also takes the events made this recently and still waiting: a process that
+# makes events enqueues no new task while its last one waits (`drains_waiting`).
+# Older ones, such as an event whose dispatch keeps failing, are the sweep's.
+WAITING_WINDOW = timedelta(minutes=10)
 
 
+@drains_waiting
 @task()
 @worker_task
-def event_dispatch(event_ids: list[int] | int) -> int:
-    """Turn events into notifications and emails: each once, each all or nothing."""
+def event_dispatch(event_ids: list[int] | int, and_waiting: bool = False) -> int:
+    """Turn events into notifications and emails: each once, each all or nothing.
+
+    These events; `and_waiting`: then every recent one still waiting, oldest first.
+    """
     ids = [event_ids] if isinstance(event_ids, int) else list(event_ids)
     made = 0
     for start in range(0, len(ids), BATCH):
         made += _dispatch_batch(ids[start : start + BATCH])
+    if not and_waiting:
+        return made
+    tried = set(ids)
+    for _round in range(BATCHES_PER_TASK):
+        waiting = list(
+            TicketEvent.objects.filter(
+                dispatched_at__isnull=True, created_at__gte=timezone.now() - WAITING_WINDOW
+            )
+            .exclude(pk__in=tried)
+            .order_by("created_at", "pk")
+            .values_list("pk", flat=True)[:BATCH]
+        )
+        if not waiting:
+            return made
+        tried.update(waiting)
+        made += _dispatch_batch(waiting)
+    event_dispatch.enqueue([], and_waiting=True)
     return made
 
 

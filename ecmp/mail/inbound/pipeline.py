@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-import threading
 from email import policy
 from email.parser import BytesHeaderParser
 from functools import partial
@@ -20,8 +19,8 @@ from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from django_tasks import TaskResultStatus
 
+from ecmp.core.followups import enqueue_unless_waiting
 from ecmp.mail.ids import MESSAGE_ID
 from ecmp.mail.models import InboundEmail
 
@@ -178,23 +177,12 @@ def _handle_batch(inbound_ids: list[int]) -> dict[int, str]:
     return outcomes
 
 
-# The task this process enqueued last, per thread: while it has not started, it will
-# take every message stored before it starts, so storing more needs no new task.
-_last_task = threading.local()
-
-
 def _wake_worker(inbound_id: int) -> None:
-    from ecmp.mail.tasks import inbound_enqueue
+    """A task for this message, unless the last one enqueued here waits: it takes
+    every message stored before it starts, so storing more needs no new task."""
+    from ecmp.mail.tasks import inbound_enqueue, inbound_process
 
-    waiting = getattr(_last_task, "result", None)
-    if waiting is not None:
-        try:
-            waiting.refresh()
-            if waiting.status == TaskResultStatus.READY:
-                return
-        except Exception:  # the queue forgot it, or cannot say: enqueue another
-            logger.debug("could not read the last inbound task", exc_info=True)
-    _last_task.result = inbound_enqueue([inbound_id])
+    enqueue_unless_waiting(inbound_process.module_path, lambda: inbound_enqueue([inbound_id]))
 
 
 def inbound_retry(*, inbound_id: int) -> None:
