@@ -1,6 +1,7 @@
 """Who sees what: a customer sees only their own tickets; anything else is a 404."""
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core import mail
 from django.urls import reverse
 
@@ -8,7 +9,7 @@ from ecmp.notifications.models import Notification
 from ecmp.tickets import services
 from ecmp.tickets.models import Attachment, Message, TicketEvent
 from ecmp.tickets.status import Status
-from tests.factories import make_ticket, upload
+from tests.factories import UserFactory, make_ticket, upload
 
 
 @pytest.fixture
@@ -153,3 +154,25 @@ def test_closing_works_for_the_requester(ticket, client_for, alice):
     assert response.status_code == 302
     ticket.refresh_from_db()
     assert ticket.status == Status.CLOSED
+
+
+@pytest.mark.parametrize("managers_see_all", [True, False])
+def test_the_one_ticket_check_agrees_with_the_list_rule(
+    alice, bob, carol, agnes, managers_see_all, django_assert_max_num_queries
+):
+    """`ticket_visible_to` answers its plain cases without a query: it must agree
+    with `tickets_visible_to` for everyone."""
+    from ecmp.tickets.selectors import ticket_visible_to, tickets_visible_to
+
+    alice.organization.managers_see_all_tickets = managers_see_all
+    alice.organization.save()
+    retired = UserFactory(email="old@acme.test", organization=alice.organization)
+    retired.is_active = False
+    retired.save()
+    tickets = [make_ticket(alice, subject="Alice's"), make_ticket(bob, subject="Bob's")]
+    for user in (alice, bob, carol, agnes, retired, AnonymousUser()):
+        for ticket in tickets:
+            expected = tickets_visible_to(user).filter(pk=ticket.pk).exists()
+            assert ticket_visible_to(user, ticket) == expected, (user, ticket.subject)
+    with django_assert_max_num_queries(0):
+        assert ticket_visible_to(alice, tickets[0]) and ticket_visible_to(agnes, tickets[1])

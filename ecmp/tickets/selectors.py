@@ -80,6 +80,16 @@ def tickets_visible_to(user: User) -> QuerySet[Ticket]:
     return Ticket.objects.filter(mine)
 
 
+def ticket_visible_to(user: User, ticket: Ticket) -> bool:
+    """Whether `tickets_visible_to(user)` holds this ticket: its requester and the
+    support team without a query (the rule's first cases), anyone else asked."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if user.is_support_staff or ticket.requester_id == user.pk:
+        return True
+    return tickets_visible_to(user).filter(pk=ticket.pk).exists()
+
+
 def access_ticket(user: User, number: int | str) -> Ticket:
     """The ticket with this number if the user may see it; Http404 otherwise."""
     try:

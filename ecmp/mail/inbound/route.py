@@ -27,7 +27,7 @@ from ecmp.mail.models import InboundEmail, OutboundEmail
 from ecmp.tickets import services
 from ecmp.tickets.attachments import clean_filename, is_dangerous
 from ecmp.tickets.models import Ticket
-from ecmp.tickets.selectors import tickets_visible_to
+from ecmp.tickets.selectors import ticket_visible_to
 from ecmp.tickets.status import Channel, Priority
 
 Status = InboundEmail.Status
@@ -156,11 +156,7 @@ def inbound_route(row: InboundEmail) -> None:
     keep_original = stripped or mail.text_from_html
     ticket = _referenced_ticket(row, mail)
 
-    if (
-        ticket is not None
-        and _can_write(sender)
-        and (tickets_visible_to(sender).filter(pk=ticket.pk).exists())
-    ):
+    if ticket is not None and _can_write(sender) and ticket_visible_to(sender, ticket):
         if ticket.archived_at is not None and sender.is_support_staff:
             return _finish(
                 row, Status.HELD, "held", f"an agent's reply to archived ticket {ticket.number}"

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from ecmp.accounts.models import User
 from ecmp.sla.selectors import calendar_load, sla_target_for
 from ecmp.tickets.models import Ticket, TicketCounter
-from ecmp.tickets.selectors import tickets_visible_to
+from ecmp.tickets.selectors import ticket_visible_to
 from ecmp.tickets.status import Priority, Status
 
 SUBJECT_MAX = 200
@@ -82,7 +82,7 @@ def require_staff(actor: User) -> None:
 
 
 def require_writable_by(ticket: Ticket, actor: User) -> None:
-    if not (actor.is_active and tickets_visible_to(actor).filter(pk=ticket.pk).exists()):
+    if not ticket_visible_to(actor, ticket):
         raise PermissionDenied
     if ticket.is_archived:
         raise ValidationError(

@@ -13,7 +13,7 @@ from ecmp.tickets.attachments import delete_stored, store_uploads, validate_uplo
 from ecmp.tickets.events import event_record
 from ecmp.tickets.models import Attachment, EventKind, Ticket
 from ecmp.tickets.search import search_text_add
-from ecmp.tickets.selectors import tickets_visible_to
+from ecmp.tickets.selectors import ticket_visible_to
 from ecmp.tickets.services.common import (
     SUBJECT_MAX,
     clean_text,
@@ -39,10 +39,7 @@ def ticket_create(
         raise PermissionDenied
     if not requester.organization.active:
         raise PermissionDenied
-    if (
-        related_to is not None
-        and not tickets_visible_to(requester).filter(pk=related_to.pk).exists()
-    ):
+    if related_to is not None and not ticket_visible_to(requester, related_to):
         raise PermissionDenied
     subject = " ".join(clean_text(subject, what=_("Subject"), limit=SUBJECT_MAX).split())
     description = clean_text(description, what=_("Description"))
