@@ -31,8 +31,8 @@ def test_two_workers_never_mark_a_good_message_failed(alice, agnes, monkeypatch)
     both_had_one = threading.Barrier(2, timeout=10)
     seen = threading.local()
 
-    def paced_route(row):
-        real_route(row)
+    def paced_route(row, batch=None):
+        real_route(row, batch)
         if getattr(seen, "count", 0) == 0:
             seen.count = 1
             if threading.current_thread().name == "A":
@@ -93,7 +93,7 @@ def test_a_retried_failed_message_cancelled_for_a_deadlock_is_taken_again(alice,
     real_route = route.inbound_route
     calls = []
 
-    def route_once_broken_then_deadlocked(row):
+    def route_once_broken_then_deadlocked(row, batch=None):
         calls.append(row.pk)
         if len(calls) == 1:
             raise RuntimeError("first attempt breaks")  # kept as failed, for an admin
@@ -103,7 +103,7 @@ def test_a_retried_failed_message_cancelled_for_a_deadlock_is_taken_again(alice,
                     "DO $$ BEGIN RAISE EXCEPTION 'deadlock detected' "
                     "USING ERRCODE = 'deadlock_detected'; END $$"
                 )
-        return real_route(row)
+        return real_route(row, batch)
 
     monkeypatch.setattr(route, "inbound_route", route_once_broken_then_deadlocked)
     row, _ = inbound_store(build_mail(subject="Printer"), source="test")  # runs at once

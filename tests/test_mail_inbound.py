@@ -261,7 +261,7 @@ def test_charsets_encoded_words_and_rfc2231_file_names(deliver, alice):
 def test_a_processing_error_keeps_the_message_to_retry(deliver, alice, monkeypatch):
     from ecmp.mail.inbound import route
 
-    def broken(row):
+    def broken(row, batch=None):
         raise RuntimeError("database hiccup")
 
     monkeypatch.setattr(route, "inbound_route", broken)

@@ -124,7 +124,7 @@ def _handle_batch(inbound_ids: list[int]) -> dict[int, str]:
     until it commits: two workers can then wait for each other, and PostgreSQL
     cancels one. That message is not broken: it stays waiting and is taken again.
     """
-    from ecmp.mail.inbound.route import inbound_route
+    from ecmp.mail.inbound.route import batch_prepare, inbound_route
 
     # The ones asked for (a failed one too: an admin's retry), and any waiting.
     asked = Q(
@@ -147,10 +147,11 @@ def _handle_batch(inbound_ids: list[int]) -> dict[int, str]:
             chosen.append(pk)
             total += size
         loaded = InboundEmail.objects.in_bulk(chosen)
+        batch = batch_prepare([loaded[pk] for pk in chosen])
         for row in (loaded[pk] for pk in chosen):
             try:
                 with transaction.atomic():
-                    inbound_route(row)
+                    inbound_route(row, batch)
                     row.processed_at = timezone.now()
                     row.last_error = ""
                     # Never the raw message again: it can be megabytes, and it is never changed.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -144,9 +145,33 @@ def _referenced_ticket(row: InboundEmail, mail: ParsedMail) -> Ticket | None:
     return _unique(Ticket.objects.select_related("requester", "organization").filter(number=number))
 
 
-def inbound_route(row: InboundEmail) -> None:
+@dataclass
+class Batch:
+    """What the messages of one batch share: each one parsed (or why it could not
+    be), and their senders read in one query rather than one per message."""
+
+    parsed: dict[int, ParsedMail | Exception]
+    senders: dict[str, User]
+
+
+def batch_prepare(rows: list[InboundEmail]) -> Batch:
+    parsed: dict[int, ParsedMail | Exception] = {}
+    for row in rows:
+        try:
+            parsed[row.pk] = parse_message(bytes(row.raw))
+        except Exception as exc:  # that message fails when its turn comes, not the batch
+            parsed[row.pk] = exc
+    addresses = {mail.sender for mail in parsed.values() if isinstance(mail, ParsedMail)}
+    people = User.objects.select_related("organization").filter(email__in=addresses - {""})
+    return Batch(parsed, {person.email: person for person in people})
+
+
+def inbound_route(row: InboundEmail, batch: Batch | None = None) -> None:
     raw = bytes(row.raw)
-    mail = parse_message(raw)
+    batch = batch or batch_prepare([row])
+    mail = batch.parsed[row.pk]
+    if isinstance(mail, Exception):
+        raise mail
     row.sender, row.subject = mail.sender, mail.subject
     if is_our_address(mail.sender):
         return _finish(row, Status.IGNORED, "own_address", "sent from one of our own addresses")
@@ -159,7 +184,7 @@ def inbound_route(row: InboundEmail) -> None:
             )
         return _finish(row, Status.IGNORED, noise.kind, noise.reason)
 
-    sender = _unique(User.objects.select_related("organization").filter(email=mail.sender))
+    sender = batch.senders.get(mail.sender)
     language = sender.language if sender else settings.LANGUAGE_CODE
     reply, stripped = strip_quotes(mail.text)
     # The untouched message stays downloadable whenever its text was reworked.
