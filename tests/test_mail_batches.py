@@ -2,10 +2,13 @@
 one bad message or event never holds back the others, and storing mail while a
 task waits enqueues no other."""
 
+from datetime import timedelta
+
 import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.test import override_settings
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from ecmp.mail.inbound import pipeline
@@ -267,21 +270,19 @@ def test_tickets_made_while_a_dispatch_waits_need_no_other_task(alice, agnes):
     assert len(mail.outbox) == 4
 
 
-def test_a_dispatch_takes_the_recent_waiting_events_and_hands_on_the_rest(
+def test_a_dispatch_takes_the_events_made_since_it_was_enqueued_and_hands_on_the_rest(
     alice, agnes, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
     from ecmp.tickets import tasks
 
     monkeypatch.setattr(tasks, "BATCH", 2)
     monkeypatch.setattr(tasks, "BATCHES_PER_TASK", 2)
-    made = [make_ticket(alice, subject=f"Scanner {n}") for n in range(6)]
+    enqueued = timezone.now()
+    made = [make_ticket(alice, subject=f"Scanner {n}") for n in range(7)]
+    # Made before the task was enqueued (beyond the clocks' margin): not the task's.
     old = TicketEvent.objects.get(ticket=made[0])
     TicketEvent.objects.filter(pk=old.pk).update(
-        created_at=timezone.now() - tasks.WAITING_WINDOW - timedelta(minutes=1)
+        created_at=enqueued - tasks.WAITING_MARGIN - timedelta(seconds=1)
     )
     handed = []
 
@@ -290,20 +291,42 @@ def test_a_dispatch_takes_the_recent_waiting_events_and_hands_on_the_rest(
             handed.append((args, kwargs))
 
     monkeypatch.setattr(tasks, "event_dispatch", NextTask())
-    given = TicketEvent.objects.get(ticket=made[5]).pk
+    given = TicketEvent.objects.get(ticket=made[6]).pk
 
-    # Without and_waiting (the sweep, the immediate backend): its own events only.
+    # Without waiting_since (the sweep, the immediate backend): its own events only.
     event_dispatch.call([given])
-    assert TicketEvent.objects.filter(dispatched_at__isnull=True).count() == 5
+    assert TicketEvent.objects.filter(dispatched_at__isnull=True).count() == 6
 
     # Two batches of two waiting events, the oldest first; the rest to a new task.
-    event_dispatch.call([], and_waiting=True)
+    since = enqueued.isoformat()
+    event_dispatch.call([], waiting_since=since)
     pending = TicketEvent.objects.filter(dispatched_at__isnull=True)
-    assert sorted(pending.values_list("ticket__subject", flat=True)) == ["Scanner 0"]
-    assert handed == [(([],), {"and_waiting": True})]
-    # The one older than the window is the sweep's.
-    event_dispatch.call([], and_waiting=True)
-    assert pending.count() == 1
+    assert sorted(pending.values_list("ticket__subject", flat=True)) == ["Scanner 0", "Scanner 5"]
+    assert handed == [(([],), {"waiting_since": since})]
+    event_dispatch.call([], waiting_since=since)
+    # The one made before is the sweep's.
+    assert list(pending.values_list("ticket__subject", flat=True)) == ["Scanner 0"]
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(TASKS=DB_TASKS)
+def test_a_dispatch_that_waited_long_still_takes_every_event_that_joined_it(alice, agnes):
+    """A worker down for hours: the one task waiting takes all that came since."""
+    client = signed_in(alice)
+    for _ in range(3):
+        assert client.post("/portal/tickets/new/", NEW_TICKET).status_code == 302
+    # As if the task had waited two hours, and the tickets came an hour ago.
+    waiting = DBTaskResult.objects.get()
+    waiting.args_kwargs["kwargs"]["waiting_since"] = (
+        timezone.now() - timedelta(hours=2)
+    ).isoformat()
+    waiting.save()
+    TicketEvent.objects.update(created_at=timezone.now() - timedelta(hours=1))
+
+    call_command("db_worker", batch=True, queue_name="*", reload=False, verbosity=0)
+
+    assert not TicketEvent.objects.filter(dispatched_at__isnull=True).exists()
+    assert len(mail.outbox) == 3
 
 
 def test_a_dispatch_that_keeps_failing_is_tried_once_per_task(
@@ -319,6 +342,6 @@ def test_a_dispatch_that_keeps_failing_is_tried_once_per_task(
         raise RuntimeError("template missing")
 
     monkeypatch.setattr(events, "emails_for_event", broken)
-    assert event_dispatch.call([], and_waiting=True) == 0
+    assert event_dispatch.call([], waiting_since=timezone.now().isoformat()) == 0
     assert len(tries) == 1
     assert TicketEvent.objects.filter(dispatched_at__isnull=True).count() == 1

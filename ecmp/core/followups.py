@@ -9,12 +9,13 @@ there after commit: the worker is where they would go anyway. Inbound mail is no
 marked: a burst is processed batch after batch while another worker, or the same
 one afterwards, dispatches what each batch made.
 
-A task that can drain (`drains_waiting`: given `and_waiting=True`, it also takes
-every item still waiting when it starts) is enqueued only if the last one this
-thread enqueued has started: while it waits in the queue, it will take these items
-too. A busy web process then writes one task for many tickets, and the worker runs
-one. Where tasks cannot wait (the immediate backend of the tests), nothing joins,
-and each task takes its own items only.
+A task that can drain (`drains_waiting`: given `waiting_since`, the time it was
+enqueued, it also takes every item made since then and still waiting when it
+starts) is enqueued only if the last one this thread enqueued has started: while
+it waits in the queue, it will take these items too. A busy web process then
+writes one task for many tickets, and the worker runs one. Where tasks cannot
+wait (the immediate backend of the tests), nothing joins, and each task takes its
+own items only.
 
 Nothing is lost if a follow-up fails or its process dies: the rows stay pending
 (undispatched events, queued emails) and the periodic sweeps pick them up.
@@ -33,6 +34,7 @@ from functools import wraps
 from typing import Any
 
 from django.db import connections, router, transaction
+from django.utils import timezone
 from django_tasks import TaskResultStatus
 
 logger = logging.getLogger(__name__)
@@ -97,7 +99,8 @@ def _flush(task: Any, key: str, seq: int, current: object) -> None:
     items = list(dict.fromkeys(items))
     if not _in_worker.get():
         if key in _draining and task.get_backend().supports_get_result:
-            enqueue_unless_waiting(key, lambda: task.enqueue(items, and_waiting=True))
+            since = timezone.now().isoformat()
+            enqueue_unless_waiting(key, lambda: task.enqueue(items, waiting_since=since))
         else:
             task.enqueue(items)
         return
@@ -122,8 +125,8 @@ def worker_task(function: Callable) -> Callable:
 
 
 def drains_waiting(task: Any) -> Any:
-    """Mark a task that, given `and_waiting=True`, also takes every item waiting
-    when it starts (see the module)."""
+    """Mark a task that, given `waiting_since`, also takes every item made since
+    then and still waiting when it starts (see the module)."""
     _draining.add(task.module_path)
     return task
 

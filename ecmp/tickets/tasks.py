@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django_tasks import task
 
 from ecmp.core.followups import drains_waiting, worker_task
@@ -19,31 +20,35 @@ logger = logging.getLogger(__name__)
 # batches of waiting events, a task hands the rest to a new one.
 BATCH = 10
 BATCHES_PER_TASK = 20
-# A task also takes the events made this recently and still waiting: a process that
-# makes events enqueues no new task while its last one waits (`drains_waiting`).
-# Older ones, such as an event whose dispatch keeps failing, are the sweep's.
-WAITING_WINDOW = timedelta(minutes=10)
+# Enqueued with `waiting_since` (when), a task also takes the events made since then
+# and still waiting: a process that makes events enqueues no new task while its last
+# one waits (`drains_waiting`), so those events are this task's. A margin for the
+# clocks of the web and worker machines; events older than that are the sweep's
+# (an event whose dispatch keeps failing is not retried by every task).
+WAITING_MARGIN = timedelta(minutes=1)
 
 
 @drains_waiting
 @task()
 @worker_task
-def event_dispatch(event_ids: list[int] | int, and_waiting: bool = False) -> int:
+def event_dispatch(event_ids: list[int] | int, waiting_since: str = "") -> int:
     """Turn events into notifications and emails: each once, each all or nothing.
 
-    These events; `and_waiting`: then every recent one still waiting, oldest first.
+    These events; given `waiting_since` (an ISO time), then every event made since
+    then still waiting, oldest first.
     """
     ids = [event_ids] if isinstance(event_ids, int) else list(event_ids)
     made = 0
     for start in range(0, len(ids), BATCH):
         made += _dispatch_batch(ids[start : start + BATCH])
-    if not and_waiting:
+    since = parse_datetime(waiting_since) if waiting_since else None
+    if since is None:
         return made
     tried = set(ids)
     for _round in range(BATCHES_PER_TASK):
         waiting = list(
             TicketEvent.objects.filter(
-                dispatched_at__isnull=True, created_at__gte=timezone.now() - WAITING_WINDOW
+                dispatched_at__isnull=True, created_at__gte=since - WAITING_MARGIN
             )
             .exclude(pk__in=tried)
             .order_by("created_at", "pk")
@@ -53,7 +58,7 @@ def event_dispatch(event_ids: list[int] | int, and_waiting: bool = False) -> int
             return made
         tried.update(waiting)
         made += _dispatch_batch(waiting)
-    event_dispatch.enqueue([], and_waiting=True)
+    event_dispatch.enqueue([], waiting_since=waiting_since)  # the rest, in a new task
     return made
 
 
