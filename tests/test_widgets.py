@@ -61,12 +61,40 @@ def test_the_new_ticket_form_renders_the_same(alice):
         assert fast == django, name
 
 
+class Choices(forms.Form):
+    plain = forms.ChoiceField(choices=[("a", HOSTILE), ("<b>", "B"), (3, "Three")])
+    typed = forms.TypedChoiceField(choices=[(1, "One"), (2, "Two")], coerce=int)
+    optional = forms.ChoiceField(choices=[("", "---------"), ("x", "X")], required=False)
+    grouped = forms.ChoiceField(
+        choices=[("Fruit", [("apple", "Apple"), ("pear", "Pear")]), ("other", "Other")]
+    )
+    marked = forms.ChoiceField(
+        choices=[("a", "A")], widget=forms.Select(attrs={"data-x": HOSTILE, "autofocus": True})
+    )
+    shut = forms.ChoiceField(choices=[("a", "A")], disabled=True, required=False)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [None, {"plain": "<b>", "typed": "2", "grouped": "pear"}, {"plain": "?", "typed": "x"}],
+)
+def test_every_plain_select_matches_django(data):
+    form = Choices(data, initial={"plain": 3, "grouped": "other"})
+    form.is_valid()
+    compared = list(both_ways(form))
+    assert len(compared) == len(Choices.base_fields)
+    for name, fast, django in compared:
+        assert fast == django, name
+
+
 def test_the_tag_falls_back_to_django_for_other_widgets():
     class Other(forms.Form):
-        choice = forms.ChoiceField(choices=[("a", "A")])
+        several = forms.MultipleChoiceField(choices=[("a", "A")])
+        radio = forms.ChoiceField(choices=[("a", "A")], widget=forms.RadioSelect)
         tick = forms.BooleanField()
 
     form = Other()
-    assert _plain_widget(form["choice"], {}) is None
-    assert 'class="form-select"' in widget(form["choice"])
+    assert _plain_widget(form["several"], {}) is None
+    assert _plain_widget(form["radio"], {}) is None
+    assert 'class="form-select"' in widget(form["several"])
     assert 'class="form-check-input"' in widget(form["tick"])

@@ -28,9 +28,9 @@ def widget(field: forms.BoundField) -> SafeString:
     return fast if fast is not None else field.as_widget(attrs=attrs)
 
 
-# Text inputs and text areas, written here rather than through Django's widget
-# templates: the same HTML (tests/test_widgets.py compares both) at a tenth of the
-# cost, which counts on the desk's ticket page and its dozen fields.
+# Text inputs, text areas and single selects, written here rather than through
+# Django's widget templates: the same HTML (tests/test_widgets.py compares both) at
+# a tenth of the cost, which counts on the desk's ticket page and its dozen fields.
 PLAIN_INPUTS = (
     forms.TextInput,
     forms.NumberInput,
@@ -40,6 +40,7 @@ PLAIN_INPUTS = (
     forms.HiddenInput,
     forms.DateInput,
     forms.Textarea,
+    forms.Select,
 )
 
 
@@ -51,19 +52,42 @@ def _plain_widget(field: forms.BoundField, attrs: dict) -> SafeString | None:
     if field.auto_id and "id" not in widget.attrs:
         attrs.setdefault("id", field.auto_id)
     context = widget.get_context(field.html_name, field.value(), attrs)["widget"]
-    html_attrs = "".join(
-        f" {conditional_escape(name)}"
-        if value is True
-        else f' {conditional_escape(name)}="{escape(f"{value}")}"'
-        for name, value in context["attrs"].items()
-        if value is not False
-    )
+    html_attrs = _attributes(context["attrs"])
     name, value = conditional_escape(context["name"]), context["value"]
+    if isinstance(widget, forms.Select):
+        return mark_safe(f'<select name="{name}"{html_attrs}>{_optgroups(context)}\n</select>')  # noqa: S308
     if isinstance(widget, forms.Textarea):
         text = conditional_escape(value) if value else ""
         return mark_safe(f'<textarea name="{name}"{html_attrs}>\n{text}</textarea>')  # noqa: S308
     shown = "" if value is None else f' value="{escape(f"{value}")}"'
     return mark_safe(f'<input type="{context["type"]}" name="{name}"{shown}{html_attrs}>')  # noqa: S308
+
+
+def _attributes(attrs: dict) -> str:
+    """Django's attrs.html: ` name="value"`, a bare ` name` for True, nothing for False."""
+    return "".join(
+        f" {conditional_escape(name)}"
+        if value is True
+        else f' {conditional_escape(name)}="{escape(f"{value}")}"'
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+def _optgroups(context: dict) -> str:
+    """Django's select.html between the tags (each option followed by an empty line,
+    the end of its template file)."""
+    html = []
+    for group_name, group_choices, _index in context["optgroups"]:
+        if group_name:
+            html.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
+        for option in group_choices:
+            value, attrs = escape(f"{option['value']}"), _attributes(option["attrs"])
+            label = conditional_escape(option["label"])
+            html.append(f'\n  <option value="{value}"{attrs}>{label}</option>\n')
+        if group_name:
+            html.append("\n  </optgroup>")
+    return "".join(html)
 
 
 @register.simple_tag
