@@ -302,9 +302,11 @@ def test_a_dispatch_takes_the_events_made_since_it_was_enqueued_and_hands_on_the
     event_dispatch.call([], waiting_since=since)
     pending = TicketEvent.objects.filter(dispatched_at__isnull=True)
     assert sorted(pending.values_list("ticket__subject", flat=True)) == ["Scanner 0", "Scanner 5"]
-    assert handed == [(([],), {"waiting_since": since})]
-    event_dispatch.call([], waiting_since=since)
-    # The one made before is the sweep's.
+    fourth = TicketEvent.objects.get(ticket=made[4])
+    after = [fourth.created_at.isoformat(), fourth.pk]
+    assert handed == [(([],), {"waiting_since": since, "after": after})]
+    # The next task goes on from there; the one made before is the sweep's.
+    event_dispatch.call([], waiting_since=since, after=after)
     assert list(pending.values_list("ticket__subject", flat=True)) == ["Scanner 0"]
 
 
@@ -345,3 +347,61 @@ def test_a_dispatch_that_keeps_failing_is_tried_once_per_task(
     assert event_dispatch.call([], waiting_since=timezone.now().isoformat()) == 0
     assert len(tries) == 1
     assert TicketEvent.objects.filter(dispatched_at__isnull=True).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(TASKS=DB_TASKS)
+def test_events_that_keep_failing_never_hold_back_the_ones_after_them(alice, agnes, monkeypatch):
+    """Each is tried once by the chain of tasks, which goes on past them and ends."""
+    from ecmp.mail import events
+    from ecmp.tickets import tasks
+
+    monkeypatch.setattr(tasks, "BATCH", 2)
+    monkeypatch.setattr(tasks, "BATCHES_PER_TASK", 2)
+    real = events.emails_for_event
+    tries = []
+
+    def broken_for_some(event):
+        if event.ticket.subject.startswith("Broken"):
+            tries.append(event.pk)
+            raise RuntimeError("template missing")
+        return real(event)
+
+    monkeypatch.setattr(events, "emails_for_event", broken_for_some)
+    client = signed_in(alice)
+    for n in range(5):
+        client.post("/portal/tickets/new/", {**NEW_TICKET, "subject": f"Broken {n}"})
+    client.post("/portal/tickets/new/", {**NEW_TICKET, "subject": "Fine"})
+    assert DBTaskResult.objects.count() == 1  # all six joined the first task
+
+    call_command("db_worker", batch=True, queue_name="*", reload=False, verbosity=0)
+
+    assert TicketEvent.objects.get(ticket__subject="Fine").dispatched_at is not None
+    assert [m.subject for m in mail.outbox if "Fine" in m.subject]
+    assert len(tries) == len(set(tries)) == 5
+    assert not DBTaskResult.objects.filter(status="READY").exists()  # the chain ended
+    # The sweep takes them again later, the failures last.
+    broken = TicketEvent.objects.filter(dispatched_at__isnull=True)
+    assert set(broken.values_list("dispatch_failures", flat=True)) == {1}
+
+
+def test_the_sweep_takes_the_events_that_failed_least_first(
+    alice, agnes, monkeypatch, django_capture_on_commit_callbacks
+):
+    from ecmp.tickets import tasks
+
+    made = [make_ticket(alice, subject=f"Scanner {n}") for n in range(3)]
+    TicketEvent.objects.update(created_at=timezone.now() - timedelta(minutes=5))
+    TicketEvent.objects.filter(ticket=made[0]).update(dispatch_failures=7)
+    taken = []
+
+    class Dispatch:  # what the sweep hands over, recorded
+        def call(self, ids):
+            taken.extend(ids)
+
+    monkeypatch.setattr(tasks, "event_dispatch", Dispatch())
+
+    tasks.event_dispatch_sweep.call()
+
+    subjects = dict(TicketEvent.objects.values_list("pk", "ticket__subject"))
+    assert [subjects[pk] for pk in taken] == ["Scanner 1", "Scanner 2", "Scanner 0"]

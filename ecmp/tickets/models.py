@@ -226,6 +226,9 @@ class TicketEvent(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     # When its notifications and emails were made; a sweep redoes the ones left behind.
     dispatched_at = models.DateTimeField(null=True, blank=True)
+    # How often its dispatch failed: the sweep takes the others first. A default in
+    # the database too, for processes still running the code before it (an upgrade).
+    dispatch_failures = models.PositiveIntegerField(default=0, db_default=0)
 
     class Meta:
         verbose_name = _("ticket event")

@@ -6,6 +6,7 @@ import logging
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django_tasks import task
@@ -22,20 +23,24 @@ BATCH = 10
 BATCHES_PER_TASK = 20
 # Enqueued with `waiting_since` (when), a task also takes the events made since then
 # and still waiting: a process that makes events enqueues no new task while its last
-# one waits (`drains_waiting`), so those events are this task's. A margin for the
-# clocks of the web and worker machines; events older than that are the sweep's
-# (an event whose dispatch keeps failing is not retried by every task).
+# one waits (`drains_waiting`), so those events are this task's, however long it
+# waited. It takes them in order of (created_at, pk), each once, and hands the rest
+# on with where it stopped (`after`): an event that keeps failing is tried once per
+# chain, never in a loop, and never keeps the others waiting (the sweep retries it).
+# A margin for the clocks of different machines.
 WAITING_MARGIN = timedelta(minutes=1)
 
 
 @drains_waiting
 @task()
 @worker_task
-def event_dispatch(event_ids: list[int] | int, waiting_since: str = "") -> int:
+def event_dispatch(
+    event_ids: list[int] | int, waiting_since: str = "", after: list | None = None
+) -> int:
     """Turn events into notifications and emails: each once, each all or nothing.
 
     These events; given `waiting_since` (an ISO time), then every event made since
-    then still waiting, oldest first.
+    then still waiting, oldest first (after `after`: [ISO time, pk], if given).
     """
     ids = [event_ids] if isinstance(event_ids, int) else list(event_ids)
     made = 0
@@ -44,21 +49,24 @@ def event_dispatch(event_ids: list[int] | int, waiting_since: str = "") -> int:
     since = parse_datetime(waiting_since) if waiting_since else None
     if since is None:
         return made
-    tried = set(ids)
+    waiting = TicketEvent.objects.filter(
+        dispatched_at__isnull=True, created_at__gte=since - WAITING_MARGIN
+    ).order_by("created_at", "pk")
+    position = (parse_datetime(after[0]), after[1]) if after else None
     for _round in range(BATCHES_PER_TASK):
-        waiting = list(
-            TicketEvent.objects.filter(
-                dispatched_at__isnull=True, created_at__gte=since - WAITING_MARGIN
+        rows = waiting.exclude(pk__in=ids)
+        if position is not None:
+            rows = rows.filter(
+                Q(created_at__gt=position[0]) | Q(created_at=position[0], pk__gt=position[1])
             )
-            .exclude(pk__in=tried)
-            .order_by("created_at", "pk")
-            .values_list("pk", flat=True)[:BATCH]
-        )
-        if not waiting:
+        batch = list(rows.values_list("created_at", "pk")[:BATCH])
+        if not batch:
             return made
-        tried.update(waiting)
-        made += _dispatch_batch(waiting)
-    event_dispatch.enqueue([], waiting_since=waiting_since)  # the rest, in a new task
+        position = batch[-1]
+        made += _dispatch_batch([pk for _created, pk in batch])
+    event_dispatch.enqueue(  # the rest, in a new task
+        [], waiting_since=waiting_since, after=[position[0].isoformat(), position[1]]
+    )
     return made
 
 
@@ -85,8 +93,12 @@ def _dispatch_batch(event_ids: list[int]) -> int:
                 with transaction.atomic(), emails_written_together():
                     made += len(notifications_for_event(event)) + emails_for_event(event)
             except Exception:
-                # Left undispatched: the sweep tries it again, the others go on.
+                # Left undispatched: the sweep tries it again (after the others), and
+                # the others of the batch go on.
                 logger.exception("dispatching event %s failed", event.pk)
+                TicketEvent.objects.filter(pk=event.pk).update(
+                    dispatch_failures=F("dispatch_failures") + 1
+                )
                 continue
             dispatched.append(event.pk)
         TicketEvent.objects.filter(pk__in=dispatched).update(dispatched_at=timezone.now())
@@ -95,11 +107,14 @@ def _dispatch_batch(event_ids: list[int]) -> int:
 
 @task()
 def event_dispatch_sweep() -> int:
-    """Dispatch the events whose dispatch was lost (a worker killed, a failed task)."""
+    """Dispatch the events whose dispatch was lost (a worker killed, a failed task).
+
+    The ones that failed least first: events whose dispatch keeps failing (a broken
+    template) are retried, but never hold back the others."""
     stale = timezone.now() - timedelta(minutes=2)
     pending = list(
         TicketEvent.objects.filter(dispatched_at__isnull=True, created_at__lt=stale)
-        .order_by("created_at")
+        .order_by("dispatch_failures", "created_at")
         .values_list("pk", flat=True)[:500]
     )
     event_dispatch.call(pending)
