@@ -247,13 +247,19 @@ def test_each_event_of_a_dispatch_costs_the_same_few_queries(
 NEW_TICKET = {"subject": "Scanner jammed", "description": "Page 3 is stuck.", "priority": "2"}
 
 
+def tickets_made_on_the_web(user, count):
+    """Tickets made through the portal's form; the signed-in client, for more."""
+    client = signed_in(user)
+    for _ in range(count):
+        assert client.post("/portal/tickets/new/", NEW_TICKET).status_code == 302
+    return client
+
+
 @pytest.mark.django_db(transaction=True)
 @override_settings(TASKS=DB_TASKS)
 def test_tickets_made_while_a_dispatch_waits_need_no_other_task(alice, agnes):
     """A busy desk writes one task for many tickets, and the worker runs one."""
-    client = signed_in(alice)
-    for _ in range(3):
-        assert client.post("/portal/tickets/new/", NEW_TICKET).status_code == 302
+    client = tickets_made_on_the_web(alice, 3)
     assert list(DBTaskResult.objects.values_list("task_path", "status")) == [
         ("ecmp.tickets.tasks.event_dispatch", "READY")
     ]
@@ -314,9 +320,7 @@ def test_a_dispatch_takes_the_events_made_since_it_was_enqueued_and_hands_on_the
 @override_settings(TASKS=DB_TASKS)
 def test_a_dispatch_that_waited_long_still_takes_every_event_that_joined_it(alice, agnes):
     """A worker down for hours: the one task waiting takes all that came since."""
-    client = signed_in(alice)
-    for _ in range(3):
-        assert client.post("/portal/tickets/new/", NEW_TICKET).status_code == 302
+    tickets_made_on_the_web(alice, 3)
     # As if the task had waited two hours, and the tickets came an hour ago.
     waiting = DBTaskResult.objects.get()
     waiting.args_kwargs["kwargs"]["waiting_since"] = (
