@@ -104,6 +104,25 @@ def test_a_message_that_cannot_be_read_fails_alone(alice, bob, monkeypatch):
     assert list(requesters) == [alice.email, bob.email]
 
 
+def test_when_the_senders_cannot_be_read_together_each_message_reads_its_own(
+    alice, bob, monkeypatch
+):
+    from django.db import DatabaseError
+
+    from ecmp.mail.inbound import route
+
+    def refused(addresses):
+        raise DatabaseError("a string literal cannot contain NUL")
+
+    monkeypatch.setattr(route, "_senders", refused)
+    stored(1)
+    inbound_store(build_mail(sender=bob.email), source="test")
+
+    assert inbound_process.call([]) == {"ticket_created": 2}
+    requesters = Ticket.objects.order_by("pk").values_list("requester__email", flat=True)
+    assert list(requesters) == [alice.email, bob.email]
+
+
 def test_a_failed_message_is_not_taken_again_by_the_next_burst(alice, monkeypatch):
     from ecmp.mail.inbound import route
 

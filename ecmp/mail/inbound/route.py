@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import DatabaseError, transaction
 from django.db.models import QuerySet, Sum
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
@@ -31,6 +33,8 @@ from ecmp.tickets.attachments import clean_filename, is_dangerous
 from ecmp.tickets.models import Ticket
 from ecmp.tickets.selectors import ticket_visible_to
 from ecmp.tickets.status import Channel, Priority
+
+logger = logging.getLogger(__name__)
 
 Status = InboundEmail.Status
 
@@ -151,7 +155,7 @@ class Batch:
     be), and their senders read in one query rather than one per message."""
 
     parsed: dict[int, ParsedMail | Exception]
-    senders: dict[str, User]
+    senders: dict[str, User] | None  # None: read for each message
 
 
 def batch_prepare(rows: list[InboundEmail]) -> Batch:
@@ -162,8 +166,20 @@ def batch_prepare(rows: list[InboundEmail]) -> Batch:
         except Exception as exc:  # that message fails when its turn comes, not the batch
             parsed[row.pk] = exc
     addresses = {mail.sender for mail in parsed.values() if isinstance(mail, ParsedMail)}
-    people = User.objects.select_related("organization").filter(email__in=addresses - {""})
-    return Batch(parsed, {person.email: person for person in people})
+    try:
+        with transaction.atomic():  # a savepoint: a refusing database spoils nothing
+            senders = _senders(addresses - {""})
+    except DatabaseError:
+        # Whatever the database refused is found again message by message, each in
+        # its own savepoint: one hostile address fails one message, not the batch.
+        logger.warning("reading the senders of a batch failed", exc_info=True)
+        senders = None
+    return Batch(parsed, senders)
+
+
+def _senders(addresses: set[str]) -> dict[str, User]:
+    people = User.objects.select_related("organization").filter(email__in=addresses)
+    return {person.email: person for person in people}
 
 
 def inbound_route(row: InboundEmail, batch: Batch | None = None) -> None:
@@ -184,7 +200,10 @@ def inbound_route(row: InboundEmail, batch: Batch | None = None) -> None:
             )
         return _finish(row, Status.IGNORED, noise.kind, noise.reason)
 
-    sender = batch.senders.get(mail.sender)
+    if batch.senders is None:
+        sender = _unique(User.objects.select_related("organization").filter(email=mail.sender))
+    else:
+        sender = batch.senders.get(mail.sender)
     language = sender.language if sender else settings.LANGUAGE_CODE
     reply, stripped = strip_quotes(mail.text)
     # The untouched message stays downloadable whenever its text was reworked.
