@@ -104,21 +104,27 @@ def test_a_message_that_cannot_be_read_fails_alone(alice, bob, monkeypatch):
     assert list(requesters) == [alice.email, bob.email]
 
 
-def test_when_the_senders_cannot_be_read_together_each_message_reads_its_own(
-    alice, bob, monkeypatch
-):
+def test_an_address_the_database_refuses_fails_its_message_only(alice, bob, monkeypatch):
+    """The batch reads its senders at once; if the database refuses that query,
+    each message reads its own, in its savepoint."""
     from django.db import DatabaseError
 
     from ecmp.mail.inbound import route
 
-    def refused(addresses):
-        raise DatabaseError("a string literal cannot contain NUL")
+    real_senders = route._senders
 
-    monkeypatch.setattr(route, "_senders", refused)
+    def refusing(addresses):
+        if "x@hostile.test" in addresses:
+            raise DatabaseError("a string literal cannot contain NUL")
+        return real_senders(addresses)
+
+    monkeypatch.setattr(route, "_senders", refusing)
     stored(1)
+    hostile = inbound_store(build_mail(sender="x@hostile.test"), source="test")[0]
     inbound_store(build_mail(sender=bob.email), source="test")
 
-    assert inbound_process.call([]) == {"ticket_created": 2}
+    assert inbound_process.call([]) == {"ticket_created": 2, "failed": 1}
+    assert InboundEmail.objects.get(pk=hostile.pk).status == "failed"
     requesters = Ticket.objects.order_by("pk").values_list("requester__email", flat=True)
     assert list(requesters) == [alice.email, bob.email]
 

@@ -200,10 +200,8 @@ def inbound_route(row: InboundEmail, batch: Batch | None = None) -> None:
             )
         return _finish(row, Status.IGNORED, noise.kind, noise.reason)
 
-    if batch.senders is None:
-        sender = _unique(User.objects.select_related("organization").filter(email=mail.sender))
-    else:
-        sender = batch.senders.get(mail.sender)
+    senders = batch.senders if batch.senders is not None else _senders({mail.sender})
+    sender = senders.get(mail.sender)
     language = sender.language if sender else settings.LANGUAGE_CODE
     reply, stripped = strip_quotes(mail.text)
     # The untouched message stays downloadable whenever its text was reworked.
