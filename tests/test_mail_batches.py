@@ -243,9 +243,61 @@ def test_each_message_of_a_batch_costs_the_same_few_queries(alice, agnes, adam):
     queries_for(1)  # the service levels are read once per process
     two, six = queries_for(2), queries_for(6)
     per_message = (six - two) / 4
-    # PostgreSQL also writes the ticket's search document (and its savepoints).
+    # Its two savepoints (four statements), the counter, the ticket, its event, the
+    # message's row; PostgreSQL also writes the ticket's search document.
+    most = {"sqlite": 8, "postgresql": 11}[connection.vendor]
+    assert per_message == int(per_message) and per_message <= most, (two, six, per_message)
+
+
+def test_each_reply_of_a_batch_costs_the_same_few_queries(alice, agnes, adam):
+    """A reply reads its ticket once, locked, and writes on that row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ticket = make_ticket(alice, subject="Old")
+
+    def queries_for(count):
+        for _ in range(count):
+            inbound_store(build_mail(subject=f"Re: [#{ticket.number}] Old"), source="test")
+        with CaptureQueriesContext(connection) as captured:
+            assert inbound_process.call([]) == {"reply": count}
+        return len(captured)
+
+    queries_for(1)
+    two, six = queries_for(2), queries_for(6)
+    per_message = (six - two) / 4
+    # Two savepoints, the ticket read (locked), the message, its event, the ticket's
+    # new version, the message's row; PostgreSQL also adds to the search document
+    # (in a savepoint of its own: two statements more).
     most = {"sqlite": 9, "postgresql": 12}[connection.vendor]
     assert per_message == int(per_message) and per_message <= most, (two, six, per_message)
+
+
+def test_the_sender_limit_counts_the_tickets_of_the_same_batch(alice, settings, monkeypatch):
+    """The tickets a sender opened are read once per batch, then counted on: the limit
+    holds inside a batch, and a message that failed opened nothing."""
+    from ecmp.mail.inbound import route
+
+    settings.ECMP_MAIL_SENDER_LIMIT = 3
+    stored(1)  # a ticket opened in an earlier batch
+    assert inbound_process.call([]) == {"ticket_created": 1}
+    real_create = route.services.ticket_create
+
+    def create_then_break(**kwargs):
+        ticket = real_create(**kwargs)
+        if kwargs["subject"] == "Printer 1":
+            raise RuntimeError("the disk is full")
+        return ticket
+
+    monkeypatch.setattr(route.services, "ticket_create", create_then_break)
+    rows = stored(5)  # Printer 0 … 4, one batch
+
+    assert inbound_process.call([]) == {"ticket_created": 2, "failed": 1, "held": 2}
+    assert [
+        row.outcome
+        for row in InboundEmail.objects.filter(pk__in=[r.pk for r in rows]).order_by("pk")
+    ] == ["ticket_created", "", "ticket_created", "held", "held"]
+    assert Ticket.objects.count() == 3
 
 
 def test_each_event_of_a_dispatch_costs_the_same_few_queries(

@@ -156,6 +156,7 @@ def _handle_batch(inbound_ids: list[int]) -> dict[int, str]:
                     row.last_error = ""
                     # Never the raw message again: it can be megabytes, and it is never changed.
                     row.save(update_fields=ROUTED_FIELDS)
+                batch.processed(row)
                 outcomes[row.pk] = row.outcome
             except Exception as exc:
                 if isinstance(exc, OperationalError) and (

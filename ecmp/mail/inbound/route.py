@@ -5,12 +5,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import DatabaseError, transaction
-from django.db.models import QuerySet, Sum
+from django.db.models import Count, Sum
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -55,11 +54,21 @@ def _window_start() -> timezone.datetime:
     return timezone.now() - timedelta(hours=settings.ECMP_MAIL_SENDER_WINDOW_HOURS)
 
 
-def _over_ticket_limit(sender: str) -> bool:
+def _tickets_opened(senders: set[str]) -> dict[str, int]:
+    """How many tickets each of these senders opened by mail within the window."""
+    if not senders:
+        return {}
     recent = InboundEmail.objects.filter(
-        sender=sender, outcome="ticket_created", received_at__gte=_window_start()
+        sender__in=senders, outcome="ticket_created", received_at__gte=_window_start()
     )
-    return recent.count() >= settings.ECMP_MAIL_SENDER_LIMIT
+    return dict(
+        recent.values("sender").annotate(opened=Count("pk")).values_list("sender", "opened")
+    )
+
+
+def _over_ticket_limit(sender: str, batch: Batch) -> bool:
+    opened = batch.tickets_opened if batch.tickets_opened is not None else _tickets_opened({sender})
+    return opened.get(sender, 0) >= settings.ECMP_MAIL_SENDER_LIMIT
 
 
 def _over_answer_limit(address: str) -> bool:
@@ -127,15 +136,6 @@ def _body(text: str, refused: list[str], language: str) -> str:
     return body
 
 
-def _unique(rows: QuerySet) -> Any:
-    """The row of a lookup by a unique field, or None: `get` costs less than `first`
-    (no ordering to build), and this runs for each message."""
-    try:
-        return rows.get()
-    except rows.model.DoesNotExist:
-        return None
-
-
 def _referenced_ticket(row: InboundEmail, mail: ParsedMail) -> Ticket | None:
     references = mail.in_reply_to + mail.references
     number = ticket_number_from_ids(references)
@@ -146,7 +146,8 @@ def _referenced_ticket(row: InboundEmail, mail: ParsedMail) -> Ticket | None:
         ) or ticket_number_from_subject(mail.subject)
     if number is None:
         return None
-    return _unique(Ticket.objects.select_related("requester", "organization").filter(number=number))
+    # Locked now: a reply is written on this very row, without reading it again.
+    return services.lock_number(number)
 
 
 @dataclass
@@ -156,6 +157,14 @@ class Batch:
 
     parsed: dict[int, ParsedMail | Exception]
     senders: dict[str, User] | None  # None: read for each message
+    # The tickets each sender opened by mail within the window (the sender limit):
+    # read with the senders, then counted on as the batch opens more.
+    tickets_opened: dict[str, int] | None
+
+    def processed(self, row: InboundEmail) -> None:
+        """`row` was processed and its savepoint released: what it made now counts."""
+        if row.outcome == "ticket_created" and self.tickets_opened is not None:
+            self.tickets_opened[row.sender] = self.tickets_opened.get(row.sender, 0) + 1
 
 
 def batch_prepare(rows: list[InboundEmail]) -> Batch:
@@ -169,12 +178,13 @@ def batch_prepare(rows: list[InboundEmail]) -> Batch:
     try:
         with transaction.atomic():  # a savepoint: a refusing database spoils nothing
             senders = _senders(addresses - {""})
+            opened = _tickets_opened(set(senders))
     except DatabaseError:
         # Whatever the database refused is found again message by message, each in
         # its own savepoint: one hostile address fails one message, not the batch.
         logger.warning("reading the senders of a batch failed", exc_info=True)
-        senders = None
-    return Batch(parsed, senders)
+        senders = opened = None
+    return Batch(parsed, senders, opened)
 
 
 def _senders(addresses: set[str]) -> dict[str, User]:
@@ -228,7 +238,11 @@ def inbound_route(row: InboundEmail, batch: Batch | None = None) -> None:
             )
         else:
             services.ticket_reply(
-                ticket=ticket, author=sender, body=_body(reply, refused, language), files=files
+                ticket=ticket,
+                author=sender,
+                body=_body(reply, refused, language),
+                files=files,
+                already_locked=True,
             )
             _finish(row, Status.PROCESSED, "reply", "", ticket)
         if refused:
@@ -248,7 +262,7 @@ def inbound_route(row: InboundEmail, batch: Batch | None = None) -> None:
         return _finish(row, Status.HELD, "held", why)
     if sender.is_support_staff:
         return _finish(row, Status.HELD, "held", "an agent's mail without a ticket reference")
-    if _over_ticket_limit(mail.sender):
+    if _over_ticket_limit(mail.sender, batch):
         return _finish(row, Status.HELD, "held", "too many new tickets from this sender")
 
     files, refused = _files(mail, raw, mail.text_from_html, language)

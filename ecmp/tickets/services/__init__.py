@@ -5,7 +5,7 @@ table, writes the change and its TicketEvent in one transaction. What follows
 from an event (notifications, emails) runs after commit.
 """
 
-from ecmp.tickets.services.common import SUBJECT_MAX, effective_priority
+from ecmp.tickets.services.common import SUBJECT_MAX, effective_priority, lock_number
 from ecmp.tickets.services.conversation import ticket_reply
 from ecmp.tickets.services.create import ticket_create
 from ecmp.tickets.services.housekeeping import tickets_archive_closed, tickets_check_sla
@@ -20,6 +20,7 @@ from ecmp.tickets.services.workflow import (
 __all__ = [
     "SUBJECT_MAX",
     "effective_priority",
+    "lock_number",
     "ticket_accept",
     "ticket_assign",
     "ticket_create",

@@ -38,13 +38,29 @@ def next_number() -> int:
         return next_number()
 
 
-def lock(ticket: Ticket, *, version: int | None = None) -> Ticket:
-    """The ticket's row, locked for this transaction, checked against the form's version."""
-    locked = (
-        Ticket.objects.select_for_update(of=("self",))
-        .select_related("requester", "organization")
-        .get(pk=ticket.pk)
+def _locking():
+    return Ticket.objects.select_for_update(of=("self",)).select_related(
+        "requester", "organization"
     )
+
+
+def lock_number(number: int) -> Ticket | None:
+    """The ticket with this number, locked for this transaction, or None.
+
+    For a caller that must read the ticket before it knows what to do with it (a
+    reply by mail) and then passes it to a service with `already_locked=True`: one
+    read of the row, not two."""
+    try:
+        return _locking().get(number=number)
+    except Ticket.DoesNotExist:
+        return None
+
+
+def lock(ticket: Ticket, *, version: int | None = None, already_locked: bool = False) -> Ticket:
+    """The ticket's row, locked for this transaction, checked against the form's version.
+
+    `already_locked`: the caller read `ticket` with `lock_number` in this transaction."""
+    locked = ticket if already_locked else _locking().get(pk=ticket.pk)
     if version is not None and locked.version != version:
         raise ValidationError(
             _("This ticket changed since you opened it. Look at the change, then try again."),

@@ -35,11 +35,13 @@ def ticket_reply(
     files: Sequence[UploadedFile] = (),
     internal: bool = False,
     version: int | None = None,
+    already_locked: bool = False,
 ) -> Message:
     """Add a message; a customer writing on a closed ticket reopens it.
 
     An internal note is for the support team only and changes nothing the
-    customer sees.
+    customer sees. `already_locked`: `ticket` comes from `lock_number` in the
+    caller's transaction (mail routing), so it is not read again.
     """
     if internal and not author.is_support_staff:
         raise PermissionDenied
@@ -47,7 +49,7 @@ def ticket_reply(
     stored: list[Attachment] = []
     try:
         with transaction.atomic():
-            locked = lock(ticket, version=version)
+            locked = lock(ticket, version=version, already_locked=already_locked)
             require_writable_by(locked, author)
             validate_uploads(files, ticket=locked)
             now = timezone.now()
