@@ -39,9 +39,9 @@ def next_number() -> int:
 
 
 def _locking():
-    return Ticket.objects.select_for_update(of=("self",)).select_related(
-        "requester", "organization"
-    )
+    # The row alone: the services decide from its own columns (the requester's id, the
+    # status, the version…), and a wide join costs more to build than to run.
+    return Ticket.objects.select_for_update(of=("self",))
 
 
 def lock_number(number: int) -> Ticket | None:
