@@ -92,8 +92,17 @@ class Client:
         except urllib.error.HTTPError as answer:
             if answer.code != 302:
                 raise
+            self.forget_messages()
             return b""
         raise RuntimeError("the form was refused: no redirect")
+
+    def forget_messages(self) -> None:
+        """What the page after the redirect does: it shows the "Ticket created" message
+        and so clears it. Without this, every POST alone would carry all the messages
+        of the POSTs before it in its cookie (wrk's too), as no browser does."""
+        for cookie in list(self.jar):
+            if cookie.name == "messages":
+                self.jar.clear(cookie.domain, cookie.path, cookie.name)
 
     def sign_in(self, login: str, password: str) -> None:
         self.get("/accounts/login/")
