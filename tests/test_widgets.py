@@ -22,6 +22,9 @@ class EveryKind(forms.Form):
     day = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), required=False)
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "data-x": True}))
     empty_body = forms.CharField(widget=forms.Textarea, required=False)
+    agreed = forms.BooleanField(required=False, initial=True)
+    ticked = forms.BooleanField()
+    valued = forms.CharField(widget=forms.CheckboxInput(attrs={"value": HOSTILE}), required=False)
 
 
 def both_ways(form):
@@ -39,6 +42,7 @@ def both_ways(form):
         None,
         {"text": HOSTILE, "number": "7", "email": "a@b.test", "hidden": "3", "body": HOSTILE},
         {"text": "", "number": "x", "decimal": "1.5", "password": HOSTILE, "day": "2026-11-27"},
+        {"agreed": "on", "ticked": "", "valued": HOSTILE},
     ],
 )
 def test_every_plain_widget_matches_django(data):
@@ -54,6 +58,15 @@ def test_every_plain_widget_matches_django(data):
 def test_the_project_forms_render_the_same(form, db):
     for name, fast, django in both_ways(form(initial={"version": 3})):
         assert fast == django, name
+
+
+@pytest.mark.parametrize("data", [None, {"version": HOSTILE}])
+def test_a_hidden_field_is_written_as_django_writes_it(data, db):
+    """`{% widget form.version %}` is `{{ form.version }}`: no classes, no error marks."""
+    form = CloseForm(data, initial={"version": 3})
+    form.is_valid()
+    assert widget(form["version"]) == str(form["version"])
+    assert "class" not in widget(form["version"])
 
 
 def test_the_new_ticket_form_renders_the_same(alice):

@@ -12,7 +12,11 @@ register = template.Library()
 
 @register.simple_tag
 def widget(field: forms.BoundField) -> SafeString:
-    """A form field's widget with Bootstrap's classes and its errors announced."""
+    """A form field's widget with Bootstrap's classes and its errors announced; a
+    hidden field as `{{ field }}` writes it."""
+    if field.is_hidden:
+        fast = _plain_widget(field, {})
+        return fast if fast is not None else field.as_widget()
     input_type = getattr(field.field.widget, "input_type", "")
     if isinstance(field.field.widget, forms.Select):
         css = "form-select"
@@ -28,7 +32,7 @@ def widget(field: forms.BoundField) -> SafeString:
     return fast if fast is not None else field.as_widget(attrs=attrs)
 
 
-# Text inputs, text areas and single selects, written here rather than through
+# Text inputs, check boxes, text areas and single selects, written here rather than through
 # Django's widget templates: the same HTML (tests/test_widgets.py compares both) at
 # a tenth of the cost, which counts on the desk's ticket page and its dozen fields.
 PLAIN_INPUTS = (
@@ -41,6 +45,7 @@ PLAIN_INPUTS = (
     forms.DateInput,
     forms.Textarea,
     forms.Select,
+    forms.CheckboxInput,
 )
 
 
