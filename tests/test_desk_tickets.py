@@ -127,6 +127,27 @@ def test_assigning_is_internal(desk, ticket, alice, adam, django_capture_on_comm
     assert customer_notifications(alice) == 0
 
 
+@pytest.mark.parametrize("who", ["alice", "nobody", "gone", "unknown"])
+def test_only_an_active_agent_can_be_assigned(desk, ticket, alice, adam, who):
+    """The select offers the support team; a forged or outdated choice changes nothing."""
+    page = desk.get(reverse("desk:ticket-detail", args=[ticket.number])).content.decode()
+    select = page[page.index('<select name="assignee"') :].split("</select>")[0]
+    assert f'<option value="{adam.pk}">{adam.get_full_name()}</option>' in select
+    assert f'<option value="{alice.pk}">' not in select
+    adam.is_active = who != "gone"
+    adam.save()
+    chosen = {"alice": alice.pk, "nobody": "", "gone": adam.pk, "unknown": 999999}[who]
+    answer = desk.post(
+        reverse("desk:ticket-assign", args=[ticket.number]),
+        {"assignee": chosen, "version": ticket.version},
+        follow=True,
+    )
+    ticket.refresh_from_db()
+    assert ticket.assignee is None
+    if who != "nobody":
+        assert "Choose an agent." in answer.content.decode()
+
+
 def test_the_customer_sees_the_new_priority_but_not_the_reason(
     desk, ticket, alice, client_for, django_capture_on_commit_callbacks
 ):

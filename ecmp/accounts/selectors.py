@@ -7,11 +7,19 @@ import hashlib
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 
 from ecmp.accounts.models import (
+    STAFF_ROLES,
     Invitation,
     Organization,
     RegistrationRequest,
     User,
 )
+
+
+def staff_choices() -> list[tuple[int, str]]:
+    """The active support team as (id, name) for a select: the name, else the address
+    (as `get_full_name`), without building a User for each."""
+    team = User.objects.filter(role__in=STAFF_ROLES, is_active=True).order_by("full_name", "pk")
+    return [(pk, name or email) for pk, name, email in team.values_list("pk", "full_name", "email")]
 
 
 def user_find_by_identifier(identifier: str) -> User | None:

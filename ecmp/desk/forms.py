@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ecmp.accounts.models import STAFF_ROLES, Organization, Role, User
+from ecmp.accounts.selectors import staff_choices
 from ecmp.tickets.forms import MultipleFileField
 from ecmp.tickets.selectors import DESK_DEFAULT_SORT, DESK_QUEUES, DESK_SORTS
 from ecmp.tickets.status import Channel, Priority, Status
@@ -40,18 +41,25 @@ class CloseForm(VersionedForm):
     )
 
 
-class AgentChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: User) -> str:
-        return obj.get_full_name()
-
-
 class AssignForm(VersionedForm):
-    assignee = AgentChoiceField(
-        label=_("Assignee"),
-        queryset=User.objects.filter(role__in=STAFF_ROLES, is_active=True),
-        required=False,
-        empty_label=_("Nobody"),
+    # Plain choices, read as (id, name): the ticket page shows this select on every
+    # view, and a model per agent cost more than the rest of the form.
+    assignee = forms.TypedChoiceField(
+        label=_("Assignee"), required=False, coerce=int, empty_value=None
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].choices = [("", _("Nobody")), *staff_choices()]
+
+    def clean_assignee(self) -> User | None:
+        pk = self.cleaned_data["assignee"]
+        if pk is None:
+            return None
+        agent = User.objects.filter(pk=pk, role__in=STAFF_ROLES, is_active=True).first()
+        if agent is None:  # deactivated since the page was shown
+            raise forms.ValidationError(_("Choose an agent."))
+        return agent
 
 
 class PriorityForm(VersionedForm):
@@ -88,11 +96,10 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        agents = User.objects.filter(role__in=STAFF_ROLES, is_active=True).order_by("full_name")
         self.fields["assignee"].choices = [
             ("", _("Anyone")),
             ("none", _("Nobody")),
-            *[(str(pk), name) for pk, name in agents.values_list("pk", "full_name")],
+            *[(str(pk), name) for pk, name in staff_choices()],
         ]
         clients = Organization.objects.order_by("name").values_list("pk", "name")
         self.organization_choices = [("", _("Any organization")), *clients]
