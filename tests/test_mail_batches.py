@@ -486,3 +486,26 @@ def test_the_sweep_takes_the_events_that_failed_least_first(
 
     subjects = dict(TicketEvent.objects.values_list("pk", "ticket__subject"))
     assert [subjects[pk] for pk in taken] == ["Scanner 1", "Scanner 2", "Scanner 0"]
+
+
+def test_the_sender_limit_holds_when_each_message_reads_its_own_count(alice, settings, monkeypatch):
+    """When the batch's senders cannot be read together, each message counts the
+    tickets its sender opened: the limit holds all the same."""
+    from django.db import DatabaseError
+
+    from ecmp.mail.inbound import route
+
+    settings.ECMP_MAIL_SENDER_LIMIT = 2
+    real_senders = route._senders
+
+    def refusing(addresses):
+        if "x@hostile.test" in addresses:
+            raise DatabaseError("a string literal cannot contain NUL")
+        return real_senders(addresses)
+
+    monkeypatch.setattr(route, "_senders", refusing)
+    inbound_store(build_mail(sender="x@hostile.test"), source="test")
+    stored(4)
+    assert inbound_process.call([]) == {"failed": 1, "ticket_created": 2, "held": 2}
+    held = InboundEmail.objects.filter(reason="too many new tickets from this sender")
+    assert Ticket.objects.count() == 2 and held.count() == 2

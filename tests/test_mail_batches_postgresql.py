@@ -3,6 +3,7 @@ cancelled by PostgreSQL for a deadlock leaves its message waiting, not failed; a
 database error in one message leaves the batch usable."""
 
 import threading
+import time
 
 import pytest
 from django.db import connection, connections
@@ -118,3 +119,93 @@ def test_a_retried_failed_message_cancelled_for_a_deadlock_is_taken_again(alice,
     inbound_sweep.call()
     row.refresh_from_db()
     assert (row.status, len(calls)) == ("processed", 3), (row.status, row.last_error, calls)
+
+
+def _someone_waits_for_a_lock() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+            "AND datname = current_database()"
+        )
+        return cursor.fetchone()[0] > 0
+
+
+def _two_workers(monkeypatch, *, b_must_wait):
+    """Worker A takes the oldest messages and pauses after its first; worker B starts
+    then, and A goes on once B waits for a lock (or has finished, if not b_must_wait).
+    Returns whether B waited, and the outcomes of both."""
+    real_route = route.inbound_route
+    a_paused, release_a = threading.Event(), threading.Event()
+
+    def paced_route(row, batch=None):
+        real_route(row, batch)
+        if threading.current_thread().name == "A" and not a_paused.is_set():
+            a_paused.set()
+            assert release_a.wait(20)
+
+    monkeypatch.setattr(route, "inbound_route", paced_route)
+    results, errors = {}, []
+
+    def worker():
+        try:
+            results[threading.current_thread().name] = pipeline._handle_batch([])
+        except Exception as exc:  # pragma: no cover
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    a = threading.Thread(target=worker, name="A")
+    a.start()
+    assert a_paused.wait(20)
+    b = threading.Thread(target=worker, name="B")
+    b.start()
+    deadline = time.monotonic() + 20
+    while b.is_alive() and not _someone_waits_for_a_lock():
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    b_waited = b.is_alive()
+    assert b_waited or not b_must_wait
+    release_a.set()
+    a.join(30)
+    b.join(30)
+    assert not errors
+    return b_waited, [outcome for r in results.values() for outcome in r.values()]
+
+
+def test_the_sender_limit_sees_the_tickets_another_worker_opened_meanwhile(
+    alice, settings, monkeypatch
+):
+    """Each batch reads the counts again once it holds the ticket counter: B's batch,
+    which read them before A committed, does not count on from that stale figure."""
+    settings.ECMP_MAIL_SENDER_LIMIT = 3
+    monkeypatch.setattr(pipeline, "BATCH", 3)
+    monkeypatch.setattr(pipeline, "_wake_worker", lambda pk: None)
+    for n in range(6):
+        inbound_store(build_mail(subject=f"Printer {n}"), source="test")
+
+    # B's first ticket waits for the counter, which A holds until it commits.
+    _two_workers(monkeypatch, b_must_wait=True)
+
+    # A: three tickets (the limit). B's first message was counted before A committed
+    # (one may slip through, as it always could); its others see A's tickets.
+    assert Ticket.objects.count() <= settings.ECMP_MAIL_SENDER_LIMIT + 1
+
+
+def test_mail_that_cannot_be_a_reply_locks_no_ticket(alice, monkeypatch):
+    """A stranger's mail tagged with a ticket's number is held, and holds up no one:
+    another worker replying on that ticket meanwhile neither waits nor deadlocks."""
+    monkeypatch.setattr(pipeline, "BATCH", 2)
+    monkeypatch.setattr(pipeline, "_wake_worker", lambda pk: None)
+    y = make_ticket(alice, subject="Ticket Y")
+    # A: the stranger's mail tagged [#Y] (held), then a new ticket (the counter).
+    # B: a new ticket (waits for the counter), then Alice's reply on Y.
+    inbound_store(build_mail(sender="spam@evil.test", subject=f"[#{y.number}] buy"), source="t")
+    inbound_store(build_mail(subject="New 1"), source="t")
+    inbound_store(build_mail(subject="New 2"), source="t")
+    inbound_store(build_mail(subject=f"Re: [#{y.number}] Ticket Y"), source="t")
+
+    b_waited, outcomes = _two_workers(monkeypatch, b_must_wait=False)
+
+    assert InboundEmail.objects.get(sender="spam@evil.test").outcome == "held"
+    assert not b_waited and "taken_again" not in outcomes, outcomes
+    assert sorted(outcomes) == ["held", "reply", "ticket_created", "ticket_created"]

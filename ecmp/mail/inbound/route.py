@@ -30,7 +30,6 @@ from ecmp.mail.models import InboundEmail, OutboundEmail
 from ecmp.tickets import services
 from ecmp.tickets.attachments import clean_filename, is_dangerous
 from ecmp.tickets.models import Ticket
-from ecmp.tickets.selectors import ticket_visible_to
 from ecmp.tickets.status import Channel, Priority
 
 logger = logging.getLogger(__name__)
@@ -136,7 +135,13 @@ def _body(text: str, refused: list[str], language: str) -> str:
     return body
 
 
-def _referenced_ticket(row: InboundEmail, mail: ParsedMail) -> Ticket | None:
+def _referenced_ticket(row: InboundEmail, mail: ParsedMail, sender: User | None) -> Ticket | None:
+    """The ticket this message answers, if its sender may write on it; locked, as a
+    reply is written on this very row. Mail that cannot be a reply (a stranger's, one
+    about another client's ticket) locks nothing: it must never hold up the desk or
+    another worker."""
+    if not _can_write(sender):
+        return None
     references = mail.in_reply_to + mail.references
     number = ticket_number_from_ids(references)
     if number is None and not looks_like_foreign_ecmp_id(references):
@@ -146,8 +151,7 @@ def _referenced_ticket(row: InboundEmail, mail: ParsedMail) -> Ticket | None:
         ) or ticket_number_from_subject(mail.subject)
     if number is None:
         return None
-    # Locked now: a reply is written on this very row, without reading it again.
-    return services.lock_number(number)
+    return services.lock_number(number, visible_to=sender)
 
 
 @dataclass
@@ -158,13 +162,29 @@ class Batch:
     parsed: dict[int, ParsedMail | Exception]
     senders: dict[str, User] | None  # None: read for each message
     # The tickets each sender opened by mail within the window (the sender limit):
-    # read with the senders, then counted on as the batch opens more.
+    # read with the senders, read again once the batch has opened a ticket, then
+    # counted on as the batch opens more. None: read for each message.
     tickets_opened: dict[str, int] | None
+    counted_under_lock: bool = False
 
     def processed(self, row: InboundEmail) -> None:
         """`row` was processed and its savepoint released: what it made now counts."""
-        if row.outcome == "ticket_created" and self.tickets_opened is not None:
+        if row.outcome != "ticket_created" or self.tickets_opened is None:
+            return
+        if self.counted_under_lock:
             self.tickets_opened[row.sender] = self.tickets_opened.get(row.sender, 0) + 1
+            return
+        # The batch now holds the ticket counter until it commits, so no other worker
+        # opens a ticket meanwhile: read now (this row included), the counts stay true
+        # for the rest of the batch. Read before, they missed what another worker
+        # committed while this batch waited for the counter.
+        try:
+            with transaction.atomic():
+                self.tickets_opened = _tickets_opened(set(self.senders or ()))
+            self.counted_under_lock = True
+        except DatabaseError:
+            logger.warning("reading the senders' tickets again failed", exc_info=True)
+            self.tickets_opened = None
 
 
 def batch_prepare(rows: list[InboundEmail]) -> Batch:
@@ -216,9 +236,9 @@ def inbound_route(row: InboundEmail, batch: Batch | None = None) -> None:
     reply, stripped = strip_quotes(mail.text)
     # The untouched message stays downloadable whenever its text was reworked.
     keep_original = stripped or mail.text_from_html
-    ticket = _referenced_ticket(row, mail)
+    ticket = _referenced_ticket(row, mail, sender)
 
-    if ticket is not None and _can_write(sender) and ticket_visible_to(sender, ticket):
+    if ticket is not None:
         if ticket.archived_at is not None and sender.is_support_staff:
             return _finish(
                 row, Status.HELD, "held", f"an agent's reply to archived ticket {ticket.number}"

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from ecmp.accounts.models import User
 from ecmp.sla.selectors import calendar_load, sla_target_for
 from ecmp.tickets.models import Ticket, TicketCounter
-from ecmp.tickets.selectors import ticket_visible_to
+from ecmp.tickets.selectors import ticket_visible_to, tickets_visible_to
 from ecmp.tickets.status import Priority, Status
 
 SUBJECT_MAX = 200
@@ -44,14 +44,16 @@ def _locking():
     return Ticket.objects.select_for_update(of=("self",))
 
 
-def lock_number(number: int) -> Ticket | None:
-    """The ticket with this number, locked for this transaction, or None.
+def lock_number(number: int, *, visible_to: User) -> Ticket | None:
+    """The ticket with this number if `visible_to` may see it, locked for this
+    transaction; None otherwise, and then nothing is locked.
 
     For a caller that must read the ticket before it knows what to do with it (a
     reply by mail) and then passes it to a service with `already_locked=True`: one
     read of the row, not two."""
+    visible = tickets_visible_to(visible_to).select_for_update(of=("self",))
     try:
-        return _locking().get(number=number)
+        return visible.get(number=number)
     except Ticket.DoesNotExist:
         return None
 
