@@ -254,6 +254,29 @@ def test_tabs_open_with_the_ticket_and_close_with_the_cross(client_for, alice):
     assert f"{first.number} First one" not in html and f"{second.number} Second" in html
 
 
+def test_viewing_the_same_ticket_again_writes_no_session(client_for, alice):
+    """A page view is a read: the session is written only when the tabs change."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    first, second = make_ticket(alice, subject="First one"), make_ticket(alice, subject="Second")
+    client = client_for(alice)
+
+    def session_writes(ticket):
+        with CaptureQueriesContext(connection) as captured:
+            client.get(reverse("portal:ticket-detail", args=[ticket.number]))
+        return [
+            q["sql"] for q in captured if "django_session" in q["sql"] and "SELECT" not in q["sql"]
+        ]
+
+    assert session_writes(first)  # a new tab
+    assert session_writes(first) == []
+    assert session_writes(second)  # another tab
+    assert session_writes(first)  # the first one comes to the end
+    html = client.get(LIST).content.decode()
+    assert html.index(f"{second.number} Second") < html.index(f"{first.number} First one")
+
+
 def test_a_reply_with_files_appears_in_the_thread(client_for, alice):
     ticket = make_ticket(alice)
     client = client_for(alice)

@@ -13,10 +13,12 @@ MAX_TABS = 8
 
 
 def tabs_add(request: HttpRequest, number: int, subject: str) -> list[dict[str, object]]:
-    tabs = [tab for tab in request.session.get(SESSION_KEY, []) if tab["number"] != number]
+    kept = request.session.get(SESSION_KEY, [])
+    tabs = [tab for tab in kept if tab["number"] != number]
     tabs.append({"number": number, "subject": subject[:60]})
     tabs = tabs[-MAX_TABS:]
-    request.session[SESSION_KEY] = tabs
+    if tabs != kept:  # viewing the same ticket again writes no session
+        request.session[SESSION_KEY] = tabs
     return tabs
 
 
