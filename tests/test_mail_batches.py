@@ -52,18 +52,26 @@ def test_a_task_takes_every_waiting_message_a_batch_at_a_time(alice, agnes, monk
     assert list(by_number) == [f"Printer {n}" for n in range(7)]
 
 
-def test_one_broken_message_is_kept_failed_and_the_batch_goes_on(alice, monkeypatch):
+def break_the_creation_of(subject, monkeypatch):
+    """The ticket for `subject` is made, then the disk is full; returns the real service."""
     from ecmp.mail.inbound import route
 
     real_create = route.services.ticket_create
 
     def create_then_break(**kwargs):
         ticket = real_create(**kwargs)
-        if kwargs["subject"] == "Printer 1":
+        if kwargs["subject"] == subject:
             raise RuntimeError("the disk is full")
         return ticket
 
     monkeypatch.setattr(route.services, "ticket_create", create_then_break)
+    return real_create
+
+
+def test_one_broken_message_is_kept_failed_and_the_batch_goes_on(alice, monkeypatch):
+    from ecmp.mail.inbound import route
+
+    real_create = break_the_creation_of("Printer 1", monkeypatch)
     rows = stored(3)
 
     assert inbound_process.call([]) == {"ticket_created": 2, "failed": 1}
@@ -104,9 +112,8 @@ def test_a_message_that_cannot_be_read_fails_alone(alice, bob, monkeypatch):
     assert list(requesters) == [alice.email, bob.email]
 
 
-def test_an_address_the_database_refuses_fails_its_message_only(alice, bob, monkeypatch):
-    """The batch reads its senders at once; if the database refuses that query,
-    each message reads its own, in its savepoint."""
+def refuse_to_read_the_sender(address, monkeypatch):
+    """The database refuses any query of the senders that holds this address."""
     from django.db import DatabaseError
 
     from ecmp.mail.inbound import route
@@ -114,11 +121,17 @@ def test_an_address_the_database_refuses_fails_its_message_only(alice, bob, monk
     real_senders = route._senders
 
     def refusing(addresses):
-        if "x@hostile.test" in addresses:
+        if address in addresses:
             raise DatabaseError("a string literal cannot contain NUL")
         return real_senders(addresses)
 
     monkeypatch.setattr(route, "_senders", refusing)
+
+
+def test_an_address_the_database_refuses_fails_its_message_only(alice, bob, monkeypatch):
+    """The batch reads its senders at once; if the database refuses that query,
+    each message reads its own, in its savepoint."""
+    refuse_to_read_the_sender("x@hostile.test", monkeypatch)
     stored(1)
     hostile = inbound_store(build_mail(sender="x@hostile.test"), source="test")[0]
     inbound_store(build_mail(sender=bob.email), source="test")
@@ -276,20 +289,10 @@ def test_each_reply_of_a_batch_costs_the_same_few_queries(alice, agnes, adam):
 def test_the_sender_limit_counts_the_tickets_of_the_same_batch(alice, settings, monkeypatch):
     """The tickets a sender opened are read once per batch, then counted on: the limit
     holds inside a batch, and a message that failed opened nothing."""
-    from ecmp.mail.inbound import route
-
     settings.ECMP_MAIL_SENDER_LIMIT = 3
     stored(1)  # a ticket opened in an earlier batch
     assert inbound_process.call([]) == {"ticket_created": 1}
-    real_create = route.services.ticket_create
-
-    def create_then_break(**kwargs):
-        ticket = real_create(**kwargs)
-        if kwargs["subject"] == "Printer 1":
-            raise RuntimeError("the disk is full")
-        return ticket
-
-    monkeypatch.setattr(route.services, "ticket_create", create_then_break)
+    break_the_creation_of("Printer 1", monkeypatch)
     rows = stored(5)  # Printer 0 … 4, one batch
 
     assert inbound_process.call([]) == {"ticket_created": 2, "failed": 1, "held": 2}
@@ -491,19 +494,8 @@ def test_the_sweep_takes_the_events_that_failed_least_first(
 def test_the_sender_limit_holds_when_each_message_reads_its_own_count(alice, settings, monkeypatch):
     """When the batch's senders cannot be read together, each message counts the
     tickets its sender opened: the limit holds all the same."""
-    from django.db import DatabaseError
-
-    from ecmp.mail.inbound import route
-
     settings.ECMP_MAIL_SENDER_LIMIT = 2
-    real_senders = route._senders
-
-    def refusing(addresses):
-        if "x@hostile.test" in addresses:
-            raise DatabaseError("a string literal cannot contain NUL")
-        return real_senders(addresses)
-
-    monkeypatch.setattr(route, "_senders", refusing)
+    refuse_to_read_the_sender("x@hostile.test", monkeypatch)
     inbound_store(build_mail(sender="x@hostile.test"), source="test")
     stored(4)
     assert inbound_process.call([]) == {"failed": 1, "ticket_created": 2, "held": 2}

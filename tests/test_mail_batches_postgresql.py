@@ -19,6 +19,20 @@ from tests.mailtools import build_mail
 pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
 
 
+def _worker(results: dict, errors: list):
+    """A worker's batch in a thread: its outcomes under the thread's name."""
+
+    def worker():
+        try:
+            results[threading.current_thread().name] = pipeline._handle_batch([])
+        except Exception as exc:  # pragma: no cover
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    return worker
+
+
 def test_two_workers_never_mark_a_good_message_failed(alice, agnes, monkeypatch):
     monkeypatch.setattr(pipeline, "BATCH", 2)
     monkeypatch.setattr(pipeline, "_wake_worker", lambda pk: None)  # they wait, as in a burst
@@ -42,14 +56,7 @@ def test_two_workers_never_mark_a_good_message_failed(alice, agnes, monkeypatch)
 
     monkeypatch.setattr(route, "inbound_route", paced_route)
     errors = []
-
-    def worker():
-        try:
-            pipeline._handle_batch([])
-        except Exception as exc:
-            errors.append(exc)
-        finally:
-            connections.close_all()
+    worker = _worker({}, errors)
 
     a = threading.Thread(target=worker, name="A")
     a.start()
@@ -145,14 +152,7 @@ def _two_workers(monkeypatch, *, b_must_wait):
 
     monkeypatch.setattr(route, "inbound_route", paced_route)
     results, errors = {}, []
-
-    def worker():
-        try:
-            results[threading.current_thread().name] = pipeline._handle_batch([])
-        except Exception as exc:  # pragma: no cover
-            errors.append(exc)
-        finally:
-            connections.close_all()
+    worker = _worker(results, errors)
 
     a = threading.Thread(target=worker, name="A")
     a.start()
