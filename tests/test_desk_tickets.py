@@ -148,6 +148,30 @@ def test_only_an_active_agent_can_be_assigned(desk, ticket, alice, adam, who):
         assert "Choose an agent." in answer.content.decode()
 
 
+@pytest.mark.parametrize(
+    "value", ["abc", "9" * 23, "9" * 5000, "-1", "0", " 1", "1.0", "\x00", "\uff11"]
+)
+def test_a_hostile_assignee_is_refused_without_an_error_page(desk, ticket, value):
+    answer = desk.post(
+        reverse("desk:ticket-assign", args=[ticket.number]),
+        {"assignee": value, "version": ticket.version},
+    )
+    assert answer.status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.assignee is None
+
+
+def test_the_current_assignee_is_selected_and_names_are_escaped(desk, ticket, adam):
+    adam.full_name = "<script>alert('x')</script>"
+    adam.save()
+    ticket.assignee = adam
+    ticket.save()
+    page = desk.get(reverse("desk:ticket-detail", args=[ticket.number])).content.decode()
+    select = page[page.index('<select name="assignee"') :].split("</select>")[0]
+    assert f'<option value="{adam.pk}" selected>&lt;script&gt;' in select
+    assert "<script>" not in select
+
+
 def test_the_customer_sees_the_new_priority_but_not_the_reason(
     desk, ticket, alice, client_for, django_capture_on_commit_callbacks
 ):

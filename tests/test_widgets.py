@@ -2,6 +2,8 @@
 
 import pytest
 from django import forms
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
 
 from ecmp.core.templatetags.ecmp import PLAIN_INPUTS, _plain_widget, widget
 from ecmp.desk.forms import AssignForm, CloseForm, DeskReplyForm, PriorityForm
@@ -111,3 +113,72 @@ def test_the_tag_falls_back_to_django_for_other_widgets():
     assert _plain_widget(form["radio"], {}) is None
     assert 'class="form-select"' in widget(form["several"])
     assert 'class="form-check-input"' in widget(form["tick"])
+
+
+# Edge values (found in review): check boxes, hidden fields, values marked safe.
+
+
+def same(bound, attrs=None):
+    attrs = attrs or {"class": "form-check-input"}
+    assert _plain_widget(bound, dict(attrs)) == bound.as_widget(attrs=dict(attrs))
+
+
+@pytest.mark.parametrize("initial", [True, False, "on", None, "", 0, 1, "false", HOSTILE])
+@pytest.mark.parametrize("required", [True, False])
+@pytest.mark.parametrize("disabled", [True, False])
+def test_checkbox_initials(initial, required, disabled):
+    class F(forms.Form):
+        b = forms.BooleanField(required=required, disabled=disabled, initial=initial)
+        v = forms.CharField(
+            widget=forms.CheckboxInput(attrs={"value": HOSTILE, "id": False, "data-t": True}),
+            required=required,
+            disabled=disabled,
+            initial=initial,
+        )
+
+    same(F()["b"])
+    same(F()["v"])
+
+
+@pytest.mark.parametrize("data", [{}, {"b": "on"}, {"b": "false"}, {"b": HOSTILE}, {"b": ""}])
+def test_checkbox_bound_with_errors(data):
+    class F(forms.Form):
+        b = forms.BooleanField(help_text="h")
+
+    form = F(data, auto_id="x_%s", prefix="p<")
+    form.is_valid()
+    same(form["b"], {"class": "c is-invalid", "aria-invalid": "true", "aria-describedby": "d"})
+    same(form["b"])
+
+
+@pytest.mark.parametrize("initial", [None, 3, "", [1, 2], HOSTILE, mark_safe("a &amp; b")])
+@pytest.mark.parametrize("data", [None, {"h": HOSTILE}, {"h": ""}])
+def test_hidden_as_django_writes_it(initial, data):
+    class F(forms.Form):
+        h = forms.CharField(widget=forms.HiddenInput, initial=initial)
+        n = forms.IntegerField(widget=forms.HiddenInput(attrs={"id": False}), initial=initial)
+
+    form = F(data)
+    form.is_valid()
+    for name in ("h", "n"):
+        assert widget(form[name]) == str(form[name]), name
+
+
+def test_a_hidden_field_with_its_initial_copy():
+    class F(forms.Form):
+        h = forms.CharField(widget=forms.HiddenInput, initial="x", show_hidden_initial=True)
+
+    form = F()
+    assert widget(form["h"]) == str(form["h"])
+
+
+def test_values_marked_safe_are_not_escaped_twice():
+    class F(forms.Form):
+        t = forms.CharField(
+            widget=forms.TextInput(
+                attrs={"placeholder": mark_safe("a &amp; b"), "title": gettext_lazy("Nobody")}
+            ),
+            initial=mark_safe("x &amp; y"),
+        )
+
+    same(F()["t"], {"class": "form-control"})

@@ -18,7 +18,7 @@ from ecmp.accounts.models import (
 def staff_choices() -> list[tuple[int, str]]:
     """The active support team as (id, name) for a select: the name, else the address
     (as `get_full_name`), without building a User for each."""
-    team = User.objects.filter(role__in=STAFF_ROLES, is_active=True).order_by("full_name", "pk")
+    team = User.objects.filter(role__in=STAFF_ROLES, is_active=True).order_by("full_name", "email")
     return [(pk, name or email) for pk, name, email in team.values_list("pk", "full_name", "email")]
 
 

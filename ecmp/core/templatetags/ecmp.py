@@ -5,7 +5,7 @@ from django import forms, template
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import dateformat, formats, timezone, translation
 from django.utils.html import conditional_escape, escape, format_html
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeData, SafeString, mark_safe
 
 register = template.Library()
 
@@ -15,6 +15,8 @@ def widget(field: forms.BoundField) -> SafeString:
     """A form field's widget with Bootstrap's classes and its errors announced; a
     hidden field as `{{ field }}` writes it."""
     if field.is_hidden:
+        if field.field.show_hidden_initial:
+            return str(field)  # with its second, "initial-" input
         fast = _plain_widget(field, {})
         return fast if fast is not None else field.as_widget()
     input_type = getattr(field.field.widget, "input_type", "")
@@ -64,8 +66,13 @@ def _plain_widget(field: forms.BoundField, attrs: dict) -> SafeString | None:
     if isinstance(widget, forms.Textarea):
         text = conditional_escape(value) if value else ""
         return mark_safe(f'<textarea name="{name}"{html_attrs}>\n{text}</textarea>')  # noqa: S308
-    shown = "" if value is None else f' value="{escape(f"{value}")}"'
+    shown = "" if value is None else f' value="{_formatted(value)}"'
     return mark_safe(f'<input type="{context["type"]}" name="{name}"{shown}{html_attrs}>')  # noqa: S308
+
+
+def _formatted(value: object) -> str:
+    """Django's `{{ value|stringformat:'s' }}`: text escaped, unless already marked safe."""
+    return value if isinstance(value, SafeData) else escape(f"{value}")
 
 
 def _attributes(attrs: dict) -> str:
@@ -73,7 +80,7 @@ def _attributes(attrs: dict) -> str:
     return "".join(
         f" {conditional_escape(name)}"
         if value is True
-        else f' {conditional_escape(name)}="{escape(f"{value}")}"'
+        else f' {conditional_escape(name)}="{_formatted(value)}"'
         for name, value in attrs.items()
         if value is not False
     )
@@ -87,7 +94,7 @@ def _optgroups(context: dict) -> str:
         if group_name:
             html.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
         for option in group_choices:
-            value, attrs = escape(f"{option['value']}"), _attributes(option["attrs"])
+            value, attrs = _formatted(option["value"]), _attributes(option["attrs"])
             label = conditional_escape(option["label"])
             html.append(f'\n  <option value="{value}"{attrs}>{label}</option>\n')
         if group_name:
