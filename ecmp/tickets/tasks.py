@@ -72,7 +72,7 @@ def event_dispatch(
 
 def _dispatch_batch(event_ids: list[int]) -> int:
     from ecmp.mail.events import emails_for_event
-    from ecmp.mail.outbound import emails_written_together
+    from ecmp.mail.outbound import emails_written_together, mail_threads_preload
     from ecmp.notifications.services import notifications_for_event
     from ecmp.tickets.selectors import support_teams_preload
 
@@ -81,13 +81,19 @@ def _dispatch_batch(event_ids: list[int]) -> int:
         events = list(
             TicketEvent.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related(
-                "ticket", "ticket__requester", "ticket__organization", "actor", "message"
+                "ticket",
+                "ticket__requester",
+                "ticket__organization",
+                "actor",
+                "message",
+                "message__author",  # named in the agents' notice of a reply
             )
             .defer("ticket__search_document")
             .filter(pk__in=event_ids, dispatched_at__isnull=True)
             .order_by("pk")
         )  # the others: already dispatched, or being dispatched by another worker
         support_teams_preload(event.ticket for event in events)
+        mail_threads_preload([event.ticket for event in events])
         for event in events:
             try:
                 with transaction.atomic(), emails_written_together():
