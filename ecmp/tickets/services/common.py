@@ -38,12 +38,6 @@ def next_number() -> int:
         return next_number()
 
 
-def _locking():
-    # The row alone: the services decide from its own columns (the requester's id, the
-    # status, the version…), and a wide join costs more to build than to run.
-    return Ticket.objects.select_for_update(of=("self",))
-
-
 def lock_number(number: int, *, visible_to: User) -> Ticket | None:
     """The ticket with this number if `visible_to` may see it, locked for this
     transaction; None otherwise, and then nothing is locked.
@@ -62,7 +56,13 @@ def lock(ticket: Ticket, *, version: int | None = None, already_locked: bool = F
     """The ticket's row, locked for this transaction, checked against the form's version.
 
     `already_locked`: the caller read `ticket` with `lock_number` in this transaction."""
-    locked = ticket if already_locked else _locking().get(pk=ticket.pk)
+    # The row alone: the services decide from its own columns (the requester's id, the
+    # status, the version…), and joining more cost more to build than to run.
+    locked = (
+        ticket
+        if already_locked
+        else Ticket.objects.select_for_update(of=("self",)).get(pk=ticket.pk)
+    )
     if version is not None and locked.version != version:
         raise ValidationError(
             _("This ticket changed since you opened it. Look at the change, then try again."),
