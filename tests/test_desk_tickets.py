@@ -172,6 +172,25 @@ def test_the_current_assignee_is_selected_and_names_are_escaped(desk, ticket, ad
     assert "<script>" not in select
 
 
+def test_a_deactivated_assignee_is_shown_as_such_and_kept(desk, ticket, adam):
+    """Not "Nobody": pressing Assign without a choice must not unassign unseen."""
+    ticket.assignee = adam
+    ticket.save()
+    adam.is_active = False
+    adam.save()
+    page = desk.get(reverse("desk:ticket-detail", args=[ticket.number])).content.decode()
+    select = page[page.index('<select name="assignee"') :].split("</select>")[0]
+    assert f'<option value="{adam.pk}" selected>{adam.get_full_name()} (deactivated)' in select
+    answer = desk.post(
+        reverse("desk:ticket-assign", args=[ticket.number]),
+        {"assignee": adam.pk, "version": ticket.version},
+        follow=True,
+    )
+    assert "Choose an agent." in answer.content.decode()
+    ticket.refresh_from_db()
+    assert ticket.assignee == adam
+
+
 def test_the_customer_sees_the_new_priority_but_not_the_reason(
     desk, ticket, alice, client_for, django_capture_on_commit_callbacks
 ):

@@ -48,9 +48,14 @@ class AssignForm(VersionedForm):
         label=_("Assignee"), required=False, coerce=int, empty_value=None
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, current: User | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].choices = [("", _("Nobody")), *staff_choices()]
+        choices = [("", _("Nobody")), *staff_choices()]
+        if current is not None and all(pk != current.pk for pk, _name in choices[1:]):
+            # Assigned before they left: shown as such, not as "Nobody".
+            label = _("%(name)s (deactivated)") % {"name": current.get_full_name()}
+            choices.append((current.pk, label))
+        self.fields["assignee"].choices = choices
 
     def clean_assignee(self) -> User | None:
         pk = self.cleaned_data["assignee"]

@@ -89,7 +89,8 @@ def _page(request: HttpRequest, ticket: Ticket, **forms: Any) -> HttpResponse:
         "reply_form": forms.get("reply_form") or DeskReplyForm(initial={"version": ticket.version}),
         "close_form": forms.get("close_form") or CloseForm(initial={"version": ticket.version}),
         "assign_form": AssignForm(
-            initial={"version": ticket.version, "assignee": ticket.assignee_id}
+            initial={"version": ticket.version, "assignee": ticket.assignee_id},
+            current=ticket.assignee,
         ),
         "priority_form": forms.get("priority_form")
         or PriorityForm(initial={"version": ticket.version, "priority": ticket.priority}),
