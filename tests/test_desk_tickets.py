@@ -127,21 +127,27 @@ def test_assigning_is_internal(desk, ticket, alice, adam, django_capture_on_comm
     assert customer_notifications(alice) == 0
 
 
+def assignee_select(desk, ticket):
+    """The assignee select of the desk's ticket page, its options."""
+    page = desk.get(reverse("desk:ticket-detail", args=[ticket.number])).content.decode()
+    return page[page.index('<select name="assignee"') :].split("</select>")[0]
+
+
+def assign(desk, ticket, value, follow=False):
+    url = reverse("desk:ticket-assign", args=[ticket.number])
+    return desk.post(url, {"assignee": value, "version": ticket.version}, follow=follow)
+
+
 @pytest.mark.parametrize("who", ["alice", "nobody", "gone", "unknown"])
 def test_only_an_active_agent_can_be_assigned(desk, ticket, alice, adam, who):
     """The select offers the support team; a forged or outdated choice changes nothing."""
-    page = desk.get(reverse("desk:ticket-detail", args=[ticket.number])).content.decode()
-    select = page[page.index('<select name="assignee"') :].split("</select>")[0]
+    select = assignee_select(desk, ticket)
     assert f'<option value="{adam.pk}">{adam.get_full_name()}</option>' in select
     assert f'<option value="{alice.pk}">' not in select
     adam.is_active = who != "gone"
     adam.save()
     chosen = {"alice": alice.pk, "nobody": "", "gone": adam.pk, "unknown": 999999}[who]
-    answer = desk.post(
-        reverse("desk:ticket-assign", args=[ticket.number]),
-        {"assignee": chosen, "version": ticket.version},
-        follow=True,
-    )
+    answer = assign(desk, ticket, chosen, follow=True)
     ticket.refresh_from_db()
     assert ticket.assignee is None
     if who != "nobody":
@@ -152,10 +158,7 @@ def test_only_an_active_agent_can_be_assigned(desk, ticket, alice, adam, who):
     "value", ["abc", "9" * 23, "9" * 5000, "-1", "0", " 1", "1.0", "\x00", "\uff11"]
 )
 def test_a_hostile_assignee_is_refused_without_an_error_page(desk, ticket, value):
-    answer = desk.post(
-        reverse("desk:ticket-assign", args=[ticket.number]),
-        {"assignee": value, "version": ticket.version},
-    )
+    answer = assign(desk, ticket, value)
     assert answer.status_code == 302
     ticket.refresh_from_db()
     assert ticket.assignee is None
@@ -166,8 +169,7 @@ def test_the_current_assignee_is_selected_and_names_are_escaped(desk, ticket, ad
     adam.save()
     ticket.assignee = adam
     ticket.save()
-    page = desk.get(reverse("desk:ticket-detail", args=[ticket.number])).content.decode()
-    select = page[page.index('<select name="assignee"') :].split("</select>")[0]
+    select = assignee_select(desk, ticket)
     assert f'<option value="{adam.pk}" selected>&lt;script&gt;' in select
     assert "<script>" not in select
 
@@ -178,14 +180,9 @@ def test_a_deactivated_assignee_is_shown_as_such_and_kept(desk, ticket, adam):
     ticket.save()
     adam.is_active = False
     adam.save()
-    page = desk.get(reverse("desk:ticket-detail", args=[ticket.number])).content.decode()
-    select = page[page.index('<select name="assignee"') :].split("</select>")[0]
+    select = assignee_select(desk, ticket)
     assert f'<option value="{adam.pk}" selected>{adam.get_full_name()} (deactivated)' in select
-    answer = desk.post(
-        reverse("desk:ticket-assign", args=[ticket.number]),
-        {"assignee": adam.pk, "version": ticket.version},
-        follow=True,
-    )
+    answer = assign(desk, ticket, adam.pk, follow=True)
     assert "Choose an agent." in answer.content.decode()
     ticket.refresh_from_db()
     assert ticket.assignee == adam
