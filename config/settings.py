@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from ecmp.core.env import (
@@ -249,6 +250,23 @@ ECMP_MAIL_SENDER_LIMIT = env_int("ECMP_MAIL_SENDER_LIMIT", 20)
 ECMP_MAIL_SENDER_WINDOW_HOURS = env_int("ECMP_MAIL_SENDER_WINDOW_HOURS", 2)
 # Larger messages are refused at the door (SMTP 552, mailgate exit 69).
 ECMP_INBOUND_MAX_BYTES = env_int("ECMP_INBOUND_MAX_MB", 40) * 1024 * 1024
+# Who wrote a message is proven, not read from From: (docs/operations.md, "Proving
+# senders"). staff: mail acting as an agent needs proof, customers' is marked;
+# all: unproven customer mail is held too; off: nothing held for want of proof.
+ECMP_MAIL_VERIFY = env_str("ECMP_MAIL_VERIFY", "staff").lower()
+if ECMP_MAIL_VERIFY not in ("staff", "all", "off"):
+    raise ImproperlyConfigured("ECMP_MAIL_VERIFY must be staff, all or off")
+# The authserv-id of our boundary MTA: only its Authentication-Results count.
+ECMP_MAIL_TRUSTED_AUTHSERV_ID = env_str("ECMP_MAIL_TRUSTED_AUTHSERV_ID").strip().lower()
+# Verify DKIM signatures here (for an IMAP mailbox whose server adds no results).
+ECMP_MAIL_VERIFY_DKIM = env_bool("ECMP_MAIL_VERIFY_DKIM", False)
+# Held mail of senders we do not know: total and per-sender quotas (beyond them it
+# is refused at the door), and how long its raw message is kept.
+ECMP_MAIL_HELD_MAX_BYTES = env_int("ECMP_MAIL_HELD_MAX_MB", 500) * 1024 * 1024
+ECMP_MAIL_HELD_SENDER_MAX_BYTES = env_int("ECMP_MAIL_HELD_SENDER_MAX_MB", 25) * 1024 * 1024
+ECMP_MAIL_HELD_DAYS = env_int("ECMP_MAIL_HELD_DAYS", 30)
+# Attachments kept from one message; the rest are dropped with a note in the thread.
+ECMP_MAIL_MAX_PARTS = env_int("ECMP_MAIL_MAX_PARTS", 100)
 # Outgoing mail is retried with growing delays for this long, then marked failed.
 ECMP_OUTBOX_RETRY_HOURS = env_int("ECMP_OUTBOX_RETRY_HOURS", 24)
 # IMAP polling (optional): every minute, new mail is fetched, stored and moved.

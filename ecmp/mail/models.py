@@ -55,6 +55,15 @@ class OutboundEmail(models.Model):
         return f"{self.kind} to {', '.join(self.to)}"
 
 
+class Verification(models.TextChoices):
+    """Whether the sender of an incoming message is proven (mail/inbound/verify.py)."""
+
+    VERIFIED = "verified", _("Verified sender")
+    UNVERIFIED = "unverified", _("Sender not verified")
+    # The sender's domain says the message is not theirs (DMARC fail).
+    FAILED = "failed", _("Sender authentication failed")
+
+
 class InboundEmail(models.Model):
     """A received message, stored raw before it is parsed."""
 
@@ -74,6 +83,11 @@ class InboundEmail(models.Model):
     size = models.PositiveIntegerField(default=0)
     source = models.CharField(max_length=20)  # imap, mailgate, smtp
     envelope_to = models.JSONField(default=list, blank=True)
+    # The SMTP envelope sender (MAIL FROM), where the way in knew it: evidence only.
+    envelope_from = models.CharField(max_length=254, blank=True)
+    # Its From address was no registered user when it was stored: it counts against
+    # the quotas of held mail (ECMP_MAIL_HELD_*).
+    stranger = models.BooleanField(default=False)
     sender = models.CharField(_("sender"), max_length=254, blank=True)
     subject = models.CharField(_("subject"), max_length=300, blank=True)
     status = models.CharField(
@@ -95,6 +109,24 @@ class InboundEmail(models.Model):
     handled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Who wrote it, as proven (verify.py): the verdict and the evidence behind it,
+    # kept when a held message is released.
+    verification = models.CharField(
+        _("sender verification"), max_length=12, choices=Verification.choices, blank=True
+    )
+    evidence = models.JSONField(default=list, blank=True)
+    # The reply it became, for the mark on the desk's thread (a new ticket's opening
+    # text is `ticket` with the outcome "ticket_created").
+    reply = models.OneToOneField(
+        "tickets.Message",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="inbound_email",
+    )
+    # Held, discarded and ignored mail keeps its raw bytes ECMP_MAIL_HELD_DAYS only;
+    # the row (sender, subject, decision) stays.
+    raw_purged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("incoming email")
@@ -104,7 +136,39 @@ class InboundEmail(models.Model):
             models.Index(fields=["status", "received_at"], name="inbox_status"),
             models.Index(fields=["sender", "outcome", "received_at"], name="inbox_sender"),
             models.Index(fields=["ticket", "received_at"], name="inbox_thread"),
+            # The held-mail quotas: what strangers' mail still occupies, per sender.
+            models.Index(
+                fields=["sender"],
+                include=["size"],
+                condition=models.Q(stranger=True, raw_purged_at__isnull=True),
+                name="inbox_stranger_bytes",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.sender}: {self.subject}"
+
+
+class InboundDecision(models.Model):
+    """What an agent decided about a held message (the audit trail of held mail)."""
+
+    class Action(models.TextChoices):
+        RELEASED = "released", _("Released")
+        TICKET_CREATED = "ticket_created", _("Ticket created")
+        ATTACHED = "attached", _("Added to a ticket")
+        DISCARDED = "discarded", _("Discarded")
+
+    inbound = models.ForeignKey(InboundEmail, on_delete=models.CASCADE, related_name="decisions")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=20, choices=Action.choices)
+    # The verification the message had when the agent decided.
+    verification = models.CharField(max_length=12, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("decision on incoming email")
+        verbose_name_plural = _("decisions on incoming email")
+        indexes = [models.Index(fields=["inbound", "created_at"], name="inbox_decisions")]
+
+    def __str__(self) -> str:
+        return f"{self.inbound_id} {self.action}"

@@ -57,6 +57,19 @@ class ParsedMail:
     text_from_html: bool = False
     return_path: str | None = None
     defects: list[str] = field(default_factory=list)
+    # Why `sender` cannot be taken as the author ("" when it can): no usable From
+    # address, several of them, a From the RFC 5322 parser found defects in, or a
+    # Sender: that names someone else. Such mail is held, never ignored.
+    sender_problem: str = ""
+    # The Sender: header's address, when there is one.
+    sender_header: str = ""
+    # The Authentication-Results header values, topmost (latest added) first.
+    auth_results: list[str] = field(default_factory=list)
+    # S/MIME enveloped, PGP/MIME or inline PGP: the text could not be read.
+    encrypted: bool = False
+    # Machine mail without RFC 3834 headers (cron, a tool's notification, noreply…):
+    # the reason, or "". Such mail may become a ticket but is never answered.
+    machine: str = ""
 
 
 def decode_text_header(value: object) -> str:
