@@ -1,7 +1,9 @@
 """Polling an IMAP mailbox: fetch, store, then move to the processed folder.
 
 Safe with several pollers: a message fetched twice is stored once (its
-Message-ID or hash), and a message is moved only after it is stored.
+Message-ID or hash), and a message is moved only after it is stored. A message
+refused for now (strangers' held mail full) stays in the mailbox for a later poll;
+one refused for good goes to the Refused folder.
 """
 
 from __future__ import annotations
@@ -12,7 +14,11 @@ from django.conf import settings
 from imap_tools import MailBox, MailBoxUnencrypted
 from imap_tools.errors import MailboxCopyError
 
-from ecmp.mail.inbound.pipeline import MessageRefused, inbound_store
+from ecmp.mail.inbound.pipeline import (
+    MessageRefused,
+    envelope_sender_from_headers,
+    inbound_store,
+)
 
 logger = logging.getLogger(__name__)
 BATCH = 100
@@ -35,9 +41,13 @@ def imap_fetch() -> int:
     with _mailbox() as mailbox:
         if not mailbox.folder.exists(processed_folder):
             mailbox.folder.create(processed_folder)
-        uids = mailbox.uids("ALL")[:BATCH]
-        done, refused = [], []
-        for uid in uids:
+        done, refused, waiting = [], [], 0
+        for uid in mailbox.uids("ALL"):
+            # A pass handles BATCH messages; it looks past at most BATCH that must wait
+            # (strangers' held mail full), so a customer's message behind a stranger's
+            # flood is still taken.
+            if len(done) + len(refused) >= BATCH or waiting >= BATCH:
+                break
             status, data = mailbox.client.uid("FETCH", uid, "(BODY.PEEK[])")
             raw = next(
                 (item[1] for item in data or [] if isinstance(item, tuple) and len(item) > 1),
@@ -46,8 +56,15 @@ def imap_fetch() -> int:
             if status != "OK" or raw is None:
                 continue  # moved away by another poller meanwhile
             try:
-                _row, created = inbound_store(raw, source="imap")
+                _row, created = inbound_store(
+                    raw, source="imap", envelope_from=envelope_sender_from_headers(raw)
+                )
             except MessageRefused as refusal:
+                if refusal.temporary:
+                    # Left where it is for a later poll: nothing is lost, nothing written.
+                    logger.warning("IMAP message %s must wait (%s)", uid, refusal)
+                    waiting += 1
+                    continue
                 # Out of the way, so that it does not block the mailbox on every pass.
                 logger.warning("IMAP message %s refused (%s): moved to %s", uid, refusal, REFUSED)
                 refused.append(uid)

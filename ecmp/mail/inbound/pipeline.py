@@ -12,14 +12,16 @@ import hashlib
 import logging
 import re
 from email import policy
+from email.message import Message
 from email.parser import BytesHeaderParser
 from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 
+from ecmp.accounts.models import User
 from ecmp.core.followups import enqueue_unless_waiting
 from ecmp.mail.ids import MESSAGE_ID
 from ecmp.mail.models import InboundEmail
@@ -27,7 +29,7 @@ from ecmp.mail.models import InboundEmail
 # What processing writes on a stored message.
 ROUTED_FIELDS = [
     *("sender", "subject", "status", "outcome", "reason", "ticket", "processed_at"),
-    "last_error",
+    *("last_error", "reply", "verification", "evidence"),
 ]
 
 
@@ -45,50 +47,191 @@ PASSING_CONFLICTS = {"40P01", "40001", "55P03"}
 
 
 class MessageRefused(Exception):
-    """The message cannot be accepted at all (too large, empty): tell the sender's server."""
+    """The message cannot be accepted (too large, empty, over a quota): tell the
+    sender's server. `temporary` says whether it should try again later (SMTP 4xx,
+    EX_TEMPFAIL, left in the IMAP mailbox) or give up and bounce it (5xx, EX_DATAERR)."""
+
+    temporary = False
+
+
+class HeldMailFull(MessageRefused):
+    """Strangers' mail already fills ECMP_MAIL_HELD_MAX_BYTES: the sending server keeps
+    the message and tries again, by which time agents or the expiry made room."""
+
+    temporary = True
+
+
+class SenderOverQuota(MessageRefused):
+    """This stranger's own mail fills ECMP_MAIL_HELD_SENDER_MAX_BYTES: one flooding
+    address is told no for good, and leaves room for everyone else."""
+
+
+# Where addresses are stored: no control character (NUL above all: PostgreSQL
+# refuses it), no space, one "@".
+_ADDRESS = re.compile(r"^[^@\s\x00-\x1f\x7f<>]{1,64}@[^@\s\x00-\x1f\x7f<>]{1,190}$")
+# A From header longer than this is no person's: not worth parsing at the door.
+_FROM_MAX = 2000
+
+
+def _headers(raw: bytes) -> Message | None:
+    """The headers alone, read with the cheap, never-failing compat32 parser."""
+    try:
+        return BytesHeaderParser(policy=policy.compat32).parsebytes(raw)
+    except Exception:
+        return None
 
 
 def _message_id(raw: bytes) -> str:
+    headers = _headers(raw)
+    return _header_message_id(headers) if headers is not None else ""
+
+
+def _header_message_id(headers: Message) -> str:
     try:
-        headers = BytesHeaderParser(policy=policy.compat32).parsebytes(raw)
         found = re.findall(MESSAGE_ID, str(headers.get("Message-ID", "")))
     except Exception:
         return ""
     return found[0] if found else ""
 
 
+def _header_bytes(headers: Message | None, name: str) -> bytes:
+    """Every value of this header, unfolded: a relay that refolds it changes nothing."""
+    if headers is None:
+        return b""
+    try:
+        values = [str(value) for value in headers.get_all(name) or []]
+    except Exception:
+        return b""
+    return b"\n".join(b" ".join(v.encode("utf-8", "surrogatepass").split()) for v in values)
+
+
+def _content_hash(headers: Message | None, raw: bytes) -> str:
+    """What makes a message itself: its Date, From, Subject and body.
+
+    Re-delivered, a message differs only in its trace headers (Received, Return-Path,
+    Delivered-To, authentication results), so these are left out; but a reused
+    Message-ID on another subject, from another sender or on another day is another
+    message, handled on its own.
+    """
+    body = raw.replace(b"\r\n", b"\n").split(b"\n\n", 1)[-1]
+    digest = hashlib.sha256()
+    for part in (*(_header_bytes(headers, n) for n in ("Date", "From", "Subject")), body):
+        # Each part with its length: no shift of bytes from one part to the next
+        # makes two messages hash alike.
+        digest.update(len(part).to_bytes(8, "big") + part)
+    return digest.hexdigest()
+
+
+def _from_address(headers: Message | None) -> str:
+    """The addr-spec of the one From address ("" if there is not exactly one).
+
+    Never the display name: "alice@acme.test" <mallory@evil.test> is Mallory.
+    """
+    if headers is None:
+        return ""
+    try:
+        values = headers.get_all("From") or []
+        if len(values) != 1 or len(str(values[0])) > _FROM_MAX:
+            return ""
+        addresses = policy.default.header_factory("From", str(values[0])).addresses
+        if len(addresses) != 1:
+            return ""
+        address = addresses[0].addr_spec.strip().lower()
+    except Exception:  # whatever a hostile header does to the parser: no address
+        return ""
+    return address if _ADDRESS.match(address) and address.isprintable() else ""
+
+
+def _envelope_address(value: str | None) -> str:
+    """MAIL FROM (or Return-Path) as stored: lowercase, without <>, "" for the null
+    sender <>; no control character or space whatever an MTA passed on."""
+    address = (value or "").strip().strip("<>").lower()
+    return "".join(c for c in address if c.isprintable() and not c.isspace())[:254]
+
+
+def _check_held_quotas(address: str, size: int) -> None:
+    """Refuse a stranger's message when strangers' kept mail, or this sender's, is full.
+
+    Soft limits: two messages stored at the same moment may both pass the last room
+    (by one message each), which is harmless and keeps the door lock-free.
+    """
+    kept = InboundEmail.objects.filter(stranger=True, raw_purged_at__isnull=True)
+    # One pass over the partial index inbox_stranger_bytes (same condition), both sums.
+    used = kept.aggregate(total=Sum("size"), own=Sum("size", filter=Q(sender=address)))
+    if (used["own"] or 0) + size > settings.ECMP_MAIL_HELD_SENDER_MAX_BYTES:
+        raise SenderOverQuota("this sender's mail waiting for review is over its quota")
+    if (used["total"] or 0) + size > settings.ECMP_MAIL_HELD_MAX_BYTES:
+        raise HeldMailFull("mail waiting for review is full, try again later")
+
+
 def inbound_store(
-    raw: bytes, *, source: str, envelope_to: list[str] | None = None
+    raw: bytes,
+    *,
+    source: str,
+    envelope_to: list[str] | None = None,
+    envelope_from: str | None = None,
 ) -> tuple[InboundEmail, bool]:
-    """Keep the raw message; returns the row and whether it is new (False: a duplicate)."""
+    """Keep the raw message; returns the row and whether it is new (False: a
+    re-delivery of a stored one). A refusal (MessageRefused) writes nothing."""
     if not raw or not raw.strip():
         raise MessageRefused("empty message")
     if len(raw) > settings.ECMP_INBOUND_MAX_BYTES:
         raise MessageRefused("message too large")
-    message_id = _message_id(raw)
-    # The same message re-delivered differs only in its trace headers: the key is the
-    # Message-ID with the body's hash, so a reused Message-ID never hides another message.
-    body = raw.replace(b"\r\n", b"\n").split(b"\n\n", 1)[-1]
-    body_hash = hashlib.sha256(body).hexdigest()
+    headers = _headers(raw)
+    message_id = _header_message_id(headers) if headers is not None else ""
+    # A re-delivery is the same message: same bytes, or same Message-ID with the same
+    # Date, From, Subject and body (see _content_hash). The hash is kept whole enough
+    # (128 bits) that no one can make another message pass for a re-delivery.
     key = (
-        f"id:{message_id}:{body_hash[:16]}"
+        f"id:{message_id}:{_content_hash(headers, raw)[:32]}"
         if message_id
         else f"sha256:{hashlib.sha256(raw).hexdigest()}"
-    )
+    )[:300]
+    sender = _from_address(headers)
+    # Registered, active people are never held back by the quotas: one lookup on the
+    # unique email index; the sums are read for strangers only.
+    stranger = not (sender and User.objects.filter(email=sender, is_active=True).exists())
+    if stranger:
+        try:
+            _check_held_quotas(sender, len(raw))
+        except MessageRefused:
+            # A re-delivery of what is already kept is answered as stored, not refused.
+            stored = InboundEmail.objects.filter(dedupe_key=key).first()
+            if stored is not None:
+                return stored, False
+            raise
     try:
         with transaction.atomic():
             row = InboundEmail.objects.create(
-                dedupe_key=key[:300],
+                dedupe_key=key,
                 message_id=message_id,
                 raw=raw,
                 size=len(raw),
                 source=source,
                 envelope_to=[address.lower() for address in (envelope_to or [])][:50],
+                envelope_from=_envelope_address(envelope_from),
+                # Known at once (routing writes what it reads itself): the quotas
+                # count each sender's waiting mail too.
+                sender=sender,
+                stranger=stranger,
             )
             transaction.on_commit(partial(_wake_worker, row.pk))
     except IntegrityError:
-        return InboundEmail.objects.get(dedupe_key=key[:300]), False
+        return InboundEmail.objects.get(dedupe_key=key), False
     return row, True
+
+
+def envelope_sender_from_headers(raw: bytes) -> str:
+    """The first Return-Path of a message (where the delivering server wrote MAIL
+    FROM), for ways in that see no envelope (IMAP); "" if there is none."""
+    headers = _headers(raw)
+    if headers is None:
+        return ""
+    try:
+        value = headers.get("Return-Path")
+    except Exception:
+        return ""
+    return _envelope_address(str(value)) if value is not None else ""
 
 
 def inbound_handle_waiting(inbound_ids: list[int]) -> dict[str, int]:

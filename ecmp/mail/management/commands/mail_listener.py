@@ -47,9 +47,11 @@ class SupportHandler:
         raw = f"Return-Path: <{sender}>".encode() + newline + raw
         try:
             await sync_to_async(inbound_store, thread_sensitive=False)(
-                raw, source="smtp", envelope_to=list(envelope.rcpt_tos)
+                raw, source="smtp", envelope_to=list(envelope.rcpt_tos), envelope_from=sender
             )
         except MessageRefused as refusal:
+            if refusal.temporary:  # the sending server keeps it and tries again later
+                return f"452 4.3.1 {refusal}"
             return f"552 5.3.4 {refusal}"
         except Exception:
             logger.exception("could not store an incoming message")
