@@ -78,7 +78,9 @@ def test_a_reply_to_our_email_is_a_reply_on_the_ticket(deliver, alice, agnes, ru
     assert row.outcome == "reply" and row.ticket == ticket
     message = ticket.messages.order_by("-id").first()
     assert message.author == alice and message.body == "It is a LaserJet 4."
-    assert message.attachments.get().original_name == "original-message.eml"
+    # The customer sees their own words; the untouched message stays for agents.
+    assert not message.attachments.exists()
+    assert row.reply == message and bytes(row.raw) == raw
 
 
 def test_a_reply_on_a_closed_ticket_reopens_it(deliver, alice, agnes):
@@ -216,7 +218,7 @@ def test_html_only_mail_becomes_clean_text_and_keeps_the_original(deliver, alice
     )
     assert "our status (https://status.acme.test)" in description
     assert "- one" in description
-    assert row.ticket.attachments.filter(original_name="original-message.eml").exists()
+    assert not row.ticket.attachments.filter(original_name="original-message.eml").exists()
     kept = row.ticket.attachments.get(original_name="message.html").file.read().decode()
     assert "<b>team</b>" in kept and "script" not in kept
 

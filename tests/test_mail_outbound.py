@@ -1,13 +1,14 @@
 """Every notification by email, through the outbox, over a real SMTP server."""
 
 import email
+import re
 from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.utils import timezone
 
-from ecmp.mail.ids import ticket_number_from_ids
+from ecmp.mail.ids import reply_tokens, ticket_number_from_ids
 from ecmp.mail.models import OutboundEmail
 from ecmp.mail.tasks import outbox_send, outbox_sweep
 from ecmp.tickets import services
@@ -149,7 +150,11 @@ def test_plus_addressing_puts_the_number_in_reply_to(run, alice, agnes, settings
     ticket = make_ticket(alice)
     run(lambda: services.ticket_accept(ticket=ticket, actor=agnes))
     (message,) = sent_to(alice.email)
-    assert message.reply_to == [f"support+{ticket.number}@ecmp.localhost"]
+    (reply_to,) = message.reply_to
+    # The number, and the recipient's reply token: their answer proves who wrote it.
+    assert re.fullmatch(rf"support\+{ticket.number}-[0-9a-f]{{12}}@ecmp\.localhost", reply_to)
+    assert reply_tokens(alice.email, [], [reply_to]) == ({ticket.number}, False)
+    assert reply_tokens("mallory@evil.test", [], [reply_to]) == (set(), True)
 
 
 def test_delivery_over_a_real_smtp_server(run, alice, agnes, smtp_server):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ecmp.mail import outbound
-from ecmp.tickets.models import EventKind, TicketEvent
+from ecmp.tickets.models import NOT_ACKNOWLEDGED, EventKind, TicketEvent
 from ecmp.tickets.selectors import ticket_support_team
 from ecmp.tickets.status import Channel, Status
 
@@ -14,7 +14,7 @@ def emails_for_event(event: TicketEvent) -> int:
     team = [agent for agent in ticket_support_team(ticket) if agent.pk != event.actor_id]
     sent = 0
     if event.kind == EventKind.CREATED:
-        if ticket.channel == Channel.EMAIL:
+        if ticket.channel == Channel.EMAIL and event.to_value != NOT_ACKNOWLEDGED:
             outbound.send_ticket_received(ticket)
             sent += 1
         for agent in team:

@@ -24,7 +24,7 @@ from django.utils import timezone, translation
 
 from ecmp.accounts.models import Invitation, RegistrationRequest, User
 from ecmp.core.followups import after_commit
-from ecmp.mail.ids import make_message_id
+from ecmp.mail.ids import make_message_id, plus_address
 from ecmp.mail.models import InboundEmail, OutboundEmail
 from ecmp.tickets.models import Message, Ticket
 
@@ -134,8 +134,7 @@ def queue_email(
             headers["In-Reply-To"] = thread[-1]
             headers["References"] = " ".join(thread)
         if settings.ECMP_MAIL_PLUS_ADDRESSING:
-            local, _, domain = reply_to.partition("@")
-            reply_to = f"{local}+{ticket.number}@{domain}"
+            reply_to = plus_address(reply_to, ticket.number, to)
     headers["Reply-To"] = reply_to
     email = OutboundEmail(
         kind=kind,
@@ -144,7 +143,8 @@ def queue_email(
         text=text,
         html=html,
         headers=headers,
-        message_id=make_message_id(ticket.number if ticket else None),
+        # Carries the recipient's reply token: their answer proves who wrote it.
+        message_id=make_message_id(ticket.number if ticket else None, to),
         ticket=ticket,
         next_attempt_at=timezone.now() + SWEEP_GRACE,
     )
@@ -334,3 +334,18 @@ def send_agent_customer_reply(ticket: Ticket, agent: User, message: Message) -> 
 
 def send_agent_sla_breach(ticket: Ticket, agent: User, what: str) -> None:
     _to_agent(ticket, agent, "agent_sla_breach", what=what)
+
+
+def send_held_in_your_name(*, agent: User, inbound: InboundEmail) -> None:
+    """Mail in an agent's name that nothing proves is theirs is held: tell them."""
+    queue_email(
+        kind="held_in_your_name",
+        to=agent.email,
+        template="held_in_your_name",
+        language=agent.language,
+        context={
+            "agent": agent,
+            "subject": inbound.subject,
+            "link": absolute_url(reverse("desk:mail-inbound", args=[inbound.pk])),
+        },
+    )

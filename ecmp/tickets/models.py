@@ -204,6 +204,11 @@ class EventKind(models.TextChoices):
     SLA_BREACH = "sla_breach", _("SLA breached")
 
 
+# The `to_value` of a creation that must not be acknowledged to its requester
+# (mail from a machine: answering it could start a loop).
+NOT_ACKNOWLEDGED = "not-acknowledged"
+
+
 class TicketEvent(models.Model):
     """One change of a ticket: the audit history and the source of notifications."""
 

@@ -13,6 +13,7 @@ from django.db.models import Count, Sum
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ecmp.accounts.models import User
 from ecmp.mail import outbound
@@ -26,6 +27,7 @@ from ecmp.mail.ids import (
 from ecmp.mail.inbound.noise import classify
 from ecmp.mail.inbound.parse import ParsedAttachment, ParsedMail, parse_message
 from ecmp.mail.inbound.quotes import strip_quotes
+from ecmp.mail.inbound.verify import Verdict, verify_sender
 from ecmp.mail.models import InboundEmail, OutboundEmail
 from ecmp.tickets import services
 from ecmp.tickets.attachments import clean_filename, is_dangerous
@@ -70,26 +72,44 @@ def _over_ticket_limit(sender: str, batch: Batch) -> bool:
     return opened.get(sender, 0) >= settings.ECMP_MAIL_SENDER_LIMIT
 
 
-def _over_answer_limit(address: str) -> bool:
+ANSWERS = ["ticket_received", "unknown_sender", "attachment_refused"]
+
+
+def _over_answer_limit(address: str, kinds: list[str] = ANSWERS) -> bool:
     recent = OutboundEmail.objects.filter(
         to=[address],
-        kind__in=["ticket_received", "unknown_sender", "attachment_refused"],
+        kind__in=kinds,
         created_at__gte=_window_start(),
     )
     return recent.count() >= settings.ECMP_MAIL_SENDER_LIMIT
 
 
-def _files(
-    mail: ParsedMail, raw: bytes, keep_original: bool, language: str, ticket: Ticket | None = None
-):
-    """The attachments a ticket accepts, and a line for each that it does not."""
+def mail_files(mail: ParsedMail, language: str, ticket: Ticket | None = None):
+    """The attachments a ticket accepts, and a line for each that it does not.
+
+    The untouched message is not among them: agents download it from the desk
+    (it is the stored raw message), customers see their own text and files.
+    """
     attachments = list(mail.attachments)
-    if keep_original:
-        attachments.append(ParsedAttachment("original-message.eml", "message/rfc822", raw))
     if mail.text_from_html and mail.html:
         # The sanitised HTML, for a look at the layout the text version lost.
         attachments.append(ParsedAttachment("message.html", "text/html", mail.html.encode()))
     accepted, refused = [], []
+    dropped = len(attachments) - settings.ECMP_MAIL_MAX_PARTS
+    if dropped > 0:
+        # Thousands of tiny parts would make thousands of files on one page.
+        attachments = attachments[: settings.ECMP_MAIL_MAX_PARTS]
+        with translation.override(language):
+            refused.append(
+                ngettext(
+                    "%(count)s more attachment was not added: at most %(limit)s are kept "
+                    "from one message.",
+                    "%(count)s more attachments were not added: at most %(limit)s are kept "
+                    "from one message.",
+                    dropped,
+                )
+                % {"count": dropped, "limit": settings.ECMP_MAIL_MAX_PARTS}
+            )
     total = 0
     if attachments and ticket is not None:
         total = ticket.attachments.aggregate(total=Sum("size"))["total"] or 0
@@ -127,9 +147,23 @@ def _files(
     return accepted, refused
 
 
-def _body(text: str, refused: list[str], language: str) -> str:
+def mail_body(mail: ParsedMail, text: str, refused: list[str], language: str) -> str:
+    """A ticket's text from a message: what the sender wrote, what could not be read
+    (encrypted mail says so, in the sender's language and the desk's), and a line
+    for each file that was not added."""
+    notices = []
+    if mail.encrypted:
+        for lang in dict.fromkeys([language, settings.LANGUAGE_CODE]):
+            with translation.override(lang):
+                notices.append(
+                    _(
+                        "This message was encrypted and could not be read here. "
+                        "The encrypted part is attached."
+                    )
+                )
     with translation.override(language):
-        body = text.strip() or _("(The message had no text.)")
+        body = text.strip() or ("" if notices else _("(The message had no text.)"))
+    body = "\n\n".join(part for part in ["\n".join(f"[{n}]" for n in notices), body] if part)
     if refused:
         body += "\n\n" + "\n".join(f"[{line}]" for line in refused)
     return body
@@ -212,7 +246,35 @@ def _senders(addresses: set[str]) -> dict[str, User]:
     return {person.email: person for person in people}
 
 
-def inbound_route(row: InboundEmail, batch: Batch | None = None) -> None:
+# Why a message waits for an agent because of who sent it (the desk shows it; the
+# release of such a message is what an agent decides).
+UNVERIFIED = "unverified sender"
+AUTHENTICATION_FAILED = "sender authentication failed (DMARC)"
+VERIFICATION_HOLDS = (UNVERIFIED, AUTHENTICATION_FAILED)
+
+
+def _policy_hold(verdict: Verdict, sender: User | None) -> str:
+    """Why this message must wait for an agent, by ECMP_MAIL_VERIFY, or ""."""
+    if verdict.failed:
+        return AUTHENTICATION_FAILED  # the sender's own domain says it is not theirs
+    policy = settings.ECMP_MAIL_VERIFY
+    if verdict.verified or policy == "off" or not _can_write(sender):
+        return ""
+    if sender.is_support_staff or policy == "all":
+        return UNVERIFIED
+    return ""
+
+
+def _record(row: InboundEmail, verdict: Verdict) -> None:
+    row.verification = verdict.verification
+    row.evidence = verdict.evidence
+
+
+def inbound_route(
+    row: InboundEmail, batch: Batch | None = None, *, released_by: User | None = None
+) -> None:
+    """Where `row` goes. `released_by`: an agent released it from the hold its
+    verification put it in; its recorded verification stays as it was."""
     raw = bytes(row.raw)
     batch = batch or batch_prepare([row])
     mail = batch.parsed[row.pk]
@@ -229,43 +291,56 @@ def inbound_route(row: InboundEmail, batch: Batch | None = None) -> None:
                 email_bouncing_since=timezone.now()
             )
         return _finish(row, Status.IGNORED, noise.kind, noise.reason)
+    if mail.sender_problem:
+        return _finish(row, Status.HELD, "held", mail.sender_problem)
 
     senders = batch.senders if batch.senders is not None else _senders({mail.sender})
     sender = senders.get(mail.sender)
     language = sender.language if sender else settings.LANGUAGE_CODE
-    reply, stripped = strip_quotes(mail.text)
-    # The untouched message stays downloadable whenever its text was reworked.
-    keep_original = stripped or mail.text_from_html
     ticket = _referenced_ticket(row, mail, sender)
+    verdict = verify_sender(mail, raw, envelope_from=row.envelope_from).for_ticket(
+        ticket.number if ticket is not None else None
+    )
+    if released_by is None:
+        _record(row, verdict)
+        hold = _policy_hold(verdict, sender)
+        if hold:
+            if sender is not None and sender.is_support_staff and _can_write(sender):
+                _tell_agent_of_held_mail(sender, row)
+            return _finish(row, Status.HELD, "held", hold)
+    # Machine mail (cron, a tool's notices) is never answered automatically.
+    answer = not mail.machine
+    reply, _stripped = strip_quotes(mail.text)
 
     if ticket is not None:
         if ticket.archived_at is not None and sender.is_support_staff:
             return _finish(
                 row, Status.HELD, "held", f"an agent's reply to archived ticket {ticket.number}"
             )
-        files, refused = _files(mail, raw, keep_original, language, ticket)
+        files, refused = mail_files(mail, language, ticket)
         if ticket.archived_at is not None:
             new = services.ticket_create(
                 requester=sender,
                 subject=ticket.subject,
-                description=_body(reply, refused, language),
+                description=mail_body(mail, reply, refused, language),
                 files=files,
                 channel=Channel.EMAIL,
                 related_to=ticket,
+                acknowledge=answer,
             )
             _finish(
                 row, Status.PROCESSED, "ticket_created", f"follows up archived {ticket.number}", new
             )
         else:
-            services.ticket_reply(
+            row.reply = services.ticket_reply(
                 ticket=ticket,
                 author=sender,
-                body=_body(reply, refused, language),
+                body=mail_body(mail, reply, refused, language),
                 files=files,
                 already_locked=True,
             )
             _finish(row, Status.PROCESSED, "reply", "", ticket)
-        if refused:
+        if refused and answer:
             outbound.send_attachment_refused(
                 to=mail.sender,
                 language=language,
@@ -276,7 +351,11 @@ def inbound_route(row: InboundEmail, batch: Batch | None = None) -> None:
         return None
 
     if not _can_write(sender):
-        if settings.ECMP_MAIL_ANSWER_UNKNOWN_SENDERS and not _over_answer_limit(mail.sender):
+        if (
+            settings.ECMP_MAIL_ANSWER_UNKNOWN_SENDERS
+            and answer
+            and not _over_answer_limit(mail.sender)
+        ):
             outbound.send_unknown_sender(to=mail.sender, subject=mail.subject, language=language)
         why = "unknown sender" if sender is None else "deactivated sender"
         return _finish(row, Status.HELD, "held", why)
@@ -285,21 +364,29 @@ def inbound_route(row: InboundEmail, batch: Batch | None = None) -> None:
     if _over_ticket_limit(mail.sender, batch):
         return _finish(row, Status.HELD, "held", "too many new tickets from this sender")
 
-    files, refused = _files(mail, raw, mail.text_from_html, language)
+    files, refused = mail_files(mail, language)
     with translation.override(language):
         subject = mail.subject.strip() or _("(no subject)")
     created = services.ticket_create(
         requester=sender,
         subject=subject[: services.SUBJECT_MAX],
-        description=_body(mail.text, refused, language),
+        description=mail_body(mail, mail.text, refused, language),
         # Never taken from headers: a customer cannot mark a mail urgent.
         priority=Priority.NORMAL,
         files=files,
         channel=Channel.EMAIL,
+        acknowledge=answer,
     )
-    _finish(row, Status.PROCESSED, "ticket_created", "", created)
-    if refused:
+    _finish(row, Status.PROCESSED, "ticket_created", mail.machine, created)
+    if refused and answer:
         outbound.send_attachment_refused(
             to=mail.sender, language=language, subject=mail.subject, refused=refused, ticket=created
         )
     return None
+
+
+def _tell_agent_of_held_mail(agent: User, row: InboundEmail) -> None:
+    """A message in an agent's name waits: the real agent hears of it (once per
+    message, within the per-sender limit, so a forger cannot flood them)."""
+    if not _over_answer_limit(agent.email, kinds=["held_in_your_name"]):
+        outbound.send_held_in_your_name(agent=agent, inbound=row)

@@ -7,73 +7,116 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('mail', '0001_initial'),
-        ('tickets', '0004_event_dispatch_failures'),
+        ("mail", "0001_initial"),
+        ("tickets", "0004_event_dispatch_failures"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='InboundDecision',
+            name="InboundDecision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(choices=[('released', 'Released'), ('ticket_created', 'Ticket created'), ('attached', 'Added to a ticket'), ('discarded', 'Discarded')], max_length=20)),
-                ('verification', models.CharField(blank=True, max_length=12)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("released", "Released"),
+                            ("ticket_created", "Ticket created"),
+                            ("attached", "Added to a ticket"),
+                            ("discarded", "Discarded"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("verification", models.CharField(blank=True, max_length=12)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'verbose_name': 'decision on incoming email',
-                'verbose_name_plural': 'decisions on incoming email',
+                "verbose_name": "decision on incoming email",
+                "verbose_name_plural": "decisions on incoming email",
             },
         ),
         migrations.AddField(
-            model_name='inboundemail',
-            name='envelope_from',
+            model_name="inboundemail",
+            name="envelope_from",
             field=models.CharField(blank=True, max_length=254),
         ),
         migrations.AddField(
-            model_name='inboundemail',
-            name='evidence',
+            model_name="inboundemail",
+            name="evidence",
             field=models.JSONField(blank=True, default=list),
         ),
         migrations.AddField(
-            model_name='inboundemail',
-            name='raw_purged_at',
+            model_name="inboundemail",
+            name="raw_purged_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='inboundemail',
-            name='reply',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='inbound_email', to='tickets.message'),
+            model_name="inboundemail",
+            name="reply",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="inbound_email",
+                to="tickets.message",
+            ),
         ),
         migrations.AddField(
-            model_name='inboundemail',
-            name='stranger',
+            model_name="inboundemail",
+            name="stranger",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='inboundemail',
-            name='verification',
-            field=models.CharField(blank=True, choices=[('verified', 'Verified sender'), ('unverified', 'Sender not verified'), ('failed', 'Sender authentication failed')], max_length=12, verbose_name='sender verification'),
+            model_name="inboundemail",
+            name="verification",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("verified", "Verified sender"),
+                    ("unverified", "Sender not verified"),
+                    ("failed", "Sender authentication failed"),
+                ],
+                max_length=12,
+                verbose_name="sender verification",
+            ),
         ),
         migrations.AddIndex(
-            model_name='inboundemail',
-            index=models.Index(condition=models.Q(('raw_purged_at__isnull', True), ('stranger', True)), fields=['sender'], include=('size',), name='inbox_stranger_bytes'),
+            model_name="inboundemail",
+            index=models.Index(
+                condition=models.Q(("raw_purged_at__isnull", True), ("stranger", True)),
+                fields=["sender"],
+                include=("size",),
+                name="inbox_stranger_bytes",
+            ),
         ),
         migrations.AddField(
-            model_name='inbounddecision',
-            name='actor',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="inbounddecision",
+            name="actor",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='inbounddecision',
-            name='inbound',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='decisions', to='mail.inboundemail'),
+            model_name="inbounddecision",
+            name="inbound",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="decisions",
+                to="mail.inboundemail",
+            ),
         ),
         migrations.AddIndex(
-            model_name='inbounddecision',
-            index=models.Index(fields=['inbound', 'created_at'], name='inbox_decisions'),
+            model_name="inbounddecision",
+            index=models.Index(fields=["inbound", "created_at"], name="inbox_decisions"),
         ),
     ]

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from ecmp.accounts.models import User
 from ecmp.tickets.attachments import delete_stored, store_uploads, validate_uploads
 from ecmp.tickets.events import event_record
-from ecmp.tickets.models import Attachment, EventKind, Ticket
+from ecmp.tickets.models import NOT_ACKNOWLEDGED, Attachment, EventKind, Ticket
 from ecmp.tickets.search import search_text_add
 from ecmp.tickets.selectors import ticket_visible_to
 from ecmp.tickets.services.common import (
@@ -33,8 +33,12 @@ def ticket_create(
     files: Sequence[UploadedFile] = (),
     channel: str = Channel.WEB,
     related_to: Ticket | None = None,
+    acknowledge: bool = True,
 ) -> Ticket:
-    """Open a ticket for a client user; nothing is saved if anything is refused."""
+    """Open a ticket for a client user; nothing is saved if anything is refused.
+
+    `acknowledge=False`: the request came from a machine (cron, a tool's notice),
+    which must never be answered automatically; its creation event says so."""
     if not (requester.is_active and requester.is_customer and requester.organization_id):
         raise PermissionDenied
     if not requester.organization.active:
@@ -66,7 +70,12 @@ def ticket_create(
             ticket.save()
             search_text_add(ticket.pk, subject, description)
             store_uploads(files, ticket=ticket, message=None, uploader=requester, into=stored)
-            event_record(ticket=ticket, actor=requester, kind=EventKind.CREATED)
+            event_record(
+                ticket=ticket,
+                actor=requester,
+                kind=EventKind.CREATED,
+                to_value="" if acknowledge else NOT_ACKNOWLEDGED,
+            )
     except BaseException:
         delete_stored(stored)
         raise

@@ -1,0 +1,214 @@
+"""Who wrote a message, as proven rather than as claimed by its From: header.
+
+Evidence, strongest first:
+1. a reply token: our Message-IDs (and plus addresses) carry an HMAC over the
+   ticket and the recipient's address; a reply that references one issued to its
+   From address proves that this person received our mail about this ticket;
+2. the boundary MTA's Authentication-Results (RFC 8601), only from the server
+   named in ECMP_MAIL_TRUSTED_AUTHSERV_ID: DMARC pass, or DKIM pass aligned with
+   the From domain; DMARC fail is proof against;
+3. optionally, DKIM verified here (ECMP_MAIL_VERIFY_DKIM), for mailboxes whose
+   server adds no results;
+4. the SMTP envelope sender, where known: a domain other than From's is shown as
+   a warning, never taken as proof either way.
+
+The verdict and its evidence are stored on the message (`InboundEmail`) and
+shown in the desk; `route.py` applies the policy (ECMP_MAIL_VERIFY).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import authres
+import dkim
+from django.conf import settings
+
+from ecmp.mail.ids import reply_tokens
+from ecmp.mail.inbound.parse import ParsedMail
+from ecmp.mail.models import Verification
+
+logger = logging.getLogger(__name__)
+
+# DKIM's key lookup; tests put a function here that answers from a local key, so
+# nothing leaves the machine. None: dkimpy asks DNS.
+DKIM_DNS: Callable[..., bytes | None] | None = None
+# A message with more signatures than this is not worth checking them all.
+MAX_DKIM_SIGNATURES = 5
+
+
+@dataclass
+class Verdict:
+    verification: str
+    evidence: list[dict[str, str]] = field(default_factory=list)
+    # Tickets for which the message holds a reply token issued to its sender.
+    token_tickets: set[int] = field(default_factory=set)
+
+    @property
+    def verified(self) -> bool:
+        return self.verification == Verification.VERIFIED
+
+    @property
+    def failed(self) -> bool:
+        return self.verification == Verification.FAILED
+
+    def for_ticket(self, number: int | None) -> Verdict:
+        """The verdict once the message is known to be about ticket `number`: its
+        reply token for that ticket proves the sender."""
+        if number is None or number not in self.token_tickets or self.failed:
+            return self
+        evidence = [
+            {"check": "token", "result": "pass", "detail": f"reply token for ticket {number}"},
+            *(item for item in self.evidence if item["check"] != "token"),
+        ]
+        return Verdict(Verification.VERIFIED, evidence, self.token_tickets)
+
+
+def _domain(address: str) -> str:
+    return address.rpartition("@")[2].strip().lower().rstrip(".")
+
+
+def _aligned(signer: str, from_domain: str) -> bool:
+    """DKIM's d= covers the From domain: the same, or a parent of it (relaxed)."""
+    signer = signer.strip().lower().lstrip("@").rpartition("@")[2].rstrip(".")
+    return bool(signer) and (from_domain == signer or from_domain.endswith("." + signer))
+
+
+def _trusted_results(values: list[str]) -> list[Any]:
+    """The results our boundary MTA added: the first run of headers carrying its
+    authserv-id, from the top. Copies further down (forged by a sender, or added
+    by servers on the way) are ignored."""
+    trusted = settings.ECMP_MAIL_TRUSTED_AUTHSERV_ID
+    if not trusted:
+        return []
+    results: list[Any] = []
+    started = False
+    for value in values:
+        try:
+            header = authres.AuthenticationResultsHeader.parse_value(value)
+        except Exception:  # authres raises its own errors on any syntax it dislikes
+            if started:
+                break
+            continue
+        ours = (header.authserv_id or "").strip().lower() == trusted
+        if ours:
+            started = True
+            results.extend(header.results)
+        elif started:
+            break
+    return results
+
+
+def _property(result: Any, name: str) -> str:
+    for prop in result.properties:
+        if f"{prop.type}.{prop.name}".lower() == name:
+            return str(prop.value or "")
+    return ""
+
+
+def _from_results(mail: ParsedMail, from_domain: str) -> tuple[str, list[dict[str, str]]]:
+    """("pass" / "fail" / "", evidence) from the trusted Authentication-Results."""
+    evidence = []
+    verdict = ""
+    for result in _trusted_results(mail.auth_results):
+        method, outcome = str(result.method).lower(), str(result.result).lower()
+        if method == "dmarc":
+            header_from = _property(result, "header.from").lower()
+            if header_from and header_from != from_domain:
+                evidence.append(
+                    {"check": "dmarc", "result": "ignored", "detail": f"for {header_from}"}
+                )
+                continue
+            evidence.append({"check": "dmarc", "result": outcome, "detail": from_domain})
+            if outcome == "pass" and verdict != "fail":
+                verdict = "pass"
+            elif outcome == "fail":
+                verdict = "fail"
+        elif method == "dkim":
+            signer = _property(result, "header.d") or _property(result, "header.i")
+            aligned = _aligned(signer, from_domain)
+            evidence.append(
+                {
+                    "check": "dkim",
+                    "result": outcome,
+                    "detail": f"d={signer}" + ("" if aligned else " (not the From domain)"),
+                }
+            )
+            if outcome == "pass" and aligned and not verdict:
+                verdict = "pass"
+        elif method == "spf":
+            # SPF checks the envelope, not From: shown, never proof.
+            domain = _property(result, "smtp.mailfrom")
+            evidence.append({"check": "spf", "result": outcome, "detail": domain})
+    return verdict, evidence
+
+
+def _dkim_here(raw: bytes, from_domain: str) -> tuple[bool, dict[str, str] | None]:
+    """Verify the message's DKIM signatures here: whether one passes aligned with the
+    From domain, and the evidence of that one (or of the last one tried)."""
+    if b"dkim-signature" not in raw[:200_000].lower():
+        return False, None
+    last = None
+    checker = dkim.DKIM(raw, logger=logger)
+    for index in range(MAX_DKIM_SIGNATURES):
+        try:
+            kwargs = {"dnsfunc": DKIM_DNS} if DKIM_DNS is not None else {}
+            passed = checker.verify(idx=index, **kwargs)
+        except IndexError:
+            break
+        except Exception as exc:  # a broken signature or key is a failed check, not an error
+            last = {"check": "dkim-local", "result": "fail", "detail": type(exc).__name__}
+            continue
+        signer = (checker.domain or b"").decode("ascii", "replace")
+        if not signer:
+            break  # no signature at this index
+        aligned = _aligned(signer, from_domain)
+        last = {
+            "check": "dkim-local",
+            "result": "pass" if passed else "fail",
+            "detail": f"d={signer}" + ("" if aligned else " (not the From domain)"),
+        }
+        if passed and aligned:
+            return True, last
+    return False, last
+
+
+def _envelope(envelope_from: str, from_domain: str) -> dict[str, str] | None:
+    if not envelope_from:
+        return None
+    if _aligned(_domain(envelope_from), from_domain) or _aligned(
+        from_domain, _domain(envelope_from)
+    ):
+        return {"check": "envelope", "result": "match", "detail": envelope_from}
+    return {"check": "envelope", "result": "warning", "detail": envelope_from}
+
+
+def verify_sender(mail: ParsedMail, raw: bytes, *, envelope_from: str = "") -> Verdict:
+    """The verdict on `mail`'s sender before it is known which ticket it is about
+    (see `Verdict.for_ticket`)."""
+    from_domain = _domain(mail.sender) if mail.sender else ""
+    evidence: list[dict[str, str]] = []
+    tickets, others = reply_tokens(mail.sender, mail.in_reply_to + mail.references, mail.recipients)
+    if others and not tickets:
+        evidence.append({"check": "token", "result": "fail", "detail": "issued to another address"})
+    verdict, found = _from_results(mail, from_domain) if from_domain else ("", [])
+    evidence.extend(found)
+    if not verdict and from_domain and settings.ECMP_MAIL_VERIFY_DKIM:
+        proven, local = _dkim_here(raw, from_domain)
+        if local is not None:
+            evidence.append(local)
+        if proven:
+            verdict = "pass"
+    envelope = _envelope(envelope_from, from_domain) if from_domain else None
+    if envelope is not None:
+        evidence.append(envelope)
+    if verdict == "fail":
+        status = Verification.FAILED
+    elif verdict == "pass":
+        status = Verification.VERIFIED
+    else:
+        status = Verification.UNVERIFIED
+    return Verdict(status, evidence, tickets)
