@@ -12,7 +12,7 @@ from ecmp.core.models import PeriodicSlot
 
 def schedule() -> dict[str, tuple[object, int]]:
     """name -> (task, period in seconds)."""
-    from ecmp.mail.tasks import imap_poll, inbound_sweep, outbox_sweep
+    from ecmp.mail.tasks import imap_poll, inbound_raw_expire, inbound_sweep, outbox_sweep
     from ecmp.tickets.jobs import archive_closed_tickets, check_sla
     from ecmp.tickets.tasks import event_dispatch_sweep
 
@@ -21,6 +21,7 @@ def schedule() -> dict[str, tuple[object, int]]:
         "archive-closed-tickets": (archive_closed_tickets, 3600),
         "outbox-sweep": (outbox_sweep, 60),
         "inbound-sweep": (inbound_sweep, 60),
+        "inbound-raw-expire": (inbound_raw_expire, 3600),
         "event-dispatch-sweep": (event_dispatch_sweep, 60),
     }
     if settings.ECMP_IMAP_HOST:

@@ -184,6 +184,43 @@ def inbound_sweep() -> int:
     return len(waiting)
 
 
+# Raw bytes dropped per transaction, and transactions per run of the expiry: short
+# writes that never hold the other writers up for long (SQLite has one writer).
+EXPIRY_BATCH = 200
+EXPIRY_BATCHES = 50
+# Mail nobody turned into a ticket or a reply: its raw bytes go after
+# ECMP_MAIL_HELD_DAYS, its row (sender, subject, decision, verification) stays.
+EXPIRING = [InboundEmail.Status.HELD, InboundEmail.Status.DISCARDED, InboundEmail.Status.IGNORED]
+
+
+@task(queue_name="mail")
+def inbound_raw_expire() -> int:
+    """Drop the raw bytes of held, discarded and ignored mail older than
+    ECMP_MAIL_HELD_DAYS; returns how many. Their bytes then no longer count in the
+    held-mail quotas (which read only rows whose raw is kept)."""
+    cutoff = timezone.now() - timedelta(days=settings.ECMP_MAIL_HELD_DAYS)
+    purged = 0
+    for _round in range(EXPIRY_BATCHES):
+        with transaction.atomic():
+            # Status by status, each a range of the inbox_status index.
+            chosen: list[int] = []
+            for status in EXPIRING:
+                room = EXPIRY_BATCH - len(chosen)
+                if room <= 0:
+                    break
+                chosen += InboundEmail.objects.filter(
+                    status=status, received_at__lt=cutoff, raw_purged_at__isnull=True
+                ).values_list("pk", flat=True)[:room]
+            if not chosen:
+                return purged
+            # The status again: an agent may have released one since it was read.
+            purged += InboundEmail.objects.filter(
+                pk__in=chosen, status__in=EXPIRING, raw_purged_at__isnull=True
+            ).update(raw=b"", raw_purged_at=timezone.now())
+    inbound_raw_expire.enqueue()  # a long backlog: the rest in a task of its own
+    return purged
+
+
 @task(queue_name="mail")
 def imap_poll() -> int:
     from ecmp.mail.inbound.imap import imap_fetch
