@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -12,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ecmp.accounts.models import Role, User
 from ecmp.core.access import staff_required
+from ecmp.core.downloads import file_response
 from ecmp.mail.inbound import held
 from ecmp.mail.inbound.parse import parse_message
 from ecmp.mail.inbound.pipeline import inbound_retry
@@ -43,11 +46,22 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @require_GET
 def inbound_detail(request: HttpRequest, pk: int) -> HttpResponse:
     row = get_object_or_404(InboundEmail, pk=pk)
-    return render(
-        request,
-        "desk/mail_inbound.html",
-        {"nav": "mail", "row": row, "mail": parse_message(bytes(row.raw))},
-    )
+    context = {
+        "nav": "mail",
+        "row": row,
+        "mail": parse_message(bytes(row.raw)) if row.raw_purged_at is None else None,
+        "may_release": held.may_release(row, request.user),
+        "decisions": row.decisions.select_related("actor").order_by("created_at"),
+    }
+    return render(request, "desk/mail_inbound.html", context)
+
+
+@staff_required
+@require_GET
+def inbound_original(request: HttpRequest, pk: int) -> HttpResponse:
+    """The message as it was received, for agents (customers never get it)."""
+    row = get_object_or_404(InboundEmail.objects.filter(raw_purged_at__isnull=True), pk=pk)
+    return file_response(io.BytesIO(bytes(row.raw)), f"message-{row.pk}.eml", "message/rfc822")
 
 
 def _held_action(request: HttpRequest, pk: int, action) -> HttpResponse:
@@ -90,6 +104,12 @@ def held_attach(request: HttpRequest, pk: int) -> HttpResponse:
     return _held_action(
         request, pk, lambda row: held.held_attach(inbound=row, by=request.user, ticket=ticket)
     )
+
+
+@staff_required
+@require_POST
+def held_release(request: HttpRequest, pk: int) -> HttpResponse:
+    return _held_action(request, pk, lambda row: held.held_release(inbound=row, by=request.user))
 
 
 @staff_required

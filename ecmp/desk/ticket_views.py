@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -21,6 +22,7 @@ from ecmp.billing.selectors import time_entries_for_ticket
 from ecmp.core.access import staff_required
 from ecmp.core.downloads import attachment_response
 from ecmp.core.paging import CappedPaginator
+from ecmp.mail.selectors import sender_checks_for_ticket
 from ecmp.desk.forms import AssignForm, CloseForm, DeskReplyForm, PriorityForm, QueueFilterForm
 from ecmp.tickets import services
 from ecmp.tickets.models import Ticket
@@ -80,12 +82,22 @@ def jump(request: HttpRequest) -> HttpResponse:
     return redirect("desk:queue")
 
 
+def _sender_marks(ticket: Ticket) -> dict[int, str]:
+    """Who sent each message that came by mail, as proven: by message id (0: the
+    opening text). Rendered once per message, outside the thread's loop."""
+    return {
+        row.reply_id or 0: render_to_string("desk/_sender_mark.html", {"row": row})
+        for row in sender_checks_for_ticket(ticket.pk)
+    }
+
+
 def _page(request: HttpRequest, ticket: Ticket, **forms: Any) -> HttpResponse:
     context = {
         "nav": "queues",
         "ticket": ticket,
         "thread": ticket_thread_for_staff(ticket),
         "opening_files": ticket_opening_attachments(ticket),
+        "sender_marks": _sender_marks(ticket),
         "reply_form": forms.get("reply_form") or DeskReplyForm(initial={"version": ticket.version}),
         "close_form": forms.get("close_form") or CloseForm(initial={"version": ticket.version}),
         "assign_form": AssignForm(

@@ -74,6 +74,10 @@ urlpatterns = [
     path("mail/in/<int:pk>/ticket/", mail_views.held_create_ticket, name="mail-held-ticket"),
     path("mail/in/<int:pk>/attach/", mail_views.held_attach, name="mail-held-attach"),
     path("mail/in/<int:pk>/discard/", mail_views.held_discard, name="mail-held-discard"),
+    path("mail/in/<int:pk>/release/", mail_views.held_release, name="mail-held-release"),
+    path(
+        "mail/in/<int:pk>/original.eml", mail_views.inbound_original, name="mail-inbound-original"
+    ),
     path("mail/in/<int:pk>/retry/", mail_views.inbound_process_again, name="mail-inbound-retry"),
     path("mail/out/", mail_views.outbox, name="mail-outbox"),
     path("mail/out/<int:pk>/retry/", mail_views.outbox_retry_now, name="mail-outbox-retry"),

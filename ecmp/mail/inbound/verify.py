@@ -78,27 +78,22 @@ def _aligned(signer: str, from_domain: str) -> bool:
 
 
 def _trusted_results(values: list[str]) -> list[Any]:
-    """The results our boundary MTA added: the first run of headers carrying its
-    authserv-id, from the top. Copies further down (forged by a sender, or added
-    by servers on the way) are ignored."""
+    """The results our boundary MTA added: the headers carrying its authserv-id at
+    the very top (it adds them last). Anything from another server above them, or
+    ours below another's (a copy forged by the sender, or added on the way), makes
+    the rest count for nothing: proof only comes from the top."""
     trusted = settings.ECMP_MAIL_TRUSTED_AUTHSERV_ID
-    if not trusted:
-        return []
     results: list[Any] = []
-    started = False
+    if not trusted:
+        return results
     for value in values:
         try:
             header = authres.AuthenticationResultsHeader.parse_value(value)
         except Exception:  # authres raises its own errors on any syntax it dislikes
-            if started:
-                break
-            continue
-        ours = (header.authserv_id or "").strip().lower() == trusted
-        if ours:
-            started = True
-            results.extend(header.results)
-        elif started:
             break
+        if (header.authserv_id or "").strip().lower() != trusted:
+            break
+        results.extend(header.results)
     return results
 
 

@@ -136,8 +136,11 @@ def _text(value: str) -> str:
 
 
 @register.simple_tag
-def thread_entries(thread, ticket, opening_files, download: str) -> SafeString:
-    """The entries of includes/thread.html, newest first."""
+def thread_entries(thread, ticket, opening_files, download: str, marks=None) -> SafeString:
+    """The entries of includes/thread.html, newest first. `marks`: markup to show
+    beside an entry's author (the desk's verdict on a mailed message's sender), by
+    message id, 0 for the ticket's opening text."""
+    marks = marks or {}
     support, internal_label = _("Support"), _("Internal")
     entries = []
     for event in reversed(list(thread)):
@@ -153,6 +156,7 @@ def thread_entries(thread, ticket, opening_files, download: str) -> SafeString:
             badge = ""
         name = (actor.full_name if actor else "") or support
         body = ""
+        mark = marks.get(0 if event.kind == EventKind.CREATED else event.message_id, "")
         if event.kind == EventKind.CREATED:
             body = (
                 f'\n      <div class="thread-body mt-2">{_text(ticket.description)}</div>\n      '
@@ -166,7 +170,7 @@ def thread_entries(thread, ticket, opening_files, download: str) -> SafeString:
         entries.append(
             f'\n  <li class="thread-entry {css} mb-2 p-3">\n    <div class="small">{badge}'
             f"<strong>{escape(name)}</strong> | {escape(event_summary(event))}\n      "
-            f"{when(event.created_at, 'text-body-secondary ms-2')}</div>\n    {body}\n  </li>\n"
+            f"{when(event.created_at, 'text-body-secondary ms-2')}{mark}</div>\n    {body}\n  </li>\n"
         )
     return mark_safe("".join(entries))  # noqa: S308 - every value escaped above
 
