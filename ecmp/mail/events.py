@@ -2,19 +2,41 @@
 
 from __future__ import annotations
 
+from ecmp.accounts.models import User
 from ecmp.mail import outbound
-from ecmp.tickets.models import NOT_ACKNOWLEDGED, EventKind, TicketEvent
+from ecmp.tickets.models import NOT_ACKNOWLEDGED, EventKind, Ticket, TicketEvent
 from ecmp.tickets.selectors import ticket_support_team
 from ecmp.tickets.status import Channel, Status
+
+
+def _receives_ticket_mail(user: User, ticket: Ticket) -> bool:
+    """A deactivated person, or one of a deactivated client company, gets no ticket
+    mail: they can no longer sign in to read or answer it.
+
+    From what the dispatch loaded (the ticket with its requester and organization):
+    the person's company is the ticket's, read again only for someone of another one.
+    """
+    if not user.is_active:
+        return False
+    if user.organization_id is None:
+        return True
+    if user.organization_id == ticket.organization_id:
+        return ticket.organization.active
+    return user.organization.active
 
 
 def emails_for_event(event: TicketEvent) -> int:
     ticket, actor = event.ticket, event.actor
     by_staff = actor is not None and actor.is_support_staff
-    team = [agent for agent in ticket_support_team(ticket) if agent.pk != event.actor_id]
+    team = [
+        agent
+        for agent in ticket_support_team(ticket)
+        if agent.pk != event.actor_id and _receives_ticket_mail(agent, ticket)
+    ]
+    requester = _receives_ticket_mail(ticket.requester, ticket)
     sent = 0
     if event.kind == EventKind.CREATED:
-        if ticket.channel == Channel.EMAIL and event.to_value != NOT_ACKNOWLEDGED:
+        if requester and ticket.channel == Channel.EMAIL and event.to_value != NOT_ACKNOWLEDGED:
             outbound.send_ticket_received(ticket)
             sent += 1
         for agent in team:
@@ -28,13 +50,14 @@ def emails_for_event(event: TicketEvent) -> int:
         return 0
     elif event.kind == EventKind.REPLIED and event.message is not None:
         if by_staff:
-            outbound.send_agent_reply(ticket, event.message)
-            sent += 1
+            if requester:
+                outbound.send_agent_reply(ticket, event.message)
+                sent += 1
         else:
             for agent in team:
                 outbound.send_agent_customer_reply(ticket, agent, event.message)
                 sent += 1
-    elif event.kind == EventKind.STATUS and by_staff:
+    elif event.kind == EventKind.STATUS and by_staff and requester:
         accepted = event.from_value == Status.NEW and event.to_value in (Status.OPEN, Status.WAIT)
         if accepted:
             outbound.send_ticket_accepted(ticket)
