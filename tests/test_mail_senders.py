@@ -4,7 +4,10 @@ The attacks of issue 15 as an attacker would send them: through the real SMTP
 listener and through mailgate, not only through the store function.
 """
 
+import os
 import smtplib
+import subprocess
+import sys
 
 import dkim
 import pytest
@@ -22,6 +25,7 @@ from ecmp.tickets import services
 from ecmp.tickets.models import Message
 from tests.factories import make_ticket
 from tests.mailtools import build_mail, free_port
+from tests.test_mail_gateways import file_database  # noqa: F401 - a fixture
 
 HELD, PROCESSED = InboundEmail.Status.HELD, InboundEmail.Status.PROCESSED
 
@@ -430,3 +434,57 @@ def test_mail_without_a_usable_sender_is_held_not_ignored(deliver, db):
 def test_several_from_addresses_are_held(deliver, alice, bob):
     row = deliver(build_mail(sender="alice@acme.test, bob@acme.test"))
     assert row.status == HELD and row.reason == "several From addresses"
+
+
+# --- Through mailgate, as an MTA's pipe delivers -----------------------------------------
+
+
+def manage_shell(env, script):
+    from tests.test_mail_gateways import ROOT
+
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "shell", "-v", "0", "-c", script],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.strip()
+
+
+def test_a_forged_agent_through_mailgate_is_held(file_database):  # noqa: F811
+    from tests.test_mail_gateways import ROOT, mailgate
+
+    number = manage_shell(
+        file_database,
+        "from tests.factories import AgentFactory, OrganizationFactory, UserFactory, make_ticket;"
+        "AgentFactory(email='agnes@support.test');"
+        "u = UserFactory(email='alice@acme.test', organization=OrganizationFactory());"
+        "print(make_ticket(u).number)",
+    )
+    raw = build_mail(sender="Agnes <agnes@support.test>", subject=f"Re: [#{number}] x")
+    result = mailgate(raw, file_database, "--sender", "attacker@evil.test")
+    assert result.returncode == 0, result.stderr
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "manage.py"),
+            "db_worker",
+            "--batch",
+            "--no-reload",
+            "--queue-name",
+            "*",
+        ],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", **file_database},
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+        timeout=120,
+    )
+    state = manage_shell(
+        file_database,
+        "from ecmp.mail.models import InboundEmail as I; from ecmp.tickets.models import Message;"
+        "r = I.objects.get(); print(r.status, r.envelope_from, Message.objects.count())",
+    )
+    assert state == "held attacker@evil.test 0"
