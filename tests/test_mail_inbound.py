@@ -160,12 +160,9 @@ def test_a_deactivated_sender_is_held(deliver, alice, acme):
     "headers",
     [
         {"Auto-Submitted": "auto-replied"},
-        {"Precedence": "bulk"},
         {"Precedence": "auto_reply"},
         {"X-Autoreply": "yes"},
         {"X-Autorespond": "Out of office"},
-        {"X-Auto-Response-Suppress": "All"},
-        {"List-Id": "<news.example.test>"},
         {"Return-Path": "<>"},
     ],
 )
@@ -180,24 +177,64 @@ def test_automatic_mail_is_never_answered_and_changes_nothing(deliver, alice, ag
     assert mail.outbox == []
 
 
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Precedence": "bulk"},
+        {"X-Auto-Response-Suppress": "All"},
+        {"List-Id": "<news.example.test>"},
+    ],
+)
+def test_machine_looking_mail_is_not_ignored_but_never_answered(deliver, alice, headers):
+    # Not RFC 3834 automatic: a client's monitoring may rightly open a ticket.
+    row = deliver(build_mail(headers=headers))
+    assert row.status != InboundEmail.Status.IGNORED
+    assert not [m for m in mail.outbox if alice.email in m.to]
+
+
 def test_auto_submitted_no_is_a_person(deliver, alice):
     assert deliver(build_mail(headers={"Auto-Submitted": "no"})).outcome == "ticket_created"
 
 
-def test_a_bounce_marks_the_address_and_is_not_answered(deliver, alice):
-    report = (
+def bounce_report(returned_id=None):
+    returned = (
+        b"--B\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+        + f"Message-ID: {returned_id}\r\nTo: alice@acme.test\r\n\r\n".encode()
+        if returned_id
+        else b""
+    )
+    return (
         b"From: MAILER-DAEMON@mx.acme.test\r\nTo: support@ecmp.localhost\r\n"
         b"Subject: Undelivered Mail Returned to Sender\r\nMessage-ID: <b1@mx.acme.test>\r\n"
         b"MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; "
         b'boundary="B"\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nI could not deliver it.\r\n'
         b"--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.acme.test\r\n\r\n"
-        b"Final-Recipient: rfc822; alice@acme.test\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n--B--\r\n"
+        b"Final-Recipient: rfc822; alice@acme.test\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n"
+        + returned
+        + b"--B--\r\n"
     )
-    row = deliver(report)
+
+
+def test_a_bounce_of_our_mail_marks_the_address_and_is_not_answered(
+    deliver, alice, agnes, run_on_commit
+):
+    ticket = make_ticket(alice)
+    run_on_commit(lambda: services.ticket_accept(ticket=ticket, actor=agnes))
+    ours = last_outgoing_id(alice.email)
+    mail.outbox.clear()
+    row = deliver(bounce_report(ours))
     assert row.status == InboundEmail.Status.IGNORED and row.outcome == "bounce"
     alice.refresh_from_db()
     assert alice.email_bouncing_since is not None
     assert mail.outbox == []
+
+
+def test_a_bounce_that_returns_no_mail_of_ours_marks_nobody(deliver, alice):
+    for returned in (None, "<forged@elsewhere.test>"):
+        row = deliver(bounce_report(returned).replace(b"<b1@", f"<b{returned}@".encode()))
+        assert row.status == InboundEmail.Status.IGNORED and row.outcome == "bounce"
+    alice.refresh_from_db()
+    assert alice.email_bouncing_since is None
 
 
 def test_mail_from_our_own_address_is_ignored(deliver, db):
