@@ -24,6 +24,7 @@ from ecmp.mail.ids import (
     ticket_number_from_ids,
     ticket_number_from_subject,
 )
+from ecmp.mail.inbound.bounces import bounced_addresses
 from ecmp.mail.inbound.noise import classify
 from ecmp.mail.inbound.parse import ParsedAttachment, ParsedMail, parse_message
 from ecmp.mail.inbound.quotes import strip_quotes
@@ -286,7 +287,8 @@ def inbound_route(
     noise = classify(mail)
     if noise is not None:
         if noise.kind == "bounce":
-            bounced = mail.report_recipients or []
+            # Only addresses our own mail went to: a stranger's report proves nothing.
+            bounced = bounced_addresses(raw, mail.report_recipients)
             User.objects.filter(email__in=bounced, email_bouncing_since__isnull=True).update(
                 email_bouncing_since=timezone.now()
             )
