@@ -59,3 +59,25 @@ def test_the_notifications_page_does_not_grow(
         for n in range(8):
             services.ticket_reply(ticket=ticket, author=agnes, body=f"more {n}")
     assert queries_for(client, reverse("portal:notifications")) == few
+
+
+def test_the_desk_ticket_page_does_not_grow_with_mailed_messages(
+    client_for, alice, agnes, django_capture_on_commit_callbacks
+):
+    from ecmp.mail.inbound.pipeline import inbound_store
+    from tests.mailtools import build_mail
+
+    def mailed(body):
+        with django_capture_on_commit_callbacks(execute=True):
+            inbound_store(build_mail(subject=f"[#{ticket.number}] x", body=body), source="test")
+
+    ticket = make_ticket(alice)
+    client = client_for(agnes)
+    url = reverse("desk:ticket-detail", args=[ticket.number])
+    mailed("first")
+    few = queries_for(client, url)
+    for n in range(6):
+        mailed(f"more {n}")
+    page = client.get(url).content.decode()
+    assert page.count("Sender not verified") == 7  # each mailed message is marked
+    assert queries_for(client, url) == few
