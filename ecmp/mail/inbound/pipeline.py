@@ -24,6 +24,7 @@ from django.utils import timezone
 from ecmp.accounts.models import User
 from ecmp.core.followups import enqueue_unless_waiting
 from ecmp.mail.ids import MESSAGE_ID
+from ecmp.mail.inbound.senders import read_address
 from ecmp.mail.models import InboundEmail
 
 # What processing writes on a stored message.
@@ -69,8 +70,6 @@ class SenderOverQuota(MessageRefused):
 # Where addresses are stored: no control character (NUL above all: PostgreSQL
 # refuses it), no space, one "@".
 _ADDRESS = re.compile(r"^[^@\s\x00-\x1f\x7f<>]{1,64}@[^@\s\x00-\x1f\x7f<>]{1,190}$")
-# A From header longer than this is no person's: not worth parsing at the door.
-_FROM_MAX = 2000
 
 
 def _headers(raw: bytes) -> Message | None:
@@ -123,21 +122,25 @@ def _content_hash(headers: Message | None, raw: bytes) -> str:
 
 
 def _from_address(headers: Message | None) -> str:
-    """The addr-spec of the one From address ("" if there is not exactly one).
+    """The address of the one From header as routing reads it (senders.read_address:
+    the RFC 5322 structure, never the display name), "" when it cannot be told.
 
-    Never the display name: "alice@acme.test" <mallory@evil.test> is Mallory.
+    "=?utf-8?q?=3Calice=40acme.test=3E?= <mallory@evil.test>" is Mallory, or no one:
+    a stranger either way.
     """
     if headers is None:
         return ""
     try:
         values = headers.get_all("From") or []
-        if len(values) != 1 or len(str(values[0])) > _FROM_MAX:
+        if len(values) != 1:
             return ""
-        addresses = policy.default.header_factory("From", str(values[0])).addresses
-        if len(addresses) != 1:
-            return ""
-        address = addresses[0].addr_spec.strip().lower()
+        value = str(values[0])
+        if not value.isascii():  # raw 8-bit bytes: never part of an address we match
+            value = value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        address, _name, problem = read_address(value)
     except Exception:  # whatever a hostile header does to the parser: no address
+        return ""
+    if problem:
         return ""
     return address if _ADDRESS.match(address) and address.isprintable() else ""
 
