@@ -7,6 +7,7 @@ held, or ignored with its reason: none disappears, none crashes the pipeline.
 
 import os
 import random
+import re
 import uuid
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from hypothesis import strategies as st
 from ecmp.mail.inbound.parse import parse_message
 from ecmp.mail.inbound.pipeline import MessageRefused, _message_id, inbound_store
 from ecmp.mail.inbound.quotes import strip_quotes
+from ecmp.mail.inbound.senders import DEFECTIVE, NO_ADDRESS, OTHER_SENDER, SEVERAL
 from ecmp.mail.models import InboundEmail
 from tests.factories import OrganizationFactory, UserFactory
 from tests.mailtools import build_mail
@@ -138,3 +140,151 @@ def test_mangled_messages_end_somewhere_known(db, django_capture_on_commit_callb
     assert row.status in FINAL, row.last_error
     # A mangled ID can still meet another example's: then it is a re-delivery of it.
     assert bytes(row.raw) == raw if created else row.message_id == _message_id(raw)
+
+
+def _zammad_from_email(path):
+    """The sender address Zammad's parser found, from its .yml (read without a YAML loader)."""
+    expected = path.with_suffix(".yml")
+    if not expected.exists():
+        return None
+    for line in expected.read_text(errors="replace").splitlines():
+        if line.startswith("from_email:"):
+            value = line.partition(":")[2].strip()
+            return value if re.fullmatch(r"[^@\s\"'<>]+@[^@\s\"'<>]+", value) else None
+    return None
+
+
+@needs_corpus
+def test_the_sender_is_zammads_address_or_a_stated_problem():
+    compared = 0
+    for path in sorted((CORPUS / "zammad").glob("*.eml")):
+        expected = _zammad_from_email(path)
+        if expected is None:
+            continue
+        mail = parse_message(path.read_bytes())
+        compared += 1
+        # Zammad takes the last of two From headers, or a From with defects: we hold them.
+        assert mail.sender == expected.lower() or (mail.sender == "" and mail.sender_problem), (
+            path.name
+        )
+    assert compared > 40
+
+
+@needs_corpus
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("zammad/mail017.eml", SEVERAL),
+        ("zammad/mail059.eml", SEVERAL),
+        ("zammad/mail076.eml", DEFECTIVE),
+        ("zammad/mail087.eml", DEFECTIVE),
+        ("zammad/mail035.eml", NO_ADDRESS),
+        ("zammad/mail019.eml", NO_ADDRESS),
+        ("zammad/mail078-content_transfer_encoding_x_uuencode.eml", OTHER_SENDER),
+    ],
+)
+def test_corpus_senders_that_cannot_be_taken_as_the_author(name, expected):
+    assert parse_message((CORPUS / name).read_bytes()).sender_problem == expected
+
+
+@needs_corpus
+@pytest.mark.parametrize(
+    "name",
+    [
+        "rt-emails/new-ticket-from-gb18030.eml",
+        "rt-emails/new-ticket-from-iso-8859-1-full.eml",
+        "zammad/mail015.eml",
+        "zammad/mail031.eml",
+        "zammad/mail091.eml",
+        "zammad/mail093.eml",
+        "zammad/mail045.eml",
+        "zammad/mail057.eml",
+        "zammad/mail105.eml",
+        "mail-parser/mail_test_9.eml",
+    ],
+)
+def test_legacy_and_undeclared_charsets_decode_without_replacement_characters(name):
+    mail = parse_message((CORPUS / name).read_bytes())
+    readable = [mail.text, mail.subject, mail.sender_name, *(a.name for a in mail.attachments)]
+    assert not any("\ufffd" in text for text in readable), readable
+
+
+@needs_corpus
+def test_corpus_texts_in_legacy_charsets_read_as_written():
+    assert parse_message((CORPUS / "rt-emails/new-ticket-from-gb18030.eml").read_bytes()).text
+    iso_8859_1 = parse_message(
+        (CORPUS / "rt-emails/new-ticket-from-iso-8859-1-full.eml").read_bytes()
+    )
+    assert iso_8859_1.sender_name == "Wilhelmsen Håvard"  # a raw latin-1 header
+    assert all(letter in iso_8859_1.text for letter in "øæå")  # a raw UTF-8 body
+    gb2312_name = parse_message((CORPUS / "zammad/mail015.eml").read_bytes()).attachments[0].name
+    assert gb2312_name == "绩效管理,究竟谁错了.xls"
+
+
+@needs_corpus
+@pytest.mark.parametrize(
+    ("name", "kept"),
+    [
+        ("zammad/mail041.eml", "smime.p7m"),
+        ("rt-smime/5-encrypted-attachment.eml", "smime.p7m"),
+        ("rt-smime/7-signed-encrypted-plain.eml", "smime.p7m"),
+        ("rt-smime/9-signed-encrypted-binary.eml", "smime.p7m"),
+        ("rt-gnupg/8-encrypted-MIME-with-attachment.eml", None),
+        ("rt-gnupg/13-signed-encrypted-MIME-plain.eml", None),
+        ("rt-gnupg/15-signed-encrypted-MIME-binary.eml", None),
+        ("rt-gnupg/20-signed-encrypted-MIME-plain.eml", None),
+        ("rt-gnupg/11-encrypted-inline-attachment.eml", "encrypted.asc"),
+        ("rt-gnupg/17-signed-encrypted-inline-attachment.eml", "encrypted.asc"),
+    ],
+)
+def test_encrypted_corpus_messages_are_flagged_and_keep_their_encrypted_part(name, kept):
+    mail = parse_message((CORPUS / name).read_bytes())
+    assert mail.encrypted
+    assert mail.attachments and all(a.data for a in mail.attachments)
+    if kept:
+        assert kept in [a.name for a in mail.attachments]
+    assert "BEGIN PGP MESSAGE" not in mail.text and "MIAGCSqGSIb3DQEHA" not in mail.text
+
+
+@needs_corpus
+@pytest.mark.parametrize(
+    "name", ["rt-smime/1-signed.eml", "rt-gnupg/1-signed-MIME-plain.eml", "zammad/mail039.eml"]
+)
+def test_signed_corpus_messages_are_not_encrypted(name):
+    mail = parse_message((CORPUS / name).read_bytes())
+    assert not mail.encrypted and mail.text
+
+
+@needs_corpus
+def test_the_uuencoded_corpus_files_become_attachments():
+    report = parse_message((CORPUS / "zammad/mail025.eml").read_bytes())
+    assert [a.name for a in report.attachments] == ["rulesets-report.csv"]
+    assert report.attachments[0].data.startswith(b"RULESET_ID;NAME;")
+    assert "begin 644" not in report.text
+    x_uuencode = parse_message(
+        (CORPUS / "zammad/mail078-content_transfer_encoding_x_uuencode.eml").read_bytes()
+    )
+    attachment = x_uuencode.attachments[0]
+    assert attachment.name == "PGP_Cmts_on_12-14-01_Pkg.txt"
+    assert attachment.data.startswith(b"Hello Zammad")
+
+
+@needs_corpus
+def test_text_pasted_above_the_headers_no_longer_hides_them():
+    mail = parse_message((CORPUS / "zammad/mail068.eml").read_bytes())
+    assert (mail.sender, mail.subject) == ("xxxxx@xxxxx.cz", "Contact from Server")
+
+
+@needs_corpus
+@pytest.mark.parametrize(
+    "name", ["zammad/mail103.eml", "mail-parser/mail_test_13.eml", "zammad/mail043.eml"]
+)
+def test_tool_and_list_mail_in_the_corpus_is_marked_machine(name):
+    assert parse_message((CORPUS / name).read_bytes()).machine
+
+
+@needs_corpus
+def test_a_reply_written_below_the_quote_in_the_corpus_keeps_only_the_answer():
+    mail = parse_message((CORPUS / "rt-emails/new-ticket-from-iso-8859-1-full.eml").read_bytes())
+    reply, stripped = strip_quotes(mail.text)
+    assert stripped and reply.startswith("Hello again,") and ">>" not in reply

@@ -15,7 +15,7 @@ MAX_SCAN = 200_000
 _FOLDED = 3
 _ATTRIBUTION = re.compile(
     r"^\s*(?:"
-    r"On\b.{0,300}\bwrote\s*:"  # English
+    r"(?:On|At)\b.{0,300}\bwrote\s*:"  # English (Eudora: "At 14:56 …, you wrote:")
     r"|Le\b.{0,300}\ba\s+écrit\s*:"  # French
     r"|Am\b.{0,300}\bschrieb\b.{0,200}:"  # German
     r"|Op\b.{0,300}\bschreef\b.{0,200}:"  # Dutch
