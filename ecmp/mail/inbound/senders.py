@@ -18,7 +18,9 @@ from email.header import decode_header
 
 from ecmp.mail.inbound.charsets import decode
 
-MAX_HEADER = 4_000
+# A real From is a few hundred characters; the registry slows down quadratically on
+# some hostile shapes, so longer ones are cut (and then lack their address).
+MAX_HEADER = 2_000
 NO_ADDRESS = "no sender address"
 SEVERAL = "several From addresses"
 DEFECTIVE = "a From header with defects"
