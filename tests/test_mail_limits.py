@@ -363,3 +363,23 @@ def test_the_new_ticket_notice_shows_the_requesters_name_and_address(
     notice = OutboundEmail.objects.get(to=[agnes.email], kind="agent_new_ticket")
     assert f"Alice &amp; Co &lt;alice@acme.test&gt; (Acme) {sentence}" in notice.html
     assert "Alice & Co <alice@acme.test> (Acme)" in notice.text
+
+
+def test_the_quota_sums_read_the_partial_index_of_strangers_bytes(db, quotas):
+    """The door's sums never scan the inbox: they read inbox_stranger_bytes."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    store(stranger_mail())
+    with CaptureQueriesContext(connection) as captured:
+        store(stranger_mail(n=1))
+    (sums,) = [q["sql"] for q in captured.captured_queries if "SUM(" in q["sql"].upper()]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET enable_seqscan = off")  # what the planner can use, not prices
+        explain = "EXPLAIN" if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN"
+        cursor.execute(f"{explain} {sums}")
+        plan = " ".join(str(row) for row in cursor.fetchall())
+        if connection.vendor == "postgresql":
+            cursor.execute("SET enable_seqscan = on")
+    assert "inbox_stranger_bytes" in plan, plan

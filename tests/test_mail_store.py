@@ -217,3 +217,26 @@ def test_the_expiry_runs_every_hour():
 
     job, period = schedule()["inbound-raw-expire"]
     assert job is tasks.inbound_raw_expire and period == 3600
+
+
+def test_the_expiry_reads_the_status_index(db, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    aged(40, "held")
+    with CaptureQueriesContext(connection) as captured:
+        tasks.inbound_raw_expire.call()
+    (select,) = [
+        q["sql"]
+        for q in captured.captured_queries
+        if q["sql"].startswith("SELECT") and "received_at" in q["sql"]
+    ][:1]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET enable_seqscan = off")  # what the planner can use, not prices
+        explain = "EXPLAIN" if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN"
+        cursor.execute(f"{explain} {select}")
+        plan = " ".join(str(row) for row in cursor.fetchall())
+        if connection.vendor == "postgresql":
+            cursor.execute("SET enable_seqscan = on")
+    assert "inbox_status" in plan, plan
