@@ -4,6 +4,7 @@ The attacks of issue 15 as an attacker would send them: through the real SMTP
 listener and through mailgate, not only through the store function.
 """
 
+import base64
 import os
 import smtplib
 import subprocess
@@ -121,13 +122,26 @@ def test_a_forged_agent_through_the_real_listener_is_held(transactional_db, alic
 
 def test_an_encoded_display_name_never_becomes_the_sender(deliver, alice, agnes):
     ticket = make_ticket(alice)
-    raw = build_mail(
-        sender=f"=?utf-8?q?=3C{agnes.email.replace('@', '=40')}=3E?= <attacker@evil.test>",
-        subject=f"Re: [#{ticket.number}] x",
-    )
+    encoded = "=?utf-8?q?=3C" + agnes.email.replace("@", "=40").replace(".", "=2E") + "=3E?="
+    # Written as bytes: building it with the email package would decode the name.
+    raw = (
+        f"From: {encoded} <attacker@evil.test>\nTo: support@ecmp.localhost\n"
+        f"Subject: Re: [#{ticket.number}] x\nMessage-ID: <enc@evil.test>\n\nDo it.\n"
+    ).encode()
     row = deliver(raw)
     assert row.sender == "attacker@evil.test"
     assert row.status == HELD and not ticket.messages.exists()
+
+
+def test_a_customers_name_with_a_comma_encoded_by_outlook_is_still_the_customer(deliver, alice):
+    name = "=?utf-8?B?" + base64.b64encode(b"Schuman, Robert").decode() + "?="
+    raw = (
+        f"From: {name} <alice@acme.test>\nTo: support@ecmp.localhost\n"
+        "Subject: Printer\nMessage-ID: <outlook@acme.test>\n\nIt jams.\n"
+    ).encode()
+    row = deliver(raw)
+    assert row.sender == "alice@acme.test"
+    assert row.status == PROCESSED and row.outcome == "ticket_created"
 
 
 def test_an_address_as_display_name_never_becomes_the_sender(deliver, alice):
@@ -297,8 +311,6 @@ def dkim_key(monkeypatch, settings):
     public = key.public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    import base64
-
     record = b"v=DKIM1; k=rsa; p=" + base64.b64encode(public)
     asked = []
 
