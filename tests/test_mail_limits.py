@@ -126,6 +126,19 @@ def test_a_redelivery_of_kept_mail_is_answered_as_stored_even_when_full(db, quot
     assert store(raw) == (row, False)
 
 
+def test_mail_an_agent_took_in_no_longer_counts_in_the_quotas(db, quotas, alice, agnes):
+    from ecmp.mail.inbound.held import held_create_ticket
+
+    rows = [store(stranger_mail(n=n))[0] for n in range(3)]
+    with pytest.raises(SenderOverQuota):
+        store(stranger_mail(n=3))
+    InboundEmail.objects.update(status="held")
+    held_create_ticket(inbound=rows[0], by=agnes, requester=alice)
+    rows[0].refresh_from_db()
+    assert not rows[0].stranger
+    assert store(stranger_mail(n=3))[1]
+
+
 def test_purged_bytes_no_longer_count_in_the_quotas(db, quotas):
     quotas.ECMP_MAIL_HELD_DAYS = 30
     for n in range(3):
@@ -278,6 +291,11 @@ def test_our_signed_id_without_its_outbox_row_counts_for_its_own_recipient_only(
     message_id = make_message_id(1001, "alice@acme.test")
     raw = report(["alice@acme.test", "bob@acme.test"], returned_mail(message_id, "x"))
     assert flagged(raw) == ["alice@acme.test"]
+
+
+def test_our_signed_id_from_before_tokens_without_its_outbox_row_proves_nothing(db):
+    old_style = make_message_id(1001)  # signed ticket, no recipient token
+    assert flagged(report(["alice@acme.test"], returned_mail(old_style, "alice@acme.test"))) == []
 
 
 def test_a_forged_signature_proves_nothing(db):

@@ -6,7 +6,7 @@ address as bouncing. So a report counts for an address only if the message it
 returns (its `message/rfc822` or `text/rfc822-headers` part, RFC 6522) is one of
 ours sent to that address: its Message-ID is in the outbox with that recipient,
 or, when the outbox has no row for it, it carries our signature (see ids.py) and
-that recipient's reply token (or no token, as our IDs had before tokens).
+that recipient's reply token.
 """
 
 from __future__ import annotations
@@ -55,10 +55,10 @@ def bounced_addresses(raw: bytes, reported: list[str]) -> list[str]:
             proven |= written[message_id]
         elif ticket_number_from_ids([message_id]) is not None:
             # Ours (signed), its outbox row gone: the recipient's token in it says to
-            # whom it went; an ID from before tokens only that it is our mail.
+            # whom it went. An ID from before tokens says only that it is our mail:
+            # any of our recipients could forward it into a report naming anyone.
             for address in wanted:
-                tokens_for_address, tokens_for_others = reply_tokens(address, [message_id], [])
-                if tokens_for_address or not tokens_for_others:
+                if reply_tokens(address, [message_id], [])[0]:
                     proven.add(address)
     return list(dict.fromkeys(address for address in wanted if address in proven))
 

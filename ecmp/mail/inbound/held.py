@@ -44,7 +44,11 @@ def _done(row: InboundEmail, by: User, action: str, status: str, ticket=None) ->
     row.status, row.outcome, row.handled_by = status, action, by
     row.ticket = ticket or row.ticket
     row.processed_at = timezone.now()
-    fields = ["status", "outcome", "handled_by", "ticket", "processed_at", "reply"]
+    if status == InboundEmail.Status.PROCESSED:
+        # An agent took it in: it is no longer a stranger's mail that fills the
+        # held-mail quotas (discarded mail counts until its bytes expire).
+        row.stranger = False
+    fields = ["status", "outcome", "handled_by", "ticket", "processed_at", "reply", "stranger"]
     row.save(update_fields=[*fields, "sender", "subject", "reason"])
     InboundDecision.objects.create(
         inbound=row, actor=by, action=action, verification=row.verification
