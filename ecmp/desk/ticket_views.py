@@ -22,8 +22,8 @@ from ecmp.billing.selectors import time_entries_for_ticket
 from ecmp.core.access import staff_required
 from ecmp.core.downloads import attachment_response
 from ecmp.core.paging import CappedPaginator
-from ecmp.mail.selectors import sender_checks_for_ticket
 from ecmp.desk.forms import AssignForm, CloseForm, DeskReplyForm, PriorityForm, QueueFilterForm
+from ecmp.mail.selectors import sender_checks_for_ticket
 from ecmp.tickets import services
 from ecmp.tickets.models import Ticket
 from ecmp.tickets.selectors import (

@@ -170,7 +170,8 @@ def thread_entries(thread, ticket, opening_files, download: str, marks=None) -> 
         entries.append(
             f'\n  <li class="thread-entry {css} mb-2 p-3">\n    <div class="small">{badge}'
             f"<strong>{escape(name)}</strong> | {escape(event_summary(event))}\n      "
-            f"{when(event.created_at, 'text-body-secondary ms-2')}{mark}</div>\n    {body}\n  </li>\n"
+            f"{when(event.created_at, 'text-body-secondary ms-2')}{mark}</div>\n"
+            f"    {body}\n  </li>\n"
         )
     return mark_safe("".join(entries))  # noqa: S308 - every value escaped above
 
