@@ -194,3 +194,33 @@ def test_a_refused_message_is_moved_aside_and_does_not_block_the_mailbox(imap_bo
     imap_box.folder.set("Refused")
     assert len(imap_box.uids("ALL")) == 1
     assert InboundEmail.objects.get().subject == "Fine"
+
+
+@needs_imap
+@pytest.mark.django_db(transaction=True)
+def test_a_stranger_over_the_quotas_waits_in_the_mailbox_or_is_moved_aside(
+    imap_box, alice, settings
+):
+    """Held mail full (temporary): the message stays for a later poll, nothing lost;
+    one sender over their own quota (permanent): moved to Refused. Alice's mail
+    passes either way."""
+    from ecmp.mail.inbound.imap import imap_fetch
+
+    settings.ECMP_MAIL_HELD_MAX_BYTES = 10_000_000
+    settings.ECMP_MAIL_HELD_SENDER_MAX_BYTES = 1500
+    body = "x" * 1000
+    for n in range(2):
+        imap_box.append(build_mail(sender="spam@nowhere.test", body=body, subject=f"s{n}"), "INBOX")
+    imap_box.append(build_mail(subject="Genuine", message_id="<genuine@x>"), "INBOX")
+    assert imap_fetch() == 2  # the first stranger's message and alice's
+    imap_box.folder.set("Refused")
+    assert len(imap_box.uids("ALL")) == 1
+
+    settings.ECMP_MAIL_HELD_MAX_BYTES = 0  # full for everyone: try later
+    imap_box.append(build_mail(sender="new@nowhere.test", subject="later"), "INBOX")
+    assert imap_fetch() == 0
+    imap_box.folder.set("INBOX")
+    assert len(imap_box.uids("ALL")) == 1  # still there for the next poll
+    settings.ECMP_MAIL_HELD_MAX_BYTES = 10_000_000
+    assert imap_fetch() == 1
+    assert InboundEmail.objects.filter(sender="new@nowhere.test").exists()
