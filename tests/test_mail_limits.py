@@ -48,7 +48,7 @@ def quotas(settings):
 
 def test_a_strangers_mail_is_marked_and_counted(db, quotas):
     row, _ = store(stranger_mail())
-    assert row.stranger and row.sender == "x@nowhere.test" and row.size > KB
+    assert row.in_held_quota and row.sender == "x@nowhere.test" and row.size > KB
 
 
 def test_a_sender_over_their_own_quota_is_refused_for_good_and_nothing_is_written(db, quotas):
@@ -79,7 +79,7 @@ def test_registered_users_mail_is_never_refused_by_the_quotas(db, quotas, alice)
     row, created = store(
         build_mail(sender="Alice Martin <ALICE@acme.test>", body=("x" * 63 + "\n") * 128)
     )
-    assert created and not row.stranger and row.sender == "alice@acme.test"
+    assert created and not row.in_held_quota and row.sender == "alice@acme.test"
 
 
 def test_a_deactivated_users_mail_counts_as_a_strangers(db, quotas, alice):
@@ -103,7 +103,7 @@ def test_a_registered_address_in_the_display_name_makes_no_one_registered(
 ):
     forged = build_mail().replace(b"From: alice@acme.test", f"From: {from_header}".encode())
     row, _ = store(forged)
-    assert row.stranger and row.sender == sender
+    assert row.in_held_quota and row.sender == sender
     quotas.ECMP_MAIL_HELD_MAX_BYTES = 0
     with pytest.raises(HeldMailFull):
         store(forged.replace(b"Printer on fire", b"Printer on fire again"))
@@ -116,7 +116,7 @@ def test_a_from_without_one_clear_address_is_a_stranger(db, alice, sender):
     raw = build_mail().replace(b"From: alice@acme.test", f"From: {sender}".encode())
     row, _ = store(raw)
     # Whatever routing will read as the sender (senders.read_address), never Alice.
-    assert row.stranger and row.sender == parse_message(raw).sender != alice.email
+    assert row.in_held_quota and row.sender == parse_message(raw).sender != alice.email
 
 
 def test_a_redelivery_of_kept_mail_is_answered_as_stored_even_when_full(db, quotas):
@@ -135,7 +135,7 @@ def test_mail_an_agent_took_in_no_longer_counts_in_the_quotas(db, quotas, alice,
     InboundEmail.objects.update(status="held")
     held_create_ticket(inbound=rows[0], by=agnes, requester=alice)
     rows[0].refresh_from_db()
-    assert not rows[0].stranger
+    assert not rows[0].in_held_quota
     assert store(stranger_mail(n=3))[1]
 
 
@@ -154,7 +154,7 @@ def test_only_strangers_mail_counts_in_the_quotas(db, quotas):
     """The quota reads only strangers' rows with raw bytes (the partial index's rows)."""
     for n in range(3):
         store(stranger_mail(n=n))
-    InboundEmail.objects.update(stranger=False)
+    InboundEmail.objects.update(in_held_quota=False)
     assert store(stranger_mail(n=3))[1]
 
 
@@ -384,7 +384,7 @@ def test_the_new_ticket_notice_shows_the_requesters_name_and_address(
 
 
 def test_the_quota_sums_read_the_partial_index_of_strangers_bytes(db, quotas):
-    """The door's sums never scan the inbox: they read inbox_stranger_bytes."""
+    """The door's sums never scan the inbox: they read inbox_held_bytes."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -400,4 +400,4 @@ def test_the_quota_sums_read_the_partial_index_of_strangers_bytes(db, quotas):
         plan = " ".join(str(row) for row in cursor.fetchall())
         if connection.vendor == "postgresql":
             cursor.execute("SET enable_seqscan = on")
-    assert "inbox_stranger_bytes" in plan, plan
+    assert "inbox_held_bytes" in plan, plan

@@ -344,7 +344,8 @@ def test_a_dkim_signature_broken_in_transit_proves_nothing(deliver, alice, agnes
     signed = dkim_signed(agent_mail(agnes, ticket, None), private)
     row = deliver(signed.replace(b"Fixed on our side.", b"Run the macro."))
     assert row.status == HELD
-    assert {"check": "dkim-local", "result": "fail", "detail": "d=support.test"} in row.evidence
+    (local,) = [item for item in row.evidence if item["check"] == "dkim-local"]
+    assert local["result"] == "fail" and local["detail"].startswith("d=support.test")
 
 
 # --- Release ------------------------------------------------------------------------------

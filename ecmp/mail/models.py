@@ -85,9 +85,10 @@ class InboundEmail(models.Model):
     envelope_to = models.JSONField(default=list, blank=True)
     # The SMTP envelope sender (MAIL FROM), where the way in knew it: evidence only.
     envelope_from = models.CharField(max_length=254, blank=True)
-    # Its From address was no registered user when it was stored: it counts against
-    # the quotas of held mail (ECMP_MAIL_HELD_*).
-    stranger = models.BooleanField(default=False)
+    # Counts against the quotas of held mail (ECMP_MAIL_HELD_*): a stranger's mail
+    # from the door, and whatever routing held or ignored rather than took in (an
+    # agent taking it in frees it).
+    in_held_quota = models.BooleanField(default=False)
     sender = models.CharField(_("sender"), max_length=254, blank=True)
     subject = models.CharField(_("subject"), max_length=300, blank=True)
     status = models.CharField(
@@ -136,12 +137,12 @@ class InboundEmail(models.Model):
             models.Index(fields=["status", "received_at"], name="inbox_status"),
             models.Index(fields=["sender", "outcome", "received_at"], name="inbox_sender"),
             models.Index(fields=["ticket", "received_at"], name="inbox_thread"),
-            # The held-mail quotas: what strangers' mail still occupies, per sender.
+            # The held-mail quotas: what held mail still occupies, per sender.
             models.Index(
                 fields=["sender"],
                 include=["size"],
-                condition=models.Q(stranger=True, raw_purged_at__isnull=True),
-                name="inbox_stranger_bytes",
+                condition=models.Q(in_held_quota=True, raw_purged_at__isnull=True),
+                name="inbox_held_bytes",
             ),
         ]
 

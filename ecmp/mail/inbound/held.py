@@ -47,8 +47,8 @@ def _done(row: InboundEmail, by: User, action: str, status: str, ticket=None) ->
     if status == InboundEmail.Status.PROCESSED:
         # An agent took it in: it is no longer a stranger's mail that fills the
         # held-mail quotas (discarded mail counts until its bytes expire).
-        row.stranger = False
-    fields = ["status", "outcome", "handled_by", "ticket", "processed_at", "reply", "stranger"]
+        row.in_held_quota = False
+    fields = ["status", "outcome", "handled_by", "ticket", "processed_at", "reply", "in_held_quota"]
     row.save(update_fields=[*fields, "sender", "subject", "reason"])
     InboundDecision.objects.create(
         inbound=row, actor=by, action=action, verification=row.verification
@@ -56,9 +56,9 @@ def _done(row: InboundEmail, by: User, action: str, status: str, ticket=None) ->
 
 
 def may_release(row: InboundEmail, by: User) -> bool:
-    """A message held for want of proof of its sender: an admin may release it, and
-    an agent may release mail in their own name (or a customer's, under the "all"
-    policy); never another agent's."""
+    """A message held for want of proof of its sender (or for a DMARC failure): an
+    admin may release it, an agent mail in their own name or in a customer's; never
+    in another agent's."""
     if row.status != InboundEmail.Status.HELD or row.reason not in VERIFICATION_HOLDS:
         return False
     if by.role == Role.ADMIN or row.sender == by.email:

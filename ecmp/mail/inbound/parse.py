@@ -7,6 +7,7 @@ decoded here, one by one, with a fallback for every step.
 from __future__ import annotations
 
 import email
+import logging
 import mimetypes
 import re
 from dataclasses import dataclass, field
@@ -21,6 +22,8 @@ from ecmp.mail.inbound import charsets, uuencode
 from ecmp.mail.inbound.htmltext import html_to_text
 from ecmp.mail.inbound.machine import machine_reason
 from ecmp.mail.inbound.senders import decode_words, read_sender
+
+logger = logging.getLogger(__name__)
 
 MAX_DEPTH = 20
 # Hostile input must not cost minutes: longer headers and bodies are cut before
@@ -106,9 +109,26 @@ class ParsedMail:
     auth_results: list[str] = field(default_factory=list)
     # S/MIME enveloped, PGP/MIME or inline PGP: the text could not be read.
     encrypted: bool = False
+    # RFC 5322 allows these once; a second copy (put above a signed one) would be
+    # read instead of what the signature covers: no proof of the sender then.
+    duplicate_headers: list[str] = field(default_factory=list)
     # Machine mail without RFC 3834 headers (cron, a tool's notification, noreply…):
     # the reason, or "". Such mail may become a ticket but is never answered.
     machine: str = ""
+
+
+_SINGLE_HEADERS = (
+    "From",
+    "Sender",
+    "Reply-To",
+    "To",
+    "Cc",
+    "Subject",
+    "Date",
+    "Message-ID",
+    "In-Reply-To",
+    "References",
+)
 
 
 def decode_text_header(value: object) -> str:
@@ -260,9 +280,20 @@ def _attach(found: ParsedMail, part: Message, name: str, content_type: str, data
     )
 
 
+def _message_bytes(inner: Message) -> bytes:
+    """An attached message as bytes; one the generator cannot write back (raw 8-bit
+    header lines) as it came."""
+    try:
+        return inner.as_bytes()
+    except (UnicodeError, LookupError, ValueError, TypeError):
+        return inner.as_string(policy=policy.compat32.clone(utf8=True)).encode(
+            "utf-8", "surrogateescape"
+        )
+
+
 def _attach_message(found: ParsedMail, part: Message, name: str) -> None:
     inner = part.get_payload()
-    data = inner[0].as_bytes() if isinstance(inner, list) and inner else _payload_bytes(part)
+    data = _message_bytes(inner[0]) if isinstance(inner, list) and inner else _payload_bytes(part)
     if not name:
         subject = ""
         if isinstance(inner, list) and inner and isinstance(inner[0], Message):
@@ -427,6 +458,12 @@ def parse_message(raw: bytes) -> ParsedMail:
         return _parse(repair_header_block(raw))
     except RecursionError:
         return _unparseable(raw)
+    except Exception:
+        # A structure no rule here foresaw must not fail the message for ever (a retry
+        # would fail the same way), nor the desk's page that shows it: read what the
+        # headers and the raw text say.
+        logger.warning("a message could not be parsed in full", exc_info=True)
+        return _unparseable(raw)
 
 
 class _Hint:
@@ -505,6 +542,9 @@ def _parse(raw: bytes) -> ParsedMail:
         if key in values:
             headers[key] = decode_text_header(first(key)).lower()
     found.headers = headers
+    found.duplicate_headers = [
+        name for name in _SINGLE_HEADERS if len(values.get(name.lower(), ())) > 1
+    ]
     found.message_id = (_ids(first("message-id")) or [""])[0]
     found.in_reply_to = _ids(first("in-reply-to"))
     found.references = _ids(" ".join(values.get("references", [])))

@@ -21,7 +21,7 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 
-from ecmp.accounts.models import User
+from ecmp.accounts.models import STAFF_ROLES, User
 from ecmp.core.followups import enqueue_unless_waiting
 from ecmp.mail.ids import MESSAGE_ID
 from ecmp.mail.inbound.senders import read_address
@@ -30,7 +30,7 @@ from ecmp.mail.models import InboundEmail
 # What processing writes on a stored message.
 ROUTED_FIELDS = [
     *("sender", "subject", "status", "outcome", "reason", "ticket", "processed_at"),
-    *("last_error", "reply", "verification", "evidence"),
+    *("last_error", "reply", "verification", "evidence", "in_held_quota"),
 ]
 
 
@@ -152,14 +152,30 @@ def _envelope_address(value: str | None) -> str:
     return "".join(c for c in address if c.isprintable() and not c.isspace())[:254]
 
 
-def _check_held_quotas(address: str, size: int) -> None:
-    """Refuse a stranger's message when strangers' kept mail, or this sender's, is full.
+def _may_write(address: str) -> bool:
+    return (
+        User.objects.filter(email=address, is_active=True)
+        .filter(Q(role__in=STAFF_ROLES) | Q(organization__active=True))
+        .exists()
+    )
+
+
+def _check_held_quotas(address: str, size: int, *, stranger: bool) -> None:
+    """Refuse a stranger's message when held mail, or this sender's, is full; refuse
+    a registered address's only for now, and only when mail held in its name (a
+    forger's flood) fills its own quota: the genuine sender's server tries again.
 
     Soft limits: two messages stored at the same moment may both pass the last room
     (by one message each), which is harmless and keeps the door lock-free.
     """
-    kept = InboundEmail.objects.filter(stranger=True, raw_purged_at__isnull=True)
-    # One pass over the partial index inbox_stranger_bytes (same condition), both sums.
+    kept = InboundEmail.objects.filter(in_held_quota=True, raw_purged_at__isnull=True)
+    if not stranger:
+        # One probe of the partial index inbox_held_bytes: nothing held, nothing read.
+        own = kept.filter(sender=address).aggregate(own=Sum("size"))["own"] or 0
+        if own and own >= settings.ECMP_MAIL_HELD_SENDER_MAX_BYTES:
+            raise HeldMailFull("mail held in this sender's name is over its quota, try later")
+        return
+    # One pass over the partial index inbox_held_bytes (same condition), both sums.
     used = kept.aggregate(total=Sum("size"), own=Sum("size", filter=Q(sender=address)))
     if (used["own"] or 0) + size > settings.ECMP_MAIL_HELD_SENDER_MAX_BYTES:
         raise SenderOverQuota("this sender's mail waiting for review is over its quota")
@@ -191,18 +207,18 @@ def inbound_store(
         else f"sha256:{hashlib.sha256(raw).hexdigest()}"
     )[:300]
     sender = _from_address(headers)
-    # Registered, active people are never held back by the quotas: one lookup on the
-    # unique email index; the sums are read for strangers only.
-    stranger = not (sender and User.objects.filter(email=sender, is_active=True).exists())
-    if stranger:
-        try:
-            _check_held_quotas(sender, len(raw))
-        except MessageRefused:
-            # A re-delivery of what is already kept is answered as stored, not refused.
-            stored = InboundEmail.objects.filter(dedupe_key=key).first()
-            if stored is not None:
-                return stored, False
-            raise
+    # People who may write to us (active, of an active client, or staff) are never
+    # held back by the strangers' total: one lookup on the unique email index. Their
+    # own held mail (forged in their name, say) is bounded all the same.
+    stranger = not (sender and _may_write(sender))
+    try:
+        _check_held_quotas(sender, len(raw), stranger=stranger)
+    except MessageRefused:
+        # A re-delivery of what is already kept is answered as stored, not refused.
+        stored = InboundEmail.objects.filter(dedupe_key=key).first()
+        if stored is not None:
+            return stored, False
+        raise
     try:
         with transaction.atomic():
             row = InboundEmail.objects.create(
@@ -216,7 +232,7 @@ def inbound_store(
                 # Known at once (routing writes what it reads itself): the quotas
                 # count each sender's waiting mail too.
                 sender=sender,
-                stranger=stranger,
+                in_held_quota=stranger,
             )
             transaction.on_commit(partial(_wake_worker, row.pk))
     except IntegrityError:

@@ -42,6 +42,9 @@ Status = InboundEmail.Status
 
 def _finish(row: InboundEmail, status: str, outcome: str, reason: str = "", ticket=None) -> None:
     row.status, row.outcome, row.reason = status, outcome, reason[:2000]
+    # Held or ignored, whoever it claims to be from: it counts against the held-mail
+    # quotas, so that mail forged in a registered name cannot pile up either.
+    row.in_held_quota = status in (Status.HELD, Status.IGNORED)
     if ticket is not None:
         row.ticket = ticket
 

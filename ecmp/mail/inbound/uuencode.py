@@ -18,12 +18,12 @@ def decode_lines(lines: list[str]) -> bytes:
             continue
         try:
             out += binascii.a2b_uu(line)
-        except binascii.Error:
+        except (binascii.Error, ValueError):  # ValueError: a non-ASCII line
             # Some encoders pad lines wrongly: read only the bytes the length promises.
             size = (((ord(line[0]) - 32) & 63) * 4 + 5) // 3
             try:
                 out += binascii.a2b_uu(line[:size])
-            except binascii.Error:
+            except (binascii.Error, ValueError):
                 continue
     return bytes(out)
 

@@ -80,20 +80,27 @@ def _aligned(signer: str, from_domain: str) -> bool:
 def _trusted_results(values: list[str]) -> list[Any]:
     """The results our boundary MTA added: the headers carrying its authserv-id at
     the very top (it adds them last). Anything from another server above them, or
-    ours below another's (a copy forged by the sender, or added on the way), makes
-    the rest count for nothing: proof only comes from the top."""
+    ours below another's (a copy forged by the sender, or added on the way), counts
+    for nothing: proof only comes from the top. A header must begin with the id (a
+    comment before it is how a forged copy slips past an MTA's removal rule), and
+    for each method the topmost header that reports on it is the one that counts."""
     trusted = settings.ECMP_MAIL_TRUSTED_AUTHSERV_ID
     results: list[Any] = []
     if not trusted:
         return results
+    reported: set[str] = set()
     for value in values:
+        if not value.lstrip().lower().startswith(trusted):
+            break
         try:
             header = authres.AuthenticationResultsHeader.parse_value(value)
         except Exception:  # authres raises its own errors on any syntax it dislikes
             break
         if (header.authserv_id or "").strip().lower() != trusted:
             break
-        results.extend(header.results)
+        methods = {str(result.method).lower() for result in header.results}
+        results.extend(r for r in header.results if str(r.method).lower() not in reported)
+        reported |= methods
     return results
 
 
@@ -141,32 +148,52 @@ def _from_results(mail: ParsedMail, from_domain: str) -> tuple[str, list[dict[st
     return verdict, evidence
 
 
+# Headers a signature must cover, when the message has them, for it to prove
+# anything here: routing reads them (which ticket, which words).
+_ROUTED_HEADERS = (b"subject", b"in-reply-to", b"references", b"to", b"cc")
+
+
 def _dkim_here(raw: bytes, from_domain: str) -> tuple[bool, dict[str, str] | None]:
     """Verify the message's DKIM signatures here: whether one passes aligned with the
-    From domain, and the evidence of that one (or of the last one tried)."""
+    From domain and covers what routing reads, and the evidence of that one (or of
+    the last one tried)."""
     if b"dkim-signature" not in raw[:200_000].lower():
         return False, None
+    try:
+        checker = dkim.DKIM(raw, logger=logger)
+        present = {name.lower() for name, _value in checker.headers}
+        count = sum(1 for name, _value in checker.headers if name.lower() == b"dkim-signature")
+    except Exception as exc:  # a message dkimpy cannot read is not proven, not an error
+        return False, {"check": "dkim-local", "result": "fail", "detail": type(exc).__name__}
+    kwargs = {"dnsfunc": DKIM_DNS} if DKIM_DNS is not None else {}
     last = None
-    checker = dkim.DKIM(raw, logger=logger)
-    for index in range(MAX_DKIM_SIGNATURES):
+    for index in range(min(count, MAX_DKIM_SIGNATURES)):
         try:
-            kwargs = {"dnsfunc": DKIM_DNS} if DKIM_DNS is not None else {}
-            passed = checker.verify(idx=index, **kwargs)
-        except IndexError:
-            break
+            passed = bool(checker.verify(idx=index, **kwargs))
         except Exception as exc:  # a broken signature or key is a failed check, not an error
-            last = {"check": "dkim-local", "result": "fail", "detail": type(exc).__name__}
+            signer = (checker.domain or b"?").decode("ascii", "replace")
+            detail = f"d={signer}: {type(exc).__name__}"
+            last = {"check": "dkim-local", "result": "fail", "detail": detail}
             continue
         signer = (checker.domain or b"").decode("ascii", "replace")
-        if not signer:
-            break  # no signature at this index
         aligned = _aligned(signer, from_domain)
+        fields = checker.signature_fields
+        signed = {name.strip().lower() for name in fields.get(b"h", b"").split(b":")}
+        uncovered = [h.decode() for h in _ROUTED_HEADERS if h in present and h not in signed]
+        partial = b"l" in fields  # only the start of the body is signed: text can follow
+        why = []
+        if not aligned:
+            why.append("not the From domain")
+        if uncovered:
+            why.append("does not sign " + ", ".join(uncovered))
+        if partial:
+            why.append("signs part of the body only")
         last = {
             "check": "dkim-local",
             "result": "pass" if passed else "fail",
-            "detail": f"d={signer}" + ("" if aligned else " (not the From domain)"),
+            "detail": f"d={signer}" + (f" ({'; '.join(why)})" if why else ""),
         }
-        if passed and aligned:
+        if passed and not why:
             return True, last
     return False, last
 
@@ -186,6 +213,19 @@ def verify_sender(mail: ParsedMail, raw: bytes, *, envelope_from: str = "") -> V
     (see `Verdict.for_ticket`)."""
     from_domain = _domain(mail.sender) if mail.sender else ""
     evidence: list[dict[str, str]] = []
+    if mail.duplicate_headers:
+        # A second Subject (or In-Reply-To…) put above a signed one: what a signature
+        # or a token proves is not what routing would read.
+        evidence.append(
+            {
+                "check": "headers",
+                "result": "fail",
+                "detail": "repeated " + ", ".join(mail.duplicate_headers),
+            }
+        )
+        verdict, found = _from_results(mail, from_domain) if from_domain else ("", [])
+        failed = verdict == "fail"
+        return Verdict(Verification.FAILED if failed else Verification.UNVERIFIED, evidence + found)
     tickets, others = reply_tokens(mail.sender, mail.in_reply_to + mail.references, mail.recipients)
     if others and not tickets:
         evidence.append({"check": "token", "result": "fail", "detail": "issued to another address"})

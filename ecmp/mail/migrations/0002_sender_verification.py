@@ -71,7 +71,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name="inboundemail",
-            name="stranger",
+            name="in_held_quota",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
@@ -91,10 +91,10 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="inboundemail",
             index=models.Index(
-                condition=models.Q(("raw_purged_at__isnull", True), ("stranger", True)),
+                condition=models.Q(("in_held_quota", True), ("raw_purged_at__isnull", True)),
                 fields=["sender"],
                 include=("size",),
-                name="inbox_stranger_bytes",
+                name="inbox_held_bytes",
             ),
         ),
         migrations.AddField(
