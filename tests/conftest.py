@@ -128,6 +128,21 @@ def smtp_server(tmp_path, settings):
 
 
 @pytest.fixture
+def deliver(django_capture_on_commit_callbacks):
+    """deliver(raw, **kwargs): store a message as the ways in do, and process it as
+    the worker does (with what it sets off); the row, read again."""
+    from ecmp.mail.inbound.pipeline import inbound_store
+
+    def deliver_(raw, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            row, _created = inbound_store(raw, source="test", **kwargs)
+        row.refresh_from_db()
+        return row
+
+    return deliver_
+
+
+@pytest.fixture
 def run_on_commit(django_capture_on_commit_callbacks):
     """run_on_commit(block): run it and what it sets off after commit (events, emails)."""
 

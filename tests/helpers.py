@@ -20,3 +20,20 @@ def activation_path_for(user, by, capture):
     with capture(execute=True):
         services.invitation_send(user=user, by=by)
     return last_link("/accounts/activate/")
+
+
+def plan_of_sql(sql: str) -> str:
+    """The database's plan for a statement (sequential scans priced out on PostgreSQL:
+    whether an index can serve, not what it costs on a few rows)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET enable_seqscan = off")
+        explain = "EXPLAIN" if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN"
+        try:
+            cursor.execute(f"{explain} {sql}")
+            return " ".join(str(row) for row in cursor.fetchall())
+        finally:
+            if connection.vendor == "postgresql":
+                cursor.execute("SET enable_seqscan = on")

@@ -1,5 +1,6 @@
 """Building real messages for the inbound tests, and a real SMTP server for outbound."""
 
+import base64
 import mailbox
 import socket
 from email.message import EmailMessage
@@ -45,3 +46,20 @@ def free_port():
 
 def maildir_messages(path):
     return list(mailbox.Maildir(str(path), create=False))
+
+
+def dkim_keypair():
+    """A fresh RSA key for DKIM: (the private key in PEM, the DNS TXT record)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    )
+    public = key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return private, b"v=DKIM1; k=rsa; p=" + base64.b64encode(public)

@@ -4,23 +4,20 @@ Each test asserts the secure behaviour; each failed on the code it was written
 against, and shows one way round the proven-sender rules.
 """
 
-import base64
 import re
 
 import dkim
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from django.core import mail
 from django.urls import reverse
 
 from ecmp.mail.inbound import verify
-from ecmp.mail.inbound.pipeline import MessageRefused, inbound_store
+from ecmp.mail.inbound.pipeline import MessageRefused
 from ecmp.mail.models import InboundEmail, OutboundEmail, Verification
 from ecmp.tickets import services
 from ecmp.tickets.models import Message
 from tests.factories import make_ticket
-from tests.mailtools import build_mail
+from tests.mailtools import build_mail, dkim_keypair
 
 HELD, PROCESSED, FAILED = (
     InboundEmail.Status.HELD,
@@ -30,30 +27,10 @@ HELD, PROCESSED, FAILED = (
 
 
 @pytest.fixture
-def deliver(django_capture_on_commit_callbacks):
-    def deliver_(raw, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            row, _created = inbound_store(raw, source="test", **kwargs)
-        row.refresh_from_db()
-        return row
-
-    return deliver_
-
-
-@pytest.fixture
 def dkim_key(monkeypatch, settings):
     """Local DKIM on, support.test's key answered without DNS."""
     settings.ECMP_MAIL_VERIFY_DKIM = True
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.TraditionalOpenSSL,
-        serialization.NoEncryption(),
-    )
-    public = key.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    record = b"v=DKIM1; k=rsa; p=" + base64.b64encode(public)
+    private, record = dkim_keypair()
     monkeypatch.setattr(
         verify,
         "DKIM_DNS",

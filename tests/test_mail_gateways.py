@@ -43,8 +43,8 @@ def file_database(tmp_path):
     return env
 
 
-def count_rows(env):
-    script = "from ecmp.mail.models import InboundEmail as I; print(I.objects.count())"
+def manage_shell(env, script):
+    """Run `script` in `manage.py shell` against the database of `env`; what it printed."""
     result = subprocess.run(
         [sys.executable, str(ROOT / "manage.py"), "shell", "-v", "0", "-c", script],
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
@@ -53,7 +53,12 @@ def count_rows(env):
         text=True,
         check=True,
     )
-    return int(result.stdout.strip())
+    return result.stdout.strip()
+
+
+def count_rows(env):
+    script = "from ecmp.mail.models import InboundEmail as I; print(I.objects.count())"
+    return int(manage_shell(env, script))
 
 
 def test_mailgate_stores_and_exits_0_even_for_a_duplicate(file_database):

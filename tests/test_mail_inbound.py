@@ -17,19 +17,6 @@ from tests.factories import make_ticket
 from tests.mailtools import build_mail
 
 
-@pytest.fixture
-def deliver(django_capture_on_commit_callbacks):
-    """Store a message as the gateways do and process it as the worker does."""
-
-    def deliver_(raw, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            row, _created = inbound_store(raw, source="test", **kwargs)
-        row.refresh_from_db()
-        return row
-
-    return deliver_
-
-
 def last_outgoing_id(address):
     email = OutboundEmail.objects.filter(to=[address]).order_by("-id").first()
     return email.message_id

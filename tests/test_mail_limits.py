@@ -21,6 +21,7 @@ from ecmp.mail.inbound.pipeline import (
 from ecmp.mail.models import InboundEmail, OutboundEmail
 from ecmp.tickets import services
 from tests.factories import make_ticket
+from tests.helpers import plan_of_sql
 from tests.mailtools import build_mail, free_port
 from tests.test_mail_gateways import file_database, mailgate  # noqa: F401 (a fixture)
 
@@ -316,49 +317,40 @@ def test_a_report_without_its_returned_message_or_unreadable_flags_nothing(accep
 # --- No ticket mail to deactivated people -------------------------------------------------
 
 
-@pytest.fixture
-def run(django_capture_on_commit_callbacks):
-    def runner(block):
-        with django_capture_on_commit_callbacks(execute=True):
-            return block()
-
-    return runner
-
-
 def emails_to(user):
     return list(OutboundEmail.objects.filter(to=[user.email]).values_list("kind", flat=True))
 
 
-def test_a_deactivated_requester_gets_no_ticket_mail(run, alice, agnes):
-    ticket = run(lambda: make_ticket(alice))
+def test_a_deactivated_requester_gets_no_ticket_mail(run_on_commit, alice, agnes):
+    ticket = run_on_commit(lambda: make_ticket(alice))
     alice.is_active = False
     alice.save()
     ticket.refresh_from_db()
-    run(lambda: services.ticket_accept(ticket=ticket, actor=agnes))
+    run_on_commit(lambda: services.ticket_accept(ticket=ticket, actor=agnes))
     assert emails_to(alice) == []
 
 
-def test_the_users_of_a_deactivated_company_get_no_ticket_mail(run, alice, agnes, acme):
-    ticket = run(lambda: make_ticket(alice))
+def test_the_users_of_a_deactivated_company_get_no_ticket_mail(run_on_commit, alice, agnes, acme):
+    ticket = run_on_commit(lambda: make_ticket(alice))
     acme.active = False
     acme.save()
-    run(lambda: services.ticket_accept(ticket=ticket, actor=agnes))
-    message = run(
+    run_on_commit(lambda: services.ticket_accept(ticket=ticket, actor=agnes))
+    message = run_on_commit(
         lambda: services.ticket_reply(ticket=ticket, author=agnes, body="On our way", version=None)
     )
     assert message is not None and emails_to(alice) == []
 
 
-def test_an_active_requester_still_gets_their_mail(run, alice, agnes):
-    ticket = run(lambda: make_ticket(alice))
-    run(lambda: services.ticket_accept(ticket=ticket, actor=agnes))
+def test_an_active_requester_still_gets_their_mail(run_on_commit, alice, agnes):
+    ticket = run_on_commit(lambda: make_ticket(alice))
+    run_on_commit(lambda: services.ticket_accept(ticket=ticket, actor=agnes))
     assert emails_to(alice) == ["ticket_accepted"]
 
 
-def test_a_deactivated_agent_gets_no_notice(run, alice, agnes, adam):
+def test_a_deactivated_agent_gets_no_notice(run_on_commit, alice, agnes, adam):
     agnes.is_active = False
     agnes.save()
-    run(lambda: make_ticket(alice, subject="Scanner jammed"))
+    run_on_commit(lambda: make_ticket(alice, subject="Scanner jammed"))
     assert emails_to(agnes) == []
     assert emails_to(adam) == ["agent_new_ticket"]
 
@@ -371,13 +363,13 @@ def test_a_deactivated_agent_gets_no_notice(run, alice, agnes, adam):
     [("en", "opened a ticket"), ("fr", "a ouvert un ticket")],
 )
 def test_the_new_ticket_notice_shows_the_requesters_name_and_address(
-    run, alice, agnes, language, sentence
+    run_on_commit, alice, agnes, language, sentence
 ):
     agnes.language = language
     agnes.save()
     alice.full_name = "Alice & Co"
     alice.save()
-    run(lambda: make_ticket(alice, subject="Scanner jammed"))
+    run_on_commit(lambda: make_ticket(alice, subject="Scanner jammed"))
     notice = OutboundEmail.objects.get(to=[agnes.email], kind="agent_new_ticket")
     assert f"Alice &amp; Co &lt;alice@acme.test&gt; (Acme) {sentence}" in notice.html
     assert "Alice & Co <alice@acme.test> (Acme)" in notice.text
@@ -394,12 +386,5 @@ def test_the_quota_sums_read_the_partial_index_of_strangers_bytes(db, quotas):
     sums = [q["sql"] for q in captured.captured_queries if "SUM(" in q["sql"].upper()]
     assert len(sums) == 2  # the door's (this sender's held bytes) and the total
     for query in sums:
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                cursor.execute("SET enable_seqscan = off")  # what it can use, not prices
-            explain = "EXPLAIN" if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN"
-            cursor.execute(f"{explain} {query}")
-            plan = " ".join(str(row) for row in cursor.fetchall())
-            if connection.vendor == "postgresql":
-                cursor.execute("SET enable_seqscan = on")
+        plan = plan_of_sql(query)
         assert "inbox_held_bytes" in plan, plan

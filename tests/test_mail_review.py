@@ -9,7 +9,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ecmp.mail.inbound.parse import MAX_HTML, parse_message
-from ecmp.mail.inbound.pipeline import inbound_store
 from ecmp.mail.inbound.quotes import MAX_SCAN, strip_quotes
 from ecmp.mail.models import InboundEmail, OutboundEmail
 from ecmp.tickets import services
@@ -17,17 +16,6 @@ from ecmp.tickets.models import Ticket
 from ecmp.tickets.status import Status
 from tests.factories import make_ticket, upload
 from tests.mailtools import build_mail, free_port
-
-
-@pytest.fixture
-def deliver(django_capture_on_commit_callbacks):
-    def deliver_(raw, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            row, _created = inbound_store(raw, source="test", **kwargs)
-        row.refresh_from_db()
-        return row
-
-    return deliver_
 
 
 def test_huge_text_and_html_are_bounded_before_the_costly_steps():

@@ -4,20 +4,8 @@ machine mail that must never be answered."""
 import pytest
 from django.core import mail
 
-from ecmp.mail.inbound.pipeline import inbound_store
 from ecmp.mail.models import InboundEmail, OutboundEmail
 from tests.mailtools import build_mail
-
-
-@pytest.fixture
-def deliver(django_capture_on_commit_callbacks):
-    def deliver_(raw, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            row, _created = inbound_store(raw, source="test", **kwargs)
-        row.refresh_from_db()
-        return row
-
-    return deliver_
 
 
 def test_at_most_max_parts_files_are_kept_and_the_rest_noted(deliver, alice, settings):

@@ -12,34 +12,20 @@ import sys
 
 import dkim
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from django.core import mail
 from django.db import connections
 from django.urls import reverse
 
 from ecmp.mail.inbound import verify
 from ecmp.mail.inbound.held import held_release
-from ecmp.mail.inbound.pipeline import inbound_store
 from ecmp.mail.models import InboundDecision, InboundEmail, OutboundEmail, Verification
 from ecmp.tickets import services
 from ecmp.tickets.models import Message
 from tests.factories import make_ticket
-from tests.mailtools import build_mail, free_port
-from tests.test_mail_gateways import file_database  # noqa: F401 - a fixture
+from tests.mailtools import build_mail, dkim_keypair, free_port
+from tests.test_mail_gateways import file_database, manage_shell  # noqa: F401 - a fixture
 
 HELD, PROCESSED = InboundEmail.Status.HELD, InboundEmail.Status.PROCESSED
-
-
-@pytest.fixture
-def deliver(django_capture_on_commit_callbacks):
-    def deliver_(raw, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            row, _created = inbound_store(raw, source="test", **kwargs)
-        row.refresh_from_db()
-        return row
-
-    return deliver_
 
 
 @pytest.fixture
@@ -302,16 +288,7 @@ def test_broken_authentication_results_are_ignored_without_error(deliver, alice,
 @pytest.fixture
 def dkim_key(monkeypatch, settings):
     settings.ECMP_MAIL_VERIFY_DKIM = True
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.TraditionalOpenSSL,
-        serialization.NoEncryption(),
-    )
-    public = key.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    record = b"v=DKIM1; k=rsa; p=" + base64.b64encode(public)
+    private, record = dkim_keypair()
     asked = []
 
     def dns(name, timeout=5):
@@ -450,20 +427,6 @@ def test_several_from_addresses_are_held(deliver, alice, bob):
 
 
 # --- Through mailgate, as an MTA's pipe delivers -----------------------------------------
-
-
-def manage_shell(env, script):
-    from tests.test_mail_gateways import ROOT
-
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), "shell", "-v", "0", "-c", script],
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return result.stdout.strip()
 
 
 def test_a_forged_agent_through_mailgate_is_held(file_database):  # noqa: F811

@@ -1,10 +1,7 @@
 """Storing mail: every message kept as itself, its envelope sender, and raw bytes that expire."""
 
 import json
-import os
 import smtplib
-import subprocess
-import sys
 from datetime import timedelta
 
 import pytest
@@ -14,8 +11,14 @@ from django.utils import timezone
 from ecmp.mail import tasks
 from ecmp.mail.inbound.pipeline import envelope_sender_from_headers, inbound_store
 from ecmp.mail.models import InboundEmail, Verification
+from tests.helpers import plan_of_sql
 from tests.mailtools import build_mail, free_port
-from tests.test_mail_gateways import ROOT, file_database, mailgate  # noqa: F401 (a fixture)
+from tests.test_mail_gateways import (  # noqa: F401 (a fixture)
+    ROOT,
+    file_database,
+    mailgate,
+    manage_shell,
+)
 
 
 def store(raw, **kwargs):
@@ -138,15 +141,7 @@ def stored_rows(env, *fields):
         "import json; from ecmp.mail.models import InboundEmail as I; "
         f"print(json.dumps(list(I.objects.order_by('pk').values_list(*{fields!r}))))"
     )
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), "shell", "-v", "0", "-c", script],
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return [tuple(row) for row in json.loads(result.stdout)]
+    return [tuple(row) for row in json.loads(manage_shell(env, script))]
 
 
 def test_mailgate_records_the_sender_option(file_database):  # noqa: F811
@@ -231,12 +226,5 @@ def test_the_expiry_reads_the_status_index(db, settings):
         for q in captured.captured_queries
         if q["sql"].startswith("SELECT") and "received_at" in q["sql"]
     ][:1]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SET enable_seqscan = off")  # what the planner can use, not prices
-        explain = "EXPLAIN" if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN"
-        cursor.execute(f"{explain} {select}")
-        plan = " ".join(str(row) for row in cursor.fetchall())
-        if connection.vendor == "postgresql":
-            cursor.execute("SET enable_seqscan = on")
+    plan = plan_of_sql(select)
     assert "inbox_status" in plan, plan

@@ -91,7 +91,7 @@ def codec_for(declared: str | None) -> str | None:
         return None
 
 
-def _is_utf8(data: bytes) -> bool:
+def is_utf8(data: bytes) -> bool:
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:
@@ -140,7 +140,7 @@ def decode(data: bytes, declared: str | None = None) -> str:
             return data.decode(codec)
         except UnicodeDecodeError:
             pass
-    if codec != "utf-8" and _is_utf8(data):
+    if codec != "utf-8" and is_utf8(data):
         return data.decode("utf-8")
     guessed = detect(data)
     if guessed is not None:

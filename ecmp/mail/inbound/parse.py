@@ -501,7 +501,7 @@ def _header_values(message: Message) -> dict[str, list[str]]:
             eight_bit.append(text.encode("utf-8", "surrogateescape"))
     if not eight_bit:
         return values
-    undecodable = [data for data in eight_bit if not _is_utf8(data)]
+    undecodable = [data for data in eight_bit if not charsets.is_utf8(data)]
     if not undecodable:
         charset: str | None = "utf-8"
     else:
@@ -517,15 +517,7 @@ def _header_text(text: str, charset: str | None) -> str:
     if text.isascii():
         return text
     data = text.encode("utf-8", "surrogateescape")
-    return data.decode("utf-8") if _is_utf8(data) else charsets.decode(data, charset)
-
-
-def _is_utf8(data: bytes) -> bool:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
+    return data.decode("utf-8") if charsets.is_utf8(data) else charsets.decode(data, charset)
 
 
 def _parse(raw: bytes) -> ParsedMail:
