@@ -411,8 +411,17 @@ def test_the_held_message_page_shows_the_evidence_and_the_release(
 
 
 def test_a_sender_header_naming_someone_else_is_held(deliver, alice):
-    row = deliver(build_mail(headers={"Sender": "attacker@evil.test"}))
+    row = deliver(
+        build_mail(headers={"Sender": "attacker@evil.test"}), envelope_from="attacker@evil.test"
+    )
     assert row.status == HELD and "Sender" in row.reason
+    # Held before any ticket is looked at, it has its verdict all the same.
+    assert row.verification == Verification.UNVERIFIED
+    assert row.evidence[-1] == {
+        "check": "envelope",
+        "result": "warning",
+        "detail": "attacker@evil.test",
+    }
 
 
 def test_mail_without_a_usable_sender_is_held_not_ignored(deliver, db):

@@ -285,6 +285,10 @@ def inbound_route(
     if isinstance(mail, Exception):
         raise mail
     row.sender, row.subject = mail.sender, mail.subject
+    # Every message gets its verdict, ignored and held ones too (the desk shows it).
+    verdict = verify_sender(mail, raw, envelope_from=row.envelope_from)
+    if released_by is None:
+        _record(row, verdict)
     if is_our_address(mail.sender):
         return _finish(row, Status.IGNORED, "own_address", "sent from one of our own addresses")
     noise = classify(mail)
@@ -303,9 +307,8 @@ def inbound_route(
     sender = senders.get(mail.sender)
     language = sender.language if sender else settings.LANGUAGE_CODE
     ticket = _referenced_ticket(row, mail, sender)
-    verdict = verify_sender(mail, raw, envelope_from=row.envelope_from).for_ticket(
-        ticket.number if ticket is not None else None
-    )
+    # A reply token proves its sender for the ticket it was issued about only.
+    verdict = verdict.for_ticket(ticket.number if ticket is not None else None)
     if released_by is None:
         _record(row, verdict)
         hold = _policy_hold(verdict, sender)
