@@ -164,6 +164,8 @@ def test_delivery_over_a_real_smtp_server(run, alice, agnes, smtp_server):
     assert received["To"] == alice.email
     assert received["Auto-Submitted"] == "auto-generated"
     assert ticket_number_from_ids([received["Message-ID"]]) == ticket.number
+    # On one line: a folded Message-ID trips some mail clients' threading.
+    assert received["Message-ID"].startswith("<ecmp.") and "\n" not in received["Message-ID"]
     assert OutboundEmail.objects.get().status == OutboundEmail.Status.SENT
 
 

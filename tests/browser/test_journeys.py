@@ -154,12 +154,13 @@ def test_the_customers_journey(stack, new_page, axe):
     expect(page.locator("h2")).to_contain_text("1001")
 
     # 10. Replying to that email is a reply on the ticket.
+    reply_id = " ".join(reply["Message-ID"].split())  # unfolded, as a mail client reads it
     inbound_store(
         build_mail(
             sender="robert@acme.test",
             subject=f"Re: {reply['Subject']}",
             body="Thanks, it works now.\n\n> We replaced the cable.",
-            headers={"In-Reply-To": reply["Message-ID"], "References": reply["Message-ID"]},
+            headers={"In-Reply-To": reply_id, "References": reply_id},
         ),
         source="test",
     )
