@@ -311,3 +311,19 @@ def test_hostile_structure_neither_fails_the_message_nor_the_desk_page(
     page = client.get(reverse("desk:mail-inbound", args=[row.pk]))
     assert (row.status, page.status_code) != (FAILED, 500), row.last_error
     assert row.status != FAILED and page.status_code == 200
+
+
+def test_nul_bytes_in_a_folded_subject_or_the_evidence_never_reach_the_database(
+    deliver, alice, settings
+):
+    """A header line without its fold (repaired as a continuation) carrying a NUL, and
+    an Authentication-Results value with one: PostgreSQL refuses NUL in text and JSON."""
+    settings.ECMP_MAIL_TRUSTED_AUTHSERV_ID = "mx.ecmp.test"
+    raw = (
+        b"Authentication-Results: mx.ecmp.test; dkim=pass header.d=ev\x00il.test\n"
+        b"From: alice@acme.test\nTo: support@ecmp.localhost\nSubject: Printer on fire\n"
+        b"Dar\x00ing\nMessage-ID: <nul@acme.test>\n\nSmoke.\n"
+    )
+    row = deliver(raw)
+    assert row.status == PROCESSED, row.last_error
+    assert "\x00" not in row.subject and "\x00" not in str(row.evidence)

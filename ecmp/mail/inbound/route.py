@@ -271,7 +271,12 @@ def _policy_hold(verdict: Verdict, sender: User | None) -> str:
 
 def _record(row: InboundEmail, verdict: Verdict) -> None:
     row.verification = verdict.verification
-    row.evidence = verdict.evidence
+    # Details quote the message (a signer's domain, the envelope): no NUL, which
+    # PostgreSQL refuses in JSON, and nothing unbounded.
+    row.evidence = [
+        {key: str(value).replace("\x00", "")[:300] for key, value in item.items()}
+        for item in verdict.evidence
+    ]
 
 
 def inbound_route(

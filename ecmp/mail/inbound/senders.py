@@ -71,12 +71,13 @@ def _unfold(value: str) -> str:
 
 def decode_words(value: str) -> str:
     """A header's encoded words decoded, each by its own charset's superset."""
+    # NUL never survives (PostgreSQL refuses it in text).
     if "=?" not in value:
-        return " ".join(value.split())
+        return " ".join(value.replace("\x00", "").split())
     try:
         chunks = decode_header(value)
     except Exception:
-        return " ".join(value.split())
+        return " ".join(value.replace("\x00", "").split())
     text = "".join(
         chunk if isinstance(chunk, str) else decode(chunk, charset) for chunk, charset in chunks
     )
