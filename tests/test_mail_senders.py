@@ -66,7 +66,8 @@ def test_a_forged_agent_reply_is_held_and_the_real_agent_is_told(deliver, alice,
     assert customer_mail() == []  # nothing reached the customer
     (notice,) = [m for m in mail.outbox if m.to == [agnes.email]]
     assert "in your name" in notice.subject
-    assert "macro" not in notice.body  # the forged text is not forwarded
+    # Nothing the forger wrote is forwarded from our address: not the text, not the subject.
+    assert "macro" not in notice.body and ticket.subject not in notice.body
 
 
 def test_a_forged_agent_on_a_closed_ticket_of_another_company_changes_nothing(

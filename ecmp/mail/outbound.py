@@ -343,9 +343,9 @@ def send_held_in_your_name(*, agent: User, inbound: InboundEmail) -> None:
         to=agent.email,
         template="held_in_your_name",
         language=agent.language,
+        # Nothing of the message itself: a forger wrote it, and this email comes from us.
         context={
             "agent": agent,
-            "subject": inbound.subject,
             "link": absolute_url(reverse("desk:mail-inbound", args=[inbound.pk])),
         },
     )
