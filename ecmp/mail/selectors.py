@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from ecmp.mail.models import InboundEmail
+from ecmp.mail.models import InboundDecision, InboundEmail
+
+# The outcome of a message that opened its ticket (its text is the ticket's).
+OPENED = "ticket_created"
 
 
 def sender_checks_for_ticket(ticket_id: int) -> QuerySet[InboundEmail]:
@@ -13,6 +16,9 @@ def sender_checks_for_ticket(ticket_id: int) -> QuerySet[InboundEmail]:
     return (
         InboundEmail.objects.filter(ticket_id=ticket_id)
         .exclude(verification="")
-        .filter(outcome__in=["reply", "ticket_created", "released", "attached"])
+        .filter(
+            Q(reply__isnull=False)
+            | Q(outcome__in=[OPENED, InboundDecision.Action.RELEASED], reply__isnull=True)
+        )
         .only("pk", "reply_id", "outcome", "verification", "evidence", "raw_purged_at")
     )

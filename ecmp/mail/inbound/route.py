@@ -76,10 +76,10 @@ def _over_ticket_limit(sender: str, batch: Batch) -> bool:
     return opened.get(sender, 0) >= settings.ECMP_MAIL_SENDER_LIMIT
 
 
-ANSWERS = ["ticket_received", "unknown_sender", "attachment_refused"]
+ANSWERS = ("ticket_received", "unknown_sender", "attachment_refused")
 
 
-def _over_answer_limit(address: str, kinds: list[str] = ANSWERS) -> bool:
+def _over_answer_limit(address: str, kinds: tuple[str, ...] = ANSWERS) -> bool:
     recent = OutboundEmail.objects.filter(
         to=[address],
         kind__in=kinds,
@@ -401,5 +401,5 @@ def inbound_route(
 def _tell_agent_of_held_mail(agent: User, row: InboundEmail) -> None:
     """A message in an agent's name waits: the real agent hears of it (once per
     message, within the per-sender limit, so a forger cannot flood them)."""
-    if not _over_answer_limit(agent.email, kinds=["held_in_your_name"]):
+    if not _over_answer_limit(agent.email, kinds=("held_in_your_name",)):
         outbound.send_held_in_your_name(agent=agent, inbound=row)

@@ -212,25 +212,19 @@ def verify_sender(mail: ParsedMail, raw: bytes, *, envelope_from: str = "") -> V
     """The verdict on `mail`'s sender before it is known which ticket it is about
     (see `Verdict.for_ticket`)."""
     from_domain = _domain(mail.sender) if mail.sender else ""
-    evidence: list[dict[str, str]] = []
+    verdict, evidence = _from_results(mail, from_domain) if from_domain else ("", [])
     if mail.duplicate_headers:
         # A second Subject (or In-Reply-To…) put above a signed one: what a signature
-        # or a token proves is not what routing would read.
-        evidence.append(
-            {
-                "check": "headers",
-                "result": "fail",
-                "detail": "repeated " + ", ".join(mail.duplicate_headers),
-            }
-        )
-        verdict, found = _from_results(mail, from_domain) if from_domain else ("", [])
+        # or a token proves is not what routing would read. Only a failure counts.
+        repeated = "repeated " + ", ".join(mail.duplicate_headers)
+        evidence.insert(0, {"check": "headers", "result": "fail", "detail": repeated})
         failed = verdict == "fail"
-        return Verdict(Verification.FAILED if failed else Verification.UNVERIFIED, evidence + found)
+        return Verdict(Verification.FAILED if failed else Verification.UNVERIFIED, evidence)
     tickets, others = reply_tokens(mail.sender, mail.in_reply_to + mail.references, mail.recipients)
     if others and not tickets:
-        evidence.append({"check": "token", "result": "fail", "detail": "issued to another address"})
-    verdict, found = _from_results(mail, from_domain) if from_domain else ("", [])
-    evidence.extend(found)
+        evidence.insert(
+            0, {"check": "token", "result": "fail", "detail": "issued to another address"}
+        )
     if not verdict and from_domain and settings.ECMP_MAIL_VERIFY_DKIM:
         proven, local = _dkim_here(raw, from_domain)
         if local is not None:
