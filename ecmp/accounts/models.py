@@ -323,3 +323,86 @@ class RegistrationRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.full_name} <{self.email}>"
+
+
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    """Append-only: rows are never changed or removed through the ORM (only the
+    erasure of a person rewrites the labels naming them, in accounts/audit.py)."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise TypeError("the audit log is append-only")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise TypeError("the audit log is append-only")
+
+
+class AuditEvent(models.Model):
+    """A security or administration event: who did what, when, from where, to what."""
+
+    class Kind(models.TextChoices):
+        SIGN_IN = "sign_in", _("Signed in")
+        SIGN_IN_FAILED = "sign_in_failed", _("Sign-in failed")
+        LOCKED_OUT = "locked_out", _("Sign-in locked")
+        UNLOCKED = "unlocked", _("Sign-in unlocked")
+        TWO_FACTOR_ENROLLED = "2fa_enrolled", _("Two-factor authentication set up")
+        TWO_FACTOR_RESET = "2fa_reset", _("Two-factor authentication reset")
+        BACKUP_CODES_CREATED = "backup_codes", _("Backup codes created")
+        PASSWORD_CHANGED = "password_changed", _("Password changed")
+        PASSWORD_RESET_REQUESTED = "password_reset_asked", _("Password reset requested")
+        PASSWORD_RESET = "password_reset", _("Password reset")
+        ROLE_CHANGED = "role_changed", _("Role changed")
+        USER_ACTIVATED = "user_activated", _("User activated")
+        USER_DEACTIVATED = "user_deactivated", _("User deactivated")
+        ORGANIZATION_CREATED = "org_created", _("Organization created")
+        ORGANIZATION_CHANGED = "org_changed", _("Organization changed")
+        ORGANIZATION_ACTIVATED = "org_activated", _("Organization reactivated")
+        ORGANIZATION_DEACTIVATED = "org_deactivated", _("Organization deactivated")
+        PRIORITY_LOCKED = "priority_locked", _("Priority locked to Normal")
+        PRIORITY_UNLOCKED = "priority_unlocked", _("Priority unlocked")
+        INVITATION_SENT = "invitation_sent", _("Invitation sent")
+        INVITATION_REVOKED = "invitation_revoked", _("Invitation revoked")
+        HELD_MAIL_RELEASED = "held_released", _("Held mail released")
+        HELD_MAIL_DISCARDED = "held_discarded", _("Held mail discarded")
+        INVOICE_ISSUED = "invoice_issued", _("Invoice issued")
+        INVOICE_CANCELLED = "invoice_cancelled", _("Invoice cancelled")
+        DATA_EXPORTED = "data_exported", _("Personal data exported")
+        USER_ERASED = "user_erased", _("User erased")
+
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    kind = models.CharField(_("event"), max_length=24, choices=Kind.choices)
+    actor = models.ForeignKey(
+        "User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Kept as written at the time: the log must read the same after a rename.
+    actor_label = models.CharField(_("by"), max_length=254, blank=True)
+    address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    target_type = models.CharField(max_length=40, blank=True)
+    target_id = models.CharField(max_length=40, blank=True)
+    target_label = models.CharField(_("object"), max_length=254, blank=True)
+    # {"field": [before, after]} where the event changes values.
+    changes = models.JSONField(default=dict, blank=True)
+    detail = models.CharField(_("detail"), max_length=500, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit log")
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["-at", "-id"], name="audit_list"),
+            models.Index(fields=["kind", "-at"], name="audit_by_kind"),
+            models.Index(fields=["actor", "-at"], name="audit_by_actor"),
+            models.Index(fields=["target_type", "target_id", "-at"], name="audit_by_target"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.kind} {self.target_label}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise TypeError("the audit log is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise TypeError("the audit log is append-only")
