@@ -43,6 +43,9 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "ecmp.core",
     "ecmp.accounts",
     "ecmp.tickets",
@@ -62,6 +65,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "ecmp.accounts.twofactor_middleware.TwoFactorMiddleware",
     "ecmp.accounts.middleware.UserLanguageMiddleware",
     "ecmp.accounts.audit.AuditAddressMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -163,6 +168,17 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Two-factor authentication (TOTP, django-otp): "required" makes agents and admins
+# enrol before they reach anything; "optional" leaves it to each person, as it
+# always is for customers.
+ECMP_STAFF_2FA = env_str("ECMP_STAFF_2FA", "required").lower()
+if ECMP_STAFF_2FA not in ("required", "optional"):
+    raise ImproperlyConfigured("ECMP_STAFF_2FA must be required or optional")
+# "Remember this browser": how long a browser skips the second factor.
+ECMP_2FA_REMEMBER_DAYS = env_int("ECMP_2FA_REMEMBER_DAYS", 30)
+# The TOTP secrets stay out of the Django admin's device pages.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # --- Languages ----------------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -24,6 +24,11 @@ TASKS = {
 }
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 LANGUAGE_CODE = "en"
+# Most tests sign staff in with force_login and are about something else than the
+# second factor: they run with it optional (no extra step, no extra cost). The
+# tests of two-factor authentication and the browser journeys set "required", and
+# tests/test_two_factor.py proves that the production default is "required".
+ECMP_STAFF_2FA = "optional"
 
 if DATABASES["default"]["ENGINE"] == "ecmp.core.sqlite":  # noqa: F405
     # A file, not Django's shared in-memory database: tests that run several
