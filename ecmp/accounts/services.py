@@ -16,7 +16,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ecmp.accounts.audit import audit_record
 from ecmp.accounts.models import (
+    AuditEvent,
     Invitation,
     Organization,
     OrganizationEvent,
@@ -42,10 +44,12 @@ def user_register(
     organization: Organization | None = None,
     is_team_manager: bool = False,
     language: str = "en",
+    audit_detail: str = "",
 ) -> User:
     """Register a person and send them the welcome email with "To the portal".
 
     Agents register client users; only admins register agents and admins.
+    The invitation's audit event says what led to it (`audit_detail`).
     """
     _require_staff(by)
     if role != Role.CUSTOMER and by.role != Role.ADMIN:
@@ -73,7 +77,7 @@ def user_register(
                 is_team_manager=is_team_manager,
                 language=language,
             )
-            invitation_send(user=user, by=by)
+            invitation_send(user=user, by=by, audit_detail=audit_detail or f"registered as {role}")
     except IntegrityError as exc:
         # Two agents registering the same address at the same moment.
         raise ValidationError(
@@ -83,7 +87,7 @@ def user_register(
 
 
 @transaction.atomic
-def invitation_send(*, user: User, by: User | None) -> Invitation:
+def invitation_send(*, user: User, by: User | None, audit_detail: str = "") -> Invitation:
     """A new "To the portal" link for a user who has not activated yet.
 
     Earlier links of that user stop working, so only the newest email counts.
@@ -107,6 +111,7 @@ def invitation_send(*, user: User, by: User | None) -> Invitation:
         expires_at=now + timedelta(days=settings.ECMP_INVITATION_DAYS),
     )
     outbound.send_invitation(invitation, token)
+    audit_record(AuditEvent.Kind.INVITATION_SENT, actor=by, target=user, detail=audit_detail)
     return invitation
 
 
@@ -120,7 +125,9 @@ def invitation_renew(*, invitation: Invitation) -> Invitation:
         raise ValidationError(_("This link can no longer be renewed."), code="not_renewable")
     if not invitation.is_expired:
         raise ValidationError(_("This link is still valid."), code="still_valid")
-    return invitation_send(user=invitation.user, by=None)
+    return invitation_send(
+        user=invitation.user, by=None, audit_detail="renewed from an expired link"
+    )
 
 
 @transaction.atomic
@@ -191,6 +198,7 @@ def registration_request_approve(*, request: RegistrationRequest, by: User) -> U
         full_name=locked.full_name,
         organization=locked.organization,
         language=locked.requested_by.language,
+        audit_detail=f"registration request of {locked.requested_by.email} approved",
     )
     locked.status = RegistrationRequest.Status.APPROVED
     locked.decided_by, locked.decided_at = by, timezone.now()
@@ -253,6 +261,13 @@ def organization_create(
             _("An organization with this name already exists."), code="taken"
         ) from exc
     _org_event(organization, by, OrganizationEvent.Kind.CREATED)
+    initial = {"name": name, "contract_notes": organization.contract_notes, **options}
+    audit_record(
+        AuditEvent.Kind.ORGANIZATION_CREATED,
+        actor=by,
+        target=organization,
+        changes={field: [None, value] for field, value in initial.items()},
+    )
     return organization
 
 
@@ -271,9 +286,20 @@ def organization_update(
         raise ValidationError(_("A name is required."), code="required")
     if Organization.objects.filter(name__iexact=name).exclude(pk=organization.pk).exists():
         raise ValidationError(_("An organization with this name already exists."), code="taken")
+    edited = ["name", "contract_notes", "managers_see_all_tickets"]
+    before = {field: getattr(organization, field) for field in edited}
     organization.name = name
     organization.contract_notes = contract_notes.strip()
     organization.managers_see_all_tickets = managers_see_all_tickets
+    changes = {
+        field: [before[field], getattr(organization, field)]
+        for field in edited
+        if before[field] != getattr(organization, field)
+    }
+    if changes:
+        audit_record(
+            AuditEvent.Kind.ORGANIZATION_CHANGED, actor=by, target=organization, changes=changes
+        )
     try:
         with transaction.atomic():
             organization.save(update_fields=["name", "contract_notes", "managers_see_all_tickets"])
@@ -315,6 +341,13 @@ def organization_set_priority_lock(
         else OrganizationEvent.Kind.PRIORITY_UNLOCKED
     )
     _org_event(organization, by, kind, reason)
+    audit_record(
+        AuditEvent.Kind.PRIORITY_LOCKED if locked else AuditEvent.Kind.PRIORITY_UNLOCKED,
+        actor=by,
+        target=organization,
+        changes={"priority_locked": [not locked, locked]},
+        detail=reason,
+    )
     return organization
 
 
@@ -334,9 +367,19 @@ def organization_set_active(
     organization.save(update_fields=["active"])
     kind = OrganizationEvent.Kind.REACTIVATED if active else OrganizationEvent.Kind.DEACTIVATED
     _org_event(organization, by, kind, reason)
+    audit_record(
+        AuditEvent.Kind.ORGANIZATION_ACTIVATED
+        if active
+        else AuditEvent.Kind.ORGANIZATION_DEACTIVATED,
+        actor=by,
+        target=organization,
+        changes={"active": [not active, active]},
+        detail=reason,
+    )
     return organization
 
 
+@transaction.atomic
 def user_set_active(*, user: User, by: User, active: bool) -> User:
     _require_staff(by)
     if user.is_support_staff and by.role != Role.ADMIN:
@@ -346,9 +389,16 @@ def user_set_active(*, user: User, by: User, active: bool) -> User:
     if user.is_active != active:
         user.is_active = active
         user.save(update_fields=["is_active"])
+        audit_record(
+            AuditEvent.Kind.USER_ACTIVATED if active else AuditEvent.Kind.USER_DEACTIVATED,
+            actor=by,
+            target=user,
+            changes={"is_active": [not active, active]},
+        )
     return user
 
 
+@transaction.atomic
 def user_set_role(*, user: User, by: User, role: str, is_team_manager: bool) -> User:
     """Agents change a client user's manager flag; only admins change roles."""
     _require_staff(by)
@@ -360,19 +410,40 @@ def user_set_role(*, user: User, by: User, role: str, is_team_manager: bool) -> 
         raise ValidationError(_("You cannot change your own role."), code="self")
     if role == Role.CUSTOMER and user.organization_id is None:
         raise ValidationError(_("A client user needs an organization."), code="no_org")
+    before = {
+        "role": user.role,
+        "is_team_manager": user.is_team_manager,
+        "organization": str(user.organization) if user.organization else None,
+    }
     user.role = role
     user.is_team_manager = is_team_manager and role == Role.CUSTOMER
     if role != Role.CUSTOMER:
         user.organization = None
     user.save(update_fields=["role", "is_team_manager", "organization"])
+    after = {
+        "role": user.role,
+        "is_team_manager": user.is_team_manager,
+        "organization": str(user.organization) if user.organization else None,
+    }
+    changes = {
+        field: [before[field], after[field]] for field in before if before[field] != after[field]
+    }
+    if changes:
+        audit_record(AuditEvent.Kind.ROLE_CHANGED, actor=by, target=user, changes=changes)
     return user
 
 
+@transaction.atomic
 def invitation_revoke(*, user: User, by: User) -> int:
     """Stop every waiting link of a user (sent to a wrong address, say)."""
     _require_staff(by)
     if user.is_support_staff and by.role != Role.ADMIN:
         raise PermissionDenied
-    return Invitation.objects.filter(user=user, accepted_at=None, revoked_at=None).update(
+    revoked = Invitation.objects.filter(user=user, accepted_at=None, revoked_at=None).update(
         revoked_at=timezone.now()
     )
+    if revoked:
+        audit_record(
+            AuditEvent.Kind.INVITATION_REVOKED, actor=by, target=user, detail=f"{revoked} link(s)"
+        )
+    return revoked

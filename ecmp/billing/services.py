@@ -11,7 +11,8 @@ from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ecmp.accounts.models import Organization, Role, User
+from ecmp.accounts.audit import audit_record
+from ecmp.accounts.models import AuditEvent, Organization, Role, User
 from ecmp.billing.duration import MAX_MINUTES
 from ecmp.billing.models import (
     ActivityType,
@@ -199,6 +200,13 @@ def invoice_issue(*, by: User, organization: Organization, start: date, end: dat
     )
     TimeEntry.objects.filter(pk__in=draft_ids).update(invoice=invoice)
     _set_totals(invoice)
+    audit_record(
+        AuditEvent.Kind.INVOICE_ISSUED,
+        actor=by,
+        target=invoice,
+        detail=f"{invoice.number} to {organization.name}, {start} to {end}, "
+        f"{invoice.total_gross} {invoice.currency}",
+    )
     return invoice
 
 
@@ -244,6 +252,13 @@ def invoice_cancel(*, by: User, invoice: Invoice) -> Invoice:
     original.status = Invoice.Status.CANCELLED
     original.save(update_fields=["status"])
     TimeEntry.objects.filter(invoice=original).update(invoice=None)
+    audit_record(
+        AuditEvent.Kind.INVOICE_CANCELLED,
+        actor=by,
+        target=original,
+        changes={"status": [Invoice.Status.ISSUED, Invoice.Status.CANCELLED]},
+        detail=f"{original.number} of {original.organization.name}, credit note {credit.number}",
+    )
     return credit
 
 

@@ -9,7 +9,8 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from ecmp.accounts.models import Role, User
+from ecmp.accounts.audit import audit_record
+from ecmp.accounts.models import AuditEvent, Role, User
 from ecmp.mail.inbound.parse import parse_message
 from ecmp.mail.inbound.route import (
     VERIFICATION_HOLDS,
@@ -52,6 +53,18 @@ def _done(row: InboundEmail, by: User, action: str, status: str, ticket=None) ->
     row.save(update_fields=[*fields, "sender", "subject", "reason"])
     InboundDecision.objects.create(
         inbound=row, actor=by, action=action, verification=row.verification
+    )
+    changes: dict[str, list] = {"status": [InboundEmail.Status.HELD, status]}
+    if row.ticket is not None:
+        changes["ticket"] = [None, row.ticket.number]
+    audit_record(
+        AuditEvent.Kind.HELD_MAIL_DISCARDED
+        if action == Action.DISCARDED
+        else AuditEvent.Kind.HELD_MAIL_RELEASED,
+        actor=by,
+        target=row,
+        changes=changes,
+        detail=row.sender,
     )
 
 
