@@ -406,3 +406,33 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise TypeError("the audit log is append-only")
+
+
+class SignInAlert(models.Model):
+    """An account whose password is being tried from many addresses: when its owner
+    was last told, and the nonce of the one-click unlock link sent then (single use)."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="+")
+    alerted_at = models.DateTimeField()
+    nonce = models.CharField(max_length=64)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} alerted {self.alerted_at:%Y-%m-%d %H:%M}"
+
+
+class ThrottleHit(models.Model):
+    """One counted request (a password reset asked, an invitation renewed) under a key:
+    the client address or the (hashed) target. Rows older than the window are purged."""
+
+    key = models.CharField(max_length=100)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["key", "at"], name="throttle_by_key"),
+            models.Index(fields=["at"], name="throttle_by_age"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.at:%Y-%m-%d %H:%M}"
