@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ecmp.accounts import views
+from ecmp.accounts import account_views, twofactor_views, views
 
 app_name = "accounts"
 
@@ -28,4 +28,10 @@ urlpatterns = [
         name="password-change-done",
     ),
     path("language/", views.set_language, name="set-language"),
+    path("me/", account_views.account, name="account"),
+    path("2fa/", twofactor_views.two_factor_home, name="two-factor"),
+    path("2fa/setup/", twofactor_views.two_factor_setup, name="two-factor-setup"),
+    path("2fa/verify/", twofactor_views.two_factor_verify, name="two-factor-verify"),
+    path("2fa/backup-codes/", twofactor_views.backup_codes_new, name="two-factor-backup-codes"),
+    path("2fa/off/", twofactor_views.two_factor_off, name="two-factor-off"),
 ]

@@ -1,0 +1,24 @@
+"""My account: every signed-in person's own page (profile, password, second factor)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from ecmp.accounts import twofactor
+
+
+@login_required
+@require_GET
+def account(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    return render(
+        request,
+        "accounts/account.html",
+        {
+            "two_factor_on": twofactor.authenticator_for(user) is not None,  # type: ignore[arg-type]
+            "two_factor_required": twofactor.two_factor_required(user),  # type: ignore[arg-type]
+        },
+    )
