@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from xml.sax.saxutils import escape
 
 from django.conf import settings
 from django.utils import formats, translation
@@ -37,16 +38,18 @@ def invoice_pdf(invoice: Invoice, language: str) -> bytes:
     small = styles["BodyText"].clone("small", fontSize=8, leading=10)
     with translation.override(language):
         story = [
-            Paragraph(settings.ECMP_COMPANY_NAME, styles["Title"]),
-            Paragraph(_title(invoice), styles["Heading2"]),
+            Paragraph(_escape(settings.ECMP_COMPANY_NAME), styles["Title"]),
+            Paragraph(_escape(_title(invoice)), styles["Heading2"]),
             Paragraph(
-                _("Client: %(name)s — period %(start)s to %(end)s — issued %(date)s")
-                % {
-                    "name": invoice.organization.name,
-                    "start": formats.date_format(invoice.period_start, "SHORT_DATE_FORMAT"),
-                    "end": formats.date_format(invoice.period_end, "SHORT_DATE_FORMAT"),
-                    "date": formats.date_format(invoice.issued_at, "SHORT_DATE_FORMAT"),
-                },
+                _escape(
+                    _("Client: %(name)s — period %(start)s to %(end)s — issued %(date)s")
+                    % {
+                        "name": invoice.organization.name,
+                        "start": formats.date_format(invoice.period_start, "SHORT_DATE_FORMAT"),
+                        "end": formats.date_format(invoice.period_end, "SHORT_DATE_FORMAT"),
+                        "date": formats.date_format(invoice.issued_at, "SHORT_DATE_FORMAT"),
+                    }
+                ),
                 styles["BodyText"],
             ),
             Spacer(1, 6 * mm),
@@ -123,7 +126,10 @@ def invoice_pdf(invoice: Invoice, language: str) -> bytes:
 
 
 def _escape(text: str) -> str:
-    return (text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Text as ReportLab's paragraph markup reads it literally: every piece of text
+    given to a Paragraph goes through here (a client named "<b>Acme & <Sons>" would
+    otherwise be parsed as tags, or fail the whole document)."""
+    return escape(text or "")
 
 
 def invoice_csv(invoice: Invoice) -> str:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.http import Http404
 
@@ -14,6 +14,7 @@ from ecmp.accounts.models import Organization, Role, User
 from ecmp.billing.models import ActivityRate, BillingProfile, Invoice, TimeEntry
 from ecmp.billing.money import billed_minutes, line_amount, vat_of
 from ecmp.tickets.models import Ticket
+from ecmp.tickets.selectors import tickets_visible_to
 
 
 def billing_profile_for(organization: Organization) -> BillingProfile:
@@ -140,12 +141,19 @@ def invoice_for(user: User, pk: int) -> Invoice:
     return invoice
 
 
+def _is_manager(user: User) -> bool:
+    return bool(user.is_customer and user.is_team_manager and user.organization_id)
+
+
 def time_per_ticket_for_manager(user: User) -> QuerySet[Ticket]:
-    """A team manager's view of where the time went: their company's tickets with time."""
-    if not (user.is_customer and user.is_team_manager and user.organization_id):
+    """A team manager's view of where the time went: their company's tickets with
+    time, among the tickets they may see (their own, or all when the company lets
+    its managers see every ticket): a colleague's subject stays the colleague's."""
+    if not _is_manager(user):
         return Ticket.objects.none()
     return (
-        Ticket.objects.filter(organization_id=user.organization_id, time_entries__isnull=False)
+        tickets_visible_to(user)
+        .filter(organization_id=user.organization_id, time_entries__isnull=False)
         .annotate(
             minutes=Sum("time_entries__minutes"),
             billable_minutes=Coalesce(
@@ -154,6 +162,27 @@ def time_per_ticket_for_manager(user: User) -> QuerySet[Ticket]:
         )
         .order_by("-number")
     )
+
+
+def time_on_hidden_tickets_for_manager(user: User) -> dict[str, int]:
+    """The time on the company's tickets the manager may not see, as one total
+    (tickets, minutes, billable minutes) without numbers or subjects: the figures
+    still add up to what the company is billed, as the invoice shows."""
+    if not _is_manager(user):
+        return {"tickets": 0, "minutes": 0, "billable_minutes": 0}
+    entries = TimeEntry.objects.filter(ticket__organization_id=user.organization_id).exclude(
+        ticket__in=tickets_visible_to(user)
+    )
+    totals = entries.aggregate(
+        ticket_count=Count("ticket", distinct=True),
+        total=Coalesce(Sum("minutes"), 0),
+        billable=Coalesce(Sum("minutes", filter=Q(billable=True)), 0),
+    )
+    return {
+        "tickets": totals["ticket_count"],
+        "minutes": totals["total"],
+        "billable_minutes": totals["billable"],
+    }
 
 
 def report_rows(start: date, end: date) -> dict[str, list[dict]]:

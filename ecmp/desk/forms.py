@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ecmp.accounts.models import STAFF_ROLES, Organization, Role, User
 from ecmp.accounts.selectors import staff_choices
+from ecmp.core.ids import IdField
 from ecmp.tickets.forms import MultipleFileField
 from ecmp.tickets.selectors import DESK_DEFAULT_SORT, DESK_QUEUES, DESK_SORTS
 from ecmp.tickets.status import Channel, Priority, Status
@@ -89,7 +90,7 @@ class QueueFilterForm(forms.Form):
     # An id: the list of clients is `organization_choices`, plain (id, name) pairs.
     # Every queue page lists every client; a ChoiceField would normalize them all
     # on each request, and model instances would cost more than the rows.
-    organization = forms.IntegerField(label=_("Organization"), required=False, min_value=1)
+    organization = IdField(label=_("Organization"), required=False)
     assignee = forms.ChoiceField(label=_("Assignee"), required=False)
     channel = forms.ChoiceField(
         label=_("Channel"), choices=[("", _("Any channel")), *Channel.choices], required=False

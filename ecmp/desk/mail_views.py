@@ -152,6 +152,8 @@ def outbox(request: HttpRequest) -> HttpResponse:
 def outbox_retry_now(request: HttpRequest, pk: int) -> HttpResponse:
     if request.user.role != Role.ADMIN:
         raise PermissionDenied
-    outbox_retry(email_id=pk)
-    messages.success(request, _("The email will be sent again now."))
+    if outbox_retry(email_id=pk):
+        messages.success(request, _("The email will be sent again now."))
+    else:
+        messages.info(request, _("This email is not waiting to be sent."))
     return redirect("desk:mail-outbox")

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from ecmp.core.followups import worker_task
+from ecmp.core.ids import is_id, possible_ids
 from ecmp.mail.models import InboundEmail, OutboundEmail
 
 # Minutes to wait after each failed attempt; the last delay repeats until a day has passed.
@@ -64,7 +65,7 @@ def outbox_send(email_ids: list[int] | int, due_only: bool = False) -> dict[str,
     Each result is written as soon as its email is sent: a worker that dies in the
     middle of a batch leaves at most one email to be sent again.
     """
-    ids = [email_ids] if isinstance(email_ids, int) else list(email_ids)
+    ids = possible_ids([email_ids] if isinstance(email_ids, int) else email_ids, task="outbox_send")
     claimed = _claim(ids, due_only=due_only)
     outcomes = {"skipped": len(ids) - len(claimed)} if len(claimed) < len(ids) else {}
     connection = get_connection()
@@ -139,12 +140,17 @@ def outbox_sweep() -> int:
     return len(due)
 
 
-def outbox_retry(*, email_id: int) -> None:
-    """An admin's "Retry now" on a failed or waiting email."""
-    OutboundEmail.objects.filter(
+def outbox_retry(*, email_id: int) -> bool:
+    """An admin's "Retry now" on a failed or waiting email; False if there is no
+    such email to retry (nothing is then enqueued: the worker never sees the id)."""
+    if not is_id(email_id):
+        return False
+    retried = OutboundEmail.objects.filter(
         pk=email_id, status__in=[OutboundEmail.Status.FAILED, OutboundEmail.Status.QUEUED]
     ).update(status=OutboundEmail.Status.QUEUED, next_attempt_at=timezone.now())
-    transaction.on_commit(lambda: outbox_send.enqueue([email_id], due_only=True))
+    if retried:
+        transaction.on_commit(lambda: outbox_send.enqueue([email_id], due_only=True))
+    return bool(retried)
 
 
 @task(queue_name="mail")
@@ -152,7 +158,8 @@ def inbound_process(inbound_ids: list[int] | int) -> dict[str, int]:
     """These messages and every other one waiting, in batches (see `inbound_handle_waiting`)."""
     from ecmp.mail.inbound.pipeline import inbound_handle_waiting
 
-    return inbound_handle_waiting([inbound_ids] if isinstance(inbound_ids, int) else inbound_ids)
+    ids = [inbound_ids] if isinstance(inbound_ids, int) else inbound_ids
+    return inbound_handle_waiting(possible_ids(ids, task="inbound_process"))
 
 
 # Mail becomes tickets first, then their notices go out: during a burst the worker

@@ -7,7 +7,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from ecmp.billing.selectors import invoice_for, invoices_visible_to, time_per_ticket_for_manager
+from ecmp.billing.selectors import (
+    invoice_for,
+    invoices_visible_to,
+    time_on_hidden_tickets_for_manager,
+    time_per_ticket_for_manager,
+)
 from ecmp.core.access import team_manager_required
 from ecmp.desk.billing_views import invoice_download
 
@@ -19,9 +24,13 @@ def invoices(request: HttpRequest) -> HttpResponse:
     tickets = Paginator(time_per_ticket_for_manager(request.user), 30).get_page(
         request.GET.get("tickets_page")
     )
-    return render(
-        request, "portal/invoices.html", {"nav": "invoices", "page": page, "tickets": tickets}
-    )
+    context = {
+        "nav": "invoices",
+        "page": page,
+        "tickets": tickets,
+        "hidden_time": time_on_hidden_tickets_for_manager(request.user),
+    }
+    return render(request, "portal/invoices.html", context)
 
 
 @team_manager_required

@@ -1,6 +1,9 @@
 from django.urls import path
 
+from ecmp.core.ids import register_id_converter
 from ecmp.portal import billing_views, notification_views, ticket_views, views
+
+register_id_converter()
 
 app_name = "portal"
 
@@ -8,12 +11,12 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("service-desk/", ticket_views.ticket_list, name="service-desk"),
     path("tickets/new/", ticket_views.ticket_new, name="ticket-new"),
-    path("tickets/<int:number>/", ticket_views.ticket_detail, name="ticket-detail"),
-    path("tickets/<int:number>/reply/", ticket_views.ticket_reply, name="ticket-reply"),
-    path("tickets/<int:number>/close/", ticket_views.ticket_close, name="ticket-close"),
-    path("tickets/<int:number>/tab/close/", ticket_views.ticket_tab_close, name="ticket-tab-close"),
+    path("tickets/<id:number>/", ticket_views.ticket_detail, name="ticket-detail"),
+    path("tickets/<id:number>/reply/", ticket_views.ticket_reply, name="ticket-reply"),
+    path("tickets/<id:number>/close/", ticket_views.ticket_close, name="ticket-close"),
+    path("tickets/<id:number>/tab/close/", ticket_views.ticket_tab_close, name="ticket-tab-close"),
     path(
-        "tickets/<int:number>/files/<int:attachment_id>/",
+        "tickets/<id:number>/files/<id:attachment_id>/",
         ticket_views.attachment_download,
         name="attachment-download",
     ),
@@ -25,16 +28,16 @@ urlpatterns = [
         name="notifications-mark-all-viewed",
     ),
     path(
-        "notifications/<int:pk>/viewed/",
+        "notifications/<id:pk>/viewed/",
         notification_views.notification_mark_viewed,
         name="notification-mark-viewed",
     ),
     path(
-        "notifications/<int:pk>/open/",
+        "notifications/<id:pk>/open/",
         notification_views.notification_open,
         name="notification-open",
     ),
     path("team/requests/", views.team_requests, name="team-requests"),
     path("invoices/", billing_views.invoices, name="invoices"),
-    path("invoices/<int:pk>/pdf/", billing_views.invoice_pdf, name="invoice-pdf"),
+    path("invoices/<id:pk>/pdf/", billing_views.invoice_pdf, name="invoice-pdf"),
 ]
