@@ -1,7 +1,15 @@
 from django.urls import path, re_path
 
 from ecmp.core.ids import register_id_converter
-from ecmp.desk import billing_views, client_views, mail_views, sla_views, ticket_views, views
+from ecmp.desk import (
+    audit_views,
+    billing_views,
+    client_views,
+    mail_views,
+    sla_views,
+    ticket_views,
+    views,
+)
 
 register_id_converter()
 
@@ -84,6 +92,9 @@ urlpatterns = [
     path("mail/in/<id:pk>/retry/", mail_views.inbound_process_again, name="mail-inbound-retry"),
     path("mail/out/", mail_views.outbox, name="mail-outbox"),
     path("mail/out/<id:pk>/retry/", mail_views.outbox_retry_now, name="mail-outbox-retry"),
+    # Audit log (admins)
+    path("audit/", audit_views.audit_log, name="audit"),
+    path("audit/export.csv", audit_views.audit_log_csv, name="audit-csv"),
     # Service levels (admins)
     path("settings/sla/", sla_views.sla_settings, name="sla"),
     path("settings/sla/targets/", sla_views.sla_targets_save, name="sla-targets"),

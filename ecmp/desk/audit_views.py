@@ -1,0 +1,112 @@
+"""The audit log (admins): browse, filter, export as CSV."""
+
+from __future__ import annotations
+
+import csv
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+
+from ecmp.accounts.audit_export import audit_csv_rows
+from ecmp.accounts.audit_selectors import AuditFilters, audit_event_list_for_admin
+from ecmp.accounts.models import AuditEvent, Organization, Role, User
+from ecmp.billing.models import Invoice
+from ecmp.core.paging import CappedPaginator
+from ecmp.mail.models import InboundEmail
+from ecmp.tickets.selectors import clean_search
+
+# The kinds of object the services record events about, for the "Object" select.
+AUDITED_MODELS = (User, Organization, InboundEmail, Invoice)
+
+
+class AuditFilterForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Event"), choices=[("", _("Any event")), *AuditEvent.Kind.choices], required=False
+    )
+    person = forms.CharField(label=_("Person"), required=False, max_length=100)
+    target_type = forms.ChoiceField(label=_("Object"), required=False)
+    since = forms.DateField(label=_("From"), required=False)
+    until = forms.DateField(label=_("To"), required=False)
+    address = forms.CharField(label=_("Address"), required=False, max_length=45)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["target_type"].choices = [
+            ("", _("Any object")),
+            *((model._meta.model_name, model._meta.verbose_name) for model in AUDITED_MODELS),
+        ]
+
+    def clean_address(self) -> str:
+        address = self.cleaned_data["address"].strip()
+        if address.strip("0123456789abcdefABCDEF.:"):
+            raise forms.ValidationError(_("An address has digits, dots and colons only."))
+        return address
+
+    def filters(self) -> AuditFilters:
+        """The valid filters; one that is not (shown with its error) narrows nothing."""
+        if not self.is_bound:
+            return AuditFilters()
+        self.is_valid()
+        data = self.cleaned_data
+        return AuditFilters(
+            kind=data.get("kind") or "",
+            person=clean_search(data.get("person"), limit=100),
+            target_type=data.get("target_type") or "",
+            since=data.get("since"),
+            until=data.get("until"),
+            address=data.get("address") or "",
+        )
+
+
+def _admin_only(request: HttpRequest) -> None:
+    if request.user.role != Role.ADMIN:
+        raise PermissionDenied
+
+
+@login_required
+@require_GET
+def audit_log(request: HttpRequest) -> HttpResponse:
+    _admin_only(request)
+    form = AuditFilterForm(request.GET or None)
+    events = audit_event_list_for_admin(request.user, form.filters())
+    page = CappedPaginator(events, settings.ECMP_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "nav": "audit",
+        "form": form,
+        "page": page,
+        "query_without_page": query.urlencode(),
+    }
+    return render(request, "desk/audit_log.html", context)
+
+
+class _Echo:
+    """csv.writer writes a row to this and gets the line back, to be streamed."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+@login_required
+@require_GET
+def audit_log_csv(request: HttpRequest) -> StreamingHttpResponse:
+    """The filtered events as CSV. Not itself recorded in the log: it changes nothing."""
+    _admin_only(request)
+    events = audit_event_list_for_admin(request.user, AuditFilterForm(request.GET).filters())
+    writer = csv.writer(_Echo())
+    response = StreamingHttpResponse(
+        (writer.writerow(row) for row in audit_csv_rows(events)),
+        content_type="text/csv; charset=utf-8",
+    )
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="audit-log-{stamp}.csv"'
+    return response
