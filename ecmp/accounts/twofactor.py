@@ -19,6 +19,7 @@ import segno
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django_otp.models import Device
 from django_otp.oath import TOTP
@@ -26,7 +27,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ecmp.accounts.audit import audit_record
-from ecmp.accounts.models import AuditEvent, User
+from ecmp.accounts.models import STAFF_ROLES, AuditEvent, User
 
 BACKUP_CODE_COUNT = 10
 TOTP_DIGITS = 6
@@ -61,6 +62,12 @@ def authenticator_for(user: User) -> TOTPDevice | None:
 
 def backup_codes_left(user: User) -> int:
     return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+
+
+def team_list_with_two_factor() -> QuerySet[User]:
+    """Agents and admins, each marked `two_factor_on` (the desk's Team page)."""
+    enrolled = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
+    return User.objects.filter(role__in=STAFF_ROLES).annotate(two_factor_on=Exists(enrolled))
 
 
 # --- Enrolment -----------------------------------------------------------------

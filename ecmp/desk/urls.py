@@ -7,6 +7,7 @@ from ecmp.desk import (
     client_views,
     mail_views,
     sla_views,
+    team_views,
     ticket_views,
     views,
 )
@@ -49,6 +50,12 @@ urlpatterns = [
         "people/<id:user_id>/invitation/revoke/",
         client_views.invitation_revoke,
         name="invitation-revoke",
+    ),
+    path("team/", team_views.team, name="team"),
+    path(
+        "people/<id:user_id>/two-factor/reset/",
+        team_views.two_factor_reset,
+        name="two-factor-reset",
     ),
     path("users/invite/", views.invite, name="invite"),
     path("users/<id:user_id>/invitation/", views.invitation_resend, name="invitation-resend"),
