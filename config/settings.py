@@ -150,14 +150,43 @@ AUTH_PASSWORD_VALIDATORS = [
 ECMP_INVITATION_DAYS = env_int("ECMP_INVITATION_DAYS", 7)
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 60 * 60 * 24)
 
+# Sign-in protection (docs/operations.md, "Sign-in protection"; ecmp/accounts/signin.py).
+# The (account, address) pair locks after AXES_FAILURE_LIMIT failures, an address
+# failing on many accounts after ECMP_SIGNIN_ADDRESS_LIMIT. An account alone never
+# locks (that would let anyone lock its owner out): past ECMP_SIGNIN_ACCOUNT_LIMIT
+# failures from anywhere, its password is tried at most once per
+# ECMP_SIGNIN_ACCOUNT_DELAY_SECONDS, except from its owner's known browsers, and the
+# owner gets one email with an unlock link. All within the cool-off window.
+AXES_HANDLER = "ecmp.accounts.signin.SignInAttemptHandler"
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
-# Either the account or the client address reaching the limit locks.
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 30) / 60
-AXES_RESET_ON_SUCCESS = True
+# A success clears only its own pair's failures (the handler does it): never the
+# address's failures on other accounts.
+AXES_RESET_ON_SUCCESS = False
 AXES_USERNAME_CALLABLE = "ecmp.accounts.backends.canonical_username"
+AXES_CLIENT_IP_CALLABLE = "ecmp.accounts.throttle.client_ip_address"
 AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
 AXES_VERBOSE = False
+ECMP_SIGNIN_ADDRESS_LIMIT = env_int("ECMP_SIGNIN_ADDRESS_LIMIT", 20)
+ECMP_SIGNIN_ACCOUNT_LIMIT = env_int("ECMP_SIGNIN_ACCOUNT_LIMIT", 10)
+ECMP_SIGNIN_ACCOUNT_DELAY_SECONDS = env_int("ECMP_SIGNIN_ACCOUNT_DELAY_SECONDS", 30)
+ECMP_SIGNIN_UNLOCK_HOURS = env_int("ECMP_SIGNIN_UNLOCK_HOURS", 24)
+ECMP_SIGNIN_KNOWN_BROWSER_DAYS = env_int("ECMP_SIGNIN_KNOWN_BROWSER_DAYS", 90)
+# Password reset emails and invitation renewals, per hour: per account, per address.
+ECMP_RESET_ACCOUNT_LIMIT = env_int("ECMP_RESET_ACCOUNT_LIMIT", 3)
+ECMP_RESET_ADDRESS_LIMIT = env_int("ECMP_RESET_ADDRESS_LIMIT", 10)
+# The client address: 0 trusts nothing the client sends (REMOTE_ADDR); N proxies in
+# front (nginx alone: 1) read the address the outermost one saw from
+# X-Forwarded-For, or from ECMP_CLIENT_IP_HEADER (e.g. HTTP_X_REAL_IP) if set.
+ECMP_TRUSTED_PROXY_COUNT = env_int("ECMP_TRUSTED_PROXY_COUNT", 0)
+ECMP_CLIENT_IP_HEADER = env_str("ECMP_CLIENT_IP_HEADER").strip().upper().replace("-", "_")
+if ECMP_CLIENT_IP_HEADER and not ECMP_CLIENT_IP_HEADER.startswith("HTTP_"):
+    ECMP_CLIENT_IP_HEADER = f"HTTP_{ECMP_CLIENT_IP_HEADER}"  # "X-Real-IP" as Django names it
+if ECMP_CLIENT_IP_HEADER and not ECMP_TRUSTED_PROXY_COUNT:
+    raise ImproperlyConfigured(
+        "ECMP_CLIENT_IP_HEADER is read only behind a trusted proxy: set ECMP_TRUSTED_PROXY_COUNT"
+    )
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 
 from ecmp.accounts.models import User
 from ecmp.accounts.selectors import user_find_by_identifier
+from ecmp.accounts.signin import SignInSlowedDown, signin_wait_seconds
 
 
 class LoginOrEmailBackend(ModelBackend):
@@ -23,6 +24,12 @@ class LoginOrEmailBackend(ModelBackend):
         if not identifier or password is None:
             return None
         user = user_find_by_identifier(identifier)
+        # An account whose password is being tried from everywhere: refused before the
+        # password is read (authenticate() reports it as a failed sign-in).
+        wait = signin_wait_seconds(request, account_key(identifier, user), user)
+        if wait:
+            request.signin_wait_seconds = wait  # type: ignore[union-attr]
+            raise SignInSlowedDown
         if user is None:
             # Spend the same time as a real check, so timing does not reveal accounts.
             User().set_password(password)
@@ -46,6 +53,11 @@ class LoginOrEmailBackend(ModelBackend):
         return user if self.user_can_authenticate(user) else None
 
 
+def account_key(identifier: str, user: User | None) -> str:
+    """The account as failures are counted: its email, or what was typed, normalized."""
+    return user.email if user else identifier.strip().lower()[:254]
+
+
 def canonical_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str | None:
     """What axes counts failures against: the account's email, however it was typed.
 
@@ -58,5 +70,5 @@ def canonical_username(request: HttpRequest, credentials: dict[str, Any] | None)
         raw = request.POST.get("username")
     if not raw:
         return None
-    user = user_find_by_identifier(str(raw))
-    return user.email if user else str(raw).strip().lower()[:254]
+    raw = str(raw)
+    return account_key(raw, user_find_by_identifier(raw))

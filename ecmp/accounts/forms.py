@@ -9,11 +9,9 @@ from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from ecmp.accounts.models import Organization, Role, User
-from ecmp.mail import outbound
 
 
 class SignInForm(auth_forms.AuthenticationForm):
@@ -33,7 +31,20 @@ class SignInForm(auth_forms.AuthenticationForm):
             "The login or email address and the password do not match an active account."
         ),
         "inactive": _("This account is inactive."),
+        "slowed_down": _(
+            "Too many wrong passwords were tried for this account from several places. "
+            "To protect it, try again in %(seconds)s seconds, or use the link we emailed "
+            "to its owner."
+        ),
     }
+
+    def get_invalid_login_error(self) -> ValidationError:
+        wait = getattr(self.request, "signin_wait_seconds", 0)
+        if wait:
+            return ValidationError(
+                self.error_messages["slowed_down"], code="slowed_down", params={"seconds": wait}
+            )
+        return super().get_invalid_login_error()
 
 
 class ActivationForm(forms.Form):
@@ -67,33 +78,15 @@ class ActivationForm(forms.Form):
         return cleaned
 
 
-class PasswordResetRequestForm(auth_forms.PasswordResetForm):
-    """Django's reset form, delivering through our mail path and the user's language."""
+class PasswordResetRequestForm(forms.Form):
+    """The address to send a reset link to; whether it is anyone's is not checked here
+    (the worker looks, so every answer is the same)."""
 
-    def get_users(self, email: str) -> Any:
-        return (
-            user
-            for user in User.objects.filter(email=email.strip().lower(), is_active=True)
-            if user.has_usable_password()
-        )
-
-    def send_mail(
-        self,
-        subject_template_name: str,
-        email_template_name: str,
-        context: dict[str, Any],
-        from_email: str | None,
-        to_email: str,
-        html_email_template_name: str | None = None,
-    ) -> None:
-        user = context["user"]
-        link = outbound.absolute_url(
-            reverse(
-                "accounts:password-reset-confirm",
-                kwargs={"uidb64": context["uid"], "token": context["token"]},
-            )
-        )
-        outbound.send_password_reset(user, link)
+    email = forms.EmailField(
+        label=_("Email address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
 
 
 class PersonForm(forms.Form):

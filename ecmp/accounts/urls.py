@@ -7,6 +7,7 @@ app_name = "accounts"
 urlpatterns = [
     path("login/", views.SignInView.as_view(), name="login"),
     path("logout/", views.SignOutView.as_view(), name="logout"),
+    path("unlock/<str:token>/", views.signin_unlock, name="signin-unlock"),
     path("activate/<str:token>/", views.activate, name="activate"),
     path("activate/<str:token>/renew/", views.activation_renew, name="activation-renew"),
     path("password/reset/", views.PasswordResetView.as_view(), name="password-reset"),

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
+from django.views.generic.edit import FormView
 
-from ecmp.accounts import services
+from ecmp.accounts import credentials, services, signin
+from ecmp.accounts.audit import client_address
 from ecmp.accounts.forms import (
     ActivationForm,
     LanguageForm,
@@ -32,15 +35,55 @@ class SignInView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
 
+    def form_valid(self, form: SignInForm) -> HttpResponse:
+        response = super().form_valid(form)
+        signin.browser_remember(response, form.get_user())
+        return response
+
+    def form_invalid(self, form: SignInForm) -> HttpResponse:
+        response = super().form_invalid(form)
+        wait = getattr(self.request, "signin_wait_seconds", 0)
+        if wait:
+            response.status_code = 429
+            response["Retry-After"] = str(wait)
+        return response
+
 
 class SignOutView(auth_views.LogoutView):
     pass
 
 
-class PasswordResetView(auth_views.PasswordResetView):
+@require_http_methods(["GET", "POST"])
+def signin_unlock(request: HttpRequest, token: str) -> HttpResponse:
+    """The link of the "someone is trying your password" email. GET only shows a
+    button: mail scanners that open links must not use up the single-use link."""
+    if request.method == "POST":
+        try:
+            user = signin.signin_unlock(token)
+        except ValidationError:
+            return render(request, "accounts/signin_unlock.html", {"valid": False}, status=410)
+        response = redirect("accounts:login")
+        signin.browser_remember(response, user)
+        messages.success(request, _("This browser can sign in to your account again."))
+        return response
+    valid = signin.signin_unlock_user(token) is not None
+    return render(
+        request, "accounts/signin_unlock.html", {"valid": valid}, status=200 if valid else 410
+    )
+
+
+class PasswordResetView(FormView):
+    """Always the same answer, in the same time: see accounts/credentials.py."""
+
     form_class = PasswordResetRequestForm
     template_name = "accounts/password_reset.html"
     success_url = reverse_lazy("accounts:password-reset-sent")
+
+    def form_valid(self, form: PasswordResetRequestForm) -> HttpResponse:
+        credentials.password_reset_request(
+            email=form.cleaned_data["email"], address=client_address(self.request)
+        )
+        return super().form_valid(form)
 
 
 class PasswordResetSentView(auth_views.PasswordResetDoneView):
@@ -51,6 +94,13 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password-reset-complete")
 
+    def form_valid(self, form: SetPasswordForm) -> HttpResponse:
+        credentials.password_reset_complete(
+            user=form.user, password=form.cleaned_data["new_password1"]
+        )
+        del self.request.session[auth_views.INTERNAL_RESET_SESSION_TOKEN]
+        return HttpResponseRedirect(self.get_success_url())
+
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "accounts/password_reset_complete.html"
@@ -59,6 +109,11 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("accounts:password-change-done")
+
+    def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
+        credentials.password_change(user=form.user, password=form.cleaned_data["new_password1"])
+        update_session_auth_hash(self.request, form.user)
+        return HttpResponseRedirect(self.get_success_url())
 
 
 class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
@@ -110,7 +165,7 @@ def activation_renew(request: HttpRequest, token: str) -> HttpResponse:
     if invitation is None:
         return _unknown_link(request)
     try:
-        services.invitation_renew(invitation=invitation)
+        credentials.invitation_renew_request(invitation=invitation, address=client_address(request))
     except ValidationError:
         return _link_gone(request, invitation)
     return render(request, "accounts/activation_renewed.html", {"invitation": invitation})
