@@ -16,7 +16,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ecmp.accounts import twofactor
-from ecmp.accounts.models import AuditEvent
+from ecmp.accounts.models import AuditEvent, User
 from tests.factories import TEST_PASSWORD, AgentFactory
 
 LOGIN = "/accounts/login/"
@@ -435,3 +435,27 @@ def test_the_account_page_is_in_the_user_menu(client_for, alice, settings):
     settings.ECMP_STAFF_2FA = "optional"
     page = client_for(alice).get(reverse("portal:dashboard")).content.decode()
     assert reverse("accounts:account") in page
+
+
+# --- Demo data ------------------------------------------------------------------------------
+
+
+def test_demo_staff_come_enrolled_with_the_printed_secret(db):
+    from io import StringIO
+
+    from ecmp.core.management.commands.seed_demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
+
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    assert f"Two-factor secret for staff: {DEMO_TOTP_SECRET}" in out.getvalue()
+    agent = User.objects.get(email="agent@ecmp.example")
+    device = twofactor.authenticator_for(agent)
+    assert device is not None and device.bin_key == twofactor._secret_bytes(DEMO_TOTP_SECRET)
+    customer = User.objects.get(email="user@acme.example")
+    assert twofactor.authenticator_for(customer) is None
+    # The demo sign-in works with the code an app computes from the printed secret.
+    client = Client()
+    client.post(LOGIN, {"username": "agent", "password": DEMO_PASSWORD})
+    assert client.get("/desk/")["Location"].startswith(VERIFY)
+    client.post(VERIFY, {"code": twofactor.current_code(DEMO_TOTP_SECRET)})
+    assert client.get("/desk/").status_code == 200

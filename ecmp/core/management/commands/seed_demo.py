@@ -8,13 +8,17 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from ecmp.accounts.models import Organization, Role, User
+from ecmp.accounts.models import STAFF_ROLES, Organization, Role, User
+from ecmp.accounts.twofactor import authenticator_for, enrol_demo_authenticator
 from ecmp.billing.models import ActivityType
 from ecmp.billing.services import time_entry_create
 from ecmp.tickets.services import ticket_create, ticket_reply, ticket_transition
 from ecmp.tickets.status import Priority, Status
 
 DEMO_PASSWORD = "Demo-2026!"  # noqa: S105 - a documented demo password, not a secret
+# The demo agents' and admins' authenticator key (base32), printed by `make run`:
+# published, so only ever for demo data.
+DEMO_TOTP_SECRET = "ECMPDEMOECMPDEMOECMPDEMOECMPDEMO"  # noqa: S105 - documented demo key
 
 # (email, username, full name, role, organization name or None, team manager, language)
 DEMO_PEOPLE = [
@@ -63,7 +67,18 @@ class Command(BaseCommand):
             what = Role(role).label + (" (team manager)" if manager else "")
             where = f", {org}" if org else ""
             self.stdout.write(f"  {email:<26} or {username:<15} {name} - {what}{where}")
+        self._enrol_staff()
+        self.stdout.write(
+            f"  Two-factor secret for staff: {DEMO_TOTP_SECRET} — add it to an authenticator app"
+        )
         self.stdout.write("")
+
+    def _enrol_staff(self) -> None:
+        """Demo staff come enrolled (also in a demo database made before 2FA existed)."""
+        staff = User.objects.filter(email__in=[p[0] for p in DEMO_PEOPLE], role__in=STAFF_ROLES)
+        for user in staff:
+            if authenticator_for(user) is None:
+                enrol_demo_authenticator(user=user, secret=DEMO_TOTP_SECRET)
 
     @transaction.atomic
     def _create(self) -> None:
