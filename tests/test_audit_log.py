@@ -67,7 +67,9 @@ def test_deactivation_and_reactivation_through_the_desk_carry_the_address(adam, 
     desk.post(url, {"active": "0"}, REMOTE_ADDR="203.0.113.9")
     desk.post(url, {"active": "0"}, REMOTE_ADDR="203.0.113.9")  # already: nothing to record
     desk.post(url, {"active": "1"}, REMOTE_ADDR="203.0.113.9")
-    off, on = AuditEvent.objects.order_by("id")
+    # (Signing in is recorded too: only the activation events are looked at.)
+    activation = [Kind.USER_DEACTIVATED, Kind.USER_ACTIVATED]
+    off, on = AuditEvent.objects.filter(kind__in=activation).order_by("id")
     assert (off.kind, off.changes) == (Kind.USER_DEACTIVATED, {"is_active": [True, False]})
     assert (on.kind, on.changes) == (Kind.USER_ACTIVATED, {"is_active": [False, True]})
     assert off.address == on.address == "203.0.113.9"
@@ -342,7 +344,8 @@ def test_a_page_costs_the_same_queries_whatever_its_length(adam, client_for, set
         audit_record(Kind.ROLE_CHANGED, actor=agent, target=UserFactory(), changes={"role": [n, n]})
     with CaptureQueriesContext(connection) as many:
         response = desk.get(reverse("desk:audit"))
-    assert response.content.decode().count("<tr>") == 44  # header and 43 events
+    # 43 events and the desk's own sign-in ones, all on the one page.
+    assert rows_of(response).count("<tr>") == AuditEvent.objects.count() > 43
     assert len(many) == len(few)
 
 
@@ -360,8 +363,9 @@ def test_the_export_streams_the_filtered_events_safe_for_spreadsheets(adam, agne
         organization=org, by=agnes, locked=True, reason="@SUM(1+1)"
     )
     audit_record(Kind.SIGN_IN, actor=adam)
+    desk = client_for(adam)
     before = AuditEvent.objects.count()
-    response = client_for(adam).get(reverse("desk:audit-csv"), {"target_type": "organization"})
+    response = desk.get(reverse("desk:audit-csv"), {"target_type": "organization"})
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"].startswith('attachment; filename="audit-log-')
     header, *rows = read_csv(response)
