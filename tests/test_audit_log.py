@@ -172,7 +172,7 @@ def test_an_approved_registration_request_is_an_invitation_sent(alice, agnes):
     user = services.registration_request_approve(request=request, by=agnes)
     event = only_event(Kind.INVITATION_SENT)
     assert event.actor == agnes and event.target_id == str(user.pk)
-    assert event.detail == "registration request of alice@acme.test approved"
+    assert event.detail == f"registration request #{request.pk} approved"
 
 
 def test_a_failed_approval_leaves_neither_the_user_nor_the_event(alice, agnes, monkeypatch):

@@ -198,7 +198,9 @@ def registration_request_approve(*, request: RegistrationRequest, by: User) -> U
         full_name=locked.full_name,
         organization=locked.organization,
         language=locked.requested_by.language,
-        audit_detail=f"registration request of {locked.requested_by.email} approved",
+        # The request's number, not the manager's address: erasing a person rewrites
+        # the labels that name them, not the free text.
+        audit_detail=f"registration request #{locked.pk} approved",
     )
     locked.status = RegistrationRequest.Status.APPROVED
     locked.decided_by, locked.decided_at = by, timezone.now()
