@@ -10,6 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE as CSP_NONE
+from csp.constants import SELF as CSP_SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -18,9 +20,13 @@ from ecmp.core.env import (
     env_int,
     env_list,
     env_str,
+    keep_new_files_private,
     s3_storage_from_env,
     secret_key_from,
 )
+
+# Before anything is written: var/ (database, mail, attachments, key) is private.
+keep_new_files_private()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("ECMP_VAR_DIR", str(BASE_DIR / "var")))
@@ -59,12 +65,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "ecmp.core.security.PrivateCacheMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "ecmp.accounts.twofactor_middleware.TwoFactorMiddleware",
     "ecmp.accounts.middleware.UserLanguageMiddleware",
@@ -188,15 +196,45 @@ if ECMP_CLIENT_IP_HEADER and not ECMP_TRUSTED_PROXY_COUNT:
         "ECMP_CLIENT_IP_HEADER is read only behind a trusted proxy: set ECMP_TRUSTED_PROXY_COUNT"
     )
 
+# --- Transport, cookies and headers (docs/operations.md, "Production settings") ---
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
+# Cookies only over HTTPS. SECURE_COOKIES is the older name, still read.
+SESSION_COOKIE_SECURE = env_bool("ECMP_SECURE_COOKIES", env_bool("SECURE_COOKIES", False))
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+CSRF_COOKIE_SAMESITE = "Lax"
+# HSTS and the redirect to HTTPS are off by default: the embedded mode is plain
+# HTTP on 127.0.0.1, and a browser keeps an HSTS promise for its whole duration.
+SECURE_HSTS_SECONDS = env_int("ECMP_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("ECMP_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("ECMP_HSTS_PRELOAD", False)
+SECURE_SSL_REDIRECT = env_bool("ECMP_SSL_REDIRECT", False)
+# A load balancer probes the health check over plain HTTP on the private network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Content-Security-Policy (django-csp): our own scripts, styles, fonts and images
+# only; no inline script, handler or style attribute anywhere (templates keep
+# them in static/js and static/css), so an injected <script> or onerror= is
+# never run. data: images are Bootstrap's SVG icons inside its stylesheet.
+# Downloads set their own stricter policy (ecmp/core/downloads.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [CSP_SELF],
+        "script-src": [CSP_SELF],
+        "style-src": [CSP_SELF],
+        "img-src": [CSP_SELF, "data:"],
+        "font-src": [CSP_SELF],
+        "connect-src": [CSP_SELF],
+        "object-src": [CSP_NONE],
+        "base-uri": [CSP_NONE],
+        "form-action": [CSP_SELF],
+        "frame-ancestors": [CSP_NONE],
+    },
+}
 
 # Two-factor authentication (TOTP, django-otp): "required" makes agents and admins
 # enrol before they reach anything; "optional" leaves it to each person, as it
@@ -225,8 +263,15 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage",
+        # Public by nature, and a proxy running as another user may serve them.
+        "OPTIONS": {"file_permissions_mode": 0o644, "directory_permissions_mode": 0o755},
+    },
 }
+# Attachments: the owner only (Django's default would be 0o644).
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 # Attachments on S3 or any S3-compatible store (MinIO, Ceph…) with django-storages
 # (`pip install -e ".[s3]"`, then ECMP_S3_BUCKET…; docs/operations.md).
 STORAGES["default"] = s3_storage_from_env() or STORAGES["default"]
@@ -234,6 +279,10 @@ STORAGES["default"] = s3_storage_from_env() or STORAGES["default"]
 # --- Tickets ---------------------------------------------------------------------------
 ECMP_TICKET_FIRST_NUMBER = env_int("ECMP_TICKET_FIRST_NUMBER", 1001)
 ECMP_ATTACHMENT_MAX_BYTES = env_int("ECMP_ATTACHMENT_MAX_MB", 25) * 1024 * 1024
+# File name extensions refused on top of the built-in list (ecmp/tickets/attachments.py).
+ECMP_UPLOAD_EXTRA_BLOCKED_EXTENSIONS = frozenset(
+    ext.lower().lstrip(".") for ext in env_list("ECMP_UPLOAD_EXTRA_BLOCKED_EXTENSIONS")
+)
 ECMP_TICKET_ATTACHMENTS_MAX_BYTES = env_int("ECMP_TICKET_ATTACHMENTS_MAX_MB", 100) * 1024 * 1024
 ECMP_LIST_PAGE_SIZE = 25
 # Closed tickets are archived (read-only) after this many days.

@@ -204,7 +204,9 @@ def test_hostile_html_renders_inert_everywhere(client_for, alice, agnes):
     download = client.get(
         reverse("portal:attachment-download", args=[ticket.number, attachment.pk])
     )
-    assert download["Content-Disposition"].startswith("attachment")
+    # A real PNG is shown inline, but only ever as an image (tests/test_uploads_denylist.py).
+    assert download["Content-Type"] == "image/png"
+    assert download["Content-Security-Policy"] == "default-src 'none'; sandbox"
     assert download["X-Content-Type-Options"] == "nosniff"
 
 

@@ -27,6 +27,41 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+# New files readable by their owner only, new folders enterable by their owner only.
+PRIVATE_UMASK = 0o077
+
+
+def keep_new_files_private() -> None:
+    """Every file and folder this process creates is its owner's alone.
+
+    var/ holds the SQLite database (and its -wal/-shm, which SQLite creates with
+    the database's mode), the mail catcher's messages (password-reset links),
+    attachments and the secret key. Each is created by different code (SQLite,
+    Django's file mail backend, the storage) with the process umask, so the
+    umask is the one place that covers them all, and whatever is added later.
+    It is set from the settings because every process (manage.py, gunicorn's
+    workers, the task worker, the tests) reads them before writing anything.
+    Files meant for others say so explicitly (the static files' storage).
+    """
+    os.umask(PRIVATE_UMASK)
+
+
+def make_private(var_dir: Path, *, public: Path) -> None:
+    """Close an existing var/ made before files were created private.
+
+    The folder itself is enough to keep others out; its files are closed too
+    so that a copy made with `cp -p` or a backup keeps them private. `public`
+    (the collected static files) is left as it is.
+    """
+    if not var_dir.is_dir():
+        return
+    var_dir.chmod(0o700)
+    for path in var_dir.rglob("*"):
+        if path.is_symlink() or path.is_relative_to(public):
+            continue
+        path.chmod(0o700 if path.is_dir() else 0o600)
+
+
 def secret_key_from(var_dir: Path) -> str:
     """SECRET_KEY from the environment, or one generated once and kept in var/.
 

@@ -43,6 +43,15 @@
     });
   }
 
+  // A <select data-submit-on-change> sends its form when a choice is made (the
+  // language switch); without JavaScript its form has a button instead.
+  document.addEventListener("change", function (event) {
+    var field = event.target;
+    if (field.matches && field.matches("select[data-submit-on-change]") && field.form) {
+      field.form.submit();
+    }
+  });
+
   document.addEventListener("DOMContentLoaded", function () { setUpDropZones(document); });
   document.addEventListener("htmx:load", function (event) { setUpDropZones(event.target); });
 })();

@@ -131,7 +131,7 @@ def mail_files(mail: ParsedMail, language: str, ticket: Ticket | None = None):
                     }
                 )
                 continue
-            if is_dangerous(name, attachment.data[:8192]):
+            if is_dangerous(name, attachment.data):
                 refused.append(
                     _("“%(name)s” was not added: programs and scripts are not accepted.")
                     % {"name": name}

@@ -11,10 +11,13 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
+
+from ecmp.core.env import make_private
 
 
 class Command(BaseCommand):
@@ -26,6 +29,8 @@ class Command(BaseCommand):
         parser.add_argument("--web-workers", type=int, default=2)
 
     def handle(self, *args: Any, host: str, port: int, web_workers: int, **options: Any) -> None:
+        # New files are private already; a var/ from an older version is closed here.
+        make_private(Path(settings.VAR_DIR), public=Path(settings.STATIC_ROOT))
         python = sys.executable
         children = {
             "web": subprocess.Popen(  # noqa: S603 - our own interpreter and fixed arguments
