@@ -6,6 +6,7 @@ from ecmp.desk import (
     billing_views,
     client_views,
     mail_views,
+    people_views,
     sla_views,
     team_views,
     ticket_views,
@@ -52,6 +53,8 @@ urlpatterns = [
         name="invitation-revoke",
     ),
     path("team/", team_views.team, name="team"),
+    path("people/<id:user_id>/data/", people_views.person_export, name="person-export"),
+    path("people/<id:user_id>/erase/", people_views.person_erase, name="person-erase"),
     path(
         "people/<id:user_id>/two-factor/reset/",
         team_views.two_factor_reset,

@@ -1,7 +1,13 @@
 from django.urls import path
 
 from ecmp.core.ids import register_id_converter
-from ecmp.portal import billing_views, notification_views, ticket_views, views
+from ecmp.portal import (
+    billing_views,
+    notification_views,
+    personal_data_views,
+    ticket_views,
+    views,
+)
 
 register_id_converter()
 
@@ -40,4 +46,5 @@ urlpatterns = [
     path("team/requests/", views.team_requests, name="team-requests"),
     path("invoices/", billing_views.invoices, name="invoices"),
     path("invoices/<id:pk>/pdf/", billing_views.invoice_pdf, name="invoice-pdf"),
+    path("me/data/", personal_data_views.my_data_download, name="my-data"),
 ]

@@ -1,0 +1,56 @@
+"""A person's data (admins): download a copy, erase them."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from ecmp.accounts.models import User
+from ecmp.core.downloads import file_response
+from ecmp.desk.people_forms import PersonEraseForm
+from ecmp.privacy.erasure import person_erase as erase
+from ecmp.privacy.export import personal_data_export
+from ecmp.privacy.selectors import person_for_admin
+
+
+def personal_data_response(*, user: User, by: User) -> FileResponse:
+    """The ZIP as a download that no cache keeps."""
+    response = file_response(
+        personal_data_export(user=user, by=by),
+        f"personal-data-{user.pk}.zip",
+        "application/zip",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# Not staff_required: for anyone but an admin these people do not exist (404).
+@login_required
+@require_POST
+def person_export(request: HttpRequest, user_id: int) -> HttpResponse:
+    person = person_for_admin(request.user, user_id)  # type: ignore[arg-type]
+    return personal_data_response(user=person, by=request.user)  # type: ignore[arg-type]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_erase(request: HttpRequest, user_id: int) -> HttpResponse:
+    person = person_for_admin(request.user, user_id)  # type: ignore[arg-type]
+    form = PersonEraseForm(request.POST or None, email=person.email)
+    if request.method == "POST" and form.is_valid():
+        try:
+            erase(user=person, by=request.user, delete_files=form.cleaned_data["delete_files"])  # type: ignore[arg-type]
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The person is erased."))
+            if person.organization_id:
+                return redirect("desk:organization", pk=person.organization_id)
+            return redirect("desk:team")
+    nav = "clients" if person.organization_id else "team"
+    return render(request, "desk/person_erase.html", {"nav": nav, "person": person, "form": form})
