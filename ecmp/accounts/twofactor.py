@@ -214,9 +214,15 @@ def two_factor_verify(*, user: User, code: str) -> Device | None:
             devices = TOTPDevice.objects.filter(user=user, confirmed=True)
         else:
             devices = StaticDevice.objects.filter(user=user, confirmed=True)
+        checked = False
         for device in devices.select_for_update():
+            # While throttled, a code is not even looked at (and not logged: someone
+            # holding the password could otherwise fill the audit log).
+            checked = checked or device.verify_is_allowed()[0]
             if device.verify_token(token):
                 return device
+    if not checked:
+        return None
     audit_record(
         AuditEvent.Kind.SIGN_IN_FAILED,
         actor=user,
