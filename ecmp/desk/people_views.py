@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -11,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ecmp.accounts.models import User
+from ecmp.core.access import staff_required
 from ecmp.core.downloads import file_response
 from ecmp.desk.people_forms import PersonEraseForm
 from ecmp.privacy.erasure import person_erase as erase
@@ -29,15 +29,16 @@ def personal_data_response(*, user: User, by: User) -> FileResponse:
     return response
 
 
-# Not staff_required: for anyone but an admin these people do not exist (404).
-@login_required
+# Customers are refused as on every desk page (403); for an agent these people do
+# not exist (404): only admins act on someone else's data.
+@staff_required
 @require_POST
 def person_export(request: HttpRequest, user_id: int) -> HttpResponse:
     person = person_for_admin(request.user, user_id)  # type: ignore[arg-type]
     return personal_data_response(user=person, by=request.user)  # type: ignore[arg-type]
 
 
-@login_required
+@staff_required
 @require_http_methods(["GET", "POST"])
 def person_erase(request: HttpRequest, user_id: int) -> HttpResponse:
     person = person_for_admin(request.user, user_id)  # type: ignore[arg-type]
