@@ -172,6 +172,9 @@ AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 30) / 60
 # A success clears only its own pair's failures (the handler does it): never the
 # address's failures on other accounts.
 AXES_RESET_ON_SUCCESS = False
+# Attempts refused during a lock are not guesses: they neither extend the lock nor
+# count against the account (one address could otherwise slow its owner down).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_USERNAME_CALLABLE = "ecmp.accounts.backends.canonical_username"
 AXES_CLIENT_IP_CALLABLE = "ecmp.accounts.throttle.client_ip_address"
 AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"

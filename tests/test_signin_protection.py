@@ -68,6 +68,15 @@ def test_the_pair_still_locks_on_the_admin_login(adam):
     assert locked.status_code == 429
 
 
+def test_one_address_hammering_an_account_slows_nobody_else_down(alice):
+    for _ in range(30):
+        sign_in(Client(), "alice@acme.test", WRONG, ip="198.51.100.1")
+    # Refused attempts during the pair's lock are not counted against the account.
+    assert AccessAttempt.objects.get().failures_since_start == 5
+    assert sign_in(Client(), "alice@acme.test", ip="203.0.113.9").status_code == 302
+    assert not alerts_sent(alice).exists()
+
+
 @override_settings(ECMP_SIGNIN_ACCOUNT_LIMIT=6, ECMP_SIGNIN_ACCOUNT_DELAY_SECONDS=30)
 def test_an_account_attacked_from_everywhere_is_slowed_down_not_locked(alice):
     fail_from_many_addresses("alice@acme.test", 6)

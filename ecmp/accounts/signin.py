@@ -176,6 +176,8 @@ def signin_alert_owner(*, user: User) -> bool:
     with a single-use link that unlocks their browser. True if an email was queued."""
     now = timezone.now()
     window = get_cool_off(None) or timedelta(minutes=30)
+    if SignInAlert.objects.filter(user=user, alerted_at__gte=now - window).exists():
+        return False  # told already in this window (the common case: no failed insert)
     nonce = secrets.token_urlsafe(24)
     with transaction.atomic():
         renewed = SignInAlert.objects.filter(user=user, alerted_at__lt=now - window).update(
@@ -186,7 +188,7 @@ def signin_alert_owner(*, user: User) -> bool:
                 with transaction.atomic():
                     SignInAlert.objects.create(user=user, alerted_at=now, nonce=nonce)
             except IntegrityError:
-                return False  # told already in this window
+                return False  # another process told them a moment ago
         token = signing.dumps({"u": user.pk, "n": nonce}, salt=UNLOCK_SALT, compress=True)
         outbound.queue_email(
             kind="signin_alert",
