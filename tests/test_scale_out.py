@@ -113,6 +113,8 @@ def test_two_webs_and_two_workers_on_postgresql_and_redis(tmp_path):
         "ECMP_VAR_DIR": str(tmp_path / "var"),
         "STATIC_ROOT": str(tmp_path / "static"),
         "LOG_LEVEL": "WARNING",
+        # About processes, not sign-in: the agent acts with the password alone.
+        "ECMP_STAFF_2FA": "optional",
     }
     manage = [sys.executable, str(ROOT / "manage.py")]
     processes = []
