@@ -27,9 +27,7 @@ urlpatterns = [
     path("tickets/<id:number>/close/", ticket_views.ticket_close, name="ticket-close"),
     path("tickets/<id:number>/assign/", ticket_views.ticket_assign, name="ticket-assign"),
     path("tickets/<id:number>/priority/", ticket_views.ticket_priority, name="ticket-priority"),
-    path(
-        "tickets/<id:number>/do/<slug:action>/", ticket_views.ticket_action, name="ticket-action"
-    ),
+    path("tickets/<id:number>/do/<slug:action>/", ticket_views.ticket_action, name="ticket-action"),
     path(
         "tickets/<id:number>/files/<id:attachment_id>/",
         ticket_views.attachment_download,
@@ -96,9 +94,7 @@ urlpatterns = [
     path("mail/in/<id:pk>/attach/", mail_views.held_attach, name="mail-held-attach"),
     path("mail/in/<id:pk>/discard/", mail_views.held_discard, name="mail-held-discard"),
     path("mail/in/<id:pk>/release/", mail_views.held_release, name="mail-held-release"),
-    path(
-        "mail/in/<id:pk>/original.eml", mail_views.inbound_original, name="mail-inbound-original"
-    ),
+    path("mail/in/<id:pk>/original.eml", mail_views.inbound_original, name="mail-inbound-original"),
     path("mail/in/<id:pk>/retry/", mail_views.inbound_process_again, name="mail-inbound-retry"),
     path("mail/out/", mail_views.outbox, name="mail-outbox"),
     path("mail/out/<id:pk>/retry/", mail_views.outbox_retry_now, name="mail-outbox-retry"),
