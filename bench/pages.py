@@ -156,7 +156,9 @@ def loaded(actions: list, count: int) -> dict:
 
 
 SETUP = """
+from ecmp.accounts import twofactor
 from ecmp.accounts.models import User
+BENCH_2FA_SECRET = "BENCHBENCHBENCHBENCHBENCHBENCHBE"
 from ecmp.tickets import services
 from ecmp.tickets.models import Ticket
 customers = User.objects.filter(role="customer").order_by("pk")
@@ -178,7 +180,11 @@ for n in range(50):
 unarchived = Ticket.objects.filter(archived_at__isnull=True).order_by("-number")
 some = unarchived.values_list("number", flat=True)[100]
 mine = Ticket.objects.filter(requester=customer).count()
-print(customer.email, writer.email, agent.email, big.number, replied.number, some, mine)
+# Staff sign in with a second factor (ECMP_STAFF_2FA=required): the agent's sessions
+# each give one backup code, and are then verified as a real agent's are.
+twofactor.enrol_demo_authenticator(user=agent, secret=BENCH_2FA_SECRET)
+codes = ",".join(twofactor.backup_codes_create(user=agent))
+print(customer.email, writer.email, agent.email, big.number, replied.number, some, mine, codes)
 """
 
 PAGES = {
@@ -280,7 +286,8 @@ def main() -> None:
         manage(env, "seed_bench", "--tickets", str(args.tickets), "-v", "0", capture=True)
         seed_seconds = round(time.perf_counter() - t0, 1)
     out = manage(env, "shell", "-v", "0", "-c", SETUP, capture=True).split()
-    customer, writer, agent, big, replied, some, count = out
+    customer, writer, agent, big, replied, some, count, codes = out
+    backup_codes = codes.split(",")
 
     server, base = start_server(env)
     try:
@@ -289,6 +296,8 @@ def main() -> None:
             for _ in range(args.clients):
                 client = Client(base)
                 client.sign_in(login, "Bench-pass-1!")
+                if login == agent:
+                    client.post("/accounts/2fa/verify/", {"code": backup_codes.pop()})
                 sessions.append(client)
         n, results = args.requests, {}
         for name, (who, path) in PAGES.items():
