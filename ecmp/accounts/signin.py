@@ -36,7 +36,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q, Sum
 from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -190,17 +189,7 @@ def signin_alert_owner(*, user: User) -> bool:
             except IntegrityError:
                 return False  # another process told them a moment ago
         token = signing.dumps({"u": user.pk, "n": nonce}, salt=UNLOCK_SALT, compress=True)
-        outbound.queue_email(
-            kind="signin_alert",
-            to=user.email,
-            template="signin_alert",
-            language=user.language,
-            context={
-                "user": user,
-                "link": outbound.absolute_url(reverse("accounts:signin-unlock", args=[token])),
-                "hours": settings.ECMP_SIGNIN_UNLOCK_HOURS,
-            },
-        )
+        outbound.send_signin_alert(user, token)
         audit_record(
             AuditEvent.Kind.LOCKED_OUT,
             target=user,

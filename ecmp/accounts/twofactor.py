@@ -253,30 +253,26 @@ def two_factor_reset(*, user: User, by: User | None, detail: str = "") -> None:
     """
     if by is not None and not by.is_staff:
         raise TwoFactorError("only an admin may reset another person's second factor")
-    with transaction.atomic():
-        removed = _devices_remove(user)
-        audit_record(
-            AuditEvent.Kind.TWO_FACTOR_RESET,
-            actor=by,
-            target=user,
-            changes={"enrolled": [removed, False]},
-            detail=detail,
-        )
+    _second_factor_remove(user=user, actor=by, detail=detail)
 
 
 def two_factor_turn_off(*, user: User) -> None:
     """A person turns their own second factor off, where it is optional for them."""
     if not two_factor_may_turn_off(user):
         raise TwoFactorError("two-factor authentication is required for staff")
-    with transaction.atomic():
-        removed = _devices_remove(user)
-        audit_record(
-            AuditEvent.Kind.TWO_FACTOR_RESET,
-            actor=user,
-            target=user,
-            changes={"enrolled": [removed, False]},
-            detail="turned off by the user",
-        )
+    _second_factor_remove(user=user, actor=user, detail="turned off by the user")
+
+
+@transaction.atomic
+def _second_factor_remove(*, user: User, actor: User | None, detail: str) -> None:
+    removed = _devices_remove(user)
+    audit_record(
+        AuditEvent.Kind.TWO_FACTOR_RESET,
+        actor=actor,
+        target=user,
+        changes={"enrolled": [removed, False]},
+        detail=detail,
+    )
 
 
 # --- Remembered browsers -----------------------------------------------------------------

@@ -26,6 +26,19 @@ def staff_required(view: View) -> View:
     return wrapper
 
 
+def admin_required(view: View) -> View:
+    """Desk pages for administrators only (settings, billing, the team, the audit log)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_staff:  # type: ignore[union-attr]
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def team_manager_required(view: View) -> View:
     @login_required
     @wraps(view)

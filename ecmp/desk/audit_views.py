@@ -7,8 +7,6 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -17,8 +15,9 @@ from django.views.decorators.http import require_GET
 
 from ecmp.accounts.audit_export import audit_csv_rows
 from ecmp.accounts.audit_selectors import AuditFilters, audit_event_list_for_admin
-from ecmp.accounts.models import AuditEvent, Organization, Role, User
+from ecmp.accounts.models import AuditEvent, Organization, User
 from ecmp.billing.models import Invoice
+from ecmp.core.access import admin_required
 from ecmp.core.paging import CappedPaginator
 from ecmp.mail.models import InboundEmail
 from ecmp.tickets.selectors import clean_search
@@ -66,15 +65,9 @@ class AuditFilterForm(forms.Form):
         )
 
 
-def _admin_only(request: HttpRequest) -> None:
-    if request.user.role != Role.ADMIN:
-        raise PermissionDenied
-
-
-@login_required
+@admin_required
 @require_GET
 def audit_log(request: HttpRequest) -> HttpResponse:
-    _admin_only(request)
     form = AuditFilterForm(request.GET or None)
     events = audit_event_list_for_admin(request.user, form.filters())
     page = CappedPaginator(events, settings.ECMP_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -96,11 +89,10 @@ class _Echo:
         return value
 
 
-@login_required
+@admin_required
 @require_GET
 def audit_log_csv(request: HttpRequest) -> StreamingHttpResponse:
     """The filtered events as CSV. Not itself recorded in the log: it changes nothing."""
-    _admin_only(request)
     events = audit_event_list_for_admin(request.user, AuditFilterForm(request.GET).filters())
     writer = csv.writer(_Echo())
     response = StreamingHttpResponse(

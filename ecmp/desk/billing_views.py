@@ -7,7 +7,7 @@ import io
 from datetime import date, timedelta
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ecmp.accounts.models import Organization, Role
+from ecmp.accounts.models import Organization
 from ecmp.billing import services
 from ecmp.billing.documents import invoice_csv, invoice_pdf
 from ecmp.billing.forms import (
@@ -32,13 +32,8 @@ from ecmp.billing.selectors import (
     invoices_visible_to,
     report_rows,
 )
-from ecmp.core.access import staff_required
+from ecmp.core.access import admin_required, staff_required
 from ecmp.tickets.selectors import ticket_for_staff
-
-
-def _admin_only(request: HttpRequest) -> None:
-    if request.user.role != Role.ADMIN:
-        raise PermissionDenied
 
 
 def _entry_values(form: TimeEntryForm) -> dict:
@@ -113,10 +108,9 @@ def _last_month() -> tuple[date, date]:
     return end.replace(day=1), end
 
 
-@staff_required
+@admin_required
 @require_GET
 def billing_home(request: HttpRequest) -> HttpResponse:
-    _admin_only(request)
     start, end = _last_month()
     page = Paginator(invoices_visible_to(request.user), 50).get_page(request.GET.get("page"))
     return render(
@@ -130,10 +124,9 @@ def billing_home(request: HttpRequest) -> HttpResponse:
     )
 
 
-@staff_required
+@admin_required
 @require_GET
 def invoice_draft_view(request: HttpRequest) -> HttpResponse:
-    _admin_only(request)
     form = InvoicePeriodForm(request.GET)
     if not form.is_valid():
         page = Paginator(invoices_visible_to(request.user), 50).get_page(1)
@@ -147,10 +140,9 @@ def invoice_draft_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-@staff_required
+@admin_required
 @require_POST
 def invoice_issue(request: HttpRequest) -> HttpResponse:
-    _admin_only(request)
     form = InvoicePeriodForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose an organization and a period."))
@@ -164,10 +156,9 @@ def invoice_issue(request: HttpRequest) -> HttpResponse:
     return redirect("desk:invoice", pk=invoice.pk)
 
 
-@staff_required
+@admin_required
 @require_GET
 def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _admin_only(request)
     invoice = invoice_for(request.user, pk)
     return render(
         request,
@@ -189,17 +180,15 @@ def invoice_download(request: HttpRequest, invoice, kind: str) -> HttpResponse:
     return response
 
 
-@staff_required
+@admin_required
 @require_GET
 def invoice_file(request: HttpRequest, pk: str, kind: str) -> HttpResponse:
-    _admin_only(request)
     return invoice_download(request, invoice_for(request.user, int(pk)), kind)
 
 
-@staff_required
+@admin_required
 @require_POST
 def invoice_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    _admin_only(request)
     invoice = invoice_for(request.user, pk)
     try:
         credit = services.invoice_cancel(by=request.user, invoice=invoice)
@@ -210,10 +199,9 @@ def invoice_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("desk:invoice", pk=credit.pk)
 
 
-@staff_required
+@admin_required
 @require_GET
 def reports(request: HttpRequest) -> HttpResponse:
-    _admin_only(request)
     today = timezone.localdate()
     default = {"start": today.replace(month=1, day=1), "end": today}
     form = ReportPeriodForm(request.GET or None, initial=default)
@@ -256,10 +244,9 @@ def reports(request: HttpRequest) -> HttpResponse:
     )
 
 
-@staff_required
+@admin_required
 @require_POST
 def billing_profile_save(request: HttpRequest, pk: int) -> HttpResponse:
-    _admin_only(request)
     organization = get_object_or_404(Organization, pk=pk)
     form = BillingProfileForm(request.POST, instance=billing_profile_for(organization))
     if form.is_valid():

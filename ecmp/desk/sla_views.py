@@ -5,24 +5,18 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from ecmp.accounts.models import Role
+from ecmp.core.access import admin_required
 from ecmp.desk.forms import BusinessHoursForm, HolidayForm, SlaTargetForm
 from ecmp.sla import services
 from ecmp.sla.models import BusinessHours, Holiday, SlaTarget
 from ecmp.tickets.status import Priority
-
-
-def _admin_only(request: HttpRequest) -> None:
-    if request.user.role != Role.ADMIN:
-        raise PermissionDenied
 
 
 def _hours(minutes: int) -> Decimal:
@@ -76,17 +70,15 @@ def _render(request, *, targets=None, hours=None, holiday=None, status=200) -> H
     )
 
 
-@login_required
+@admin_required
 @require_GET
 def sla_settings(request: HttpRequest) -> HttpResponse:
-    _admin_only(request)
     return _render(request)
 
 
-@login_required
+@admin_required
 @require_POST
 def sla_targets_save(request: HttpRequest) -> HttpResponse:
-    _admin_only(request)
     targets = _target_forms(request.POST)
     if not all(form.is_valid() for _label, _p, form in targets):
         return _render(request, targets=targets, status=400)
@@ -101,10 +93,9 @@ def sla_targets_save(request: HttpRequest) -> HttpResponse:
     return redirect("desk:sla")
 
 
-@login_required
+@admin_required
 @require_POST
 def business_hours_save(request: HttpRequest) -> HttpResponse:
-    _admin_only(request)
     form = _hours_form(request.POST)
     if not form.is_valid():
         return _render(request, hours=form, status=400)
@@ -113,10 +104,9 @@ def business_hours_save(request: HttpRequest) -> HttpResponse:
     return redirect("desk:sla")
 
 
-@login_required
+@admin_required
 @require_POST
 def holiday_add(request: HttpRequest) -> HttpResponse:
-    _admin_only(request)
     form = HolidayForm(request.POST)
     if not form.is_valid():
         return _render(request, holiday=form, status=400)
@@ -125,10 +115,9 @@ def holiday_add(request: HttpRequest) -> HttpResponse:
     return redirect("desk:sla")
 
 
-@login_required
+@admin_required
 @require_POST
 def holiday_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    _admin_only(request)
     services.holiday_remove(by=request.user, holiday_id=pk)
     messages.success(request, _("The holiday is removed."))
     return redirect("desk:sla")

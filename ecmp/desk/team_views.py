@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -12,18 +11,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 from ecmp.accounts import twofactor
 from ecmp.accounts.models import User
 from ecmp.accounts.twofactor_forms import ResetForm
-from ecmp.core.access import staff_required
+from ecmp.core.access import admin_required
 
 
-def _admin_only(request: HttpRequest) -> None:
-    if not request.user.is_staff:  # type: ignore[union-attr]
-        raise PermissionDenied
-
-
-@staff_required
+@admin_required
 @require_GET
 def team(request: HttpRequest) -> HttpResponse:
-    _admin_only(request)
     return render(
         request,
         "desk/team.html",
@@ -31,11 +24,10 @@ def team(request: HttpRequest) -> HttpResponse:
     )
 
 
-@staff_required
+@admin_required
 @require_http_methods(["GET", "POST"])
 def two_factor_reset(request: HttpRequest, user_id: int) -> HttpResponse:
     """Asks why (GET), then removes the person's second factor (POST)."""
-    _admin_only(request)
     person = get_object_or_404(User, pk=user_id)
     form = ResetForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

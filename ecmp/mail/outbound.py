@@ -217,6 +217,21 @@ def send_password_reset(user: User, link: str) -> None:
     )
 
 
+def send_signin_alert(user: User, unlock_token: str) -> None:
+    """ "Someone is trying your password", with the single-use unlock link."""
+    queue_email(
+        kind="signin_alert",
+        to=user.email,
+        template="signin_alert",
+        language=user.language,
+        context={
+            "user": user,
+            "link": absolute_url(reverse("accounts:signin-unlock", args=[unlock_token])),
+            "hours": settings.ECMP_SIGNIN_UNLOCK_HOURS,
+        },
+    )
+
+
 def send_registration_answered(request: RegistrationRequest) -> None:
     manager = request.requested_by
     queue_email(
