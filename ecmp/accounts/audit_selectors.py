@@ -27,7 +27,10 @@ class AuditFilters:
 
 def _start_of(day: date) -> datetime:
     # Days are those of the desk's time zone, as the page shows the times; bounds
-    # on `at` itself keep the (-at, -id) index usable.
+    # on `at` itself keep the (-at, -id) index usable. The calendar's first day
+    # starts before year 1 in UTC, which no datetime holds: no event is that old,
+    # the second day bounds the same events.
+    day = max(day, date.min + timedelta(days=1))
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
@@ -58,7 +61,8 @@ def audit_event_list_for_admin(
         events = events.filter(target_type=filters.target_type)
     if filters.since:
         events = events.filter(at__gte=_start_of(filters.since))
-    if filters.until:
+    # Until the calendar's last day: there is no next day to stop before.
+    if filters.until and filters.until < date.max:
         events = events.filter(at__lt=_start_of(filters.until + timedelta(days=1)))
     if filters.address:
         events = events.filter(_address_lookup(filters.address))
