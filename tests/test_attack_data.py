@@ -3,10 +3,14 @@
 from datetime import date
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
+from ecmp.accounts import services as accounts
 from ecmp.accounts.audit_selectors import AuditFilters, audit_event_list_for_admin
-from ecmp.accounts.models import AuditEvent
+from ecmp.accounts.models import AuditEvent, Role, User
+from ecmp.privacy.erasure import person_erase
+from tests.factories import UserFactory
 
 Kind = AuditEvent.Kind
 
@@ -36,3 +40,34 @@ def test_the_calendar_bounds_filter_nothing_out(adam, bob):
     AuditEvent.objects.create(kind=Kind.SIGN_IN, actor_label="x")
     events = audit_event_list_for_admin(adam, AuditFilters(since=date.min, until=date.max))
     assert events.count() == 1
+
+
+# --- Erasure leaves no label naming the person in the audit log --------------------------
+
+
+def sign_in_fails(identifier):
+    Client().post(reverse("accounts:login"), {"username": identifier, "password": "wrong"})
+
+
+def test_erasure_forgets_what_was_typed_at_sign_in_with_the_persons_identifiers(adam, acme):
+    # Before the account exists, then on it by address (any case) and by username.
+    sign_in_fails("dora@acme.test")
+    dora = UserFactory(email="dora@acme.test", username="dora", organization=acme)
+    sign_in_fails("Dora@Acme.test")
+    sign_in_fails("dora")
+    accounts.user_set_role(user=dora, by=adam, role=Role.CUSTOMER, is_team_manager=True)
+    sign_in_fails("someone@else.test")
+    assert AuditEvent.objects.filter(kind=Kind.SIGN_IN_FAILED).count() == 4
+
+    person_erase(user=dora, by=adam)
+
+    for event in AuditEvent.objects.all():
+        labels = f"{event.actor_label} {event.target_label}".lower()
+        assert "dora" not in labels, (event.kind, event.actor_label, event.target_label)
+    failed = AuditEvent.objects.filter(kind=Kind.SIGN_IN_FAILED)
+    assert sorted(failed.values_list("actor_label", flat=True)) == [
+        *[str(User.objects.get(pk=dora.pk))] * 3,
+        "someone@else.test",
+    ]
+    # What others did to her still names them.
+    assert AuditEvent.objects.get(kind=Kind.ROLE_CHANGED).actor_label == "adam@support.test"

@@ -8,12 +8,13 @@ worker or a management command there is no request and no address.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from typing import Any
 
 from axes.helpers import get_client_ip_address
 from django.db import models
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 
 from ecmp.accounts.models import AuditEvent, User
@@ -52,14 +53,22 @@ def audit_record(
     )
 
 
-def audit_forget_person(*, user: User, label: str) -> None:
-    """Erasure: the labels that name a person are replaced; the events stay."""
+def audit_forget_person(*, user: User, label: str, identifiers: Iterable[str] = ()) -> None:
+    """Erasure: the labels that name a person are replaced; the events stay.
+
+    An event without an actor (a failed sign-in, a lockout) is labelled with what
+    was typed: the person's address or username. Those on their account, and those
+    typed with one of their `identifiers` (the address before the account existed,
+    say), name them too.
+    """
     events = AuditEvent.objects.all()
+    about_them = Q(target_type=user._meta.model_name, target_id=str(user.pk))
     models.QuerySet.update(events.filter(actor=user), actor_label=label)
-    models.QuerySet.update(
-        events.filter(target_type=user._meta.model_name, target_id=str(user.pk)),
-        target_label=label,
-    )
+    models.QuerySet.update(events.filter(about_them), target_label=label)
+    typed = about_them & ~Q(actor_label="")
+    for identifier in filter(None, identifiers):
+        typed |= Q(actor_label__iexact=identifier)
+    models.QuerySet.update(events.filter(typed, actor=None), actor_label=label)
 
 
 class AuditAddressMiddleware:

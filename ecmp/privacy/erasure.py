@@ -100,7 +100,7 @@ def person_erase(*, user: User, by: User, delete_files: bool = False) -> Erasure
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
         _check(user=user, by=by)
-        old_email, was_active = user.email, user.is_active
+        old_email, old_username, was_active = user.email, user.username, user.is_active
         user.full_name = FORMER_USER
         user.email = erased_email(user)
         user.username = None
@@ -132,7 +132,7 @@ def person_erase(*, user: User, by: User, delete_files: bool = False) -> Erasure
             second_factors_removed=factors,
             files_deleted=len(files),
         )
-        audit_forget_person(user=user, label=str(user))
+        audit_forget_person(user=user, label=str(user), identifiers=(old_email, old_username))
         audit_record(
             AuditEvent.Kind.USER_ERASED,
             actor=by,
