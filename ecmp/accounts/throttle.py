@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import timedelta
+from ipaddress import IPv6Address, ip_address, ip_network
 
 from django.conf import settings
 from django.db import transaction
@@ -22,6 +23,9 @@ from ecmp.accounts.models import ThrottleHit
 
 # Rows older than this are of no use to any window and are purged as we go.
 LONGEST_WINDOW = timedelta(hours=24)
+# An IPv6 subscriber (a home, a server) is given a whole /64: 2^64 addresses, a
+# new one for every guess. The network is what is counted, as one address.
+IPV6_SUBSCRIBER_PREFIX = 64
 
 
 def client_ip_address(request: HttpRequest) -> str | None:
@@ -45,8 +49,24 @@ def client_ip_address(request: HttpRequest) -> str | None:
             strict=False,
         )
         if address:
-            return address
-    return request.META.get("REMOTE_ADDR") or None
+            return counted_address(address)
+    remote = request.META.get("REMOTE_ADDR")
+    return counted_address(remote) if remote else None
+
+
+def counted_address(address: str) -> str:
+    """One client, one address: an IPv4 address however it is written (a dual-stack
+    server reports ::ffff:a.b.c.d), an IPv6 address as its /64 network."""
+    try:
+        parsed = ip_address(address.strip())
+    except ValueError:
+        return address
+    if isinstance(parsed, IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        network = ip_network(f"{parsed}/{IPV6_SUBSCRIBER_PREFIX}", strict=False)
+        return str(network.network_address)
+    return str(parsed)
 
 
 def hashed(value: str) -> str:
