@@ -61,3 +61,27 @@ def test_the_audit_log_records_the_address_as_counted(alice):
     sign_in(Client(), "alice", WRONG, ip="::ffff:198.51.100.7")
     signed_in, failed = AuditEvent.objects.order_by("id")
     assert (signed_in.address, failed.address) == ("2001:db8:1:2::", "198.51.100.7")
+
+
+# --- The audit log cannot be flooded from one address ---------------------------------
+
+
+@override_settings(AXES_FAILURE_LIMIT=3)
+def test_attempts_refused_during_a_lock_add_no_rows(alice):
+    for _ in range(3):
+        sign_in(Client(), "alice", WRONG, ip="203.0.113.2")
+    before = AuditEvent.objects.count()
+    for _ in range(30):
+        assert sign_in(Client(), "alice", WRONG, ip="203.0.113.2").status_code == 429
+    # The lock itself is one event; the requests refused unchecked are not guesses.
+    assert AuditEvent.objects.count() - before <= 1
+
+
+@override_settings(ECMP_SIGNIN_ACCOUNT_LIMIT=3, ECMP_SIGNIN_ACCOUNT_DELAY_SECONDS=600)
+def test_attempts_refused_on_a_slowed_down_account_add_no_rows(alice):
+    for n in range(3):
+        sign_in(Client(), "alice", WRONG, ip=f"198.51.100.{n + 1}")
+    before = AuditEvent.objects.count()
+    for n in range(30):
+        assert sign_in(Client(), "alice", WRONG, ip=f"203.0.113.{n + 1}").status_code == 429
+    assert AuditEvent.objects.count() == before

@@ -247,14 +247,16 @@ def on_user_logged_in(sender: Any, request: HttpRequest | None, user: User, **kw
 def on_user_login_failed(
     sender: Any, credentials: dict, request: HttpRequest | None = None, **kwargs: Any
 ) -> None:
+    if request is not None and (
+        getattr(request, "signin_wait_seconds", 0) or getattr(request, "signin_was_locked", False)
+    ):
+        # Refused unchecked: no guess was made. A row per request would let one
+        # address fill the audit log at the speed it sends them; the lock and the
+        # owner's alert are each recorded once.
+        return
     identifier = typed_identifier(credentials)
     user = user_find_by_identifier(identifier) if identifier else None
-    if request is not None and getattr(request, "signin_wait_seconds", 0):
-        detail = "refused unchecked: account slowed down"
-    elif request is not None and getattr(request, "signin_was_locked", False):
-        detail = "refused unchecked: locked"
-    else:
-        detail = "wrong password" if user is not None else "no such account"
+    detail = "wrong password" if user is not None else "no such account"
     audit_record(AuditEvent.Kind.SIGN_IN_FAILED, target=user, actor_label=identifier, detail=detail)
 
 
