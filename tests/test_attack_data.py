@@ -3,12 +3,13 @@
 from datetime import date
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
 from ecmp.accounts import services as accounts
 from ecmp.accounts.audit_selectors import AuditFilters, audit_event_list_for_admin
-from ecmp.accounts.models import AuditEvent, Role, User
+from ecmp.accounts.models import AuditEvent, Invitation, Role, User
 from ecmp.privacy.erasure import person_erase
 from tests.factories import UserFactory
 
@@ -71,3 +72,44 @@ def test_erasure_forgets_what_was_typed_at_sign_in_with_the_persons_identifiers(
     ]
     # What others did to her still names them.
     assert AuditEvent.objects.get(kind=Kind.ROLE_CHANGED).actor_label == "adam@support.test"
+
+
+# --- An erased person is never an account again ------------------------------------------
+
+
+def test_an_erased_person_cannot_be_reactivated_nor_given_a_role(client_for, adam, acme):
+    # Invited, never activated: "Reactivate" then "Send again" would have mailed a
+    # fresh invitation link for the "Former user" account.
+    dora = accounts.user_register(
+        by=adam, email="dora@acme.test", full_name="Dora", role=Role.CUSTOMER, organization=acme
+    )
+    person_erase(user=dora, by=adam)
+    client = client_for(adam)
+
+    client.post(reverse("desk:user-active", args=[dora.pk]), {"active": "1"})
+    client.post(
+        reverse("desk:user-role", args=[dora.pk]), {"role": "customer", "is_team_manager": "on"}
+    )
+    client.post(reverse("desk:invitation-resend", args=[dora.pk]))
+
+    dora.refresh_from_db()
+    assert (dora.is_active, dora.is_team_manager, dora.role) == (False, False, Role.CUSTOMER)
+    assert not Invitation.objects.filter(user=dora, revoked_at=None).exists()
+    kinds = set(AuditEvent.objects.values_list("kind", flat=True))
+    assert not kinds & {Kind.USER_ACTIVATED, Kind.ROLE_CHANGED}
+    with pytest.raises(ValidationError):
+        accounts.user_set_active(user=dora, by=adam, active=True)
+    # The page offers none of it.
+    page = client.get(reverse("desk:organization", args=[acme.pk])).content.decode()
+    for action in ("user-active", "user-role", "person-erase"):
+        assert reverse(f"desk:{action}", args=[dora.pk]) not in page
+
+
+def test_an_erased_person_can_still_be_deactivated_if_somehow_active(adam, acme):
+    dora = UserFactory(email="dora@acme.test", organization=acme)
+    person_erase(user=dora, by=adam)
+    User.objects.filter(pk=dora.pk).update(is_active=True)
+    dora.refresh_from_db()
+    accounts.user_set_active(user=dora, by=adam, active=False)
+    dora.refresh_from_db()
+    assert not dora.is_active

@@ -120,6 +120,11 @@ class UserManager(BaseUserManager["User"]):
         return self.create_user(email, password, **fields)
 
 
+# Erasure (ecmp/privacy) gives a person this domain's address, made of their id.
+# RFC 2606 reserves .invalid: mail to it can never be delivered anywhere.
+ERASED_DOMAIN = "erased.invalid"
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     """Everybody who signs in: client users, agents and admins.
 
@@ -195,6 +200,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     def is_staff(self) -> bool:
         """Only admins reach the Django admin."""
         return self.is_active and self.role == Role.ADMIN
+
+    @property
+    def is_erased(self) -> bool:
+        """Anonymised by erasure: kept for the history, never to act again."""
+        return self.email == f"erased-{self.pk}@{ERASED_DOMAIN}"
 
     @property
     def is_support_staff(self) -> bool:

@@ -35,6 +35,13 @@ def _require_staff(actor: User) -> None:
         raise PermissionDenied
 
 
+def _refuse_erased(user: User) -> None:
+    # An erased person stays for the history only: reactivated or given a role,
+    # "Former user" would be an account again (and could be sent an invitation).
+    if user.is_erased:
+        raise ValidationError(_("This person has already been erased."), code="erased")
+
+
 def user_register(
     *,
     by: User,
@@ -388,6 +395,8 @@ def user_set_active(*, user: User, by: User, active: bool) -> User:
         raise PermissionDenied
     if user.pk == by.pk:
         raise ValidationError(_("You cannot deactivate yourself."), code="self")
+    if active:
+        _refuse_erased(user)
     if user.is_active != active:
         user.is_active = active
         user.save(update_fields=["is_active"])
@@ -410,6 +419,7 @@ def user_set_role(*, user: User, by: User, role: str, is_team_manager: bool) -> 
         raise PermissionDenied
     if user.pk == by.pk and role != user.role:
         raise ValidationError(_("You cannot change your own role."), code="self")
+    _refuse_erased(user)
     if role == Role.CUSTOMER and user.organization_id is None:
         raise ValidationError(_("A client user needs an organization."), code="no_org")
     before = {

@@ -22,6 +22,7 @@ from django_otp import devices_for_user
 
 from ecmp.accounts.audit import audit_forget_person, audit_record
 from ecmp.accounts.models import (
+    ERASED_DOMAIN,
     AuditEvent,
     Invitation,
     RegistrationRequest,
@@ -34,8 +35,6 @@ from ecmp.tickets.models import Attachment
 
 # Stored as the name, not translated per reader: it replaces a person's name.
 FORMER_USER = "Former user"
-# RFC 2606 reserves .invalid: mail to it can never be delivered anywhere.
-ERASED_DOMAIN = "erased.invalid"
 
 
 def erased_email(user: User) -> str:
@@ -43,7 +42,7 @@ def erased_email(user: User) -> str:
 
 
 def is_erased(user: User) -> bool:
-    return user.email == erased_email(user)
+    return user.is_erased
 
 
 def may_erase(*, by: User, user: User) -> bool:
