@@ -113,3 +113,37 @@ def test_an_erased_person_can_still_be_deactivated_if_somehow_active(adam, acme)
     accounts.user_set_active(user=dora, by=adam, active=False)
     dora.refresh_from_db()
     assert not dora.is_active
+
+
+# --- The Django admin cannot change what the audit log records ---------------------------
+
+
+def test_the_django_admin_cannot_change_people_or_organizations(client_for, adam, bob, acme):
+    client = client_for(adam)
+    # A role, an activation, a priority lock: each is recorded only through the desk.
+    response = client.post(
+        f"/admin/accounts/user/{bob.pk}/change/",
+        {
+            "email": bob.email,
+            "username": "bob",
+            "full_name": bob.full_name,
+            "language": "en",
+            "role": "admin",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 403
+    response = client.post(
+        f"/admin/accounts/organization/{acme.pk}/change/",
+        {"name": "Acme", "active": "on", "priority_locked": "on"},
+    )
+    assert response.status_code == 403
+    assert client.post(f"/admin/accounts/user/{bob.pk}/password/").status_code == 403
+    assert client.post(f"/admin/accounts/user/{bob.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert client.get("/admin/accounts/user/add/").status_code == 403
+    bob.refresh_from_db()
+    acme.refresh_from_db()
+    assert (bob.role, bob.is_active, acme.priority_locked) == (Role.CUSTOMER, True, False)
+    # Still there to look at.
+    assert client.get(f"/admin/accounts/user/{bob.pk}/change/").status_code == 200
+    assert client.get(f"/admin/accounts/organization/{acme.pk}/change/").status_code == 200

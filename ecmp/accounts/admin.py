@@ -5,15 +5,31 @@ from django.utils.translation import gettext_lazy as _
 from ecmp.accounts.models import Invitation, Organization, RegistrationRequest, User
 
 
+class ReadOnly(admin.ModelAdmin):
+    """Looked at here, changed only on the desk: there every change goes through the
+    services, which check who may make it and record it in the audit log (a role,
+    an activation, a priority lock or a revoked invitation changed here would not
+    be); a person is erased there, never deleted."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(ReadOnly):
     list_display = ["name", "active", "priority_locked", "created_at"]
     list_filter = ["active", "priority_locked"]
     search_fields = ["name"]
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(ReadOnly, BaseUserAdmin):
     ordering = ["email"]
     list_display = ["email", "full_name", "organization", "role", "is_team_manager", "is_active"]
     list_filter = ["role", "is_active", "is_team_manager", "organization"]
@@ -36,7 +52,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(ReadOnly):
     list_display = ["user", "created_at", "expires_at", "accepted_at", "revoked_at"]
     list_select_related = ["user"]
     readonly_fields = [
@@ -51,7 +67,7 @@ class InvitationAdmin(admin.ModelAdmin):
 
 
 @admin.register(RegistrationRequest)
-class RegistrationRequestAdmin(admin.ModelAdmin):
+class RegistrationRequestAdmin(ReadOnly):
     list_display = ["email", "full_name", "organization", "status", "created_at"]
     list_filter = ["status"]
     list_select_related = ["organization"]
