@@ -297,7 +297,9 @@ def main() -> None:
                 client = Client(base)
                 client.sign_in(login, "Bench-pass-1!")
                 if login == agent:
-                    client.post("/accounts/2fa/verify/", {"code": backup_codes.pop()})
+                    page = client.post("/accounts/2fa/verify/", {"code": backup_codes.pop()})
+                    if b"one-time-code" in page:  # the verify form again: not verified
+                        raise RuntimeError("the agent's backup code was refused")
                 sessions.append(client)
         n, results = args.requests, {}
         for name, (who, path) in PAGES.items():
