@@ -361,6 +361,7 @@ class AuditEvent(models.Model):
         PASSWORD_RESET_REQUESTED = "password_reset_asked", _("Password reset requested")
         PASSWORD_RESET = "password_reset", _("Password reset")
         ROLE_CHANGED = "role_changed", _("Role changed")
+        USER_CHANGED = "user_changed", _("Person's details changed")
         USER_ACTIVATED = "user_activated", _("User activated")
         USER_DEACTIVATED = "user_deactivated", _("User deactivated")
         ORGANIZATION_CREATED = "org_created", _("Organization created")

@@ -410,6 +410,44 @@ def user_set_active(*, user: User, by: User, active: bool) -> User:
 
 
 @transaction.atomic
+def user_update_details(
+    *, user: User, by: User, full_name: str, email: str, username: str | None, language: str
+) -> User:
+    """A person's name, sign-in email, username and language, corrected on the desk.
+
+    Agents correct client users; only admins correct the team. The email is the
+    identity people sign in with, so every change is recorded with its before
+    and after.
+    """
+    _require_staff(by)
+    if user.is_support_staff and by.role != Role.ADMIN:
+        raise PermissionDenied
+    _refuse_erased(user)
+    fields = ("full_name", "email", "username", "language")
+    before = {field: getattr(user, field) for field in fields}
+    user.full_name = full_name.strip()
+    user.email = email.strip().lower()
+    user.username = (username or "").strip().lower() or None
+    user.language = language
+    if user.email != before["email"] and user_email_taken(user.email):
+        raise ValidationError(_("A user with this email address already exists."), code="taken")
+    user.full_clean(exclude=["password", "organization", "role"])
+    changes = {
+        field: [before[field], getattr(user, field)]
+        for field in fields
+        if before[field] != getattr(user, field)
+    }
+    if changes:
+        update_fields = list(changes)
+        if "email" in changes and user.email_bouncing_since:
+            user.email_bouncing_since = None  # the bounces were the old address's
+            update_fields.append("email_bouncing_since")
+        user.save(update_fields=update_fields)
+        audit_record(AuditEvent.Kind.USER_CHANGED, actor=by, target=user, changes=changes)
+    return user
+
+
+@transaction.atomic
 def user_set_role(*, user: User, by: User, role: str, is_team_manager: bool) -> User:
     """Agents change a client user's manager flag; only admins change roles."""
     _require_staff(by)

@@ -20,7 +20,7 @@ from ecmp.accounts.selectors import (
 from ecmp.billing.forms import BillingProfileForm
 from ecmp.billing.selectors import billing_profile_for
 from ecmp.core.access import staff_required
-from ecmp.desk.forms import OrganizationForm, ReasonForm, UserRoleForm
+from ecmp.desk.forms import OrganizationForm, PersonDetailsForm, ReasonForm, UserRoleForm
 from ecmp.tickets.selectors import clean_search
 
 
@@ -123,6 +123,31 @@ def organization_active(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@staff_required
+@require_http_methods(["GET", "POST"])
+def person_edit(request: HttpRequest, user_id: int) -> HttpResponse:
+    person = get_object_or_404(User, pk=user_id)
+    initial = {field: getattr(person, field) for field in PersonDetailsForm.base_fields}
+    form = PersonDetailsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_update_details(user=person, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Saved for %(email)s.") % {"email": person.email})
+            return _back_to_person(person)
+    return render(
+        request, "desk/person_edit.html", {"nav": "clients", "form": form, "person": person}
+    )
+
+
+def _back_to_person(person: User) -> HttpResponse:
+    if person.organization_id:
+        return redirect("desk:organization", pk=person.organization_id)
+    return redirect("desk:team" if person.is_support_staff else "desk:home")
+
+
 def _person_action(request: HttpRequest, user_id: int, change) -> HttpResponse:
     person = get_object_or_404(User, pk=user_id)
     try:
@@ -131,9 +156,7 @@ def _person_action(request: HttpRequest, user_id: int, change) -> HttpResponse:
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, _("Saved for %(email)s.") % {"email": person.email})
-    if person.organization_id:
-        return redirect("desk:organization", pk=person.organization_id)
-    return redirect("desk:home")
+    return _back_to_person(person)
 
 
 @staff_required

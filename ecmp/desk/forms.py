@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from ecmp.accounts.models import STAFF_ROLES, Organization, Role, User
@@ -138,6 +139,18 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(
         label=_("Why"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class PersonDetailsForm(forms.Form):
+    full_name = forms.CharField(label=_("Full name"), max_length=150)
+    email = forms.EmailField(label=_("Email address"), max_length=254)
+    username = forms.CharField(
+        label=_("Username"),
+        max_length=60,
+        required=False,
+        help_text=_("Optional. Letters, digits and . _ - only."),
+    )
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
 
 
 class UserRoleForm(forms.Form):

@@ -43,6 +43,7 @@ urlpatterns = [
         name="organization-priority-lock",
     ),
     path("clients/<id:pk>/active/", client_views.organization_active, name="organization-active"),
+    path("people/<id:user_id>/edit/", client_views.person_edit, name="person-edit"),
     path("people/<id:user_id>/active/", client_views.user_active, name="user-active"),
     path("people/<id:user_id>/role/", client_views.user_role, name="user-role"),
     path(
