@@ -33,6 +33,7 @@ from axes.models import AccessAttempt
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q, Sum
 from django.http import HttpRequest, HttpResponse
@@ -240,6 +241,19 @@ def typed_identifier(credentials: dict | None) -> str:
     return str(credentials.get("username") or credentials.get("email") or "")[:100]
 
 
+def _label_of_typed(identifier: str, user: User | None) -> str:
+    """What the audit log keeps of a login typed at a failed sign-in: an account's
+    login, or an email address. Anything else is left out: people type their
+    password into the login field by mistake, and the log must not keep it."""
+    if user is not None:
+        return identifier
+    try:
+        validate_email(identifier)
+    except ValidationError:
+        return ""
+    return identifier
+
+
 def on_user_logged_in(sender: Any, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
     audit_record(AuditEvent.Kind.SIGN_IN, actor=user, target=user)
 
@@ -257,7 +271,12 @@ def on_user_login_failed(
     identifier = typed_identifier(credentials)
     user = user_find_by_identifier(identifier) if identifier else None
     detail = "wrong password" if user is not None else "no such account"
-    audit_record(AuditEvent.Kind.SIGN_IN_FAILED, target=user, actor_label=identifier, detail=detail)
+    audit_record(
+        AuditEvent.Kind.SIGN_IN_FAILED,
+        target=user,
+        actor_label=_label_of_typed(identifier, user),
+        detail=detail,
+    )
 
 
 def on_user_locked_out(
@@ -273,6 +292,6 @@ def on_user_locked_out(
     audit_record(
         AuditEvent.Kind.LOCKED_OUT,
         target=user,
-        actor_label=(username or "")[:100],
+        actor_label=_label_of_typed((username or "")[:100], user),
         detail="too many failures from this address",
     )
