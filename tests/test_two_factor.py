@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
-from django.urls import reverse
+from django.test.utils import CaptureQueriesContext
+from django.urls import NoReverseMatch, reverse
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -469,3 +471,29 @@ def test_demo_staff_come_enrolled_with_the_printed_secret(db):
     assert client.get("/desk/")["Location"].startswith(VERIFY)
     client.post(VERIFY, {"code": twofactor.current_code(DEMO_TOTP_SECRET)})
     assert client.get("/desk/").status_code == 200
+
+
+# --- The flag the gate reads -----------------------------------------------------
+
+
+def test_the_gate_asks_the_database_for_devices_only_of_those_who_have_one(alice, agnes):
+    client = password_sign_in(alice)
+    client.get(reverse("portal:dashboard"))
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("portal:dashboard")).status_code == 200
+    assert not [q for q in queries.captured_queries if "otp_totp" in q["sql"]]
+    enrolled(alice)
+    assert User.objects.get(pk=alice.pk).has_authenticator
+    # The flag is what the gate trusts: set, the same session must now give a code.
+    assert client.get(reverse("portal:dashboard"))["Location"].startswith(VERIFY)
+    twofactor.two_factor_reset(user=alice, by=None, detail="test")
+    assert not User.objects.get(pk=alice.pk).has_authenticator
+    assert client.get(reverse("portal:dashboard")).status_code == 200
+
+
+def test_second_factors_cannot_be_added_in_the_django_admin(adam):
+    client = Client()
+    client.force_login(adam)
+    for name in ("otp_totp_totpdevice_add", "otp_static_staticdevice_add"):
+        with pytest.raises(NoReverseMatch):
+            reverse(f"admin:{name}")

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ecmp.accounts.models import Invitation, Organization, RegistrationRequest, User
 
@@ -72,3 +74,10 @@ class RegistrationRequestAdmin(ReadOnly):
     list_filter = ["status"]
     list_select_related = ["organization"]
     search_fields = ["email", "full_name"]
+
+
+# Second factors are set up by their owner and reset on the desk (accounts/twofactor.py,
+# audited): a device added or removed here would bypass the audit log and the
+# User.has_authenticator flag the sign-in gate reads.
+admin.site.unregister(TOTPDevice)
+admin.site.unregister(StaticDevice)

@@ -166,6 +166,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("registered"), default=timezone.now)
     activated_at = models.DateTimeField(_("activated"), null=True, blank=True)
+    # Kept by accounts/twofactor.py, the one door to second factors: read with the
+    # user on every request, it spares the sign-in gate a device query for the
+    # many who have none (False is only ever written with the devices removed).
+    has_authenticator = models.BooleanField(
+        _("two-factor authentication set up"), default=False, editable=False
+    )
     # Set when mail to this address bounced; the desk shows it beside the person.
     email_bouncing_since = models.DateTimeField(_("email bouncing since"), null=True, blank=True)
 

@@ -156,16 +156,18 @@ def two_factor_enrol(*, user: User, secret: str, code: str) -> tuple[TOTPDevice,
         # The code just used cannot be used again to sign in.
         last_t=step,
     )
+    _mark_enrolled(user, True)
     audit_record(AuditEvent.Kind.TWO_FACTOR_ENROLLED, actor=user, target=user)
     codes = _backup_codes_replace(user)
     audit_record(AuditEvent.Kind.BACKUP_CODES_CREATED, actor=user, target=user)
     return device, codes
 
 
+@transaction.atomic
 def enrol_demo_authenticator(*, user: User, secret: str) -> TOTPDevice:
     """Demo data only: enrol with a published secret, without a code."""
     TOTPDevice.objects.filter(user=user).delete()
-    return TOTPDevice.objects.create(
+    device = TOTPDevice.objects.create(
         user=user,
         name=_AUTHENTICATOR_NAME,
         key=_secret_bytes(secret).hex(),
@@ -173,6 +175,13 @@ def enrol_demo_authenticator(*, user: User, secret: str) -> TOTPDevice:
         tolerance=TOTP_TOLERANCE,
         confirmed=True,
     )
+    _mark_enrolled(user, True)
+    return device
+
+
+def _mark_enrolled(user: User, enrolled: bool) -> None:
+    user.has_authenticator = enrolled
+    User.objects.filter(pk=user.pk).update(has_authenticator=enrolled)
 
 
 # --- Backup codes ------------------------------------------------------------------
@@ -236,11 +245,12 @@ def two_factor_verify(*, user: User, code: str) -> Device | None:
 
 
 @transaction.atomic
-def _devices_remove(user: User) -> bool:
-    removed = False
+def second_factors_remove(user: User) -> int:
+    """Delete a person's authenticator and backup codes; how many devices went."""
+    removed = 0
     for model in (TOTPDevice, StaticDevice):
-        deleted, _ = model.objects.filter(user=user).delete()
-        removed = removed or deleted > 0
+        removed += model.objects.filter(user=user).delete()[1].get(model._meta.label, 0)
+    _mark_enrolled(user, False)
     return removed
 
 
@@ -265,7 +275,7 @@ def two_factor_turn_off(*, user: User) -> None:
 
 @transaction.atomic
 def _second_factor_remove(*, user: User, actor: User | None, detail: str) -> None:
-    removed = _devices_remove(user)
+    removed = second_factors_remove(user) > 0
     audit_record(
         AuditEvent.Kind.TWO_FACTOR_RESET,
         actor=actor,

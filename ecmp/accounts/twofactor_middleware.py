@@ -69,7 +69,11 @@ class TwoFactorMiddleware:
             or self._is_open(request.path_info)
         ):
             return self.get_response(request)
-        device = twofactor.authenticator_for(user)  # type: ignore[arg-type]
+        device = (
+            twofactor.authenticator_for(user)  # type: ignore[arg-type]
+            if user.has_authenticator  # type: ignore[union-attr]
+            else None
+        )
         if device is None:
             if twofactor.two_factor_required(user):  # type: ignore[arg-type]
                 return self._send_to(request, "accounts:two-factor-setup")

@@ -18,7 +18,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_otp import devices_for_user
 
 from ecmp.accounts.audit import audit_forget_person, audit_record
 from ecmp.accounts.models import (
@@ -29,6 +28,7 @@ from ecmp.accounts.models import (
     Role,
     User,
 )
+from ecmp.accounts.twofactor import second_factors_remove
 from ecmp.notifications.models import Notification
 from ecmp.tickets.attachments import delete_stored
 from ecmp.tickets.models import Attachment
@@ -72,14 +72,6 @@ def _end_sessions(user: User) -> int:
     return len(ended)
 
 
-def _remove_second_factors(user: User) -> int:
-    removed = 0
-    for device in devices_for_user(user, confirmed=None):
-        device.delete()
-        removed += 1
-    return removed
-
-
 def _check(*, user: User, by: User) -> None:
     if not (by.is_active and by.role == Role.ADMIN):
         raise PermissionDenied
@@ -116,7 +108,7 @@ def person_erase(*, user: User, by: User, delete_files: bool = False) -> Erasure
             full_name=FORMER_USER, email=user.email, note=""
         )
         notifications, _counts = Notification.objects.filter(recipient=user).delete()
-        factors = _remove_second_factors(user)
+        factors = second_factors_remove(user)
         sessions = _end_sessions(user)
         files: list[Attachment] = []
         if delete_files:
