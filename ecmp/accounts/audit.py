@@ -1,9 +1,10 @@
 """The audit log's one door: the services that make a change record it, never views.
 
 `audit_record` appends an AuditEvent. The client address is that of the request
-being served, set for its duration by AuditAddressMiddleware (a context variable:
-threading it through every service's signature would only add noise); in the
-worker or a management command there is no request and no address.
+being served, which AuditAddressMiddleware keeps in a context variable for its
+duration (threading it through every service's signature would only add
+noise); in the worker or a management command there is no request and no
+address.
 """
 
 from __future__ import annotations
@@ -19,12 +20,19 @@ from django.http import HttpRequest, HttpResponse
 
 from ecmp.accounts.models import AuditEvent, User
 
-_request_address: ContextVar[str | None] = ContextVar("audit_request_address", default=None)
+# The request being served; its address is worked out only when an event is
+# recorded (most requests record none).
+_current_request: ContextVar[HttpRequest | None] = ContextVar("audit_request", default=None)
 
 
 def client_address(request: HttpRequest) -> str | None:
     """The client's address as sign-in throttling sees it (proxies per settings)."""
     return get_client_ip_address(request)
+
+
+def _request_address() -> str | None:
+    request = _current_request.get()
+    return client_address(request) if request is not None else None
 
 
 def audit_record(
@@ -44,7 +52,7 @@ def audit_record(
         kind=kind,
         actor=actor,
         actor_label=(actor.email if actor is not None else actor_label)[:254],
-        address=address or _request_address.get(),
+        address=address or _request_address(),
         target_type=target._meta.model_name if target is not None else "",
         target_id=str(target.pk) if target is not None else "",
         target_label=str(target)[:254] if target is not None else "",
@@ -78,8 +86,8 @@ class AuditAddressMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        token = _request_address.set(client_address(request))
+        token = _current_request.set(request)
         try:
             return self.get_response(request)
         finally:
-            _request_address.reset(token)
+            _current_request.reset(token)
