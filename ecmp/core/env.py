@@ -6,16 +6,35 @@ import os
 import secrets
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
+
 
 def env_str(name: str, default: str = "") -> str:
     return os.environ.get(name, default)
 
 
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
 def env_bool(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    if value is None or value.strip() == "":
+    """A yes/no setting; unset or empty means `default`.
+
+    Anything else than the accepted words is refused rather than read as False:
+    a typo such as ECMP_SSL_REDIRECT=ture must stop the start, not silently turn
+    a protection off.
+    """
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ImproperlyConfigured(
+        f"{name}={os.environ[name]!r} is not a yes/no value: "
+        "use 1/0, true/false, yes/no or on/off (any case), or leave it empty for the default."
+    )
 
 
 def env_int(name: str, default: int) -> int:
