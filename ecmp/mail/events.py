@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
+
 from ecmp.accounts.models import User
 from ecmp.mail import outbound
+from ecmp.tickets.events import EventSubscriber
 from ecmp.tickets.models import NOT_ACKNOWLEDGED, EventKind, Ticket, TicketEvent
 from ecmp.tickets.selectors import ticket_support_team
 from ecmp.tickets.status import Channel, Status
@@ -66,3 +69,17 @@ def emails_for_event(event: TicketEvent) -> int:
             outbound.send_ticket_closed(ticket)
             sent += 1
     return sent
+
+
+class MailSubscriber(EventSubscriber):
+    """Registered by MailConfig.ready(): ticket events send emails. A batch reads its
+    tickets' past emails at once; an event's emails are written in one statement."""
+
+    def preload(self, tickets: list[Ticket]) -> None:
+        outbound.mail_threads_preload(tickets)
+
+    def around_event(self) -> AbstractContextManager[object]:
+        return outbound.emails_written_together()
+
+    def handle(self, event: TicketEvent) -> int:
+        return emails_for_event(event)

@@ -7,6 +7,7 @@ from django.utils import timezone
 from ecmp.accounts.models import User
 from ecmp.notifications.models import Notification
 from ecmp.notifications.selectors import notification_list_for
+from ecmp.tickets.events import EventSubscriber
 from ecmp.tickets.models import EventKind, Ticket, TicketEvent
 from ecmp.tickets.selectors import ticket_support_team
 
@@ -56,6 +57,13 @@ def notifications_for_event(event: TicketEvent) -> list[Notification]:
     ]
     Notification.objects.bulk_create(notifications, ignore_conflicts=True)
     return notifications
+
+
+class NotificationSubscriber(EventSubscriber):
+    """Registered by NotificationsConfig.ready(): ticket events make notifications."""
+
+    def handle(self, event: TicketEvent) -> int:
+        return len(notifications_for_event(event))
 
 
 def notification_mark_viewed(*, user: User, notification_id: int) -> Notification | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from contextlib import ExitStack
 from datetime import timedelta
 
 from django.db import transaction
@@ -12,7 +13,9 @@ from django.utils.dateparse import parse_datetime
 from django_tasks import task
 
 from ecmp.core.followups import drains_waiting, worker_task
+from ecmp.tickets.events import event_subscribers
 from ecmp.tickets.models import TicketEvent
+from ecmp.tickets.selectors import support_teams_preload
 
 logger = logging.getLogger(__name__)
 
@@ -71,11 +74,7 @@ def event_dispatch(
 
 
 def _dispatch_batch(event_ids: list[int]) -> int:
-    from ecmp.mail.events import emails_for_event
-    from ecmp.mail.outbound import emails_written_together, mail_threads_preload
-    from ecmp.notifications.services import notifications_for_event
-    from ecmp.tickets.selectors import support_teams_preload
-
+    subscribers = event_subscribers()
     made, dispatched = 0, []
     with transaction.atomic():
         events = list(
@@ -93,11 +92,14 @@ def _dispatch_batch(event_ids: list[int]) -> int:
             .order_by("pk")
         )  # the others: already dispatched, or being dispatched by another worker
         support_teams_preload(event.ticket for event in events)
-        mail_threads_preload([event.ticket for event in events])
+        for subscriber in subscribers:
+            subscriber.preload([event.ticket for event in events])
         for event in events:
             try:
-                with transaction.atomic(), emails_written_together():
-                    made += len(notifications_for_event(event)) + emails_for_event(event)
+                with transaction.atomic(), ExitStack() as around:
+                    for subscriber in subscribers:
+                        around.enter_context(subscriber.around_event())
+                    made += sum(subscriber.handle(event) for subscriber in subscribers)
             except Exception:
                 # Left undispatched: the sweep tries it again (after the others), and
                 # the others of the batch go on.
