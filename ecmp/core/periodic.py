@@ -2,30 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
+from django_tasks.base import Task
 
 from ecmp.core.models import PeriodicSlot
 
+# Each app registers its own jobs from its AppConfig.ready(): core sits below them all
+# and names none. name -> (task, period in seconds, or a function of the settings
+# that gives it, None when the job is off: read at each run, so a setting can turn
+# a job on or off).
+Period = int | Callable[[], int | None]
+_jobs: dict[str, tuple[Task[..., object], Period]] = {}
 
-def schedule() -> dict[str, tuple[object, int]]:
-    """name -> (task, period in seconds)."""
-    from ecmp.mail.tasks import imap_poll, inbound_raw_expire, inbound_sweep, outbox_sweep
-    from ecmp.tickets.jobs import archive_closed_tickets, check_sla
-    from ecmp.tickets.tasks import event_dispatch_sweep
 
-    jobs: dict[str, tuple[object, int]] = {
-        "check-sla": (check_sla, 60),
-        "archive-closed-tickets": (archive_closed_tickets, 3600),
-        "outbox-sweep": (outbox_sweep, 60),
-        "inbound-sweep": (inbound_sweep, 60),
-        "inbound-raw-expire": (inbound_raw_expire, 3600),
-        "event-dispatch-sweep": (event_dispatch_sweep, 60),
-    }
-    if settings.ECMP_IMAP_HOST:
-        jobs["imap-poll"] = (imap_poll, settings.ECMP_IMAP_POLL_SECONDS)
+def periodic_job_register(name: str, job: Task[..., object], period: Period) -> None:
+    """By name: a second ready() replaces the job rather than doubling it."""
+    _jobs[name] = (job, period)
+
+
+def schedule() -> dict[str, tuple[Task[..., object], int]]:
+    """name -> (task, period in seconds), the jobs that are on."""
+    jobs = {}
+    for name, (job, period) in _jobs.items():
+        seconds = period() if callable(period) else period
+        if seconds:
+            jobs[name] = (job, seconds)
     return jobs
 
 

@@ -1,4 +1,9 @@
 from django.apps import AppConfig
+from django.conf import settings
+
+
+def _imap_poll_period() -> int | None:
+    return settings.ECMP_IMAP_POLL_SECONDS if settings.ECMP_IMAP_HOST else None
 
 
 class MailConfig(AppConfig):
@@ -6,8 +11,15 @@ class MailConfig(AppConfig):
     label = "mail"
 
     def ready(self) -> None:
+        from ecmp.core.periodic import periodic_job_register
         from ecmp.mail.events import MailSubscriber
+        from ecmp.mail.tasks import imap_poll, inbound_raw_expire, inbound_sweep, outbox_sweep
         from ecmp.tickets.events import event_subscribe
 
         # The lower layers reach mail only through these hooks (docs/architecture.md).
         event_subscribe("mail", MailSubscriber())
+        periodic_job_register("outbox-sweep", outbox_sweep, 60)
+        periodic_job_register("inbound-sweep", inbound_sweep, 60)
+        periodic_job_register("inbound-raw-expire", inbound_raw_expire, 3600)
+        # Polled only when a mailbox is configured.
+        periodic_job_register("imap-poll", imap_poll, _imap_poll_period)
