@@ -1,12 +1,16 @@
 """The embedded run: web server, worker, scheduler and mail listener, stopped together.
 
-`make run` ends here. Ctrl-C (SIGINT) or SIGTERM stops both children and
-waits for them; if either dies, the other is stopped too, so nothing is left
-running half-way.
+`make run` ends here. Ctrl-C (SIGINT) or SIGTERM stops the four children and
+waits for them; if one dies, the others are stopped too, so nothing is left
+running half-way. One exception: a mail listener that cannot open its address
+(another program holds the port) exits with EX_UNAVAILABLE after saying which
+setting to change, and the site keeps running without it: mail into the desk is
+optional, the site is not.
 """
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -81,8 +85,13 @@ class Command(BaseCommand):
 
         exit_code = 0
         while not stopping:
-            for name, child in children.items():
-                if child.poll() is not None:
+            for name, child in list(children.items()):
+                if name == "mail" and child.poll() == os.EX_UNAVAILABLE:
+                    del children[name]
+                    self.stderr.write(
+                        "The site keeps running without the mail listener (see above)."
+                    )
+                elif child.poll() is not None:
                     self.stderr.write(f"The {name} process stopped (exit {child.returncode}).")
                     exit_code = child.returncode or 1
                     stopping = True

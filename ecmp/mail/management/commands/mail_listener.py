@@ -7,7 +7,10 @@ would then have to bounce; an accepted message is stored before "250".
 from __future__ import annotations
 
 import logging
+import os
 import signal
+import socket
+import sys
 import threading
 from typing import Any
 
@@ -74,6 +77,18 @@ def make_controller(host: str, port: int, *, lmtp: bool = False) -> Controller:
     )
 
 
+def check_address_free(host: str, port: int) -> None:
+    """Raise OSError at once if host:port cannot be listened on.
+
+    aiosmtpd reports a taken port only after its 5-second start-up timeout; the
+    same bind (with SO_REUSEADDR, as asyncio's server uses) answers now.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((host, port))
+
+
 class Command(BaseCommand):
     help = "Receive mail for the support addresses over SMTP (or LMTP with --lmtp)."
 
@@ -88,7 +103,21 @@ class Command(BaseCommand):
         stop = threading.Event()
         signal.signal(signal.SIGINT, lambda *_: stop.set())
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
-        controller.start()
+        try:
+            check_address_free(host, port)
+            controller.start()
+        except TimeoutError:
+            raise  # aiosmtpd's "too slow to start" is no address problem
+        except OSError as error:
+            # Most often another program (a local MTA, a second `make run`) holds the
+            # port: say which setting moves us, and exit with the code `serve` reads
+            # as "no listener this run" so that the web site stays up.
+            self.stderr.write(
+                f"The mail listener cannot listen on {host}:{port}: {error.strerror or error}. "
+                "Set ECMP_MAIL_LISTENER to a free host:port (e.g. ECMP_MAIL_LISTENER="
+                f"{host}:{port + 1}) to receive mail over SMTP/LMTP."
+            )
+            sys.exit(os.EX_UNAVAILABLE)  # 69, sendmail's "service unavailable"
         self.stdout.write(f"Mail listener ({'LMTP' if lmtp else 'SMTP'}) on {host}:{port}")
         stop.wait()
         controller.stop()
