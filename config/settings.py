@@ -346,7 +346,7 @@ ECMP_MAIL_ANSWER_UNKNOWN_SENDERS = env_bool("ECMP_MAIL_ANSWER_UNKNOWN_SENDERS", 
 # Per sender: new tickets by email, and automatic answers, per window.
 ECMP_MAIL_SENDER_LIMIT = env_int("ECMP_MAIL_SENDER_LIMIT", 20)
 ECMP_MAIL_SENDER_WINDOW_HOURS = env_int("ECMP_MAIL_SENDER_WINDOW_HOURS", 2)
-# Larger messages are refused at the door (SMTP 552, mailgate exit 69).
+# Larger messages are refused at the door (SMTP 552, mailgate exit 65: the MTA bounces them).
 ECMP_INBOUND_MAX_BYTES = env_int("ECMP_INBOUND_MAX_MB", 40) * 1024 * 1024
 # Who wrote a message is proven, not read from From: (docs/operations.md, "Proving
 # senders"). staff: mail acting as an agent needs proof, customers' is marked;

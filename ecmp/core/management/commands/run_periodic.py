@@ -1,4 +1,9 @@
-"""The scheduler of periodic jobs (SLA checks, archiving): enqueues each slot once."""
+"""The scheduler: enqueues each periodic job once per time slot, for the worker.
+
+The jobs and their periods are listed in ecmp.core.periodic (SLA checks, archiving,
+mail sweeps and polling…). Safe in several copies: a slot is a unique row written
+with its enqueue, so two schedulers never run it twice.
+"""
 
 from __future__ import annotations
 
