@@ -1,8 +1,9 @@
 """The scheduler: enqueues each periodic job once per time slot, for the worker.
 
-The jobs and their periods are listed in ecmp.core.periodic (SLA checks, archiving,
-mail sweeps and polling…). Safe in several copies: a slot is a unique row written
-with its enqueue, so two schedulers never run it twice.
+Each app registers its jobs and their periods (SLA checks, archiving, mail sweeps
+and polling…) with ecmp.core.periodic from its AppConfig.ready(). Safe in several
+copies: a slot is a unique row written with its enqueue, so two schedulers never
+run it twice.
 """
 
 from __future__ import annotations
