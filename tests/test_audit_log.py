@@ -19,8 +19,9 @@ from ecmp.accounts.audit_selectors import AuditFilters, audit_event_list_for_adm
 from ecmp.accounts.models import AuditEvent, Invitation, RegistrationRequest, Role, User
 from ecmp.billing import services as billing
 from ecmp.billing.models import Invoice
-from ecmp.mail.inbound.held import held_create_ticket, held_discard
+from ecmp.mail import outbound
 from ecmp.mail.models import InboundEmail
+from ecmp.mail.services import held_create_ticket, held_discard
 from tests.factories import AgentFactory, OrganizationFactory, UserFactory
 from tests.mailtools import build_mail
 from tests.test_billing import MONTH_START, TODAY, acme_time, log, support  # noqa: F401
@@ -183,7 +184,7 @@ def test_a_failed_approval_leaves_neither_the_user_nor_the_event(alice, agnes, m
     def mail_down(*args, **kwargs):
         raise RuntimeError("outbox unavailable")
 
-    monkeypatch.setattr(services.outbound, "send_registration_answered", mail_down)
+    monkeypatch.setattr(outbound, "send_registration_answered", mail_down)
     with pytest.raises(RuntimeError):
         services.registration_request_approve(request=request, by=agnes)
     assert not User.objects.filter(email="dora@acme.test").exists()

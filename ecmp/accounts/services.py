@@ -7,6 +7,7 @@ ValidationError with a message for the user when something is not allowed.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Collection
 from datetime import timedelta
 
 from django.conf import settings
@@ -17,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ecmp.accounts.audit import audit_record
+from ecmp.accounts.mailer import mailer
 from ecmp.accounts.models import (
     AuditEvent,
     Invitation,
@@ -27,7 +29,6 @@ from ecmp.accounts.models import (
     User,
 )
 from ecmp.accounts.selectors import token_digest, user_email_taken
-from ecmp.mail import outbound
 
 
 def _require_staff(actor: User) -> None:
@@ -117,7 +118,7 @@ def invitation_send(*, user: User, by: User | None, audit_detail: str = "") -> I
         created_at=now,
         expires_at=now + timedelta(days=settings.ECMP_INVITATION_DAYS),
     )
-    outbound.send_invitation(invitation, token)
+    mailer().send_invitation(invitation, token)
     audit_record(AuditEvent.Kind.INVITATION_SENT, actor=by, target=user, detail=audit_detail)
     return invitation
 
@@ -212,7 +213,7 @@ def registration_request_approve(*, request: RegistrationRequest, by: User) -> U
     locked.status = RegistrationRequest.Status.APPROVED
     locked.decided_by, locked.decided_at = by, timezone.now()
     locked.save(update_fields=["status", "decided_by", "decided_at"])
-    outbound.send_registration_answered(locked)
+    mailer().send_registration_answered(locked)
     return user
 
 
@@ -229,7 +230,7 @@ def registration_request_decline(
     locked.decided_by, locked.decided_at = by, timezone.now()
     locked.decline_reason = reason
     locked.save(update_fields=["status", "decided_by", "decided_at", "decline_reason"])
-    outbound.send_registration_answered(locked)
+    mailer().send_registration_answered(locked)
     return locked
 
 
@@ -497,3 +498,13 @@ def invitation_revoke(*, user: User, by: User) -> int:
             AuditEvent.Kind.INVITATION_REVOKED, actor=by, target=user, detail=f"{revoked} link(s)"
         )
     return revoked
+
+
+def users_bouncing_mark(*, addresses: Collection[str]) -> int:
+    """Mark the people at these addresses as bouncing (a bounce of our own mail to
+    them), from the first bounce on; a new address clears it (`user_update_details`)."""
+    if not addresses:
+        return 0
+    return User.objects.filter(email__in=addresses, email_bouncing_since__isnull=True).update(
+        email_bouncing_since=timezone.now()
+    )

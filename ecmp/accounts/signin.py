@@ -41,9 +41,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ecmp.accounts.audit import audit_record
+from ecmp.accounts.mailer import mailer
 from ecmp.accounts.models import AuditEvent, SignInAlert, User
 from ecmp.accounts.selectors import user_find_by_identifier
-from ecmp.mail import outbound
 
 KNOWN_BROWSER_COOKIE = "ecmp_signin_browser"
 KNOWN_BROWSER_SALT = "ecmp.accounts.signin.known-browser"
@@ -190,7 +190,7 @@ def signin_alert_owner(*, user: User) -> bool:
             except IntegrityError:
                 return False  # another process told them a moment ago
         token = signing.dumps({"u": user.pk, "n": nonce}, salt=UNLOCK_SALT, compress=True)
-        outbound.send_signin_alert(user, token)
+        mailer().send_signin_alert(user, token)
         audit_record(
             AuditEvent.Kind.LOCKED_OUT,
             target=user,

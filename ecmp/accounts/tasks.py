@@ -10,8 +10,9 @@ from django.utils.http import urlsafe_base64_encode
 from django_tasks import task
 
 from ecmp.accounts.audit import audit_record
+from ecmp.accounts.mailer import mailer
 from ecmp.accounts.models import AuditEvent, User
-from ecmp.mail import outbound
+from ecmp.core.links import absolute_url
 
 
 @task(queue_name="mail")
@@ -24,7 +25,7 @@ def password_reset_send(email: str, address: str | None = None) -> int:
     for user in users:
         if not user.has_usable_password() or (user.organization and not user.organization.active):
             continue
-        link = outbound.absolute_url(
+        link = absolute_url(
             reverse(
                 "accounts:password-reset-confirm",
                 kwargs={
@@ -34,7 +35,7 @@ def password_reset_send(email: str, address: str | None = None) -> int:
             )
         )
         with transaction.atomic():
-            outbound.send_password_reset(user, link)
+            mailer().send_password_reset(user, link)
             audit_record(
                 AuditEvent.Kind.PASSWORD_RESET_REQUESTED,
                 target=user,

@@ -11,13 +11,16 @@ class MailConfig(AppConfig):
     label = "mail"
 
     def ready(self) -> None:
+        from ecmp.accounts.mailer import mailer_install
         from ecmp.core.periodic import periodic_job_register
+        from ecmp.mail import outbound
         from ecmp.mail.events import MailSubscriber
         from ecmp.mail.tasks import imap_poll, inbound_raw_expire, inbound_sweep, outbox_sweep
         from ecmp.tickets.events import event_subscribe
 
         # The lower layers reach mail only through these hooks (docs/architecture.md).
         event_subscribe("mail", MailSubscriber())
+        mailer_install(outbound)
         periodic_job_register("outbox-sweep", outbox_sweep, 60)
         periodic_job_register("inbound-sweep", inbound_sweep, 60)
         periodic_job_register("inbound-raw-expire", inbound_raw_expire, 3600)

@@ -24,6 +24,7 @@ from django.utils import timezone, translation
 
 from ecmp.accounts.models import Invitation, RegistrationRequest, User
 from ecmp.core.followups import after_commit
+from ecmp.core.links import absolute_url
 from ecmp.mail.ids import make_message_id, plus_address
 from ecmp.mail.models import InboundEmail, OutboundEmail
 from ecmp.tickets.models import Message, Ticket
@@ -34,10 +35,6 @@ AUTOMATIC = {"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "Al
 THREAD_LOOKBACK = 500
 # The immediate task sends at once; the sweep only picks a row up if that was lost.
 SWEEP_GRACE = timedelta(minutes=2)
-
-
-def absolute_url(path: str) -> str:
-    return f"{settings.ECMP_BASE_URL}{path}"
 
 
 def _render(template: str, context: dict[str, Any], language: str) -> tuple[str, str, str]:
