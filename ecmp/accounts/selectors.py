@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from ecmp.accounts.models import (
     STAFF_ROLES,
     Invitation,
     Organization,
     RegistrationRequest,
+    Role,
     User,
 )
 
@@ -33,6 +34,11 @@ def user_find_by_identifier(identifier: str) -> User | None:
         return User.objects.select_related("organization").get(lookup)
     except (User.DoesNotExist, User.MultipleObjectsReturned):
         return None
+
+
+def customer_find_by_email(email: str) -> User | None:
+    """The active client user who signs in with `email`, or None."""
+    return User.objects.filter(email=email, role=Role.CUSTOMER, is_active=True).first()
 
 
 def user_email_taken(email: str) -> bool:
@@ -74,41 +80,6 @@ def registration_request_list_for_staff(
         "organization", "requested_by", "decided_by"
     ).annotate(already_registered=Exists(User.objects.filter(email=OuterRef("email"))))
     return requests.filter(status=status) if status else requests
-
-
-def organization_list_for_staff(*, text: str = "") -> QuerySet[Organization]:
-    from ecmp.tickets.status import UNRESOLVED
-
-    organizations = Organization.objects.annotate(
-        user_count=Count("users", distinct=True),
-        open_ticket_count=Count(
-            "tickets",
-            filter=Q(tickets__status__in=UNRESOLVED, tickets__archived_at__isnull=True),
-            distinct=True,
-        ),
-    ).order_by("name")
-    text = text.replace("\x00", "").strip()[:100]
-    return organizations.filter(name__icontains=text) if text else organizations
-
-
-def organization_priority_figures(organization: Organization) -> dict[str, int | float]:
-    """What justifies locking the priority: how often users ask High or Urgent, and how
-    often the support team lowered it."""
-    from ecmp.tickets.models import Ticket
-    from ecmp.tickets.status import Priority
-
-    figures = Ticket.objects.filter(organization=organization).aggregate(
-        total=Count("id"),
-        asked_high=Count("id", filter=Q(requested_priority__gte=Priority.HIGH)),
-        lowered=Count(
-            "id",
-            filter=Q(requested_priority__gte=Priority.HIGH, priority__lt=F("requested_priority")),
-        ),
-    )
-    total, asked = figures["total"], figures["asked_high"]
-    figures["asked_high_share"] = round(100 * asked / total) if total else 0
-    figures["lowered_share"] = round(100 * figures["lowered"] / asked) if asked else 0
-    return figures
 
 
 def user_list_for_organization(organization: Organization) -> QuerySet[User]:

@@ -12,16 +12,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ecmp.accounts import services
 from ecmp.accounts.models import Organization, User
-from ecmp.accounts.selectors import (
-    organization_list_for_staff,
-    organization_priority_figures,
-    user_list_for_organization,
-)
+from ecmp.accounts.selectors import user_list_for_organization
 from ecmp.billing.forms import BillingProfileForm
 from ecmp.billing.selectors import billing_profile_for
 from ecmp.core.access import staff_required
 from ecmp.desk.forms import OrganizationForm, PersonDetailsForm, ReasonForm, UserRoleForm
-from ecmp.tickets.selectors import clean_search
+from ecmp.tickets.selectors import (
+    clean_search,
+    organization_list_for_staff,
+    organization_priority_figures,
+)
 
 
 @staff_required

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from ecmp.tickets.status import Priority
+from ecmp.sla.priorities import Priority
 
 
 class SlaTarget(models.Model):

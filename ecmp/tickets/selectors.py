@@ -11,10 +11,10 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from ecmp.accounts.models import User
+from ecmp.accounts.models import Organization, User
 from ecmp.tickets.models import Attachment, Ticket, TicketEvent
 from ecmp.tickets.search import search_filter
-from ecmp.tickets.status import UNRESOLVED, Status
+from ecmp.tickets.status import UNRESOLVED, Priority, Status
 
 
 def parse_number(text: str | None) -> int | None:
@@ -344,3 +344,36 @@ def tickets_at_risk(*, within_hours: int = 4, limit: int = 10) -> QuerySet[Ticke
         .select_related("organization", "assignee")
         .order_by("sla_due_at")[:limit]
     )
+
+
+# --- Organizations, by their tickets (the desk's clients) -------------------------
+
+
+def organization_list_for_staff(*, text: str = "") -> QuerySet[Organization]:
+    organizations = Organization.objects.annotate(
+        user_count=Count("users", distinct=True),
+        open_ticket_count=Count(
+            "tickets",
+            filter=Q(tickets__status__in=UNRESOLVED, tickets__archived_at__isnull=True),
+            distinct=True,
+        ),
+    ).order_by("name")
+    text = text.replace("\x00", "").strip()[:100]
+    return organizations.filter(name__icontains=text) if text else organizations
+
+
+def organization_priority_figures(organization: Organization) -> dict[str, int | float]:
+    """What justifies locking the priority: how often users ask High or Urgent, and how
+    often the support team lowered it."""
+    figures = Ticket.objects.filter(organization=organization).aggregate(
+        total=Count("id"),
+        asked_high=Count("id", filter=Q(requested_priority__gte=Priority.HIGH)),
+        lowered=Count(
+            "id",
+            filter=Q(requested_priority__gte=Priority.HIGH, priority__lt=F("requested_priority")),
+        ),
+    )
+    total, asked = figures["total"], figures["asked_high"]
+    figures["asked_high_share"] = round(100 * asked / total) if total else 0
+    figures["lowered_share"] = round(100 * figures["lowered"] / asked) if asked else 0
+    return figures

@@ -5,20 +5,15 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# The priority scale is the service levels' (sla sits below tickets); offered here too.
+from ecmp.sla.priorities import Priority as Priority
+
 
 class Status(models.TextChoices):
     NEW = "new", _("New")
     OPEN = "open", _("Open")
     WAIT = "wait", _("Wait")
     CLOSED = "closed", _("Closed")
-
-
-class Priority(models.IntegerChoices):
-    # Numbers order the priorities: sorting by priority puts Urgent first when descending.
-    LOW = 1, _("Low")
-    NORMAL = 2, _("Normal")
-    HIGH = 3, _("High")
-    URGENT = 4, _("Urgent")
 
 
 class Channel(models.TextChoices):
