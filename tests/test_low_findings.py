@@ -14,7 +14,8 @@ from ecmp.billing import services as billing
 from ecmp.billing.models import ActivityType
 from ecmp.core.ids import MAX_ID, parse_id
 from ecmp.mail.models import OutboundEmail
-from ecmp.mail.tasks import inbound_process, outbox_retry, outbox_send
+from ecmp.mail.services import outbox_retry
+from ecmp.mail.tasks import inbound_process, outbox_send
 from tests.factories import make_ticket
 
 TODAY = timezone.localdate()

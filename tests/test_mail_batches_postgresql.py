@@ -9,8 +9,9 @@ import pytest
 from django.db import connection, connections
 
 from ecmp.mail.inbound import pipeline, route
-from ecmp.mail.inbound.pipeline import inbound_retry, inbound_store
+from ecmp.mail.inbound.pipeline import inbound_store
 from ecmp.mail.models import InboundEmail
+from ecmp.mail.services import inbound_retry
 from ecmp.mail.tasks import inbound_process, inbound_sweep
 from ecmp.tickets.models import Ticket
 from tests.factories import make_ticket

@@ -128,7 +128,7 @@ def test_a_redelivery_of_kept_mail_is_answered_as_stored_even_when_full(db, quot
 
 
 def test_mail_an_agent_took_in_no_longer_counts_in_the_quotas(db, quotas, alice, agnes):
-    from ecmp.mail.inbound.held import held_create_ticket
+    from ecmp.mail.services import held_create_ticket
 
     rows = [store(stranger_mail(n=n))[0] for n in range(3)]
     with pytest.raises(SenderOverQuota):

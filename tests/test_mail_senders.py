@@ -17,8 +17,8 @@ from django.db import connections
 from django.urls import reverse
 
 from ecmp.mail.inbound import verify
-from ecmp.mail.inbound.held import held_release
 from ecmp.mail.models import InboundDecision, InboundEmail, OutboundEmail, Verification
+from ecmp.mail.services import held_release
 from ecmp.tickets import services
 from ecmp.tickets.models import Message
 from tests.factories import make_ticket

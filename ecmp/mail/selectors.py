@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
 
-from ecmp.mail.models import InboundDecision, InboundEmail
+from ecmp.accounts.models import Role, User
+from ecmp.mail.inbound.route import VERIFICATION_HOLDS
+from ecmp.mail.models import InboundDecision, InboundEmail, OutboundEmail
 
 # The outcome of a message that opened its ticket (its text is the ticket's).
 OPENED = "ticket_created"
+
+# The desk's lists of received mail (`?show=`); anything else shows the held mail.
+INBOX_VIEWS: dict[str, list[str] | None] = {
+    "held": [InboundEmail.Status.HELD],
+    "failed": [InboundEmail.Status.FAILED],
+    "all": None,
+}
+
+OUTBOX_STATUSES = OutboundEmail.Status.choices
 
 
 def sender_checks_for_ticket(ticket_id: int) -> QuerySet[InboundEmail]:
@@ -22,3 +34,49 @@ def sender_checks_for_ticket(ticket_id: int) -> QuerySet[InboundEmail]:
         )
         .only("pk", "reply_id", "outcome", "verification", "evidence", "raw_purged_at")
     )
+
+
+def inbound_list_for_staff(show: str) -> QuerySet[InboundEmail]:
+    """Received mail, newest first, without the raw bytes (`show`: see INBOX_VIEWS)."""
+    rows = InboundEmail.objects.select_related("ticket").defer("raw", "ticket__search_document")
+    statuses = INBOX_VIEWS.get(show, INBOX_VIEWS["held"])
+    if statuses:
+        rows = rows.filter(status__in=statuses)
+    return rows.order_by("-received_at", "-id")
+
+
+def inbound_get_for_staff(pk: int) -> InboundEmail:
+    """One received message, or 404."""
+    return get_object_or_404(InboundEmail, pk=pk)
+
+
+def inbound_original_for_staff(pk: int) -> InboundEmail:
+    """One received message whose raw bytes are still kept, or 404."""
+    return get_object_or_404(InboundEmail.objects.filter(raw_purged_at__isnull=True), pk=pk)
+
+
+def inbound_decisions(row: InboundEmail) -> QuerySet[InboundDecision]:
+    return row.decisions.select_related("actor").order_by("created_at")
+
+
+def outbox_list_for_admin(status: str) -> QuerySet[OutboundEmail]:
+    """The outbox (in the model's order), without the bodies; `status` filters when it
+    is one of the outbox's statuses."""
+    rows = OutboundEmail.objects.select_related("ticket").defer(
+        "text", "html", "ticket__search_document"
+    )
+    if status in OutboundEmail.Status.values:
+        rows = rows.filter(status=status)
+    return rows
+
+
+def may_release(row: InboundEmail, by: User) -> bool:
+    """A message held for want of proof of its sender (or for a DMARC failure): an
+    admin may release it, an agent mail in their own name or in a customer's; never
+    in another agent's."""
+    if row.status != InboundEmail.Status.HELD or row.reason not in VERIFICATION_HOLDS:
+        return False
+    if by.role == Role.ADMIN or row.sender == by.email:
+        return True
+    named = User.objects.filter(email=row.sender).only("role").first()
+    return named is not None and not named.is_support_staff

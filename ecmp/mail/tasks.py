@@ -12,7 +12,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from ecmp.core.followups import worker_task
-from ecmp.core.ids import is_id, possible_ids
+from ecmp.core.ids import possible_ids
 from ecmp.mail.models import InboundEmail, OutboundEmail
 
 # Minutes to wait after each failed attempt; the last delay repeats until a day has passed.
@@ -138,19 +138,6 @@ def outbox_sweep() -> int:
     if due:
         outbox_send.call(due, due_only=True)
     return len(due)
-
-
-def outbox_retry(*, email_id: int) -> bool:
-    """An admin's "Retry now" on a failed or waiting email; False if there is no
-    such email to retry (nothing is then enqueued: the worker never sees the id)."""
-    if not is_id(email_id):
-        return False
-    retried = OutboundEmail.objects.filter(
-        pk=email_id, status__in=[OutboundEmail.Status.FAILED, OutboundEmail.Status.QUEUED]
-    ).update(status=OutboundEmail.Status.QUEUED, next_attempt_at=timezone.now())
-    if retried:
-        transaction.on_commit(lambda: outbox_send.enqueue([email_id], due_only=True))
-    return bool(retried)
 
 
 @task(queue_name="mail")

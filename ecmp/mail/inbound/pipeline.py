@@ -368,11 +368,3 @@ def _wake_worker(inbound_id: int) -> None:
     from ecmp.mail.tasks import inbound_enqueue, inbound_process
 
     enqueue_unless_waiting(inbound_process.module_path, lambda: inbound_enqueue([inbound_id]))
-
-
-def inbound_retry(*, inbound_id: int) -> None:
-    """An admin's "Process again" on a failed message."""
-    from ecmp.mail.tasks import inbound_enqueue
-
-    if InboundEmail.objects.filter(pk=inbound_id, status=InboundEmail.Status.FAILED).exists():
-        transaction.on_commit(partial(inbound_enqueue, [inbound_id]))

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from ecmp.accounts.models import User
+from ecmp.accounts.services import users_bouncing_mark
 from ecmp.mail import outbound
 from ecmp.mail.ids import (
     is_our_address,
@@ -301,9 +302,7 @@ def inbound_route(
         if noise.kind == "bounce":
             # Only addresses our own mail went to: a stranger's report proves nothing.
             bounced = bounced_addresses(raw, mail.report_recipients)
-            User.objects.filter(email__in=bounced, email_bouncing_since__isnull=True).update(
-                email_bouncing_since=timezone.now()
-            )
+            users_bouncing_mark(addresses=bounced)
         return _finish(row, Status.IGNORED, noise.kind, noise.reason)
     if mail.sender_problem:
         return _finish(row, Status.HELD, "held", mail.sender_problem)
