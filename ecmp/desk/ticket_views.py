@@ -20,11 +20,11 @@ from django.views.decorators.http import require_GET, require_POST
 from ecmp.billing.forms import TimeEntryForm
 from ecmp.billing.selectors import time_entries_for_ticket
 from ecmp.core.access import staff_required
-from ecmp.core.downloads import attachment_response
 from ecmp.core.paging import CappedPaginator
 from ecmp.desk.forms import AssignForm, CloseForm, DeskReplyForm, PriorityForm, QueueFilterForm
 from ecmp.mail.selectors import sender_checks_for_ticket
 from ecmp.tickets import services
+from ecmp.tickets.downloads import attachment_response
 from ecmp.tickets.models import Ticket
 from ecmp.tickets.selectors import (
     DESK_QUEUES,

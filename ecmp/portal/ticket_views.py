@@ -16,10 +16,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from ecmp.billing.selectors import time_visible_to_customer
-from ecmp.core.downloads import attachment_response
 from ecmp.core.paging import CappedPaginator
 from ecmp.portal import tabs
 from ecmp.tickets import services
+from ecmp.tickets.downloads import attachment_response
 from ecmp.tickets.forms import NewTicketForm, ReplyForm
 from ecmp.tickets.selectors import (
     CUSTOMER_LISTS,
