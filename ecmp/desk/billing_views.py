@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ecmp.accounts.models import Organization
 from ecmp.billing import services
-from ecmp.billing.documents import invoice_csv, invoice_pdf
+from ecmp.billing.downloads import invoice_response
 from ecmp.billing.forms import (
     BillingProfileForm,
     InvoicePeriodForm,
@@ -167,23 +167,12 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def invoice_download(request: HttpRequest, invoice, kind: str) -> HttpResponse:
-    if kind == "csv":
-        response = HttpResponse(invoice_csv(invoice), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="invoice-{invoice.number}.csv"'
-    else:
-        response = HttpResponse(
-            invoice_pdf(invoice, request.LANGUAGE_CODE), content_type="application/pdf"
-        )
-        response["Content-Disposition"] = f'attachment; filename="invoice-{invoice.number}.pdf"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
 @admin_required
 @require_GET
 def invoice_file(request: HttpRequest, pk: str, kind: str) -> HttpResponse:
-    return invoice_download(request, invoice_for(request.user, int(pk)), kind)
+    return invoice_response(
+        invoice_for(request.user, int(pk)), kind, language=request.LANGUAGE_CODE
+    )
 
 
 @admin_required

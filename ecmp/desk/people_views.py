@@ -4,29 +4,16 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ecmp.accounts.models import User
 from ecmp.core.access import staff_required
-from ecmp.core.downloads import file_response
 from ecmp.desk.people_forms import PersonEraseForm
+from ecmp.privacy.downloads import personal_data_response
 from ecmp.privacy.erasure import person_erase as erase
-from ecmp.privacy.export import personal_data_export
 from ecmp.privacy.selectors import person_for_admin
-
-
-def personal_data_response(*, user: User, by: User) -> FileResponse:
-    """The ZIP as a download that no cache keeps."""
-    response = file_response(
-        personal_data_export(user=user, by=by),
-        f"personal-data-{user.pk}.zip",
-        "application/zip",
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 # Customers are refused as on every desk page (403); for an agent these people do

@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from ecmp.billing.downloads import invoice_response
 from ecmp.billing.selectors import (
     invoice_for,
     invoices_visible_to,
@@ -14,7 +15,6 @@ from ecmp.billing.selectors import (
     time_per_ticket_for_manager,
 )
 from ecmp.core.access import team_manager_required
-from ecmp.desk.billing_views import invoice_download
 
 
 @team_manager_required
@@ -36,4 +36,4 @@ def invoices(request: HttpRequest) -> HttpResponse:
 @team_manager_required
 @require_GET
 def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    return invoice_download(request, invoice_for(request.user, pk), "pdf")
+    return invoice_response(invoice_for(request.user, pk), "pdf", language=request.LANGUAGE_CODE)

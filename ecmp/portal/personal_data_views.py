@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_POST
 
-from ecmp.desk.people_views import personal_data_response
+from ecmp.privacy.downloads import personal_data_response
 
 
 @login_required
