@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "ecmp.mail",
     "ecmp.portal",
     "ecmp.desk",
+    "ecmp.demo",
 ]
 
 MIDDLEWARE = [

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from ecmp.accounts.models import Organization, User
 from ecmp.core.env import secret_key_from
-from ecmp.core.management.commands.seed_demo import DEMO_PASSWORD
+from ecmp.demo.management.commands.seed_demo import DEMO_PASSWORD
 from ecmp.tickets.models import Ticket
 
 

@@ -455,7 +455,7 @@ def test_the_account_page_is_in_the_user_menu(client_for, alice, settings):
 def test_demo_staff_come_enrolled_with_the_printed_secret(db):
     from io import StringIO
 
-    from ecmp.core.management.commands.seed_demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
+    from ecmp.demo.management.commands.seed_demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
 
     out = StringIO()
     call_command("seed_demo", stdout=out)
