@@ -5,6 +5,7 @@ change was being committed (found in review)."""
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
@@ -84,3 +85,18 @@ def test_after_its_change_is_committed_the_admins_thread_keeps_the_levels_again(
         for _ in range(5):
             assert selectors.sla_target_for(Priority.NORMAL).first_response_minutes == 30
     assert len(queries) == 0, f"{len(queries)} queries: read afresh each time"
+
+
+@pytest.mark.django_db
+def test_targets_are_saved_all_or_none(adam):
+    before = dict(SlaTarget.objects.values_list("priority", "first_response_minutes"))
+    hours = services.TargetHours
+    with pytest.raises(ValidationError):
+        services.sla_targets_update(
+            by=adam,
+            targets={
+                Priority.URGENT: hours(Decimal("0.5"), Decimal("2")),
+                Priority.NORMAL: hours(Decimal("8"), Decimal("4")),  # shorter resolution
+            },
+        )
+    assert dict(SlaTarget.objects.values_list("priority", "first_response_minutes")) == before

@@ -6,7 +6,6 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -15,7 +14,11 @@ from django.views.decorators.http import require_GET, require_POST
 from ecmp.core.access import admin_required
 from ecmp.desk.forms import BusinessHoursForm, HolidayForm, SlaTargetForm
 from ecmp.sla import services
-from ecmp.sla.models import BusinessHours, Holiday, SlaTarget
+from ecmp.sla.selectors import (
+    business_hours_for_admin,
+    holiday_list_for_admin,
+    sla_targets_for_admin,
+)
 from ecmp.tickets.status import Priority
 
 
@@ -24,7 +27,7 @@ def _hours(minutes: int) -> Decimal:
 
 
 def _target_forms(data=None) -> list[tuple[str, int, SlaTargetForm]]:
-    targets = {t.priority: t for t in SlaTarget.objects.all()}
+    targets = sla_targets_for_admin()
     forms = []
     for priority in reversed(Priority.values):
         target = targets.get(priority)
@@ -48,7 +51,7 @@ def _target_forms(data=None) -> list[tuple[str, int, SlaTargetForm]]:
 
 def _hours_form(data=None) -> BusinessHoursForm:
     initial = {}
-    for row in BusinessHours.objects.all():
+    for row in business_hours_for_admin():
         initial[f"open_{row.weekday}"] = True
         initial[f"opens_{row.weekday}"] = row.opens
         initial[f"closes_{row.weekday}"] = row.closes
@@ -64,7 +67,7 @@ def _render(request, *, targets=None, hours=None, holiday=None, status=200) -> H
             "targets": targets or _target_forms(),
             "hours_form": hours or _hours_form(),
             "holiday_form": holiday or HolidayForm(),
-            "holidays": Holiday.objects.all(),
+            "holidays": holiday_list_for_admin(),
         },
         status=status,
     )
@@ -82,10 +85,9 @@ def sla_targets_save(request: HttpRequest) -> HttpResponse:
     targets = _target_forms(request.POST)
     if not all(form.is_valid() for _label, _p, form in targets):
         return _render(request, targets=targets, status=400)
+    hours = {priority: services.TargetHours(**form.cleaned_data) for _l, priority, form in targets}
     try:
-        with transaction.atomic():  # all the targets, or none
-            for _label, priority, form in targets:
-                services.sla_target_update(by=request.user, priority=priority, **form.cleaned_data)
+        services.sla_targets_update(by=request.user, targets=hours)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return _render(request, targets=targets, status=400)

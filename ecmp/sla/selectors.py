@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import QuerySet
 
 from ecmp.sla.calendar import BusinessCalendar
 from ecmp.sla.models import BusinessHours, Holiday, SlaTarget
@@ -93,3 +94,18 @@ def calendar_load() -> BusinessCalendar:
 
 def sla_target_for(priority: int) -> SlaTarget | None:
     return _levels().targets.get(priority)
+
+
+# The admin's settings page reads the rows as they are now, not the copy above.
+
+
+def sla_targets_for_admin() -> dict[int, SlaTarget]:
+    return {target.priority: target for target in SlaTarget.objects.all()}
+
+
+def business_hours_for_admin() -> QuerySet[BusinessHours]:
+    return BusinessHours.objects.all()
+
+
+def holiday_list_for_admin() -> QuerySet[Holiday]:
+    return Holiday.objects.all()

@@ -3,8 +3,10 @@ and to tickets whose priority changes afterwards."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, time
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -41,6 +43,20 @@ def sla_target_update(
         },
     )
     return target
+
+
+class TargetHours(NamedTuple):
+    first_response_hours: Decimal
+    resolution_hours: Decimal
+
+
+@transaction.atomic
+def sla_targets_update(*, by: User, targets: Mapping[int, TargetHours]) -> list[SlaTarget]:
+    """The targets of several priorities at once: all of them, or none."""
+    return [
+        sla_target_update(by=by, priority=priority, **hours._asdict())
+        for priority, hours in targets.items()
+    ]
 
 
 @transaction.atomic
