@@ -72,6 +72,8 @@ bench: $(STAMPS)/dev vendor
 lint: $(STAMPS)/dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	# The layers (pyproject.toml, [tool.importlinter]): a cycle between apps fails here.
+	$(VENV)/bin/lint-imports --no-cache
 
 format: $(STAMPS)/dev
 	$(VENV)/bin/ruff check --fix .
