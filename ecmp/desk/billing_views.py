@@ -33,6 +33,7 @@ from ecmp.billing.selectors import (
     report_rows,
 )
 from ecmp.core.access import admin_required, staff_required
+from ecmp.core.refusals import refusal_to_messages
 from ecmp.tickets.selectors import ticket_for_staff
 
 
@@ -56,7 +57,7 @@ def time_add(request: HttpRequest, number: int) -> HttpResponse:
         try:
             services.time_entry_create(ticket=ticket, agent=request.user, **_entry_values(form))
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            refusal_to_messages(request, error)
         else:
             messages.success(request, _("The time is logged."))
     else:
@@ -96,7 +97,7 @@ def time_delete(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.time_entry_delete(entry=entry, by=request.user)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        refusal_to_messages(request, error)
     else:
         messages.success(request, _("The time entry is deleted."))
     return redirect("desk:ticket-detail", number=number)
@@ -150,7 +151,7 @@ def invoice_issue(request: HttpRequest) -> HttpResponse:
     try:
         invoice = services.invoice_issue(by=request.user, **form.cleaned_data)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        refusal_to_messages(request, error)
         return redirect("desk:billing")
     messages.success(request, _("Invoice %(number)s is issued.") % {"number": invoice.number})
     return redirect("desk:invoice", pk=invoice.pk)
@@ -182,7 +183,7 @@ def invoice_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         credit = services.invoice_cancel(by=request.user, invoice=invoice)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        refusal_to_messages(request, error)
         return redirect("desk:invoice", pk=pk)
     messages.success(request, _("Credit note %(number)s is issued.") % {"number": credit.number})
     return redirect("desk:invoice", pk=credit.pk)

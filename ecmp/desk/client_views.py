@@ -16,6 +16,7 @@ from ecmp.accounts.selectors import user_list_for_organization
 from ecmp.billing.forms import BillingProfileForm
 from ecmp.billing.selectors import billing_profile_for
 from ecmp.core.access import staff_required
+from ecmp.core.refusals import refusal_to_messages
 from ecmp.desk.forms import OrganizationForm, PersonDetailsForm, ReasonForm, UserRoleForm
 from ecmp.tickets.selectors import (
     clean_search,
@@ -91,7 +92,7 @@ def _with_reason(request: HttpRequest, pk: int, change) -> HttpResponse:
         try:
             change(organization, form.cleaned_data["reason"])
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            refusal_to_messages(request, error)
         else:
             messages.success(request, _("The organization is saved."))
     return redirect("desk:organization", pk=pk)
@@ -153,7 +154,7 @@ def _person_action(request: HttpRequest, user_id: int, change) -> HttpResponse:
     try:
         change(person)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        refusal_to_messages(request, error)
     else:
         messages.success(request, _("Saved for %(email)s.") % {"email": person.email})
     return _back_to_person(person)

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from ecmp.accounts.selectors import customer_find_by_email
 from ecmp.core.access import admin_required, staff_required
 from ecmp.core.downloads import file_response
+from ecmp.core.refusals import refusal_to_messages
 from ecmp.mail import selectors, services
 from ecmp.mail.inbound.parse import parse_message
 from ecmp.tickets.models import Ticket
@@ -58,7 +59,7 @@ def _held_action(request: HttpRequest, pk: int, action) -> HttpResponse:
     try:
         result = action(row)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        refusal_to_messages(request, error)
         return redirect("desk:mail-inbound", pk=pk)
     if isinstance(result, Ticket):
         messages.success(request, _("Done: ticket %(number)s.") % {"number": result.number})

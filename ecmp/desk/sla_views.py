@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from ecmp.core.access import admin_required
+from ecmp.core.refusals import refusal_to_messages
 from ecmp.desk.forms import BusinessHoursForm, HolidayForm, SlaTargetForm
 from ecmp.sla import services
 from ecmp.sla.selectors import (
@@ -89,7 +90,7 @@ def sla_targets_save(request: HttpRequest) -> HttpResponse:
     try:
         services.sla_targets_update(by=request.user, targets=hours)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        refusal_to_messages(request, error)
         return _render(request, targets=targets, status=400)
     messages.success(request, _("The targets are saved. They apply to new tickets."))
     return redirect("desk:sla")

@@ -21,6 +21,7 @@ from ecmp.billing.forms import TimeEntryForm
 from ecmp.billing.selectors import time_entries_for_ticket
 from ecmp.core.access import staff_required
 from ecmp.core.paging import CappedPaginator
+from ecmp.core.refusals import refusal_to_messages
 from ecmp.desk.forms import AssignForm, CloseForm, DeskReplyForm, PriorityForm, QueueFilterForm
 from ecmp.mail.selectors import sender_checks_for_ticket
 from ecmp.tickets import services
@@ -125,7 +126,7 @@ def _done(request: HttpRequest, ticket: Ticket, message: str) -> HttpResponse:
 
 
 def _refused(request: HttpRequest, ticket: Ticket, error: ValidationError) -> HttpResponse:
-    messages.error(request, " ".join(error.messages))
+    refusal_to_messages(request, error)
     return redirect("desk:ticket-detail", number=ticket.number)
 
 

@@ -14,6 +14,7 @@ from ecmp.accounts.forms import DeclineForm, InviteForm
 from ecmp.accounts.models import RegistrationRequest, User
 from ecmp.accounts.selectors import invitation_list_for_staff, registration_request_list_for_staff
 from ecmp.core.access import staff_required
+from ecmp.core.refusals import refusal_to_messages
 from ecmp.tickets.selectors import (
     desk_queue_counts,
     ticket_list_for_desk,
@@ -79,7 +80,7 @@ def invitation_resend(request: HttpRequest, user_id: int) -> HttpResponse:
     try:
         services.invitation_send(user=user, by=request.user)  # type: ignore[arg-type]
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        refusal_to_messages(request, error)
     else:
         messages.success(request, _("A new link was sent to %(email)s.") % {"email": user.email})
     return redirect("desk:home")
@@ -113,7 +114,7 @@ def registration_request_approve(request: HttpRequest, pk: int) -> HttpResponse:
             by=request.user,  # type: ignore[arg-type]
         )
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        refusal_to_messages(request, error)
     else:
         messages.success(
             request,
@@ -137,7 +138,7 @@ def registration_request_decline(request: HttpRequest, pk: int) -> HttpResponse:
             reason=form.cleaned_data["reason"],
         )
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        refusal_to_messages(request, error)
     else:
         messages.success(request, _("The request was declined; the manager sees your reason."))
     return redirect("desk:registration-requests")

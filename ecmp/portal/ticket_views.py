@@ -17,6 +17,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from ecmp.billing.selectors import time_visible_to_customer
 from ecmp.core.paging import CappedPaginator
+from ecmp.core.refusals import refusal_to_messages
 from ecmp.portal import tabs
 from ecmp.tickets import services
 from ecmp.tickets.downloads import attachment_response
@@ -170,7 +171,7 @@ def ticket_close(request: HttpRequest, number: int) -> HttpResponse:
         try:
             services.ticket_transition(ticket=ticket, actor=request.user, status=Status.CLOSED)
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            refusal_to_messages(request, error)
         else:
             messages.success(request, _("The ticket is closed."))
         return redirect("portal:ticket-detail", number=ticket.number)
