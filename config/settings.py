@@ -288,7 +288,11 @@ ECMP_UPLOAD_EXTRA_BLOCKED_EXTENSIONS = frozenset(
     ext.lower().lstrip(".") for ext in env_list("ECMP_UPLOAD_EXTRA_BLOCKED_EXTENSIONS")
 )
 ECMP_TICKET_ATTACHMENTS_MAX_BYTES = env_int("ECMP_TICKET_ATTACHMENTS_MAX_MB", 100) * 1024 * 1024
+# Every list pages by this many rows...
 ECMP_LIST_PAGE_SIZE = 25
+# ...but the organizations list, a directory in name order with short rows that one
+# scans for a name: a longer page means fewer pages to turn.
+ECMP_DIRECTORY_PAGE_SIZE = 50
 # Closed tickets are archived (read-only) after this many days.
 ECMP_ARCHIVE_AFTER_DAYS = env_int("ECMP_ARCHIVE_AFTER_DAYS", 90)
 # Above this size an upload goes to a temporary file instead of memory.

@@ -6,6 +6,7 @@ import csv
 import io
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -113,7 +114,9 @@ def _last_month() -> tuple[date, date]:
 @require_GET
 def billing_home(request: HttpRequest) -> HttpResponse:
     start, end = _last_month()
-    page = Paginator(invoices_visible_to(request.user), 50).get_page(request.GET.get("page"))
+    page = Paginator(invoices_visible_to(request.user), settings.ECMP_LIST_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "desk/billing.html",
@@ -130,7 +133,9 @@ def billing_home(request: HttpRequest) -> HttpResponse:
 def invoice_draft_view(request: HttpRequest) -> HttpResponse:
     form = InvoicePeriodForm(request.GET)
     if not form.is_valid():
-        page = Paginator(invoices_visible_to(request.user), 50).get_page(1)
+        page = Paginator(invoices_visible_to(request.user), settings.ECMP_LIST_PAGE_SIZE).get_page(
+            1
+        )
         return render(
             request, "desk/billing.html", {"nav": "billing", "page": page, "form": form}, status=400
         )

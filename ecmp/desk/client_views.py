@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -29,7 +30,9 @@ from ecmp.tickets.selectors import (
 @require_GET
 def organization_list(request: HttpRequest) -> HttpResponse:
     text = clean_search(request.GET.get("q"), limit=100)
-    page = Paginator(organization_list_for_staff(text=text), 50).get_page(request.GET.get("page"))
+    page = Paginator(
+        organization_list_for_staff(text=text), settings.ECMP_DIRECTORY_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
     return render(request, "desk/organizations.html", {"nav": "clients", "page": page, "q": text})
 
 

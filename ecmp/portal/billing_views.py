@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -20,10 +21,12 @@ from ecmp.core.access import team_manager_required
 @team_manager_required
 @require_GET
 def invoices(request: HttpRequest) -> HttpResponse:
-    page = Paginator(invoices_visible_to(request.user), 30).get_page(request.GET.get("page"))
-    tickets = Paginator(time_per_ticket_for_manager(request.user), 30).get_page(
-        request.GET.get("tickets_page")
+    page = Paginator(invoices_visible_to(request.user), settings.ECMP_LIST_PAGE_SIZE).get_page(
+        request.GET.get("page")
     )
+    tickets = Paginator(
+        time_per_ticket_for_manager(request.user), settings.ECMP_LIST_PAGE_SIZE
+    ).get_page(request.GET.get("tickets_page"))
     context = {
         "nav": "invoices",
         "page": page,

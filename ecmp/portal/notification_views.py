@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -18,7 +19,7 @@ from ecmp.notifications.selectors import notification_list_for, notification_unr
 def notification_list(request: HttpRequest) -> HttpResponse:
     unread_only = request.GET.get("show") == "unread"
     notifications = notification_list_for(request.user, unread_only=unread_only)
-    page = Paginator(notifications, 30).get_page(request.GET.get("page"))
+    page = Paginator(notifications, settings.ECMP_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "portal/notifications.html",
