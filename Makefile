@@ -1,6 +1,10 @@
 # The two commands of the README: `make run` and `make test`.
 # Every step leaves a stamp, so a second run skips what is already done.
 
+# A failed command in a pipe fails the recipe (pip's output is filtered below).
+SHELL := bash
+.SHELLFLAGS := -o pipefail -c
+
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -12,24 +16,54 @@ PORT ?= 8000
 # Links inside emails point at the address the site is served on.
 export ECMP_BASE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run test lint format check-migrations vendor messages clean help screenshots bench
+.PHONY: run test lint format check-migrations vendor messages clean help screenshots bench lock
 
 help:
 	@echo "make run   - install, migrate, load demo data and serve on http://$(HOST):$(PORT)"
 	@echo "make test  - install the dev dependencies and run the whole test suite"
+	@echo "make lock  - regenerate requirements/ (the locked dependencies) from pyproject.toml"
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is needed (set PYTHON=...)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMPS)/runtime: pyproject.toml | $(PY)
-	@mkdir -p $(STAMPS)
-	$(PIP) install -e . 2>&1 | grep -v "is ignored: it is neither" || true
-	@$(PY) -c "import django, django_tasks_db, axes" && touch $@
+# This machine's pip configuration names an index folder that may not exist: its
+# warning is dropped, while pip's own exit status still decides (pipefail).
+QUIET_PIP_WARNINGS := { grep -v "is ignored: it is neither" || true; }
 
-$(STAMPS)/dev: pyproject.toml $(STAMPS)/runtime
-	$(PIP) install -e ".[dev]" 2>&1 | grep -v "is ignored: it is neither" || true
-	@$(PY) -c "import pytest, pytest_django, polib" && touch $@
+# Dependencies come from the lock (requirements/, exact versions and hashes, made
+# by `make lock` from pyproject.toml); the project itself is installed without them.
+# A stamp is written only once every step has succeeded.
+$(STAMPS)/runtime: requirements/runtime.txt pyproject.toml | $(PY)
+	@mkdir -p $(STAMPS)
+	$(PIP) install --require-hashes -r requirements/runtime.txt 2>&1 | $(QUIET_PIP_WARNINGS)
+	$(PIP) install --no-deps -e . 2>&1 | $(QUIET_PIP_WARNINGS)
+	@$(PY) -c "import django, django_tasks_db, axes"
+	@touch $@
+
+$(STAMPS)/dev: requirements/dev.txt $(STAMPS)/runtime
+	$(PIP) install --require-hashes -r requirements/dev.txt 2>&1 | $(QUIET_PIP_WARNINGS)
+	@$(PY) -c "import pytest, pytest_django, polib"
+	@touch $@
+
+# Regenerate the lock after changing dependencies in pyproject.toml, and commit
+# requirements/. Pins already there are kept; LOCK_ARGS=--upgrade (or
+# "--upgrade-package NAME") moves them. pip-tools lives in a venv of its own so
+# that neither it nor the pip it needs enter the project's environment.
+LOCK_TOOLS := $(VENV)/lock-tools
+LOCK_FLAGS := --quiet --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links $(LOCK_ARGS)
+
+$(LOCK_TOOLS)/bin/pip-compile:
+	$(PYTHON) -m venv $(LOCK_TOOLS)
+	$(LOCK_TOOLS)/bin/python -m pip --disable-pip-version-check -q install "pip-tools==7.7.0" \
+		2>&1 | $(QUIET_PIP_WARNINGS)
+
+lock: $(LOCK_TOOLS)/bin/pip-compile
+	CUSTOM_COMPILE_COMMAND="make lock" $(LOCK_TOOLS)/bin/pip-compile $(LOCK_FLAGS) \
+		-o requirements/runtime.txt pyproject.toml
+	CUSTOM_COMPILE_COMMAND="make lock" $(LOCK_TOOLS)/bin/pip-compile $(LOCK_FLAGS) \
+		--extra dev -c requirements/runtime.txt -o requirements/dev.txt pyproject.toml
 
 node_modules/.stamp: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
