@@ -16,7 +16,7 @@ class MailConfig(AppConfig):
         from ecmp.mail import outbound
         from ecmp.mail.events import MailSubscriber
         from ecmp.mail.tasks import imap_poll, inbound_raw_expire, inbound_sweep, outbox_sweep
-        from ecmp.tickets.events import event_subscribe
+        from ecmp.tickets.subscribers import event_subscribe
 
         # The lower layers reach mail only through these hooks (docs/architecture.md).
         event_subscribe("mail", MailSubscriber())

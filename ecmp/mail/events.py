@@ -6,10 +6,10 @@ from contextlib import AbstractContextManager
 
 from ecmp.accounts.models import User
 from ecmp.mail import outbound
-from ecmp.tickets.events import EventSubscriber
 from ecmp.tickets.models import NOT_ACKNOWLEDGED, EventKind, Ticket, TicketEvent
 from ecmp.tickets.selectors import ticket_support_team
 from ecmp.tickets.status import Channel, Status
+from ecmp.tickets.subscribers import EventSubscriber
 
 
 def _receives_ticket_mail(user: User, ticket: Ticket) -> bool:

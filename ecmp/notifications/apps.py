@@ -9,7 +9,7 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         from ecmp.notifications.services import NotificationSubscriber
-        from ecmp.tickets.events import event_subscribe
+        from ecmp.tickets.subscribers import event_subscribe
 
         # Tickets sits below notifications: it reaches us only through this hook.
         event_subscribe("notifications", NotificationSubscriber())

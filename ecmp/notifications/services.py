@@ -7,9 +7,9 @@ from django.utils import timezone
 from ecmp.accounts.models import User
 from ecmp.notifications.models import Notification
 from ecmp.notifications.selectors import notification_list_for
-from ecmp.tickets.events import EventSubscriber
 from ecmp.tickets.models import EventKind, Ticket, TicketEvent
 from ecmp.tickets.selectors import ticket_support_team
+from ecmp.tickets.subscribers import EventSubscriber
 
 # What the requester hears about when somebody else does it.
 _FOR_REQUESTER = {

@@ -1,16 +1,11 @@
-"""Recording a ticket's events; what follows from them runs after commit (followups).
-
-The apps above tickets (notifications, mail) act on events through subscribers they
-register from their AppConfig.ready(): tickets never imports them (docs/architecture.md,
-"Layers").
-"""
+"""Recording a ticket's events; what follows from them runs after commit (followups),
+through the subscribers of tickets/subscribers.py."""
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager, nullcontext
-
 from ecmp.core.followups import after_commit
 from ecmp.tickets.models import EventKind, Message, Ticket, TicketEvent
+from ecmp.tickets.tasks import event_dispatch
 
 
 def event_record(
@@ -23,8 +18,6 @@ def event_record(
     message: Message | None = None,
     internal: bool = False,
 ) -> TicketEvent:
-    from ecmp.tickets.tasks import event_dispatch
-
     event = TicketEvent.objects.create(
         ticket=ticket,
         actor=actor,
@@ -36,35 +29,3 @@ def event_record(
     )
     after_commit(event_dispatch, event.pk)
     return event
-
-
-class EventSubscriber:
-    """One app's part in dispatching ticket events (tickets/tasks.py, in the worker).
-
-    For each batch of events, `preload` reads what the batch needs at once; then each
-    event is handled inside every subscriber's `around_event` block, all in one
-    savepoint: a subscriber that fails undoes the others' work for that event too.
-    """
-
-    def preload(self, tickets: list[Ticket]) -> None:
-        """Read, at once, what the batch's events will need (their tickets in order)."""
-
-    def around_event(self) -> AbstractContextManager[object]:
-        return nullcontext()
-
-    def handle(self, event: TicketEvent) -> int:
-        """Act on one event; returns how many things it made (notifications, emails)."""
-        raise NotImplementedError
-
-
-# By name, so that a second ready() replaces rather than doubles; in registration
-# order (INSTALLED_APPS): notifications, then mail.
-_subscribers: dict[str, EventSubscriber] = {}
-
-
-def event_subscribe(name: str, subscriber: EventSubscriber) -> None:
-    _subscribers[name] = subscriber
-
-
-def event_subscribers() -> list[EventSubscriber]:
-    return list(_subscribers.values())

@@ -11,7 +11,7 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from ecmp.accounts.models import Organization, User
+from ecmp.accounts.models import STAFF_ROLES, Organization, User
 from ecmp.tickets.models import Attachment, Ticket, TicketEvent
 from ecmp.tickets.search import search_filter
 from ecmp.tickets.status import UNRESOLVED, Priority, Status
@@ -53,8 +53,6 @@ def ticket_support_team(ticket: Ticket) -> list[User]:
 
 
 def _active_staff() -> list[User]:
-    from ecmp.accounts.models import STAFF_ROLES
-
     return list(User.objects.filter(role__in=STAFF_ROLES, is_active=True))
 
 

@@ -13,9 +13,9 @@ from django.utils.dateparse import parse_datetime
 from django_tasks import task
 
 from ecmp.core.followups import drains_waiting, worker_task
-from ecmp.tickets.events import event_subscribers
 from ecmp.tickets.models import TicketEvent
 from ecmp.tickets.selectors import support_teams_preload
+from ecmp.tickets.subscribers import event_subscribers
 
 logger = logging.getLogger(__name__)
 
