@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -119,7 +119,9 @@ class InviteForm(PersonForm):
         super().__init__(*args, **kwargs)
         if inviter.role != Role.ADMIN:
             # Only admins register support staff.
-            self.fields["role"].choices = [(Role.CUSTOMER.value, Role.CUSTOMER.label)]
+            cast(forms.ChoiceField, self.fields["role"]).choices = [
+                (Role.CUSTOMER.value, Role.CUSTOMER.label)
+            ]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

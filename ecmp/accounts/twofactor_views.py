@@ -14,7 +14,7 @@ from django_otp import login as otp_login
 from django_otp.models import Device
 
 from ecmp.accounts import twofactor
-from ecmp.accounts.models import User
+from ecmp.accounts.requests import AuthenticatedHttpRequest
 from ecmp.accounts.twofactor_forms import EnrolForm, VerifyForm
 
 # The secret being enrolled lives in the session until a code confirms it: the
@@ -42,8 +42,8 @@ def _verified(request: HttpRequest, device: Device) -> None:
 
 @login_required
 @require_GET
-def two_factor_home(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def two_factor_home(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     return render(
         request,
         "accounts/two_factor_home.html",
@@ -57,8 +57,8 @@ def two_factor_home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def two_factor_setup(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def two_factor_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     if twofactor.authenticator_for(user) is not None:
         return redirect("accounts:two-factor")
     secret = request.session.get(PENDING_SECRET_KEY)
@@ -96,8 +96,8 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def two_factor_verify(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def two_factor_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     if user.is_verified():  # type: ignore[attr-defined]
         return redirect(next_url(request))
     authenticator = twofactor.authenticator_for(user)
@@ -131,9 +131,9 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def backup_codes_new(request: HttpRequest) -> HttpResponse:
+def backup_codes_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     try:
-        codes = twofactor.backup_codes_create(user=request.user)  # type: ignore[arg-type]
+        codes = twofactor.backup_codes_create(user=request.user)
     except twofactor.TwoFactorError:
         return redirect("accounts:two-factor")
     return render(
@@ -145,9 +145,9 @@ def backup_codes_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def two_factor_off(request: HttpRequest) -> HttpResponse:
+def two_factor_off(request: AuthenticatedHttpRequest) -> HttpResponse:
     try:
-        twofactor.two_factor_turn_off(user=request.user)  # type: ignore[arg-type]
+        twofactor.two_factor_turn_off(user=request.user)
     except twofactor.TwoFactorError:
         messages.error(request, _("Two-factor authentication is required for your account."))
     else:

@@ -8,9 +8,11 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
-View = Callable[..., HttpResponse]
+# Any view: pages, redirects and file downloads (a FileResponse streams).
+View = Callable[..., HttpResponseBase]
 
 
 def staff_required(view: View) -> View:
@@ -18,8 +20,9 @@ def staff_required(view: View) -> View:
 
     @login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_support_staff:  # type: ignore[union-attr]
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        # login_required above: the user is signed in, never AnonymousUser.
+        if not request.user.is_support_staff:  # type: ignore[union-attr]  # signed in
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
@@ -31,8 +34,8 @@ def admin_required(view: View) -> View:
 
     @login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_staff:  # type: ignore[union-attr]
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not request.user.is_staff:
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
@@ -42,9 +45,9 @@ def admin_required(view: View) -> View:
 def team_manager_required(view: View) -> View:
     @login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         user = request.user
-        if not (user.is_customer and user.is_team_manager):  # type: ignore[union-attr]
+        if not (user.is_customer and user.is_team_manager):  # type: ignore[union-attr]  # signed in
             raise PermissionDenied
         return view(request, *args, **kwargs)
 

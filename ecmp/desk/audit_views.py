@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import csv
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 from ecmp.accounts.audit_export import audit_csv_rows
 from ecmp.accounts.audit_selectors import AuditFilters, audit_event_list_for_admin
 from ecmp.accounts.models import AuditEvent, Organization, User
+from ecmp.accounts.requests import AuthenticatedHttpRequest
 from ecmp.billing.models import Invoice
 from ecmp.core.access import admin_required
 from ecmp.core.paging import CappedPaginator
@@ -38,7 +39,7 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["target_type"].choices = [
+        cast(forms.ChoiceField, self.fields["target_type"]).choices = [
             ("", _("Any object")),
             *((model._meta.model_name, model._meta.verbose_name) for model in AUDITED_MODELS),
         ]
@@ -67,7 +68,7 @@ class AuditFilterForm(forms.Form):
 
 @admin_required
 @require_GET
-def audit_log(request: HttpRequest) -> HttpResponse:
+def audit_log(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
     events = audit_event_list_for_admin(request.user, form.filters())
     page = CappedPaginator(events, settings.ECMP_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -91,7 +92,7 @@ class _Echo:
 
 @admin_required
 @require_GET
-def audit_log_csv(request: HttpRequest) -> StreamingHttpResponse:
+def audit_log_csv(request: AuthenticatedHttpRequest) -> StreamingHttpResponse:
     """The filtered events as CSV. Not itself recorded in the log: it changes nothing."""
     events = audit_event_list_for_admin(request.user, AuditFilterForm(request.GET).filters())
     writer = csv.writer(_Echo())

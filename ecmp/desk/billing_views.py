@@ -10,13 +10,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ecmp.accounts.models import Organization
+from ecmp.accounts.requests import AuthenticatedHttpRequest
 from ecmp.billing import services
 from ecmp.billing.downloads import invoice_response
 from ecmp.billing.forms import (
@@ -51,7 +52,7 @@ def _entry_values(form: TimeEntryForm) -> dict:
 
 @staff_required
 @require_POST
-def time_add(request: HttpRequest, number: int) -> HttpResponse:
+def time_add(request: AuthenticatedHttpRequest, number: int) -> HttpResponse:
     ticket = ticket_for_staff(request.user, number)
     form = TimeEntryForm(request.POST)
     if form.is_valid():
@@ -62,14 +63,14 @@ def time_add(request: HttpRequest, number: int) -> HttpResponse:
         else:
             messages.success(request, _("The time is logged."))
     else:
-        errors = [e for field_errors in form.errors.values() for e in field_errors]
+        errors = [str(e) for field_errors in form.errors.values() for e in field_errors]
         messages.error(request, " ".join(errors))
     return redirect("desk:ticket-detail", number=ticket.number)
 
 
 @staff_required
 @require_http_methods(["GET", "POST"])
-def time_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def time_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     entry = get_object_or_404(TimeEntry.objects.select_related("ticket"), pk=pk)
     initial = {
         "day": entry.date,
@@ -92,7 +93,7 @@ def time_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 @require_POST
-def time_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def time_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     entry = get_object_or_404(TimeEntry.objects.select_related("ticket"), pk=pk)
     number = entry.ticket.number
     try:
@@ -112,7 +113,7 @@ def _last_month() -> tuple[date, date]:
 
 @admin_required
 @require_GET
-def billing_home(request: HttpRequest) -> HttpResponse:
+def billing_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     start, end = _last_month()
     page = Paginator(invoices_visible_to(request.user), settings.ECMP_LIST_PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -130,7 +131,7 @@ def billing_home(request: HttpRequest) -> HttpResponse:
 
 @admin_required
 @require_GET
-def invoice_draft_view(request: HttpRequest) -> HttpResponse:
+def invoice_draft_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = InvoicePeriodForm(request.GET)
     if not form.is_valid():
         page = Paginator(invoices_visible_to(request.user), settings.ECMP_LIST_PAGE_SIZE).get_page(
@@ -148,7 +149,7 @@ def invoice_draft_view(request: HttpRequest) -> HttpResponse:
 
 @admin_required
 @require_POST
-def invoice_issue(request: HttpRequest) -> HttpResponse:
+def invoice_issue(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = InvoicePeriodForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose an organization and a period."))
@@ -164,7 +165,7 @@ def invoice_issue(request: HttpRequest) -> HttpResponse:
 
 @admin_required
 @require_GET
-def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def invoice_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     invoice = invoice_for(request.user, pk)
     return render(
         request,
@@ -175,7 +176,7 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @admin_required
 @require_GET
-def invoice_file(request: HttpRequest, pk: str, kind: str) -> HttpResponse:
+def invoice_file(request: AuthenticatedHttpRequest, pk: str, kind: str) -> HttpResponse:
     return invoice_response(
         invoice_for(request.user, int(pk)), kind, language=request.LANGUAGE_CODE
     )
@@ -183,7 +184,7 @@ def invoice_file(request: HttpRequest, pk: str, kind: str) -> HttpResponse:
 
 @admin_required
 @require_POST
-def invoice_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def invoice_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     invoice = invoice_for(request.user, pk)
     try:
         credit = services.invoice_cancel(by=request.user, invoice=invoice)
@@ -196,7 +197,7 @@ def invoice_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @admin_required
 @require_GET
-def reports(request: HttpRequest) -> HttpResponse:
+def reports(request: AuthenticatedHttpRequest) -> HttpResponse:
     today = timezone.localdate()
     default = {"start": today.replace(month=1, day=1), "end": today}
     form = ReportPeriodForm(request.GET or None, initial=default)
@@ -241,7 +242,7 @@ def reports(request: HttpRequest) -> HttpResponse:
 
 @admin_required
 @require_POST
-def billing_profile_save(request: HttpRequest, pk: int) -> HttpResponse:
+def billing_profile_save(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     organization = get_object_or_404(Organization, pk=pk)
     form = BillingProfileForm(request.POST, instance=billing_profile_for(organization))
     if form.is_valid():
@@ -250,6 +251,6 @@ def billing_profile_save(request: HttpRequest, pk: int) -> HttpResponse:
         )
         messages.success(request, _("The billing settings are saved."))
     else:
-        errors = [e for field_errors in form.errors.values() for e in field_errors]
+        errors = [str(e) for field_errors in form.errors.values() for e in field_errors]
         messages.error(request, " ".join(errors))
     return redirect("desk:organization", pk=pk)

@@ -6,13 +6,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ecmp.accounts import services
 from ecmp.accounts.models import Organization, User
+from ecmp.accounts.requests import AuthenticatedHttpRequest
 from ecmp.accounts.selectors import user_list_for_organization
 from ecmp.billing.forms import BillingProfileForm
 from ecmp.billing.selectors import billing_profile_for
@@ -28,7 +29,7 @@ from ecmp.tickets.selectors import (
 
 @staff_required
 @require_GET
-def organization_list(request: HttpRequest) -> HttpResponse:
+def organization_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     text = clean_search(request.GET.get("q"), limit=100)
     page = Paginator(
         organization_list_for_staff(text=text), settings.ECMP_DIRECTORY_PAGE_SIZE
@@ -38,7 +39,7 @@ def organization_list(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 @require_http_methods(["GET", "POST"])
-def organization_new(request: HttpRequest) -> HttpResponse:
+def organization_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = OrganizationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -53,7 +54,7 @@ def organization_new(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 @require_http_methods(["GET", "POST"])
-def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def organization_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     organization = get_object_or_404(Organization, pk=pk)
     form = OrganizationForm(
         request.POST or None,
@@ -86,7 +87,7 @@ def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "desk/organization.html", context, status=400 if form.errors else 200)
 
 
-def _with_reason(request: HttpRequest, pk: int, change) -> HttpResponse:
+def _with_reason(request: AuthenticatedHttpRequest, pk: int, change) -> HttpResponse:
     organization = get_object_or_404(Organization, pk=pk)
     form = ReasonForm(request.POST)
     if not form.is_valid():
@@ -103,7 +104,7 @@ def _with_reason(request: HttpRequest, pk: int, change) -> HttpResponse:
 
 @staff_required
 @require_POST
-def organization_priority_lock(request: HttpRequest, pk: int) -> HttpResponse:
+def organization_priority_lock(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     locked = request.POST.get("locked") == "1"
     return _with_reason(
         request,
@@ -116,7 +117,7 @@ def organization_priority_lock(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 @require_POST
-def organization_active(request: HttpRequest, pk: int) -> HttpResponse:
+def organization_active(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     active = request.POST.get("active") == "1"
     return _with_reason(
         request,
@@ -129,7 +130,7 @@ def organization_active(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 @require_http_methods(["GET", "POST"])
-def person_edit(request: HttpRequest, user_id: int) -> HttpResponse:
+def person_edit(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     person = get_object_or_404(User, pk=user_id)
     initial = {field: getattr(person, field) for field in PersonDetailsForm.base_fields}
     form = PersonDetailsForm(request.POST or None, initial=initial)
@@ -152,7 +153,7 @@ def _back_to_person(person: User) -> HttpResponse:
     return redirect("desk:team" if person.is_support_staff else "desk:home")
 
 
-def _person_action(request: HttpRequest, user_id: int, change) -> HttpResponse:
+def _person_action(request: AuthenticatedHttpRequest, user_id: int, change) -> HttpResponse:
     person = get_object_or_404(User, pk=user_id)
     try:
         change(person)
@@ -165,7 +166,7 @@ def _person_action(request: HttpRequest, user_id: int, change) -> HttpResponse:
 
 @staff_required
 @require_POST
-def user_active(request: HttpRequest, user_id: int) -> HttpResponse:
+def user_active(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     active = request.POST.get("active") == "1"
     return _person_action(
         request,
@@ -176,7 +177,7 @@ def user_active(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @staff_required
 @require_POST
-def user_role(request: HttpRequest, user_id: int) -> HttpResponse:
+def user_role(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     form = UserRoleForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Unknown role."))
@@ -190,7 +191,7 @@ def user_role(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @staff_required
 @require_POST
-def invitation_revoke(request: HttpRequest, user_id: int) -> HttpResponse:
+def invitation_revoke(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     return _person_action(
         request, user_id, lambda person: services.invitation_revoke(user=person, by=request.user)
     )

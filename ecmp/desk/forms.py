@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from ecmp.accounts.models import STAFF_ROLES, Organization, Role, User
@@ -30,7 +31,8 @@ class DeskReplyForm(VersionedForm):
     body = forms.CharField(
         label=_("Message"), widget=forms.Textarea(attrs={"rows": 5}), max_length=100_000
     )
-    files = MultipleFileField(label=_("Attach File"))
+    # A form field: the form metaclass moves it to base_fields, so self.files stays the uploads.
+    files = MultipleFileField(label=_("Attach File"))  # type: ignore[assignment]
     internal = forms.BooleanField(required=False)
 
 
@@ -57,7 +59,7 @@ class AssignForm(VersionedForm):
             # Assigned before they left: shown as such, not as "Nobody".
             label = _("%(name)s (deactivated)") % {"name": current.get_full_name()}
             choices.append((current.pk, label))
-        self.fields["assignee"].choices = choices
+        cast(forms.ChoiceField, self.fields["assignee"]).choices = choices
 
     def clean_assignee(self) -> User | None:
         pk = self.cleaned_data["assignee"]
@@ -103,7 +105,7 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].choices = [
+        cast(forms.ChoiceField, self.fields["assignee"]).choices = [
             ("", _("Anyone")),
             ("none", _("Nobody")),
             *[(str(pk), name) for pk, name in staff_choices()],
@@ -222,7 +224,7 @@ class BusinessHoursForm(forms.Form):
             if data.get(f"open_{day}")
         }
 
-    def days(self) -> list[tuple[str, Any, Any, Any]]:
+    def days(self) -> list[tuple[str | Promise, Any, Any, Any]]:
         return [
             (WEEKDAYS[d], self[f"open_{d}"], self[f"opens_{d}"], self[f"closes_{d}"])
             for d in range(7)

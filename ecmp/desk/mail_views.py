@@ -8,11 +8,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from ecmp.accounts.requests import AuthenticatedHttpRequest
 from ecmp.accounts.selectors import customer_find_by_email
 from ecmp.core.access import admin_required, staff_required
 from ecmp.core.downloads import file_response
@@ -25,7 +26,7 @@ from ecmp.tickets.selectors import parse_number, tickets_visible_to
 
 @staff_required
 @require_GET
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     which = request.GET.get("show", "held")
     rows = selectors.inbound_list_for_staff(which)
     page = Paginator(rows, settings.ECMP_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -34,7 +35,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 @require_GET
-def inbound_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def inbound_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     row = selectors.inbound_get_for_staff(pk)
     context = {
         "nav": "mail",
@@ -48,13 +49,13 @@ def inbound_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 @require_GET
-def inbound_original(request: HttpRequest, pk: int) -> HttpResponse:
+def inbound_original(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     """The message as it was received, for agents (customers never get it)."""
     row = selectors.inbound_original_for_staff(pk)
     return file_response(io.BytesIO(bytes(row.raw)), f"message-{row.pk}.eml", "message/rfc822")
 
 
-def _held_action(request: HttpRequest, pk: int, action) -> HttpResponse:
+def _held_action(request: AuthenticatedHttpRequest, pk: int, action) -> HttpResponse:
     row = selectors.inbound_get_for_staff(pk)
     try:
         result = action(row)
@@ -70,7 +71,7 @@ def _held_action(request: HttpRequest, pk: int, action) -> HttpResponse:
 
 @staff_required
 @require_POST
-def held_create_ticket(request: HttpRequest, pk: int) -> HttpResponse:
+def held_create_ticket(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     email = request.POST.get("requester", "").strip().lower()
     requester = customer_find_by_email(email)
     if requester is None:
@@ -85,7 +86,7 @@ def held_create_ticket(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 @require_POST
-def held_attach(request: HttpRequest, pk: int) -> HttpResponse:
+def held_attach(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     number = parse_number(request.POST.get("number"))
     ticket = tickets_visible_to(request.user).filter(number=number).first() if number else None
     if ticket is None:
@@ -98,7 +99,7 @@ def held_attach(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 @require_POST
-def held_release(request: HttpRequest, pk: int) -> HttpResponse:
+def held_release(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _held_action(
         request, pk, lambda row: services.held_release(inbound=row, by=request.user)
     )
@@ -106,7 +107,7 @@ def held_release(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 @require_POST
-def held_discard(request: HttpRequest, pk: int) -> HttpResponse:
+def held_discard(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _held_action(
         request, pk, lambda row: services.held_discard(inbound=row, by=request.user)
     )
@@ -114,7 +115,7 @@ def held_discard(request: HttpRequest, pk: int) -> HttpResponse:
 
 @admin_required
 @require_POST
-def inbound_process_again(request: HttpRequest, pk: int) -> HttpResponse:
+def inbound_process_again(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     services.inbound_retry(inbound_id=pk)
     messages.success(request, _("The message will be processed again."))
     return redirect("desk:mail-inbound", pk=pk)
@@ -122,7 +123,7 @@ def inbound_process_again(request: HttpRequest, pk: int) -> HttpResponse:
 
 @admin_required
 @require_GET
-def outbox(request: HttpRequest) -> HttpResponse:
+def outbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     rows = selectors.outbox_list_for_admin(status)
     page = Paginator(rows, settings.ECMP_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -135,7 +136,7 @@ def outbox(request: HttpRequest) -> HttpResponse:
 
 @admin_required
 @require_POST
-def outbox_retry_now(request: HttpRequest, pk: int) -> HttpResponse:
+def outbox_retry_now(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if services.outbox_retry(email_id=pk):
         messages.success(request, _("The email will be sent again now."))
     else:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from ecmp.accounts.requests import AuthenticatedHttpRequest
 from ecmp.core.access import staff_required
 from ecmp.desk.people_forms import PersonEraseForm
 from ecmp.privacy.downloads import personal_data_response
@@ -20,19 +21,19 @@ from ecmp.privacy.selectors import person_for_admin
 # not exist (404): only admins act on someone else's data.
 @staff_required
 @require_POST
-def person_export(request: HttpRequest, user_id: int) -> HttpResponse:
-    person = person_for_admin(request.user, user_id)  # type: ignore[arg-type]
-    return personal_data_response(user=person, by=request.user)  # type: ignore[arg-type]
+def person_export(request: AuthenticatedHttpRequest, user_id: int) -> FileResponse:
+    person = person_for_admin(request.user, user_id)
+    return personal_data_response(user=person, by=request.user)
 
 
 @staff_required
 @require_http_methods(["GET", "POST"])
-def person_erase(request: HttpRequest, user_id: int) -> HttpResponse:
-    person = person_for_admin(request.user, user_id)  # type: ignore[arg-type]
+def person_erase(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
+    person = person_for_admin(request.user, user_id)
     form = PersonEraseForm(request.POST or None, email=person.email)
     if request.method == "POST" and form.is_valid():
         try:
-            erase(user=person, by=request.user, delete_files=form.cleaned_data["delete_files"])  # type: ignore[arg-type]
+            erase(user=person, by=request.user, delete_files=form.cleaned_data["delete_files"])
         except ValidationError as error:
             form.add_error(None, error)
         else:

@@ -6,11 +6,13 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from ecmp.accounts.requests import AuthenticatedHttpRequest
 from ecmp.core.access import admin_required
 from ecmp.core.refusals import refusal_to_messages
 from ecmp.desk.forms import BusinessHoursForm, HolidayForm, SlaTargetForm
@@ -27,9 +29,9 @@ def _hours(minutes: int) -> Decimal:
     return (Decimal(minutes) / 60).quantize(Decimal("0.01")).normalize()
 
 
-def _target_forms(data=None) -> list[tuple[str, int, SlaTargetForm]]:
+def _target_forms(data=None) -> list[tuple[str | Promise, int, SlaTargetForm]]:
     targets = sla_targets_for_admin()
-    forms = []
+    forms: list[tuple[str | Promise, int, SlaTargetForm]] = []
     for priority in reversed(Priority.values):
         target = targets.get(priority)
         initial = (
@@ -51,7 +53,7 @@ def _target_forms(data=None) -> list[tuple[str, int, SlaTargetForm]]:
 
 
 def _hours_form(data=None) -> BusinessHoursForm:
-    initial = {}
+    initial: dict[str, object] = {}
     for row in business_hours_for_admin():
         initial[f"open_{row.weekday}"] = True
         initial[f"opens_{row.weekday}"] = row.opens
@@ -76,13 +78,13 @@ def _render(request, *, targets=None, hours=None, holiday=None, status=200) -> H
 
 @admin_required
 @require_GET
-def sla_settings(request: HttpRequest) -> HttpResponse:
+def sla_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _render(request)
 
 
 @admin_required
 @require_POST
-def sla_targets_save(request: HttpRequest) -> HttpResponse:
+def sla_targets_save(request: AuthenticatedHttpRequest) -> HttpResponse:
     targets = _target_forms(request.POST)
     if not all(form.is_valid() for _label, _p, form in targets):
         return _render(request, targets=targets, status=400)
@@ -98,7 +100,7 @@ def sla_targets_save(request: HttpRequest) -> HttpResponse:
 
 @admin_required
 @require_POST
-def business_hours_save(request: HttpRequest) -> HttpResponse:
+def business_hours_save(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = _hours_form(request.POST)
     if not form.is_valid():
         return _render(request, hours=form, status=400)
@@ -109,7 +111,7 @@ def business_hours_save(request: HttpRequest) -> HttpResponse:
 
 @admin_required
 @require_POST
-def holiday_add(request: HttpRequest) -> HttpResponse:
+def holiday_add(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = HolidayForm(request.POST)
     if not form.is_valid():
         return _render(request, holiday=form, status=400)
@@ -120,7 +122,7 @@ def holiday_add(request: HttpRequest) -> HttpResponse:
 
 @admin_required
 @require_POST
-def holiday_remove(request: HttpRequest, pk: int) -> HttpResponse:
+def holiday_remove(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     services.holiday_remove(by=request.user, holiday_id=pk)
     messages.success(request, _("The holiday is removed."))
     return redirect("desk:sla")

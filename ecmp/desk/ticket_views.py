@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from ecmp.accounts.requests import AuthenticatedHttpRequest
 from ecmp.billing.forms import TimeEntryForm
 from ecmp.billing.selectors import time_entries_for_ticket
 from ecmp.core.access import staff_required
@@ -44,7 +45,7 @@ from ecmp.tickets.status import Status
 
 @staff_required
 @require_GET
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = QueueFilterForm(request.GET or None)
     filters = form.filters()
     tickets = ticket_list_for_desk(request.user, **filters)
@@ -69,7 +70,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 @require_GET
-def jump(request: HttpRequest) -> HttpResponse:
+def jump(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The "Ticket #" box: a customer on the phone gives a number, the ticket opens."""
     raw = request.GET.get("number", "")
     number = parse_number(raw)
@@ -92,7 +93,7 @@ def _sender_marks(ticket: Ticket) -> dict[int, str]:
     }
 
 
-def _page(request: HttpRequest, ticket: Ticket, **forms: Any) -> HttpResponse:
+def _page(request: AuthenticatedHttpRequest, ticket: Ticket, **forms: Any) -> HttpResponse:
     context = {
         "nav": "queues",
         "ticket": ticket,
@@ -116,21 +117,23 @@ def _page(request: HttpRequest, ticket: Ticket, **forms: Any) -> HttpResponse:
 
 @staff_required
 @require_GET
-def ticket_detail(request: HttpRequest, number: int) -> HttpResponse:
+def ticket_detail(request: AuthenticatedHttpRequest, number: int) -> HttpResponse:
     return _page(request, ticket_for_staff(request.user, number))
 
 
-def _done(request: HttpRequest, ticket: Ticket, message: str) -> HttpResponse:
+def _done(request: AuthenticatedHttpRequest, ticket: Ticket, message: str) -> HttpResponse:
     messages.success(request, message)
     return redirect("desk:ticket-detail", number=ticket.number)
 
 
-def _refused(request: HttpRequest, ticket: Ticket, error: ValidationError) -> HttpResponse:
+def _refused(
+    request: AuthenticatedHttpRequest, ticket: Ticket, error: ValidationError
+) -> HttpResponse:
     refusal_to_messages(request, error)
     return redirect("desk:ticket-detail", number=ticket.number)
 
 
-def _version(request: HttpRequest) -> int | None:
+def _version(request: AuthenticatedHttpRequest) -> int | None:
     return parse_number(request.POST.get("version"))
 
 
@@ -157,7 +160,7 @@ ACTIONS: dict[str, tuple[Callable[..., Any], dict[str, Any], Any]] = {
 
 @staff_required
 @require_POST
-def ticket_action(request: HttpRequest, number: int, action: str) -> HttpResponse:
+def ticket_action(request: AuthenticatedHttpRequest, number: int, action: str) -> HttpResponse:
     ticket = ticket_for_staff(request.user, number)
     if action not in ACTIONS:
         raise Http404
@@ -171,7 +174,7 @@ def ticket_action(request: HttpRequest, number: int, action: str) -> HttpRespons
 
 @staff_required
 @require_POST
-def ticket_close(request: HttpRequest, number: int) -> HttpResponse:
+def ticket_close(request: AuthenticatedHttpRequest, number: int) -> HttpResponse:
     ticket = ticket_for_staff(request.user, number)
     form = CloseForm(request.POST)
     if not form.is_valid():
@@ -191,7 +194,7 @@ def ticket_close(request: HttpRequest, number: int) -> HttpResponse:
 
 @staff_required
 @require_POST
-def ticket_reply(request: HttpRequest, number: int) -> HttpResponse:
+def ticket_reply(request: AuthenticatedHttpRequest, number: int) -> HttpResponse:
     ticket = ticket_for_staff(request.user, number)
     form = DeskReplyForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -218,7 +221,7 @@ def ticket_reply(request: HttpRequest, number: int) -> HttpResponse:
 
 @staff_required
 @require_POST
-def ticket_assign(request: HttpRequest, number: int) -> HttpResponse:
+def ticket_assign(request: AuthenticatedHttpRequest, number: int) -> HttpResponse:
     ticket = ticket_for_staff(request.user, number)
     form = AssignForm(request.POST)
     if not form.is_valid():
@@ -237,7 +240,7 @@ def ticket_assign(request: HttpRequest, number: int) -> HttpResponse:
 
 @staff_required
 @require_POST
-def ticket_priority(request: HttpRequest, number: int) -> HttpResponse:
+def ticket_priority(request: AuthenticatedHttpRequest, number: int) -> HttpResponse:
     ticket = ticket_for_staff(request.user, number)
     form = PriorityForm(request.POST)
     if not form.is_valid():
@@ -257,5 +260,7 @@ def ticket_priority(request: HttpRequest, number: int) -> HttpResponse:
 
 @staff_required
 @require_GET
-def attachment_download(request: HttpRequest, number: int, attachment_id: int) -> FileResponse:
+def attachment_download(
+    request: AuthenticatedHttpRequest, number: int, attachment_id: int
+) -> FileResponse:
     return attachment_response(attachment_for_staff(request.user, number, attachment_id))

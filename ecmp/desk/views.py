@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ecmp.accounts import services
 from ecmp.accounts.forms import DeclineForm, InviteForm
 from ecmp.accounts.models import RegistrationRequest, User
+from ecmp.accounts.requests import AuthenticatedHttpRequest
 from ecmp.accounts.selectors import invitation_list_for_staff, registration_request_list_for_staff
 from ecmp.core.access import staff_required
 from ecmp.core.refusals import refusal_to_messages
@@ -25,7 +26,7 @@ from ecmp.tickets.selectors import (
 
 @staff_required
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The agent's dashboard: queues, my tickets, SLA at risk, the last 30 days."""
     user = request.user
     pending = registration_request_list_for_staff(status=RegistrationRequest.Status.PENDING)
@@ -46,14 +47,14 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 @require_http_methods(["GET", "POST"])
-def invite(request: HttpRequest) -> HttpResponse:
+def invite(request: AuthenticatedHttpRequest) -> HttpResponse:
     initial = {"organization": request.GET.get("organization")} if request.GET else None
     form = InviteForm(request.POST or None, inviter=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             user = services.user_register(
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 email=data["email"],
                 full_name=data["full_name"],
                 role=data["role"],
@@ -75,10 +76,10 @@ def invite(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 @require_POST
-def invitation_resend(request: HttpRequest, user_id: int) -> HttpResponse:
+def invitation_resend(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     user = get_object_or_404(User, pk=user_id)
     try:
-        services.invitation_send(user=user, by=request.user)  # type: ignore[arg-type]
+        services.invitation_send(user=user, by=request.user)
     except ValidationError as error:
         refusal_to_messages(request, error)
     else:
@@ -88,7 +89,7 @@ def invitation_resend(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @staff_required
 @require_GET
-def registration_requests(request: HttpRequest) -> HttpResponse:
+def registration_requests(request: AuthenticatedHttpRequest) -> HttpResponse:
     status = request.GET.get("status", RegistrationRequest.Status.PENDING)
     if status not in RegistrationRequest.Status.values:
         status = RegistrationRequest.Status.PENDING
@@ -106,12 +107,12 @@ def registration_requests(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 @require_POST
-def registration_request_approve(request: HttpRequest, pk: int) -> HttpResponse:
+def registration_request_approve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     registration = get_object_or_404(RegistrationRequest, pk=pk)
     try:
         user = services.registration_request_approve(
             request=registration,
-            by=request.user,  # type: ignore[arg-type]
+            by=request.user,
         )
     except ValidationError as error:
         refusal_to_messages(request, error)
@@ -125,7 +126,7 @@ def registration_request_approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 @require_POST
-def registration_request_decline(request: HttpRequest, pk: int) -> HttpResponse:
+def registration_request_decline(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     registration = get_object_or_404(RegistrationRequest, pk=pk)
     form = DeclineForm(request.POST)
     if not form.is_valid():
@@ -134,7 +135,7 @@ def registration_request_decline(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.registration_request_decline(
             request=registration,
-            by=request.user,  # type: ignore[arg-type]
+            by=request.user,
             reason=form.cleaned_data["reason"],
         )
     except ValidationError as error:

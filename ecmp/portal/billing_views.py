@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from ecmp.accounts.requests import AuthenticatedHttpRequest
 from ecmp.billing.downloads import invoice_response
 from ecmp.billing.selectors import (
     invoice_for,
@@ -20,7 +21,7 @@ from ecmp.core.access import team_manager_required
 
 @team_manager_required
 @require_GET
-def invoices(request: HttpRequest) -> HttpResponse:
+def invoices(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = Paginator(invoices_visible_to(request.user), settings.ECMP_LIST_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -38,5 +39,5 @@ def invoices(request: HttpRequest) -> HttpResponse:
 
 @team_manager_required
 @require_GET
-def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def invoice_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return invoice_response(invoice_for(request.user, pk), "pdf", language=request.LANGUAGE_CODE)

@@ -5,18 +5,19 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from ecmp.accounts.requests import AuthenticatedHttpRequest
 from ecmp.notifications import services
 from ecmp.notifications.selectors import notification_list_for, notification_unread_count_for
 
 
 @login_required
 @require_GET
-def notification_list(request: HttpRequest) -> HttpResponse:
+def notification_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     unread_only = request.GET.get("show") == "unread"
     notifications = notification_list_for(request.user, unread_only=unread_only)
     page = Paginator(notifications, settings.ECMP_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -29,7 +30,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def notification_bell(request: HttpRequest) -> HttpResponse:
+def notification_bell(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The header's bell alone, polled by htmx to refresh the count."""
     return render(
         request,
@@ -38,7 +39,7 @@ def notification_bell(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _back(request: HttpRequest, default: str) -> HttpResponse:
+def _back(request: AuthenticatedHttpRequest, default: str) -> HttpResponse:
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return redirect(target)
@@ -47,7 +48,7 @@ def _back(request: HttpRequest, default: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def notification_mark_viewed(request: HttpRequest, pk: int) -> HttpResponse:
+def notification_mark_viewed(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if services.notification_mark_viewed(user=request.user, notification_id=pk) is None:
         raise Http404
     return _back(request, "portal:notifications")
@@ -55,14 +56,14 @@ def notification_mark_viewed(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def notification_mark_all_viewed(request: HttpRequest) -> HttpResponse:
+def notification_mark_all_viewed(request: AuthenticatedHttpRequest) -> HttpResponse:
     services.notification_mark_all_viewed(user=request.user)
     return _back(request, "portal:notifications")
 
 
 @login_required
 @require_POST
-def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+def notification_open(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Open the ticket a notification is about; that marks it viewed."""
     notification = services.notification_mark_viewed(user=request.user, notification_id=pk)
     if notification is None:

@@ -8,13 +8,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from ecmp.accounts.requests import AuthenticatedHttpRequest
 from ecmp.billing.selectors import time_visible_to_customer
 from ecmp.core.paging import CappedPaginator
 from ecmp.core.refusals import refusal_to_messages
@@ -44,7 +45,7 @@ def _form_errors_to(form, error: ValidationError) -> None:
 
 @login_required
 @require_GET
-def ticket_list(request: HttpRequest) -> HttpResponse:
+def ticket_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     which = request.GET.get("list", "open")
     if which not in CUSTOMER_LISTS:
         which = "open"
@@ -73,7 +74,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def ticket_new(request: HttpRequest) -> HttpResponse:
+def ticket_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The side panel (htmx) or, without JavaScript, a page of its own."""
     if not request.user.is_customer:
         raise PermissionDenied
@@ -81,13 +82,13 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
     related_number = request.POST.get("related") or request.GET.get("related")
     if related_number:
         related = access_ticket(request.user, related_number)
-    initial = {"related": related.number} if related else {}
+    initial: dict[str, object] = {}
     if related:
-        initial["subject"] = _("Follow-up to %(number)s — %(subject)s") % {
+        subject = _("Follow-up to %(number)s — %(subject)s") % {
             "number": related.number,
             "subject": related.subject,
         }
-        initial["subject"] = initial["subject"][:200]
+        initial = {"related": related.number, "subject": subject[:200]}
     form = NewTicketForm(
         request.POST or None, request.FILES or None, requester=request.user, initial=initial
     )
@@ -116,7 +117,7 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/ticket_new.html", context)
 
 
-def _detail_context(request: HttpRequest, ticket, reply_form=None) -> dict:
+def _detail_context(request: AuthenticatedHttpRequest, ticket, reply_form=None) -> dict:
     return {
         "nav": "service-desk",
         "ticket": ticket,
@@ -131,14 +132,14 @@ def _detail_context(request: HttpRequest, ticket, reply_form=None) -> dict:
 
 @login_required
 @require_GET
-def ticket_detail(request: HttpRequest, number: int) -> HttpResponse:
+def ticket_detail(request: AuthenticatedHttpRequest, number: int) -> HttpResponse:
     ticket = access_ticket(request.user, number)
     return render(request, "portal/ticket_detail.html", _detail_context(request, ticket))
 
 
 @login_required
 @require_POST
-def ticket_reply(request: HttpRequest, number: int) -> HttpResponse:
+def ticket_reply(request: AuthenticatedHttpRequest, number: int) -> HttpResponse:
     ticket = access_ticket(request.user, number)
     form = ReplyForm(request.POST, request.FILES)
     if form.is_valid():
@@ -164,7 +165,7 @@ def ticket_reply(request: HttpRequest, number: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def ticket_close(request: HttpRequest, number: int) -> HttpResponse:
+def ticket_close(request: AuthenticatedHttpRequest, number: int) -> HttpResponse:
     """GET asks for confirmation; POST closes."""
     ticket = access_ticket(request.user, number)
     if request.method == "POST":
@@ -184,12 +185,14 @@ def ticket_close(request: HttpRequest, number: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def ticket_tab_close(request: HttpRequest, number: int) -> HttpResponse:
+def ticket_tab_close(request: AuthenticatedHttpRequest, number: int) -> HttpResponse:
     tabs.tabs_remove(request, number)
     return redirect("portal:service-desk")
 
 
 @login_required
 @require_GET
-def attachment_download(request: HttpRequest, number: int, attachment_id: int) -> FileResponse:
+def attachment_download(
+    request: AuthenticatedHttpRequest, number: int, attachment_id: int
+) -> FileResponse:
     return attachment_response(attachment_for_customer(request.user, number, attachment_id))

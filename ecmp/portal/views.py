@@ -5,13 +5,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ecmp.accounts import services
 from ecmp.accounts.forms import RegistrationRequestForm
+from ecmp.accounts.requests import AuthenticatedHttpRequest
 from ecmp.accounts.selectors import registration_request_list_for_manager
 from ecmp.core.access import team_manager_required
 from ecmp.notifications.selectors import notification_list_for
@@ -20,10 +21,10 @@ from ecmp.tickets.selectors import recent_events_for_customer, ticket_status_cou
 
 @login_required
 @require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A summary of the user's tickets: counts by status, latest activity, unread news."""
     user = request.user
-    if user.is_support_staff:  # type: ignore[union-attr]
+    if user.is_support_staff:
         return redirect("desk:home")
     return render(
         request,
@@ -39,13 +40,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @team_manager_required
 @require_http_methods(["GET", "POST"])
-def team_requests(request: HttpRequest) -> HttpResponse:
+def team_requests(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A team manager asks for a colleague's registration and follows the answers."""
     form = RegistrationRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.registration_request_create(
-                manager=request.user,  # type: ignore[arg-type]
+                manager=request.user,
                 full_name=form.cleaned_data["full_name"],
                 email=form.cleaned_data["email"],
                 note=form.cleaned_data["note"],
@@ -55,7 +56,7 @@ def team_requests(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Your request was sent to the support team."))
             return redirect("portal:team-requests")
-    requests = registration_request_list_for_manager(request.user)[:100]  # type: ignore[arg-type]
+    requests = registration_request_list_for_manager(request.user)[:100]
     return render(
         request, "portal/team_requests.html", {"form": form, "requests": requests, "nav": "team"}
     )

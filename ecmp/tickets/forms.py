@@ -44,7 +44,8 @@ class NewTicketForm(forms.Form):
         help_text=_("The fullest possible explanation of the problem."),
         max_length=100_000,
     )
-    files = MultipleFileField(label=_("Attach File"))
+    # A form field: the form metaclass moves it to base_fields, so self.files stays the uploads.
+    files = MultipleFileField(label=_("Attach File"))  # type: ignore[assignment]
     priority = forms.TypedChoiceField(
         label=_("Priority"),
         choices=Priority.choices,
@@ -85,7 +86,8 @@ class ReplyForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=100_000,
     )
-    files = MultipleFileField(label=_("Attach File"))
+    # A form field: the form metaclass moves it to base_fields, so self.files stays the uploads.
+    files = MultipleFileField(label=_("Attach File"))  # type: ignore[assignment]
 
     def clean_body(self) -> str:
         body = self.cleaned_data["body"].replace("\x00", "").strip()
