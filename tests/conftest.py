@@ -178,11 +178,11 @@ def service_levels_read_afresh():
 
 @pytest.fixture(autouse=True)
 def no_task_waiting_from_another_test(monkeypatch):
-    """Follow-ups join the last task this thread enqueued while it waits
+    """Follow-ups join the last task this connection enqueued while it waits
     (ecmp/core/followups.py): a task of an earlier test is not one to join."""
     from ecmp.core import followups
 
-    monkeypatch.setattr(followups, "_last_enqueued", type(followups._last_enqueued)())
+    monkeypatch.setattr(followups, "_states", type(followups._states)())
 
 
 @pytest.fixture(autouse=True)

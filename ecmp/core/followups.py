@@ -11,11 +11,15 @@ one afterwards, dispatches what each batch made.
 
 A task that can drain (`drains_waiting`: given `waiting_since`, the time it was
 enqueued, it also takes every item made since then and still waiting when it
-starts) is enqueued only if the last one this thread enqueued has started: while
-it waits in the queue, it will take these items too. A busy web process then
-writes one task for many tickets, and the worker runs one. Where tasks cannot
-wait (the immediate backend of the tests), nothing joins, and each task takes its
-own items only.
+starts) is enqueued only if the last one this connection enqueued has started:
+while it waits in the queue, it will take these items too. A busy web process then
+writes one task for many tickets, and the worker runs one. Where tasks cannot wait
+(the immediate backend of the tests), nothing joins, and each task takes its own
+items only.
+
+The state is explicit and kept per database connection (Django gives each thread
+its own): a `_Transaction` collects one transaction's items, a `_ConnectionState`
+says whether a worker task is running there and which task it enqueued last.
 
 Nothing is lost if a follow-up fails or its process dies: the rows stay pending
 (undispatched events, queued emails) and the periodic sweeps pick them up.
@@ -23,91 +27,121 @@ Nothing is lost if a follow-up fails or its process dies: the rows stay pending
 
 from __future__ import annotations
 
-import contextvars
-import itertools
 import logging
-import threading
-import time
+import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
-from django.db import connections, router, transaction
+from django.db import transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 from django_tasks import TaskResultStatus
 
 logger = logging.getLogger(__name__)
 
-_collected = threading.local()
-# Per thread: the last task of each draining kind this thread enqueued.
-_last_enqueued = threading.local()
+# The tasks that drain (`drains_waiting`), by module path: registered at import.
 _draining: set[str] = set()
-_in_worker: contextvars.ContextVar[bool] = contextvars.ContextVar("in_worker", default=False)
 
 
-# Items whose callbacks never ran (their transaction rolled back) are forgotten
-# after this long; no transaction holds its follow-ups for an hour.
-FORGET_AFTER_SECONDS = 3600
+class _Transaction:
+    """The items of one transaction, per task, until its commit hands them over.
+
+    Django holds its commit callbacks exactly as long as their transaction may still
+    commit (they are dropped on rollback, a savepoint's with the savepoint), and they
+    are the only strong references to this object: once they are gone, so is it,
+    and the next transaction starts a new one. An item added in a savepoint that was
+    rolled back may ride along with the committed ones; its task finds no row for it.
+    """
+
+    def __init__(self, state: _ConnectionState) -> None:
+        self.state = state
+        self.tasks: dict[str, tuple[Any, list[int]]] = {}
+
+    def add(self, task: Any, item: int) -> None:
+        entry = self.tasks.setdefault(task.module_path, (task, []))
+        entry[1].append(item)
+
+    def flush(self) -> None:
+        """The transaction committed: hand every item over, once. A method, not a
+        partial: Django logs its __qualname__ if it fails."""
+        if self.state.current is not None and self.state.current() is self:
+            # A transaction opened from here on (by a follow-up run inline) is a
+            # new one, with items of its own.
+            self.state.current = None
+        tasks, self.tasks = self.tasks, {}
+        for task, items in tasks.values():
+            self.state.hand_over(task, list(dict.fromkeys(items)))
 
 
-@dataclass
-class _Item:
-    seq: int
-    value: int
-    # The connection's list of commit callbacks when the item was added: it stands
-    # for the transaction (Django starts a new list for each one).
-    transaction: object
-    added: float
+class _ConnectionState:
+    """What the follow-ups of one database connection need to know."""
+
+    def __init__(self) -> None:
+        # The transaction collecting items, while it is open (see _Transaction).
+        self.current: weakref.ref[_Transaction] | None = None
+        # How many `worker_task` bodies run on this connection (they may nest).
+        self.in_worker = 0
+        # The last task of each draining kind enqueued from this connection.
+        self.last_enqueued: dict[str, Any] = {}
+
+    def hand_over(self, task: Any, items: list[int]) -> None:
+        key = task.module_path
+        if self.in_worker:
+            try:
+                task.call(items)
+            except Exception:
+                logger.exception("%s failed; the sweep will take it up again", key)
+            return
+        # The transaction is committed whatever happens here: if the queue is
+        # unreachable, the error is logged (not shown to the user) and a sweep
+        # redoes it; the other kinds of follow-up are still handed over.
+        try:
+            if key in _draining and task.get_backend().supports_get_result:
+                since = timezone.now().isoformat()
+                self.enqueue_unless_waiting(key, lambda: task.enqueue(items, waiting_since=since))
+            else:
+                task.enqueue(items)
+        except Exception:
+            logger.exception("enqueueing %s failed; the sweep will take it up again", key)
+
+    def enqueue_unless_waiting(self, key: str, enqueue: Callable[[], Any]) -> None:
+        waiting = self.last_enqueued.get(key)
+        if waiting is not None:
+            try:
+                if _not_started(waiting):
+                    return
+            except Exception:  # the queue forgot it, or cannot say: enqueue another
+                logger.debug("could not read the last %s task", key, exc_info=True)
+        self.last_enqueued[key] = enqueue()
 
 
-def _pending(key: str) -> list[_Item]:
-    if not hasattr(_collected, "pending"):
-        _collected.pending, _collected.counter = {}, itertools.count()
-    return _collected.pending.setdefault(key, [])
+# Per connection object, forgotten with it.
+_states: weakref.WeakKeyDictionary[BaseDatabaseWrapper, _ConnectionState] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _state() -> _ConnectionState:
+    connection = transaction.get_connection()
+    state = _states.get(connection)
+    if state is None:
+        state = _states[connection] = _ConnectionState()
+    return state
 
 
 def after_commit(task: Any, item: int) -> None:
     """Run `task` with this item (and the others of the transaction) after commit."""
-    key = task.module_path
     connection = transaction.get_connection()
-    current = connection.run_on_commit if connection.in_atomic_block else None
-    pending = _pending(key)
-    seq = next(_collected.counter)
-    pending.append(_Item(seq, item, current, time.monotonic()))
-
-    # One callback per item; the first of a transaction to run takes its own item
-    # and every later one of the same transaction. Earlier ones of that transaction
-    # still waiting were rolled back with a savepoint (their callbacks dropped).
-    # Robust: the transaction is committed whatever happens here; if the queue is
-    # unreachable, the error is logged (not shown to the user) and a sweep redoes it.
-    def flush() -> None:  # a function, not a partial: Django logs its __qualname__
-        _flush(task, key, seq, current)
-
-    transaction.on_commit(flush, robust=True)
-
-
-def _flush(task: Any, key: str, seq: int, current: object) -> None:
-    pending = _pending(key)
-    now = time.monotonic()
-    items = [i.value for i in pending if i.transaction is current and i.seq >= seq]
-    pending[:] = [
-        i for i in pending if i.transaction is not current and now - i.added < FORGET_AFTER_SECONDS
-    ]
-    if not items:
-        return
-    items = list(dict.fromkeys(items))
-    if not _in_worker.get():
-        if key in _draining and task.get_backend().supports_get_result:
-            since = timezone.now().isoformat()
-            enqueue_unless_waiting(key, lambda: task.enqueue(items, waiting_since=since))
-        else:
-            task.enqueue(items)
-        return
-    try:
-        task.call(items)
-    except Exception:
-        logger.exception("%s failed; the sweep will take it up again", key)
+    state = _state()
+    collecting = state.current() if state.current is not None else None
+    if collecting is None or not connection.in_atomic_block:
+        collecting = _Transaction(state)
+        state.current = weakref.ref(collecting) if connection.in_atomic_block else None
+    collecting.add(task, item)
+    # One callback per item, so that a savepoint rolled back with the first item's
+    # callback leaves the later ones theirs; the first to run takes them all.
+    transaction.on_commit(collecting.flush, robust=True)
 
 
 def worker_task(function: Callable) -> Callable:
@@ -115,11 +149,12 @@ def worker_task(function: Callable) -> Callable:
 
     @wraps(function)
     def run(*args: Any, **kwargs: Any) -> Any:
-        token = _in_worker.set(True)
+        state = _state()
+        state.in_worker += 1
         try:
             return function(*args, **kwargs)
         finally:
-            _in_worker.reset(token)
+            state.in_worker -= 1
 
     return run
 
@@ -132,40 +167,15 @@ def drains_waiting(task: Any) -> Any:
 
 
 def enqueue_unless_waiting(key: str, enqueue: Callable[[], Any]) -> None:
-    """Enqueue with `enqueue()`, unless the last task of this kind that this thread
-    enqueued has not started yet: it will take what is waiting when it starts.
+    """Enqueue with `enqueue()`, unless the last task of this kind enqueued from this
+    connection has not started yet: it will take what is waiting when it starts.
 
     Only for tasks that drain: the caller's items are committed before this runs,
     and a task still READY reads what is waiting after it starts.
     """
-    waiting = getattr(_last_enqueued, key, None)
-    if waiting is not None:
-        try:
-            if _not_started(waiting):
-                return
-        except Exception:  # the queue forgot it, or cannot say: enqueue another
-            logger.debug("could not read the last %s task", key, exc_info=True)
-    setattr(_last_enqueued, key, enqueue())
+    _state().enqueue_unless_waiting(key, enqueue)
 
 
 def _not_started(result: Any) -> bool:
-    from django_tasks_db import DatabaseBackend
-    from django_tasks_db.models import DBTaskResult
-
-    if not isinstance(result.task.get_backend(), DatabaseBackend):
-        result.refresh()
-        return result.status == TaskResultStatus.READY
-    # The database queue (the default), in one plain statement: this runs after each
-    # ticket made, and reading the whole result through the ORM costs ten times more.
-    meta, alias = DBTaskResult._meta, router.db_for_read(DBTaskResult)
-    connection, quote = connections[alias], connections[alias].ops.quote_name
-    status, pk = meta.get_field("status").column, meta.pk.column
-    # Names from the model's metadata, quoted; the id is a parameter.
-    sql = f"SELECT {quote(status)} FROM {quote(meta.db_table)} WHERE {quote(pk)} = %s"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(
-            sql,
-            [meta.pk.get_db_prep_value(result.id, connection)],
-        )
-        row = cursor.fetchone()
-    return row is not None and row[0] == TaskResultStatus.READY
+    result.refresh()
+    return result.status == TaskResultStatus.READY
