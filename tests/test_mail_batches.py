@@ -182,10 +182,10 @@ def test_one_failing_event_stays_undispatched_and_the_others_go_out(
     made = [make_ticket(alice, subject=f"Scanner {n}") for n in range(3)]
     real = events.emails_for_event
 
-    def emails_or_break(event):
+    def emails_or_break(event, *preloaded):
         if event.ticket.subject == "Scanner 1":
             raise RuntimeError("template missing")
-        return real(event)
+        return real(event, *preloaded)
 
     monkeypatch.setattr(events, "emails_for_event", emails_or_break)
     created = list(TicketEvent.objects.order_by("pk").values_list("pk", flat=True))
@@ -423,7 +423,7 @@ def test_a_dispatch_that_keeps_failing_is_tried_once_per_task(
     make_ticket(alice, subject="Scanner")
     tries = []
 
-    def broken(event):
+    def broken(event, *preloaded):
         tries.append(event.pk)
         raise RuntimeError("template missing")
 
@@ -445,11 +445,11 @@ def test_events_that_keep_failing_never_hold_back_the_ones_after_them(alice, agn
     real = events.emails_for_event
     tries = []
 
-    def broken_for_some(event):
+    def broken_for_some(event, *preloaded):
         if event.ticket.subject.startswith("Broken"):
             tries.append(event.pk)
             raise RuntimeError("template missing")
-        return real(event)
+        return real(event, *preloaded)
 
     monkeypatch.setattr(events, "emails_for_event", broken_for_some)
     client = signed_in(alice)

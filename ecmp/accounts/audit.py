@@ -53,7 +53,7 @@ def audit_record(
         actor=actor,
         actor_label=(actor.email if actor is not None else actor_label)[:254],
         address=address or _request_address(),
-        target_type=target._meta.model_name if target is not None else "",
+        target_type=(target._meta.model_name or "") if target is not None else "",
         target_id=str(target.pk) if target is not None else "",
         target_label=str(target)[:254] if target is not None else "",
         changes=changes or {},
@@ -61,7 +61,7 @@ def audit_record(
     )
 
 
-def audit_forget_person(*, user: User, label: str, identifiers: Iterable[str] = ()) -> None:
+def audit_forget_person(*, user: User, label: str, identifiers: Iterable[str | None] = ()) -> None:
     """Erasure: the labels that name a person are replaced; the events stay.
 
     An event without an actor (a failed sign-in, a lockout) is labelled with what

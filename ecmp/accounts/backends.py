@@ -13,7 +13,7 @@ from ecmp.accounts.signin import SignInSlowedDown, signin_wait_seconds
 
 
 class LoginOrEmailBackend(ModelBackend):
-    def authenticate(  # type: ignore[override]
+    def authenticate(
         self,
         request: HttpRequest | None,
         username: str | None = None,
@@ -28,7 +28,8 @@ class LoginOrEmailBackend(ModelBackend):
         # password is read (authenticate() reports it as a failed sign-in).
         wait = signin_wait_seconds(request, account_key(identifier, user), user)
         if wait:
-            request.signin_wait_seconds = wait  # type: ignore[union-attr]
+            # Read by the sign-in view to answer 429 with Retry-After.
+            request.signin_wait_seconds = wait  # type: ignore[union-attr]  # a marker of ours
             raise SignInSlowedDown
         if user is None:
             # Spend the same time as a real check, so timing does not reveal accounts.

@@ -166,16 +166,19 @@ def registration_request_create(
     theirs to learn: such a request is taken like any other, and the desk sees
     the conflict when it answers.
     """
+    organization_id = manager.organization_id
     if not (manager.is_active and manager.is_customer and manager.is_team_manager):
         raise PermissionDenied
+    if organization_id is None:  # a customer always has a company
+        raise PermissionDenied
     email = email.strip().lower()
-    if User.objects.filter(email=email, organization_id=manager.organization_id).exists():
+    if User.objects.filter(email=email, organization_id=organization_id).exists():
         raise ValidationError(_("A user with this email address already exists."), code="taken")
     pending = _("A request for this email address is already waiting for an answer.")
     try:
         with transaction.atomic():
             return RegistrationRequest.objects.create(
-                organization_id=manager.organization_id,
+                organization_id=organization_id,
                 requested_by=manager,
                 full_name=full_name.strip(),
                 email=email,

@@ -105,7 +105,7 @@ class SignInAttemptHandler(AxesDatabaseHandler):
     def user_login_failed(
         self, sender: Any, credentials: dict, request: HttpRequest | None = None, **kwargs: Any
     ) -> None:
-        if request is not None and getattr(request, "signin_wait_seconds", 0):
+        if request is not None and getattr(request, "signin_wait_seconds", None):
             return  # refused unchecked: no guess was made, nothing to count
         super().user_login_failed(sender, credentials, request, **kwargs)
         if request is None:
@@ -262,7 +262,8 @@ def on_user_login_failed(
     sender: Any, credentials: dict, request: HttpRequest | None = None, **kwargs: Any
 ) -> None:
     if request is not None and (
-        getattr(request, "signin_wait_seconds", 0) or getattr(request, "signin_was_locked", False)
+        getattr(request, "signin_wait_seconds", None)
+        or getattr(request, "signin_was_locked", False)
     ):
         # Refused unchecked: no guess was made. A row per request would let one
         # address fill the audit log at the speed it sends them; the lock and the

@@ -65,21 +65,18 @@ class TwoFactorMiddleware:
         user = request.user
         if (
             not user.is_authenticated
-            or user.is_verified()  # type: ignore[union-attr]
+            # django_otp's OTPMiddleware (before this one) gives the user is_verified().
+            or user.is_verified()  # type: ignore[attr-defined]  # added by OTPMiddleware
             or self._is_open(request.path_info)
         ):
             return self.get_response(request)
-        device = (
-            twofactor.authenticator_for(user)  # type: ignore[arg-type]
-            if user.has_authenticator  # type: ignore[union-attr]
-            else None
-        )
+        device = twofactor.authenticator_for(user) if user.has_authenticator else None
         if device is None:
-            if twofactor.two_factor_required(user):  # type: ignore[arg-type]
+            if twofactor.two_factor_required(user):
                 return self._send_to(request, "accounts:two-factor-setup")
             return self.get_response(request)
         remembered = twofactor.remembered_device(
-            user=user,  # type: ignore[arg-type]
+            user=user,
             cookie=request.COOKIES.get(twofactor.REMEMBER_COOKIE),
         )
         if remembered is not None:

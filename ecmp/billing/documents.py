@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from decimal import Decimal
 from xml.sax.saxutils import escape
 
 from django.conf import settings
@@ -62,11 +63,11 @@ def invoice_pdf(invoice: Invoice, language: str) -> bytes:
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ]
         current = None
-        subtotal = 0
+        subtotal = Decimal(0)
         lines = list(invoice.lines.all())
         for index, line in enumerate(lines):
             if line.ticket_number != current:
-                current, subtotal = line.ticket_number, 0
+                current, subtotal = line.ticket_number, Decimal(0)
                 rows.append(
                     [
                         Paragraph(

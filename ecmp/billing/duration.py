@@ -32,12 +32,12 @@ def parse_duration(text: str) -> int | None:
     elif value.endswith("h") and re.fullmatch(r"\d+[.,]\d+h", value):
         minutes = int((Decimal(value[:-1].replace(",", ".")) * 60).to_integral_value())
     elif match := _HOURS_MINUTES.match(value):
-        hours, rest = match.groups()
-        if hours is None and rest is None:
+        whole_hours, rest = match.groups()
+        if whole_hours is None and rest is None:
             return None
-        if hours is not None and rest is not None and int(rest) >= 60:
+        if whole_hours is not None and rest is not None and int(rest) >= 60:
             return None  # "1h70" is a typo, not 2h10
-        minutes = int(hours or 0) * 60 + int(rest or 0)
+        minutes = int(whole_hours or 0) * 60 + int(rest or 0)
     if minutes is None or minutes <= 0 or minutes > MAX_MINUTES:
         return None
     return minutes

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncMonth
@@ -30,7 +31,8 @@ def time_entries_for_ticket(ticket: Ticket) -> QuerySet[TimeEntry]:
 
 
 def time_spent_on(ticket: Ticket) -> int:
-    return ticket.time_entries.aggregate(total=Coalesce(Sum("minutes"), 0))["total"]
+    total: int = ticket.time_entries.aggregate(total=Coalesce(Sum("minutes"), 0))["total"]
+    return total
 
 
 def time_visible_to_customer(ticket: Ticket) -> int | None:
@@ -149,7 +151,7 @@ def time_per_ticket_for_manager(user: User) -> QuerySet[Ticket]:
     """A team manager's view of where the time went: their company's tickets with
     time, among the tickets they may see (their own, or all when the company lets
     its managers see every ticket): a colleague's subject stays the colleague's."""
-    if not _is_manager(user):
+    if not _is_manager(user) or user.organization_id is None:
         return Ticket.objects.none()
     return (
         tickets_visible_to(user)
@@ -168,7 +170,7 @@ def time_on_hidden_tickets_for_manager(user: User) -> dict[str, int]:
     """The time on the company's tickets the manager may not see, as one total
     (tickets, minutes, billable minutes) without numbers or subjects: the figures
     still add up to what the company is billed, as the invoice shows."""
-    if not _is_manager(user):
+    if not _is_manager(user) or user.organization_id is None:
         return {"tickets": 0, "minutes": 0, "billable_minutes": 0}
     entries = TimeEntry.objects.filter(ticket__organization_id=user.organization_id).exclude(
         ticket__in=tickets_visible_to(user)
@@ -185,7 +187,7 @@ def time_on_hidden_tickets_for_manager(user: User) -> dict[str, int]:
     }
 
 
-def report_rows(start: date, end: date) -> dict[str, list[dict]]:
+def report_rows(start: date, end: date) -> dict[str, list[dict[str, Any]]]:
     """Time per organization and month, and per agent: aggregates in the database."""
     entries = TimeEntry.objects.filter(date__gte=start, date__lte=end)
     billable = Coalesce(Sum("minutes", filter=Q(billable=True)), 0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -27,7 +28,7 @@ from ecmp.billing.selectors import invoice_draft
 from ecmp.tickets.models import Ticket
 
 
-def _snapshot(entry: TimeEntry) -> dict:
+def _snapshot(entry: TimeEntry) -> dict[str, Any]:
     return {
         "date": entry.date.isoformat(),
         "minutes": entry.minutes,
@@ -38,7 +39,13 @@ def _snapshot(entry: TimeEntry) -> dict:
     }
 
 
-def _record(entry: TimeEntry, actor: User, action: str, before=None, after=None) -> None:
+def _record(
+    entry: TimeEntry,
+    actor: User,
+    action: str,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
     TimeEntryChange.objects.create(
         entry_id_value=entry.pk,
         ticket_id=entry.ticket_id,
@@ -263,7 +270,7 @@ def invoice_cancel(*, by: User, invoice: Invoice) -> Invoice:
 
 
 @transaction.atomic
-def billing_profile_update(*, by: User, organization: Organization, **values) -> None:
+def billing_profile_update(*, by: User, organization: Organization, **values: Any) -> None:
     """Rates, rounding, currency, VAT and visibility of a client; admins only."""
     from ecmp.billing.selectors import billing_profile_for
 

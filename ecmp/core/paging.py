@@ -18,7 +18,8 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return self.object_list[: self.cap + 1].count()
+        # Always a QuerySet here (COUNT in SQL over LIMIT cap+1); the stubs type a sequence.
+        return self.object_list[: self.cap + 1].count()  # type: ignore[attr-defined]  # a QuerySet
 
     @property
     def capped(self) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django_tasks.base import Task
@@ -18,7 +19,7 @@ Period = int | Callable[[], int | None]
 _jobs: dict[str, tuple[Task[..., object], Period]] = {}
 
 
-def periodic_job_register(name: str, job: Task[..., object], period: Period) -> None:
+def periodic_job_register(name: str, job: Task[..., Any], period: Period) -> None:
     """By name: a second ready() replaces the job rather than doubling it."""
     _jobs[name] = (job, period)
 

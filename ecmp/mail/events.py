@@ -7,7 +7,7 @@ from contextlib import AbstractContextManager
 from ecmp.accounts.models import User
 from ecmp.mail import outbound
 from ecmp.tickets.models import NOT_ACKNOWLEDGED, EventKind, Ticket, TicketEvent
-from ecmp.tickets.selectors import ticket_support_team
+from ecmp.tickets.selectors import SupportTeams
 from ecmp.tickets.status import Channel, Status
 from ecmp.tickets.subscribers import EventSubscriber
 
@@ -25,48 +25,52 @@ def _receives_ticket_mail(user: User, ticket: Ticket) -> bool:
         return True
     if user.organization_id == ticket.organization_id:
         return ticket.organization.active
-    return user.organization.active
+    return user.organization is not None and user.organization.active
 
 
-def emails_for_event(event: TicketEvent) -> int:
+def emails_for_event(
+    event: TicketEvent, teams: SupportTeams, threads: dict[int, list[tuple]]
+) -> int:
+    """The event's emails; `threads`: its batch's recent emails by ticket, if read."""
     ticket, actor = event.ticket, event.actor
+    mail = outbound.TicketMail(ticket, threads.get(ticket.pk))
     by_staff = actor is not None and actor.is_support_staff
     team = [
         agent
-        for agent in ticket_support_team(ticket)
+        for agent in teams.of(ticket)
         if agent.pk != event.actor_id and _receives_ticket_mail(agent, ticket)
     ]
     requester = _receives_ticket_mail(ticket.requester, ticket)
     sent = 0
     if event.kind == EventKind.CREATED:
         if requester and ticket.channel == Channel.EMAIL and event.to_value != NOT_ACKNOWLEDGED:
-            outbound.send_ticket_received(ticket)
+            outbound.send_ticket_received(mail)
             sent += 1
         for agent in team:
-            outbound.send_agent_new_ticket(ticket, agent)
+            outbound.send_agent_new_ticket(mail, agent)
             sent += 1
     elif event.kind == EventKind.SLA_BREACH:
         for agent in team:
-            outbound.send_agent_sla_breach(ticket, agent, event.to_value)
+            outbound.send_agent_sla_breach(mail, agent, event.to_value)
             sent += 1
     elif event.internal:
         return 0
     elif event.kind == EventKind.REPLIED and event.message is not None:
         if by_staff:
             if requester:
-                outbound.send_agent_reply(ticket, event.message)
+                outbound.send_agent_reply(mail, event.message)
                 sent += 1
         else:
             for agent in team:
-                outbound.send_agent_customer_reply(ticket, agent, event.message)
+                outbound.send_agent_customer_reply(mail, agent, event.message)
                 sent += 1
     elif event.kind == EventKind.STATUS and by_staff and requester:
         accepted = event.from_value == Status.NEW and event.to_value in (Status.OPEN, Status.WAIT)
         if accepted:
-            outbound.send_ticket_accepted(ticket)
+            outbound.send_ticket_accepted(mail)
             sent += 1
         elif event.to_value == Status.CLOSED and event.actor_id != ticket.requester_id:
-            outbound.send_ticket_closed(ticket)
+            outbound.send_ticket_closed(mail)
             sent += 1
     return sent
 
@@ -75,11 +79,13 @@ class MailSubscriber(EventSubscriber):
     """Registered by MailConfig.ready(): ticket events send emails. A batch reads its
     tickets' past emails at once; an event's emails are written in one statement."""
 
-    def preload(self, tickets: list[Ticket]) -> None:
-        outbound.mail_threads_preload(tickets)
+    def preload(self, tickets: list[Ticket]) -> dict[int, list[tuple]]:
+        return outbound.mail_threads_preload(tickets)
 
     def around_event(self) -> AbstractContextManager[object]:
         return outbound.emails_written_together()
 
-    def handle(self, event: TicketEvent) -> int:
-        return emails_for_event(event)
+    def handle(
+        self, event: TicketEvent, teams: SupportTeams, preloaded: dict[int, list[tuple]]
+    ) -> int:
+        return emails_for_event(event, teams, preloaded)

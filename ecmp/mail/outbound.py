@@ -46,28 +46,36 @@ def _render(template: str, context: dict[str, Any], language: str) -> tuple[str,
     return subject, text, html
 
 
-def _ticket_mail(ticket: Ticket) -> list[tuple]:
-    """(when, to or from, Message-ID) of the ticket's recent emails both ways.
+class TicketMail:
+    """The emails of one event about its ticket (or of one email, without an event).
 
-    Loaded once per ticket object: a dispatch writes to the requester and to each
-    agent about the same ticket. `queue_email` adds what it writes.
+    A dispatch writes to the requester and to each agent about the same ticket, so
+    it reads once the ticket's recent emails both ways, (when, to or from,
+    Message-ID), for the threading headers — at the first email, unless the batch
+    read them already — and adds each email it queues. And it renders an agents'
+    email once for every agent who reads the same language (nothing in these emails
+    names their reader).
     """
-    cached = ticket.__dict__.get("_mail_thread")
-    if cached is None:
-        cached = ticket.__dict__["_mail_thread"] = _recent_mail([ticket.pk])[ticket.pk]
-    return cached
+
+    def __init__(self, ticket: Ticket, recent: list[tuple] | None = None) -> None:
+        self.ticket = ticket
+        self._recent = recent
+        self.rendered: dict[tuple, tuple[str, str, str]] = {}
+
+    def recent(self) -> list[tuple]:
+        if self._recent is None:
+            self._recent = _recent_mail([self.ticket.pk])[self.ticket.pk]
+        return self._recent
 
 
-def mail_threads_preload(tickets: list[Ticket]) -> None:
-    """Read the recent emails of a batch's tickets at once (two queries, not two per
-    ticket). A ticket that comes twice in the batch reads its own when its turn
-    comes: by then the batch's earlier events have written to it."""
+def mail_threads_preload(tickets: list[Ticket]) -> dict[int, list[tuple]]:
+    """The recent emails of a batch's tickets, read at once (two queries, not two per
+    ticket), by ticket id for their `TicketMail`. A ticket that comes twice in the
+    batch is left out: it reads its own when its turn comes, and by then the batch's
+    earlier events have written to it."""
     seen = Counter(ticket.pk for ticket in tickets)
-    alone = [t for t in tickets if seen[t.pk] == 1 and "_mail_thread" not in t.__dict__]
-    if alone:
-        threads = _recent_mail([ticket.pk for ticket in alone])
-        for ticket in alone:
-            ticket.__dict__["_mail_thread"] = threads[ticket.pk]
+    alone = [ticket.pk for ticket in tickets if seen[ticket.pk] == 1]
+    return _recent_mail(alone) if alone else {}
 
 
 def _recent_mail(ticket_ids: list[int]) -> dict[int, list[tuple]]:
@@ -96,15 +104,13 @@ def _recent_mail(ticket_ids: list[int]) -> dict[int, list[tuple]]:
     return threads
 
 
-def _thread_ids(ticket: Ticket, recipient: str) -> list[str]:
+def _thread_ids(mail: TicketMail, recipient: str) -> list[str]:
     """Message-IDs of this recipient's conversation about the ticket, oldest first.
 
     Only what was sent to them or received from them: a third party's mail that an
     agent attached to the ticket must not show up in the customer's headers.
     """
-    thread = sorted(
-        (when, mid) for when, people, mid in _ticket_mail(ticket) if people == (recipient,)
-    )
+    thread = sorted((when, mid) for when, people, mid in mail.recent() if people == (recipient,))
     return [message_id for _when, message_id in thread][-10:]
 
 
@@ -117,16 +123,21 @@ def queue_email(
     context: dict[str, Any] | None = None,
     rendered: tuple[str, str, str] | None = None,
     ticket: Ticket | None = None,
+    mail: TicketMail | None = None,
     automatic: bool = True,
 ) -> OutboundEmail:
     """Write one email to the outbox: `template` rendered with `context` in the
-    recipient's language, or its (subject, text, html) already `rendered`."""
+    recipient's language, or its (subject, text, html) already `rendered`; about a
+    `ticket`, or about `mail.ticket` among the other emails of its event."""
     subject, text, html = rendered or _render(template, context or {}, language)
     headers = dict(AUTOMATIC) if automatic else {}
     reply_to = settings.ECMP_FROM_ADDRESS
-    if ticket is not None:
+    if mail is None and ticket is not None:
+        mail = TicketMail(ticket)
+    if mail is not None:
+        ticket = mail.ticket
         subject = f"[#{ticket.number}] {subject}"
-        thread = _thread_ids(ticket, to)
+        thread = _thread_ids(mail, to)
         if thread:
             headers["In-Reply-To"] = thread[-1]
             headers["References"] = " ".join(thread)
@@ -145,8 +156,8 @@ def queue_email(
         ticket=ticket,
         next_attempt_at=timezone.now() + SWEEP_GRACE,
     )
-    if ticket is not None:
-        _ticket_mail(ticket).append((email.created_at, (to,), email.message_id))
+    if mail is not None:
+        mail.recent().append((email.created_at, (to,), email.message_id))
     together = _written_together.get()
     # Only at the block's own savepoint level: an email queued in a savepoint opened
     # inside the block is written there, and rolled back with it.
@@ -252,8 +263,9 @@ def _customer_context(ticket: Ticket, **extra: Any) -> dict[str, Any]:
     return {"ticket": ticket, "user": ticket.requester, "link": link, **extra}
 
 
-def _to_requester(ticket: Ticket, kind: str, *, automatic: bool = True, **extra: Any) -> None:
+def _to_requester(mail: TicketMail, kind: str, *, automatic: bool = True, **extra: Any) -> None:
     """An email about the ticket to its requester; the template has the kind's name."""
+    ticket = mail.ticket
     requester = ticket.requester
     queue_email(
         kind=kind,
@@ -261,24 +273,25 @@ def _to_requester(ticket: Ticket, kind: str, *, automatic: bool = True, **extra:
         template=kind,
         language=requester.language,
         context=_customer_context(ticket, **extra),
-        ticket=ticket,
+        mail=mail,
         automatic=automatic,
     )
 
 
-def send_ticket_received(ticket: Ticket) -> None:
+def send_ticket_received(mail: TicketMail) -> None:
     """The acknowledgement of a ticket opened by email."""
-    _to_requester(ticket, "ticket_received")
+    _to_requester(mail, "ticket_received")
 
 
-def send_ticket_accepted(ticket: Ticket) -> None:
-    _to_requester(ticket, "ticket_accepted")
+def send_ticket_accepted(mail: TicketMail) -> None:
+    _to_requester(mail, "ticket_accepted")
 
 
-def send_agent_reply(ticket: Ticket, message: Message) -> None:
+def send_agent_reply(mail: TicketMail, message: Message) -> None:
     """An agent's public reply, in full, with links to its files."""
     if message.internal:  # never, by any path
         return
+    ticket = mail.ticket
     files = [
         (
             attachment.original_name,
@@ -288,11 +301,11 @@ def send_agent_reply(ticket: Ticket, message: Message) -> None:
         )
         for attachment in message.attachments.all()
     ]
-    _to_requester(ticket, "ticket_reply", automatic=False, message=message, files=files)
+    _to_requester(mail, "ticket_reply", automatic=False, message=message, files=files)
 
 
-def send_ticket_closed(ticket: Ticket) -> None:
-    _to_requester(ticket, "ticket_closed")
+def send_ticket_closed(mail: TicketMail) -> None:
+    _to_requester(mail, "ticket_closed")
 
 
 def send_attachment_refused(
@@ -321,31 +334,29 @@ def send_unknown_sender(*, to: str, subject: str, language: str) -> None:
 # --- Tickets, to the support team ------------------------------------------------------
 
 
-def _to_agent(ticket: Ticket, agent: User, kind: str, **extra: Any) -> None:
-    # The same words for every agent who reads the same language (nothing in these
-    # emails names their reader): rendered once per ticket object, as a dispatch
-    # tells each agent about the same ticket.
+def _to_agent(mail: TicketMail, agent: User, kind: str, **extra: Any) -> None:
+    # Rendered once per event for every agent who reads the same language.
+    ticket, rendered = mail.ticket, mail.rendered
     key = (kind, agent.language, tuple((name, getattr(v, "pk", v)) for name, v in extra.items()))
-    rendered = ticket.__dict__.setdefault("_agent_emails", {})
     if key not in rendered:
         link = absolute_url(reverse("desk:ticket-detail", args=[ticket.number]))
         context = {"ticket": ticket, "link": link, **extra}
         rendered[key] = _render(kind, context, agent.language)
     queue_email(
-        kind=kind, to=agent.email, rendered=rendered[key], language=agent.language, ticket=ticket
+        kind=kind, to=agent.email, rendered=rendered[key], language=agent.language, mail=mail
     )
 
 
-def send_agent_new_ticket(ticket: Ticket, agent: User) -> None:
-    _to_agent(ticket, agent, "agent_new_ticket")
+def send_agent_new_ticket(mail: TicketMail, agent: User) -> None:
+    _to_agent(mail, agent, "agent_new_ticket")
 
 
-def send_agent_customer_reply(ticket: Ticket, agent: User, message: Message) -> None:
-    _to_agent(ticket, agent, "agent_customer_reply", message=message)
+def send_agent_customer_reply(mail: TicketMail, agent: User, message: Message) -> None:
+    _to_agent(mail, agent, "agent_customer_reply", message=message)
 
 
-def send_agent_sla_breach(ticket: Ticket, agent: User, what: str) -> None:
-    _to_agent(ticket, agent, "agent_sla_breach", what=what)
+def send_agent_sla_breach(mail: TicketMail, agent: User, what: str) -> None:
+    _to_agent(mail, agent, "agent_sla_breach", what=what)
 
 
 def send_held_in_your_name(*, agent: User, inbound: InboundEmail) -> None:

@@ -68,7 +68,9 @@ def _lock_held(inbound: InboundEmail, by: User, *, content: bool = True) -> Inbo
     return locked
 
 
-def _done(row: InboundEmail, by: User, action: str, status: str, ticket=None) -> None:
+def _done(
+    row: InboundEmail, by: User, action: str, status: str, ticket: Ticket | None = None
+) -> None:
     row.status, row.outcome, row.handled_by = status, action, by
     row.ticket = ticket or row.ticket
     row.processed_at = timezone.now()
@@ -81,7 +83,7 @@ def _done(row: InboundEmail, by: User, action: str, status: str, ticket=None) ->
     InboundDecision.objects.create(
         inbound=row, actor=by, action=action, verification=row.verification
     )
-    changes: dict[str, list] = {"status": [InboundEmail.Status.HELD, status]}
+    changes: dict[str, list[object]] = {"status": [InboundEmail.Status.HELD, status]}
     if row.ticket is not None:
         changes["ticket"] = [None, row.ticket.number]
     audit_record(

@@ -7,9 +7,10 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 from django.utils import timezone
-from django_tasks import task
+from django_tasks import TaskResult, task
 
 from ecmp.core.followups import worker_task
 from ecmp.core.ids import possible_ids
@@ -40,7 +41,7 @@ def _claim(email_ids: list[int], *, due_only: bool) -> list[OutboundEmail]:
     return claimed
 
 
-def _deliver(email: OutboundEmail, connection) -> None:
+def _deliver(email: OutboundEmail, connection: BaseEmailBackend) -> None:
     headers = {"Message-ID": email.message_id, **email.headers}
     reply_to = headers.pop("Reply-To", None)
     message = EmailMultiAlternatives(
@@ -81,12 +82,12 @@ def outbox_send(email_ids: list[int] | int, due_only: bool = False) -> dict[str,
     return outcomes
 
 
-def _close_quietly(connection) -> None:
+def _close_quietly(connection: BaseEmailBackend) -> None:
     with contextlib.suppress(Exception):  # a dead connection is dropped all the same
         connection.close()
 
 
-def _send_one(email: OutboundEmail, *, connection) -> str:
+def _send_one(email: OutboundEmail, *, connection: BaseEmailBackend) -> str:
     # Renew this email's lease before sending it once half of it is spent: if a long
     # batch outlived the lease and the sweep gave the email back to the queue,
     # another worker has it.
@@ -156,7 +157,7 @@ def inbound_process(inbound_ids: list[int] | int) -> dict[str, int]:
 INBOUND_PRIORITY = 10
 
 
-def inbound_enqueue(inbound_ids: list[int]):
+def inbound_enqueue(inbound_ids: list[int]) -> TaskResult[dict[str, int]]:
     """Enqueue `inbound_process`, ahead of other work where the queue allows it."""
     process = inbound_process
     if process.get_backend().supports_priority:

@@ -8,7 +8,7 @@ from ecmp.accounts.models import User
 from ecmp.notifications.models import Notification
 from ecmp.notifications.selectors import notification_list_for
 from ecmp.tickets.models import EventKind, Ticket, TicketEvent
-from ecmp.tickets.selectors import ticket_support_team
+from ecmp.tickets.selectors import SupportTeams
 from ecmp.tickets.subscribers import EventSubscriber
 
 # What the requester hears about when somebody else does it.
@@ -32,28 +32,28 @@ def _for_requester(event: TicketEvent) -> list[User]:
     return [requester] if requester.is_active else []
 
 
-def _for_support_team(event: TicketEvent) -> list[User]:
+def _for_support_team(event: TicketEvent, teams: SupportTeams) -> list[User]:
     customer_wrote = event.kind == EventKind.REPLIED and not (
         event.actor and event.actor.is_support_staff
     )
     if event.kind in (EventKind.CREATED, EventKind.SLA_BREACH) or customer_wrote:
-        return [user for user in ticket_support_team(event.ticket) if user.pk != event.actor_id]
+        return [user for user in teams.of(event.ticket) if user.pk != event.actor_id]
     return []
 
 
-def _recipients(event: TicketEvent) -> list[User]:
+def _recipients(event: TicketEvent, teams: SupportTeams) -> list[User]:
     # Internal events only ever reach the support team.
-    return _for_requester(event) + _for_support_team(event)
+    return _for_requester(event) + _for_support_team(event, teams)
 
 
-def notifications_for_event(event: TicketEvent) -> list[Notification]:
+def notifications_for_event(event: TicketEvent, teams: SupportTeams) -> list[Notification]:
     """The event's notifications, in one statement; those an earlier run of the same
     dispatch already made are left as they are (the unique recipient and event)."""
     notifications = [
         Notification(
             recipient=recipient, ticket=event.ticket, event=event, created_at=event.created_at
         )
-        for recipient in _recipients(event)
+        for recipient in _recipients(event, teams)
     ]
     Notification.objects.bulk_create(notifications, ignore_conflicts=True)
     return notifications
@@ -62,8 +62,8 @@ def notifications_for_event(event: TicketEvent) -> list[Notification]:
 class NotificationSubscriber(EventSubscriber):
     """Registered by NotificationsConfig.ready(): ticket events make notifications."""
 
-    def handle(self, event: TicketEvent) -> int:
-        return len(notifications_for_event(event))
+    def handle(self, event: TicketEvent, teams: SupportTeams, preloaded: None) -> int:
+        return len(notifications_for_event(event, teams))
 
 
 def notification_mark_viewed(*, user: User, notification_id: int) -> Notification | None:

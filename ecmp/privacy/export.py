@@ -168,7 +168,7 @@ def personal_data_export(*, user: User, by: User) -> IO[bytes]:
     spool: IO[bytes] = SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 (returned)
     with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for attachment in attachments:
-            entry = {
+            entry: dict[str, Any] = {
                 "ticket": attachment.ticket.number,
                 "name": attachment.original_name,
                 "size": attachment.size,
@@ -184,7 +184,7 @@ def personal_data_export(*, user: User, by: User) -> IO[bytes]:
                 # A file lost from storage: say so rather than fail the whole copy.
                 entry["file"] = None
             files.append(entry)
-        data = {
+        data: dict[str, Any] = {
             "format": FORMAT_VERSION,
             "exported": _when(timezone.now()),
             "profile": _profile(user),

@@ -52,7 +52,9 @@ def _load() -> _Levels:
 def _changing_them() -> bool:
     """Whether this transaction changed the levels: it waits to forget them on commit."""
     return connection.in_atomic_block and any(
-        callback is forget_levels for _savepoints, callback, _robust in connection.run_on_commit
+        # Each entry is (savepoints, callback, robust); django-stubs says pairs, so by index.
+        entry[1] is forget_levels
+        for entry in connection.run_on_commit
     )
 
 

@@ -19,6 +19,7 @@ from django.db.models import Sum
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
+from ecmp.accounts.models import User
 from ecmp.tickets.models import Attachment, Message, Ticket
 
 # Files that run code when opened: programs, scripts, installers, shortcuts,
@@ -212,7 +213,7 @@ def store_uploads(
     *,
     ticket: Ticket,
     message: Message | None,
-    uploader: object,
+    uploader: User | None,
     into: list[Attachment],
 ) -> None:
     """Save the files, each appended to `into` as soon as it is on disk, so that the

@@ -3,6 +3,7 @@ through the subscribers of tickets/subscribers.py."""
 
 from __future__ import annotations
 
+from ecmp.accounts.models import User
 from ecmp.core.followups import after_commit
 from ecmp.tickets.models import EventKind, Message, Ticket, TicketEvent
 from ecmp.tickets.tasks import event_dispatch
@@ -11,7 +12,7 @@ from ecmp.tickets.tasks import event_dispatch
 def event_record(
     *,
     ticket: Ticket,
-    actor: object | None,
+    actor: User | None,
     kind: EventKind,
     from_value: str = "",
     to_value: str = "",

@@ -71,7 +71,7 @@ def search_filter(tickets: QuerySet[Ticket], text: str, number: int | None) -> Q
         for word in found:
             in_messages = Message.objects.filter(ticket=OuterRef("pk"), body__icontains=word)
             every_word &= (
-                Q(subject__icontains=word) | Q(description__icontains=word) | Exists(in_messages)
+                Q(subject__icontains=word) | Q(description__icontains=word) | Q(Exists(in_messages))
             )
         match |= every_word
     return tickets.filter(match)

@@ -34,36 +34,35 @@ def clean_search(text: str | None, limit: int = 200) -> str:
     return (text or "").replace("\x00", "").strip()[:limit]
 
 
-def ticket_support_team(ticket: Ticket) -> list[User]:
-    """Who hears about a ticket on the support side: the assignee, or every agent."""
-    # Kept on the ticket object for its assignee: one dispatch asks for the
-    # notifications and again for the emails.
-    cached = ticket.__dict__.get("_support_team")
-    if cached is not None and cached[0] == ticket.assignee_id:
-        return list(cached[1])
-    team = None
-    if ticket.assignee_id is not None:
-        assignee = User.objects.filter(pk=ticket.assignee_id, is_active=True).first()
-        if assignee is not None:
-            team = [assignee]
-    if team is None:
-        team = _active_staff()
-    ticket.__dict__["_support_team"] = (ticket.assignee_id, team)
-    return list(team)
+class SupportTeams:
+    """Who hears about a ticket on the support side: its assignee, or every agent.
+
+    Made for a batch of events and handed to each of its subscribers: the staff is
+    read once for the batch (at once if a ticket is unassigned), an assignee once.
+    """
+
+    def __init__(self, tickets: Iterable[Ticket]) -> None:
+        unassigned = any(ticket.assignee_id is None for ticket in tickets)
+        self._staff: list[User] | None = _active_staff() if unassigned else None
+        # An inactive assignee is None: the ticket goes to every agent.
+        self._assignees: dict[int, User | None] = {}
+
+    def of(self, ticket: Ticket) -> list[User]:
+        if ticket.assignee_id is not None:
+            if ticket.assignee_id not in self._assignees:
+                self._assignees[ticket.assignee_id] = User.objects.filter(
+                    pk=ticket.assignee_id, is_active=True
+                ).first()
+            assignee = self._assignees[ticket.assignee_id]
+            if assignee is not None:
+                return [assignee]
+        if self._staff is None:
+            self._staff = _active_staff()
+        return list(self._staff)
 
 
 def _active_staff() -> list[User]:
     return list(User.objects.filter(role__in=STAFF_ROLES, is_active=True))
-
-
-def support_teams_preload(tickets: Iterable[Ticket]) -> None:
-    """Read the staff once for all the unassigned tickets of a batch of events (each
-    event asks `ticket_support_team` for its own ticket object)."""
-    unassigned = [ticket for ticket in tickets if ticket.assignee_id is None]
-    if unassigned:
-        staff = _active_staff()
-        for ticket in unassigned:
-            ticket.__dict__["_support_team"] = (None, staff)
 
 
 def tickets_visible_to(user: User) -> QuerySet[Ticket]:

@@ -14,7 +14,7 @@ from django_tasks import task
 
 from ecmp.core.followups import drains_waiting, worker_task
 from ecmp.tickets.models import TicketEvent
-from ecmp.tickets.selectors import support_teams_preload
+from ecmp.tickets.selectors import SupportTeams
 from ecmp.tickets.subscribers import event_subscribers
 
 logger = logging.getLogger(__name__)
@@ -91,15 +91,18 @@ def _dispatch_batch(event_ids: list[int]) -> int:
             .filter(pk__in=event_ids, dispatched_at__isnull=True)
             .order_by("pk")
         )  # the others: already dispatched, or being dispatched by another worker
-        support_teams_preload(event.ticket for event in events)
-        for subscriber in subscribers:
-            subscriber.preload([event.ticket for event in events])
+        tickets = [event.ticket for event in events]
+        teams = SupportTeams(tickets)
+        preloaded = [subscriber.preload(tickets) for subscriber in subscribers]
         for event in events:
             try:
                 with transaction.atomic(), ExitStack() as around:
                     for subscriber in subscribers:
                         around.enter_context(subscriber.around_event())
-                    made += sum(subscriber.handle(event) for subscriber in subscribers)
+                    made += sum(
+                        subscriber.handle(event, teams, data)
+                        for subscriber, data in zip(subscribers, preloaded, strict=True)
+                    )
             except Exception:
                 # Left undispatched: the sweep tries it again (after the others), and
                 # the others of the batch go on.

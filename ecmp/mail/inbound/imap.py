@@ -41,7 +41,9 @@ def imap_fetch() -> int:
     with _mailbox() as mailbox:
         if not mailbox.folder.exists(processed_folder):
             mailbox.folder.create(processed_folder)
-        done, refused, waiting = [], [], 0
+        done: list[str] = []
+        refused: list[str] = []
+        waiting = 0
         for uid in mailbox.uids("ALL"):
             # A pass handles BATCH messages; it looks past at most BATCH that must wait
             # (strangers' held mail full), so a customer's message behind a stranger's

@@ -206,6 +206,7 @@ def _readable(value: str, charset: str | None = None) -> str:
 
 
 def _filename(part: Message, hint: _Hint | None = None) -> str:
+    name: str | tuple[str | None, str | None, str] | None
     try:
         name = part.get_filename()
     except Exception:
@@ -286,14 +287,16 @@ def _message_bytes(inner: Message) -> bytes:
     try:
         return inner.as_bytes()
     except (UnicodeError, LookupError, ValueError, TypeError):
-        return inner.as_string(policy=policy.compat32.clone(utf8=True)).encode(
-            "utf-8", "surrogateescape"
-        )
+        return inner.as_string(policy=policy.compat32).encode("utf-8", "surrogateescape")
 
 
 def _attach_message(found: ParsedMail, part: Message, name: str) -> None:
     inner = part.get_payload()
-    data = _message_bytes(inner[0]) if isinstance(inner, list) and inner else _payload_bytes(part)
+    data = (
+        _message_bytes(inner[0])
+        if isinstance(inner, list) and inner and isinstance(inner[0], Message)
+        else _payload_bytes(part)
+    )
     if not name:
         subject = ""
         if isinstance(inner, list) and inner and isinstance(inner[0], Message):
@@ -378,7 +381,11 @@ def _walk(
                 for c in children
             )
             if has_plain:
-                children = [c for c in children if c.get_content_type() != "text/html"]
+                children = [
+                    c
+                    for c in children
+                    if not (isinstance(c, Message) and c.get_content_type() == "text/html")
+                ]
         for child in children:
             if isinstance(child, Message):
                 _walk(child, found, texts, htmls, depth + 1, hint)
@@ -550,7 +557,7 @@ def _parse(raw: bytes) -> ParsedMail:
     ]
     if "return-path" in values:
         found.return_path = first("return-path").strip()
-    recipient_headers = []
+    recipient_headers: list[str] = []
     for key in ("to", "cc", "delivered-to", "x-original-to", "envelope-to"):
         recipient_headers.extend(decode_text_header(v) for v in values.get(key, []))
     found.recipients = [addr.lower() for _n, addr in getaddresses(recipient_headers) if "@" in addr]

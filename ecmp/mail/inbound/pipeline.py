@@ -323,7 +323,8 @@ def _handle_batch(inbound_ids: list[int]) -> dict[int, str]:
         )
         # Each message's raw bytes are in memory while the batch runs: large ones
         # go fewer at a time (the rest wait for the next batch, or another worker).
-        chosen, total = [], 0
+        chosen: list[int] = []
+        total = 0
         for pk, size in taken:
             if chosen and total + size > BATCH_BYTES:
                 break

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import TypeGuard
 
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -50,13 +51,14 @@ def _finish(row: InboundEmail, status: str, outcome: str, reason: str = "", tick
         row.ticket = ticket
 
 
-def _can_write(user: User | None) -> bool:
+def _can_write(user: User | None) -> TypeGuard[User]:
+    """Whether this person may write to the desk by mail (True only for a User)."""
     if user is None or not user.is_active:
         return False
     return user.is_support_staff or (user.organization is not None and user.organization.active)
 
 
-def _window_start() -> timezone.datetime:
+def _window_start() -> datetime:
     return timezone.now() - timedelta(hours=settings.ECMP_MAIL_SENDER_WINDOW_HOURS)
 
 
@@ -234,6 +236,8 @@ def batch_prepare(rows: list[InboundEmail]) -> Batch:
         except Exception as exc:  # that message fails when its turn comes, not the batch
             parsed[row.pk] = exc
     addresses = {mail.sender for mail in parsed.values() if isinstance(mail, ParsedMail)}
+    senders: dict[str, User] | None
+    opened: dict[str, int] | None
     try:
         with transaction.atomic():  # a savepoint: a refusing database spoils nothing
             senders = _senders(addresses - {""})
@@ -324,7 +328,8 @@ def inbound_route(
     answer = not mail.machine
     reply, _stripped = strip_quotes(mail.text)
 
-    if ticket is not None:
+    # A ticket is referenced only for a sender who may write (_referenced_ticket).
+    if ticket is not None and sender is not None:
         if ticket.archived_at is not None and sender.is_support_staff:
             return _finish(
                 row, Status.HELD, "held", f"an agent's reply to archived ticket {ticket.number}"

@@ -41,7 +41,7 @@ def ticket_create(
     which must never be answered automatically; its creation event says so."""
     if not (requester.is_active and requester.is_customer and requester.organization_id):
         raise PermissionDenied
-    if not requester.organization.active:
+    if requester.organization is None or not requester.organization.active:
         raise PermissionDenied
     if related_to is not None and not ticket_visible_to(requester, related_to):
         raise PermissionDenied

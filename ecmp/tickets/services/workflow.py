@@ -134,7 +134,7 @@ def ticket_assign(
         require_writable_by(locked, actor)
         if locked.assignee_id == (assignee.pk if assignee else None):
             raise ValidationError(_("The ticket is already assigned so."), code="same")
-        previous = locked.assignee.get_full_name() if locked.assignee_id else ""
+        previous = locked.assignee.get_full_name() if locked.assignee is not None else ""
         locked.assignee = assignee
         event_record(
             ticket=locked,

@@ -186,7 +186,9 @@ class Command(BaseCommand):
             )
         )
 
-    def people(self, organizations: int, users: int) -> tuple[list[tuple[int, int]], list[int]]:
+    def people(
+        self, organizations: int, users: int
+    ) -> tuple[list[tuple[int, int | None]], list[int]]:
         """Organizations, customers (a manager in each organization) and ten agents."""
         password = make_password(BENCH_PASSWORD)
         with transaction.atomic():
