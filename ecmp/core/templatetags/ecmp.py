@@ -1,16 +1,16 @@
 from datetime import datetime
 from functools import lru_cache
+from typing import cast
 
 from django import forms, template
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import dateformat, formats, timezone, translation
-from django.utils.safestring import SafeString
 
 register = template.Library()
 
 
 @register.simple_tag
-def widget(field: forms.BoundField) -> SafeString:
+def widget(field: forms.BoundField) -> str:
     """A form field's widget, rendered by Django's widget templates, with Bootstrap's
     classes and its errors announced; a hidden field as `{{ field }}` writes it."""
     if field.is_hidden:
@@ -22,7 +22,7 @@ def widget(field: forms.BoundField) -> SafeString:
         css = "form-check-input"
     else:
         css = "form-control"
-    attrs = {"class": css + (" is-invalid" if field.errors else "")}
+    attrs: dict[str, str | bool] = {"class": css + (" is-invalid" if field.errors else "")}
     if field.errors:
         attrs["aria-invalid"] = "true"
         attrs["aria-describedby"] = f"{field.auto_id}-errors"
@@ -36,7 +36,9 @@ def options(field: forms.BoundField, choices=None) -> dict:
     `choices` (value, label) pairs, when the field is not a ChoiceField."""
     current = "" if field.value() is None else str(field.value())
     listed = []
-    for choice, text in field.field.choices if choices is None else choices:
+    if choices is None:  # then the field is a ChoiceField
+        choices = cast(forms.ChoiceField, field.field).choices
+    for choice, text in choices:
         value = "" if choice is None else str(getattr(choice, "value", choice))
         listed.append((value, text, value == current))
     return {"choices": listed}
