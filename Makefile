@@ -108,6 +108,7 @@ lint: $(STAMPS)/dev
 	$(VENV)/bin/ruff format --check .
 	# The layers (pyproject.toml, [tool.importlinter]): a cycle between apps fails here.
 	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/mypy  # types: [tool.mypy] in pyproject.toml (strict for services, selectors, tasks)
 
 format: $(STAMPS)/dev
 	$(VENV)/bin/ruff check --fix .
