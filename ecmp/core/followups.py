@@ -56,22 +56,26 @@ class _Transaction:
 
     def __init__(self, state: _ConnectionState) -> None:
         self.state = state
-        self.tasks: dict[str, tuple[Any, list[int]]] = {}
+        self.items: list[tuple[Any, int]] = []
 
-    def add(self, task: Any, item: int) -> None:
-        entry = self.tasks.setdefault(task.module_path, (task, []))
-        entry[1].append(item)
+    def add(self, task: Any, item: int) -> int:
+        """Collect the item; returns its position, for its commit callback."""
+        self.items.append((task, item))
+        return len(self.items) - 1
 
-    def flush(self) -> None:
-        """The transaction committed: hand every item over, once. A method, not a
-        partial: Django logs its __qualname__ if it fails."""
+    def flush(self, start: int) -> None:
+        """The transaction committed: hand the items over, once, from the first one
+        whose callback runs (earlier ones were rolled back with a savepoint)."""
         if self.state.current is not None and self.state.current() is self:
             # A transaction opened from here on (by a follow-up run inline) is a
             # new one, with items of its own.
             self.state.current = None
-        tasks, self.tasks = self.tasks, {}
-        for task, items in tasks.values():
-            self.state.hand_over(task, list(dict.fromkeys(items)))
+        items, self.items = self.items[start:], []
+        tasks: dict[str, tuple[Any, list[int]]] = {}
+        for task, item in items:
+            tasks.setdefault(task.module_path, (task, []))[1].append(item)
+        for task, ids in tasks.values():
+            self.state.hand_over(task, list(dict.fromkeys(ids)))
 
 
 class _ConnectionState:
@@ -138,10 +142,15 @@ def after_commit(task: Any, item: int) -> None:
     if collecting is None or not connection.in_atomic_block:
         collecting = _Transaction(state)
         state.current = weakref.ref(collecting) if connection.in_atomic_block else None
-    collecting.add(task, item)
+    position = collecting.add(task, item)
+
     # One callback per item, so that a savepoint rolled back with the first item's
-    # callback leaves the later ones theirs; the first to run takes them all.
-    transaction.on_commit(collecting.flush, robust=True)
+    # callback leaves the later ones theirs; the first to run takes its item and
+    # every later one. A function, not a partial: Django logs its __qualname__.
+    def flush() -> None:
+        collecting.flush(position)
+
+    transaction.on_commit(flush, robust=True)
 
 
 def worker_task(function: Callable) -> Callable:
