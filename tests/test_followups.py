@@ -1,9 +1,11 @@
 """Follow-up work is handed to the worker once per transaction (ecmp/core/followups.py)."""
 
+import threading
+
 import pytest
 from django.core import mail
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import override_settings
 from django_tasks_db.models import DBTaskResult
 
@@ -171,3 +173,41 @@ def test_an_unreachable_queue_never_undoes_or_fails_the_committed_action(caplog)
     with transaction.atomic():
         after_commit(Down(), 1)
     assert "queue down" in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_savepoint_with_the_first_item_leaves_the_later_ones_theirs():
+    task = Recorder()
+    with transaction.atomic():
+        with pytest.raises(RuntimeError), transaction.atomic():
+            after_commit(task, 1)
+            raise RuntimeError("inner")
+        after_commit(task, 2)
+        after_commit(task, 3)
+    handed = [item for batch in task.enqueued for item in batch]
+    assert {2, 3} <= set(handed) and len(task.enqueued) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_thread_collects_its_own_transaction():
+    """The state is kept per database connection, and Django gives each thread its
+    own: two transactions at once never mix their items."""
+    task, started, go_on = Recorder(), threading.Event(), threading.Event()
+
+    def other():
+        try:
+            with transaction.atomic():
+                after_commit(task, 20)
+                started.set()
+                go_on.wait(5)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    started.wait(5)
+    with transaction.atomic():
+        after_commit(task, 10)
+    go_on.set()
+    thread.join(5)
+    assert sorted(task.enqueued) == [[10], [20]]
