@@ -64,7 +64,7 @@ class FailureCounts:
 
 def failure_counts(request: HttpRequest, username: str | None) -> FailureCounts:
     """The three counters of this request's address and account, in one query."""
-    address = request.axes_ip_address  # type: ignore[attr-defined]
+    address = request.axes_ip_address  # type: ignore[attr-defined]  # set by AxesMiddleware
     same_address = Q(ip_address=address)
     same_account = Q(username=username)
     totals = (
@@ -99,7 +99,7 @@ class SignInAttemptHandler(AxesDatabaseHandler):
     def is_locked(self, request: HttpRequest, credentials: dict | None = None) -> bool:
         locked = super().is_locked(request, credentials)
         # The audit log tells a new lock from attempts refused during one.
-        request.signin_was_locked = locked  # type: ignore[attr-defined]
+        request.signin_was_locked = locked  # type: ignore[attr-defined]  # a marker of ours
         return locked
 
     def user_login_failed(
@@ -121,7 +121,7 @@ class SignInAttemptHandler(AxesDatabaseHandler):
         super().user_logged_in(sender, request, user, **kwargs)
         AccessAttempt.objects.filter(
             username=user.get_username(),
-            ip_address=request.axes_ip_address,  # type: ignore[attr-defined]
+            ip_address=request.axes_ip_address,  # type: ignore[attr-defined]  # set by AxesMiddleware
         ).delete()
 
 

@@ -11,7 +11,7 @@ from django.utils.translation import ngettext
 
 
 class CodeField(forms.CharField):
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(
             max_length=24,
             widget=forms.TextInput(
@@ -22,7 +22,7 @@ class CodeField(forms.CharField):
                     "spellcheck": "false",
                 }
             ),
-            **kwargs,  # type: ignore[arg-type]
+            **kwargs,
         )
 
 

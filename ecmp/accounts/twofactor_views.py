@@ -98,7 +98,7 @@ def two_factor_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def two_factor_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
-    if user.is_verified():  # type: ignore[attr-defined]
+    if user.is_verified():  # type: ignore[attr-defined]  # added by django_otp's OTPMiddleware
         return redirect(next_url(request))
     authenticator = twofactor.authenticator_for(user)
     if authenticator is None:

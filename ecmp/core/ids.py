@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from typing import Any, TypeGuard
 
 from django import forms
 from django.urls import register_converter
@@ -22,7 +23,7 @@ logger = logging.getLogger(__name__)
 MAX_ID = 2**63 - 1
 
 
-def is_id(value: object) -> bool:
+def is_id(value: object) -> TypeGuard[int]:
     """Whether a row could have this id: a positive integer in the 64-bit range."""
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
 
@@ -43,16 +44,16 @@ def possible_ids(values: Iterable[object], *, task: str) -> list[int]:
     kept = [value for value in values if is_id(value)]
     if len(kept) < len(values):
         logger.warning("%s: ignored %d impossible id(s)", task, len(values) - len(kept))
-    return kept  # type: ignore[return-value]
+    return kept
 
 
 class IdField(forms.IntegerField):
     """A form field for a row id: 1 to MAX_ID; anything else is invalid."""
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_ID)
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+        super().__init__(**kwargs)
 
 
 class IdConverter:

@@ -32,7 +32,7 @@ class DeskReplyForm(VersionedForm):
         label=_("Message"), widget=forms.Textarea(attrs={"rows": 5}), max_length=100_000
     )
     # A form field: the form metaclass moves it to base_fields, so self.files stays the uploads.
-    files = MultipleFileField(label=_("Attach File"))  # type: ignore[assignment]
+    files = MultipleFileField(label=_("Attach File"))  # type: ignore[assignment]  # see above
     internal = forms.BooleanField(required=False)
 
 

@@ -45,7 +45,7 @@ class NewTicketForm(forms.Form):
         max_length=100_000,
     )
     # A form field: the form metaclass moves it to base_fields, so self.files stays the uploads.
-    files = MultipleFileField(label=_("Attach File"))  # type: ignore[assignment]
+    files = MultipleFileField(label=_("Attach File"))  # type: ignore[assignment]  # see above
     priority = forms.TypedChoiceField(
         label=_("Priority"),
         choices=Priority.choices,
@@ -87,7 +87,7 @@ class ReplyForm(forms.Form):
         max_length=100_000,
     )
     # A form field: the form metaclass moves it to base_fields, so self.files stays the uploads.
-    files = MultipleFileField(label=_("Attach File"))  # type: ignore[assignment]
+    files = MultipleFileField(label=_("Attach File"))  # type: ignore[assignment]  # see above
 
     def clean_body(self) -> str:
         body = self.cleaned_data["body"].replace("\x00", "").strip()
