@@ -3,8 +3,10 @@ from functools import lru_cache
 from typing import cast
 
 from django import forms, template
+from django.template.loader import render_to_string
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import dateformat, formats, timezone, translation
+from django.utils.safestring import SafeString
 
 register = template.Library()
 
@@ -29,19 +31,30 @@ def widget(field: forms.BoundField) -> str:
     return field.as_widget(attrs=attrs)
 
 
-@register.inclusion_tag("includes/options.html")
-def options(field: forms.BoundField, choices=None) -> dict:
+@register.simple_tag
+def options(field: forms.BoundField, choices=None) -> SafeString:
     """A select's options, the current value selected (includes/options.html).
 
-    `choices` (value, label) pairs, when the field is not a ChoiceField."""
+    `choices` (value, label) pairs, when the field is not a ChoiceField. The desk's
+    organization filter lists every client (hundreds of options, milliseconds of
+    template work) and is the same on nearly every request: the rendered list is
+    memoized per process by its plain values (the labels as text, the language)."""
     current = "" if field.value() is None else str(field.value())
-    listed = []
     if choices is None:  # then the field is a ChoiceField
         choices = cast(forms.ChoiceField, field.field).choices
-    for choice, text in choices:
-        value = "" if choice is None else str(getattr(choice, "value", choice))
-        listed.append((value, text, value == current))
-    return {"choices": listed}
+    listed = tuple(
+        (value, str(text), value == current)
+        for value, text in (
+            ("" if choice is None else str(getattr(choice, "value", choice)), text)
+            for choice, text in choices
+        )
+    )
+    return _options(listed, translation.get_language())
+
+
+@lru_cache(maxsize=512)
+def _options(choices: tuple[tuple[str, str, bool], ...], language: str) -> SafeString:
+    return render_to_string("includes/options.html", {"choices": choices})
 
 
 # Lists and threads show dozens of dates and links per page, and Django's `date`
@@ -56,15 +69,20 @@ def _instant(value: datetime, language: str, zone: str) -> tuple[str, str]:
     return dateformat.format(local, "c"), formats.date_format(local, "SHORT_DATETIME_FORMAT")
 
 
+def instant(value: datetime) -> tuple[str, str]:
+    """A `<time>` element's two strings: the instant for machines (its `datetime`
+    attribute), the short local date for people (its text); memoized."""
+    return _instant(value, translation.get_language(), timezone.get_current_timezone_name())
+
+
 @register.inclusion_tag("includes/when.html")
 def when(value: datetime | None, css: str = "") -> dict:
     """A `<time>` element (includes/when.html): the instant for machines, the short
-    local date for people; nothing for no date."""
+    local date for people; nothing for no date. Long lists write the element inline
+    from `instant`'s strings, computed once per row."""
     if value is None:
         return {}
-    machine, person = _instant(
-        value, translation.get_language(), timezone.get_current_timezone_name()
-    )
+    machine, person = instant(value)
     return {"machine": machine, "person": person, "css": css}
 
 
