@@ -149,6 +149,36 @@ def queue_cells(tickets: Iterable[Ticket], now: datetime, view: str) -> list[dic
 
 
 @register.simple_tag
+def ticket_cells(tickets: Iterable[Ticket], view: str) -> list[dict]:
+    """Each row of the portal's ticket list (portal/ticket_list.html)."""
+    language = get_language()
+    rows = []
+    for t in tickets:
+        status = _badge("status", t.status, language)
+        priority = _badge("priority", t.priority, language)
+        created, person = instant(t.created_at)
+        activity, activity_person = instant(t.last_activity_at) if t.last_activity_at else ("", "")
+        rows.append(
+            {
+                "number": t.number,
+                "url": link(view, t.number),
+                "subject": t.subject,
+                "requester_id": t.requester_id,
+                "requester": t.requester,
+                "status_style": status["style"],
+                "status": status["label"],
+                "priority_style": priority["style"],
+                "priority": priority["label"],
+                "created": created,
+                "created_person": person,
+                "activity": activity,
+                "activity_person": activity_person,
+            }
+        )
+    return rows
+
+
+@register.simple_tag
 def thread_cells(thread: Iterable[TicketEvent], ticket: Ticket, opening_files, marks=None) -> list:
     """Each entry of includes/thread.html, newest first: whom and what it shows.
     `marks`: the desk's verdict on who mailed a message (rendered beforehand by the
