@@ -6,8 +6,10 @@ A ticket the user may not see does not exist for them (404, never 403).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.utils import timezone
 
@@ -254,7 +256,7 @@ def ticket_list_for_desk(
     key = sort.lstrip("-")
     field = DESK_SORTS.get(key, "sla_due_at")
     descending = sort.startswith("-")
-    if Ticket._meta.get_field(field.split("__")[0]).null or "__" in field:
+    if getattr(Ticket._meta.get_field(field.split("__")[0]), "null", False) or "__" in field:
         # Tickets without a deadline (or a client) come last, both ways.
         expression = F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True)
     else:
@@ -300,17 +302,13 @@ def attachment_for_staff(user: User, number: int | str, attachment_id: int) -> A
     return attachment
 
 
-def tickets_per_day(*, days: int = 30) -> dict[str, list]:
+def tickets_per_day(*, days: int = 30) -> dict[str, list[str] | list[int]]:
     """Tickets opened and closed on each of the last `days` days (two grouped queries)."""
-    from datetime import timedelta
-
-    from django.db.models.functions import TruncDate
-
     today = timezone.localdate()
     start = today - timedelta(days=days - 1)
-    since = timezone.make_aware(timezone.datetime.combine(start, timezone.datetime.min.time()))
+    since = timezone.make_aware(datetime.combine(start, time.min))
 
-    def per_day(field: str) -> dict:
+    def per_day(field: str) -> dict[date, int]:
         rows = (
             Ticket.objects.filter(**{f"{field}__gte": since})
             .annotate(day=TruncDate(field))

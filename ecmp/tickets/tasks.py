@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import ExitStack
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import F, Q
@@ -38,7 +38,7 @@ WAITING_MARGIN = timedelta(minutes=1)
 @task()
 @worker_task
 def event_dispatch(
-    event_ids: list[int] | int, waiting_since: str = "", after: list | None = None
+    event_ids: list[int] | int, waiting_since: str = "", after: list[str | int] | None = None
 ) -> int:
     """Turn events into notifications and emails: each once, each all or nothing.
 
@@ -55,7 +55,10 @@ def event_dispatch(
     waiting = TicketEvent.objects.filter(
         dispatched_at__isnull=True, created_at__gte=since - WAITING_MARGIN
     ).order_by("created_at", "pk")
-    position = (parse_datetime(after[0]), after[1]) if after else None
+    position: tuple[datetime, int] | None = None
+    moment = parse_datetime(str(after[0])) if after else None
+    if after and moment is not None:
+        position = (moment, int(after[1]))
     for _round in range(BATCHES_PER_TASK):
         rows = waiting.exclude(pk__in=ids)
         if position is not None:
@@ -67,6 +70,7 @@ def event_dispatch(
             return made
         position = batch[-1]
         made += _dispatch_batch([pk for _created, pk in batch])
+    assert position is not None  # set by the rounds above, or the task returned
     event_dispatch.enqueue(  # the rest, in a new task
         [], waiting_since=waiting_since, after=[position[0].isoformat(), position[1]]
     )
