@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Django's own widget templates, for the TemplatesSetting form renderer.
+    "django.forms",
     "template_partials",
     "django_htmx",
     "django_tasks",
@@ -86,6 +88,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+# Form widgets render through the project's template engine, so that
+# templates/django/forms/ may override a widget template (the select, for speed).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
