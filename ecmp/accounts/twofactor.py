@@ -145,18 +145,8 @@ def two_factor_enrol(*, user: User, secret: str, code: str) -> tuple[TOTPDevice,
     User.objects.select_for_update().get(pk=user.pk)
     if authenticator_for(user) is not None:
         raise TwoFactorError("already enrolled")
-    TOTPDevice.objects.filter(user=user).delete()
-    device = TOTPDevice.objects.create(
-        user=user,
-        name=_AUTHENTICATOR_NAME,
-        key=_secret_bytes(secret).hex(),
-        digits=TOTP_DIGITS,
-        tolerance=TOTP_TOLERANCE,
-        confirmed=True,
-        # The code just used cannot be used again to sign in.
-        last_t=step,
-    )
-    _mark_enrolled(user, True)
+    # The code just used cannot be used again to sign in.
+    device = _authenticator_replace(user, secret, last_t=step)
     audit_record(AuditEvent.Kind.TWO_FACTOR_ENROLLED, actor=user, target=user)
     codes = _backup_codes_replace(user)
     audit_record(AuditEvent.Kind.BACKUP_CODES_CREATED, actor=user, target=user)
@@ -166,6 +156,10 @@ def two_factor_enrol(*, user: User, secret: str, code: str) -> tuple[TOTPDevice,
 @transaction.atomic
 def enrol_demo_authenticator(*, user: User, secret: str) -> TOTPDevice:
     """Demo data only: enrol with a published secret, without a code."""
+    return _authenticator_replace(user, secret, last_t=-1)
+
+
+def _authenticator_replace(user: User, secret: str, *, last_t: int) -> TOTPDevice:
     TOTPDevice.objects.filter(user=user).delete()
     device = TOTPDevice.objects.create(
         user=user,
@@ -174,6 +168,7 @@ def enrol_demo_authenticator(*, user: User, secret: str) -> TOTPDevice:
         digits=TOTP_DIGITS,
         tolerance=TOTP_TOLERANCE,
         confirmed=True,
+        last_t=last_t,
     )
     _mark_enrolled(user, True)
     return device

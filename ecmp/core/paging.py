@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
+from typing import Any
+
+from django.conf import settings
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.functional import cached_property
 
 
@@ -28,3 +33,12 @@ class CappedPaginator(Paginator):
     @cached_property
     def num_pages(self) -> int:
         return max(1, -(-min(self.count, self.cap) // self.per_page))
+
+
+def long_list_page(request: HttpRequest, rows: QuerySet[Any]) -> tuple[Page[Any], str]:
+    """The requested page of a filtered list, and its filters without the page
+    number (for the pager's links)."""
+    page = CappedPaginator(rows, settings.ECMP_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return page, query.urlencode()

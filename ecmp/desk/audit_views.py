@@ -6,7 +6,6 @@ import csv
 from typing import Any, cast
 
 from django import forms
-from django.conf import settings
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -19,7 +18,7 @@ from ecmp.accounts.models import AuditEvent, Organization, User
 from ecmp.accounts.requests import AuthenticatedHttpRequest
 from ecmp.billing.models import Invoice
 from ecmp.core.access import admin_required
-from ecmp.core.paging import CappedPaginator
+from ecmp.core.paging import long_list_page
 from ecmp.mail.models import InboundEmail
 from ecmp.tickets.selectors import clean_search
 
@@ -71,14 +70,12 @@ class AuditFilterForm(forms.Form):
 def audit_log(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
     events = audit_event_list_for_admin(request.user, form.filters())
-    page = CappedPaginator(events, settings.ECMP_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page, query_without_page = long_list_page(request, events)
     context = {
         "nav": "audit",
         "form": form,
         "page": page,
-        "query_without_page": query.urlencode(),
+        "query_without_page": query_without_page,
     }
     return render(request, "desk/audit_log.html", context)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
@@ -21,7 +20,7 @@ from ecmp.accounts.requests import AuthenticatedHttpRequest
 from ecmp.billing.forms import TimeEntryForm
 from ecmp.billing.selectors import time_entries_for_ticket
 from ecmp.core.access import staff_required
-from ecmp.core.paging import CappedPaginator
+from ecmp.core.paging import long_list_page
 from ecmp.core.refusals import refusal_to_messages
 from ecmp.desk.forms import AssignForm, CloseForm, DeskReplyForm, PriorityForm, QueueFilterForm
 from ecmp.mail.selectors import sender_checks_for_ticket
@@ -49,9 +48,7 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = QueueFilterForm(request.GET or None)
     filters = form.filters()
     tickets = ticket_list_for_desk(request.user, **filters)
-    page = CappedPaginator(tickets, settings.ECMP_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page, query_without_page = long_list_page(request, tickets)
     context = {
         "nav": "queues",
         "form": form,
@@ -59,7 +56,7 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
         "queues": DESK_QUEUES,
         "counts": desk_queue_counts(request.user),
         "page": page,
-        "query_without_page": query.urlencode(),
+        "query_without_page": query_without_page,
         "now": timezone.now(),
     }
     template = "desk/queue.html"
