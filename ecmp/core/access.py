@@ -1,10 +1,11 @@
-"""Who may open which kind of page."""
+"""Who may do what: the checks services make on their `by`, and the decorators
+that guard pages with the same rules."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, Protocol
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -15,6 +16,39 @@ from django.http.response import HttpResponseBase
 View = Callable[..., HttpResponseBase]
 
 
+class Actor(Protocol):
+    """The person acting (accounts' User; core does not import accounts)."""
+
+    @property
+    def is_active(self) -> bool: ...
+    @property
+    def is_staff(self) -> bool: ...  # an active admin
+    @property
+    def is_support_staff(self) -> bool: ...  # an agent or an admin
+
+
+def is_staff_member(actor: Actor) -> bool:
+    """An active agent or admin: who works the desk."""
+    return actor.is_active and actor.is_support_staff
+
+
+def is_admin(actor: Actor) -> bool:
+    """An active administrator: settings, billing, the team, the audit log."""
+    return actor.is_staff
+
+
+def require_staff(actor: Actor) -> None:
+    """A service's check on its `by`: an active agent or admin, or PermissionDenied."""
+    if not is_staff_member(actor):
+        raise PermissionDenied
+
+
+def require_admin(actor: Actor) -> None:
+    """A service's check on its `by`: an active administrator, or PermissionDenied."""
+    if not is_admin(actor):
+        raise PermissionDenied
+
+
 def staff_required(view: View) -> View:
     """Desk pages: agents and admins only; a customer is refused."""
 
@@ -22,8 +56,7 @@ def staff_required(view: View) -> View:
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         # login_required above: the user is signed in, never AnonymousUser.
-        if not request.user.is_support_staff:  # type: ignore[union-attr]  # signed in
-            raise PermissionDenied
+        require_staff(request.user)  # type: ignore[arg-type]  # signed in: a User
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -35,8 +68,7 @@ def admin_required(view: View) -> View:
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not request.user.is_staff:
-            raise PermissionDenied
+        require_admin(request.user)  # type: ignore[arg-type]  # signed in: a User
         return view(request, *args, **kwargs)
 
     return wrapper
