@@ -44,8 +44,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
-    # Django's own widget templates, for the TemplatesSetting form renderer.
-    "django.forms",
     "template_partials",
     "django_htmx",
     "django_tasks",
@@ -88,9 +86,10 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
-# Form widgets render through the project's template engine, so that
-# templates/django/forms/ may override a widget template (the select, for speed).
-FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+# Form widgets render with Django's own Jinja2 widget templates: the same markup as
+# its template-language ones, in a third of the time on a page of fields (the desk
+# ticket page's sixteen fields, docs/performance.md).
+FORM_RENDERER = "django.forms.renderers.Jinja2"
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
