@@ -8,6 +8,7 @@ import time
 import pytest
 from django.db import connection, connections
 
+from ecmp.mail import wakeups
 from ecmp.mail.inbound import pipeline, route
 from ecmp.mail.inbound.pipeline import inbound_store
 from ecmp.mail.models import InboundEmail
@@ -36,7 +37,7 @@ def _worker(results: dict, errors: list):
 
 def test_two_workers_never_mark_a_good_message_failed(alice, agnes, monkeypatch):
     monkeypatch.setattr(pipeline, "BATCH", 2)
-    monkeypatch.setattr(pipeline, "_wake_worker", lambda pk: None)  # they wait, as in a burst
+    monkeypatch.setattr(wakeups, "inbound_wake", lambda pk: None)  # they wait, as in a burst
     y = make_ticket(alice, subject="Ticket Y")
     # Worker A will take the two oldest, worker B the two others (skip_locked).
     for subject in ["New 1", f"Re: [#{y.number}] A", f"Re: [#{y.number}] B", "New 2"]:
@@ -180,7 +181,7 @@ def test_the_sender_limit_sees_the_tickets_another_worker_opened_meanwhile(
     which read them before A committed, does not count on from that stale figure."""
     settings.ECMP_MAIL_SENDER_LIMIT = 3
     monkeypatch.setattr(pipeline, "BATCH", 3)
-    monkeypatch.setattr(pipeline, "_wake_worker", lambda pk: None)
+    monkeypatch.setattr(wakeups, "inbound_wake", lambda pk: None)
     for n in range(6):
         inbound_store(build_mail(subject=f"Printer {n}"), source="test")
 
@@ -196,7 +197,7 @@ def test_mail_that_cannot_be_a_reply_locks_no_ticket(alice, monkeypatch):
     """A stranger's mail tagged with a ticket's number is held, and holds up no one:
     another worker replying on that ticket meanwhile neither waits nor deadlocks."""
     monkeypatch.setattr(pipeline, "BATCH", 2)
-    monkeypatch.setattr(pipeline, "_wake_worker", lambda pk: None)
+    monkeypatch.setattr(wakeups, "inbound_wake", lambda pk: None)
     y = make_ticket(alice, subject="Ticket Y")
     # A: the stranger's mail tagged [#Y] (held), then a new ticket (the counter).
     # B: a new ticket (waits for the counter), then Alice's reply on Y.

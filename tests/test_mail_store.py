@@ -8,7 +8,7 @@ import pytest
 from django.db import connections
 from django.utils import timezone
 
-from ecmp.mail import tasks
+from ecmp.mail import services, tasks
 from ecmp.mail.inbound.pipeline import envelope_sender_from_headers, inbound_store
 from ecmp.mail.models import InboundEmail, Verification
 from tests.helpers import plan_of_sql
@@ -197,7 +197,7 @@ def test_the_expiry_works_in_bounded_batches_and_hands_a_backlog_on(
     db, settings, monkeypatch, django_capture_on_commit_callbacks
 ):
     settings.ECMP_MAIL_HELD_DAYS = 1
-    monkeypatch.setattr(tasks, "EXPIRY_BATCH", 2)
+    monkeypatch.setattr(services, "EXPIRY_BATCH", 2)
     monkeypatch.setattr(tasks, "EXPIRY_BATCHES", 2)
     for n in range(7):
         aged(2 + n, ["held", "ignored"][n % 2])

@@ -15,8 +15,19 @@ class MailConfig(AppConfig):
         from ecmp.core.periodic import periodic_job_register
         from ecmp.mail import outbound
         from ecmp.mail.events import MailSubscriber
-        from ecmp.mail.tasks import imap_poll, inbound_raw_expire, inbound_sweep, outbox_sweep
+        from ecmp.mail.tasks import (
+            imap_poll,
+            inbound_process,
+            inbound_raw_expire,
+            inbound_sweep,
+            outbox_send,
+            outbox_sweep,
+        )
+        from ecmp.mail.wakeups import MailTasks, mail_tasks_install
         from ecmp.tickets.subscribers import event_subscribe
+
+        # What the app writes reaches its tasks after commit (wakeups.py).
+        mail_tasks_install(MailTasks(outbox_send=outbox_send, inbound_process=inbound_process))
 
         # The lower layers reach mail only through these hooks (docs/architecture.md).
         event_subscribe("mail", MailSubscriber())

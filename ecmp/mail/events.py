@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
-
 from ecmp.accounts.models import User
 from ecmp.mail import outbound
 from ecmp.tickets.models import NOT_ACKNOWLEDGED, EventKind, Ticket, TicketEvent
@@ -29,11 +27,15 @@ def _receives_ticket_mail(user: User, ticket: Ticket) -> bool:
 
 
 def emails_for_event(
-    event: TicketEvent, teams: SupportTeams, threads: dict[int, list[tuple]]
+    event: TicketEvent,
+    teams: SupportTeams,
+    threads: dict[int, list[tuple]],
+    outbox: outbound.OutboxBatch | None = None,
 ) -> int:
-    """The event's emails; `threads`: its batch's recent emails by ticket, if read."""
+    """The event's emails; `threads`: its batch's recent emails by ticket, if read;
+    `outbox`: where they are written together."""
     ticket, actor = event.ticket, event.actor
-    mail = outbound.TicketMail(ticket, threads.get(ticket.pk))
+    mail = outbound.TicketMail(ticket, threads.get(ticket.pk), outbox=outbox)
     by_staff = actor is not None and actor.is_support_staff
     team = [
         agent
@@ -82,10 +84,9 @@ class MailSubscriber(EventSubscriber):
     def preload(self, tickets: list[Ticket]) -> dict[int, list[tuple]]:
         return outbound.mail_threads_preload(tickets)
 
-    def around_event(self) -> AbstractContextManager[object]:
-        return outbound.emails_written_together()
-
     def handle(
         self, event: TicketEvent, teams: SupportTeams, preloaded: dict[int, list[tuple]]
     ) -> int:
-        return emails_for_event(event, teams, preloaded)
+        # Inside the event's savepoint: if anything fails, no email of it is written.
+        with outbound.OutboxBatch() as outbox:
+            return emails_for_event(event, teams, preloaded, outbox)

@@ -8,10 +8,8 @@ commit and retries with growing delays. No request ever waits for SMTP.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from datetime import timedelta
+from types import TracebackType
 from typing import Any
 
 from django.conf import settings
@@ -23,8 +21,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from ecmp.accounts.models import Invitation, RegistrationRequest, User
-from ecmp.core.followups import after_commit
 from ecmp.core.links import absolute_url
+from ecmp.mail import wakeups
 from ecmp.mail.ids import make_message_id, plus_address
 from ecmp.mail.models import InboundEmail, OutboundEmail
 from ecmp.tickets.models import Message, Ticket
@@ -54,12 +52,20 @@ class TicketMail:
     Message-ID), for the threading headers — at the first email, unless the batch
     read them already — and adds each email it queues. And it renders an agents'
     email once for every agent who reads the same language (nothing in these emails
-    names their reader).
+    names their reader). An event's emails are written together when the dispatch
+    gives it an `outbox` batch.
     """
 
-    def __init__(self, ticket: Ticket, recent: list[tuple] | None = None) -> None:
+    def __init__(
+        self,
+        ticket: Ticket,
+        recent: list[tuple] | None = None,
+        *,
+        outbox: OutboxBatch | None = None,
+    ) -> None:
         self.ticket = ticket
         self._recent = recent
+        self.outbox = outbox
         self.rendered: dict[tuple, tuple[str, str, str]] = {}
 
     def recent(self) -> list[tuple]:
@@ -125,10 +131,12 @@ def queue_email(
     ticket: Ticket | None = None,
     mail: TicketMail | None = None,
     automatic: bool = True,
+    outbox: OutboxBatch | None = None,
 ) -> OutboundEmail:
     """Write one email to the outbox: `template` rendered with `context` in the
     recipient's language, or its (subject, text, html) already `rendered`; about a
-    `ticket`, or about `mail.ticket` among the other emails of its event."""
+    `ticket`, or about `mail.ticket` among the other emails of its event. At once,
+    or with the other emails of an `outbox` batch at its end."""
     subject, text, html = rendered or _render(template, context or {}, language)
     headers = dict(AUTOMATIC) if automatic else {}
     reply_to = settings.ECMP_FROM_ADDRESS
@@ -158,43 +166,60 @@ def queue_email(
     )
     if mail is not None:
         mail.recent().append((email.created_at, (to,), email.message_id))
-    together = _written_together.get()
-    # Only at the block's own savepoint level: an email queued in a savepoint opened
-    # inside the block is written there, and rolled back with it.
-    if together is not None and together[0] == _savepoint_depth():
-        together[1].append(email)  # saved at the end of the block, with the others
+    if outbox is not None:
+        outbox.add(email)  # written with the batch's others, at its end
     else:
         _write([email])
     return email
 
 
-_written_together: ContextVar[tuple[int, list[OutboundEmail]] | None] = ContextVar(
-    "outbox_written_together", default=None
-)
+class OutboxBatch:
+    """Emails written together, in one statement, at the end of a `with` block: the
+    emails of one event (an acknowledgement and a notice for each agent), passed
+    explicitly to `queue_email` (or on the event's `TicketMail`). If the block
+    fails, none is written.
+
+    Only what is added in the savepoint the batch was made in waits for its end: an
+    email queued in a savepoint opened inside the block is written there, and rolled
+    back with it.
+    """
+
+    def __init__(self) -> None:
+        self._savepoint = _savepoint_ids()
+        self._emails: list[OutboundEmail] = []
+
+    def add(self, email: OutboundEmail) -> None:
+        if _savepoint_ids() == self._savepoint:
+            self._emails.append(email)
+        else:
+            _write([email])
+
+    def write(self) -> None:
+        emails, self._emails = self._emails, []
+        _write(emails)
+
+    def __enter__(self) -> OutboxBatch:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if exc_type is None:
+            self.write()
+        else:
+            self._emails = []
 
 
-def _savepoint_depth() -> int:
-    return len(transaction.get_connection().savepoint_ids)
-
-
-@contextmanager
-def emails_written_together() -> Iterator[None]:
-    """The emails queued inside this block are written in one statement at its end
-    (an event's acknowledgement and a notice for each agent); none if it fails."""
-    emails: list[OutboundEmail] = []
-    token = _written_together.set((_savepoint_depth(), emails))
-    try:
-        yield
-    finally:
-        _written_together.reset(token)
-    _write(emails)
+def _savepoint_ids() -> tuple[str, ...]:
+    return tuple(transaction.get_connection().savepoint_ids)
 
 
 def _write(emails: list[OutboundEmail]) -> None:
-    from ecmp.mail.tasks import outbox_send
-
     for email in OutboundEmail.objects.bulk_create(emails):
-        after_commit(outbox_send, email.pk)
+        wakeups.outbox_send_after_commit(email.pk)
 
 
 # --- Accounts ------------------------------------------------------------------
@@ -275,6 +300,7 @@ def _to_requester(mail: TicketMail, kind: str, *, automatic: bool = True, **extr
         context=_customer_context(ticket, **extra),
         mail=mail,
         automatic=automatic,
+        outbox=mail.outbox,
     )
 
 
@@ -343,7 +369,12 @@ def _to_agent(mail: TicketMail, agent: User, kind: str, **extra: Any) -> None:
         context = {"ticket": ticket, "link": link, **extra}
         rendered[key] = _render(kind, context, agent.language)
     queue_email(
-        kind=kind, to=agent.email, rendered=rendered[key], language=agent.language, mail=mail
+        kind=kind,
+        to=agent.email,
+        rendered=rendered[key],
+        language=agent.language,
+        mail=mail,
+        outbox=mail.outbox,
     )
 
 

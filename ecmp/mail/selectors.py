@@ -1,11 +1,14 @@
-"""Reads of mail for the desk."""
+"""Reads of mail: for the desk, and for the worker's sweeps."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from ecmp.accounts.models import Role, User
+from ecmp.accounts.models import User
+from ecmp.core.access import is_admin
 from ecmp.mail.inbound.route import VERIFICATION_HOLDS
 from ecmp.mail.models import InboundDecision, InboundEmail, OutboundEmail
 
@@ -76,7 +79,33 @@ def may_release(row: InboundEmail, by: User) -> bool:
     in another agent's."""
     if row.status != InboundEmail.Status.HELD or row.reason not in VERIFICATION_HOLDS:
         return False
-    if by.role == Role.ADMIN or row.sender == by.email:
+    if is_admin(by) or row.sender == by.email:
         return True
     named = User.objects.filter(email=row.sender).only("role").first()
     return named is not None and not named.is_support_staff
+
+
+# Rows a sweep takes up at a time.
+SWEEP_BATCH = 200
+
+
+def outbox_due_ids(*, now: datetime) -> list[int]:
+    """Queued emails whose time has come (retries, and first sendings that were
+    lost), the longest waiting first."""
+    return list(
+        OutboundEmail.objects.filter(status=OutboundEmail.Status.QUEUED, next_attempt_at__lte=now)
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
+
+
+def inbound_waiting_ids(*, stored_before: datetime) -> list[int]:
+    """Messages stored before this time and still not processed (a lost task, a
+    worker killed), the oldest first."""
+    return list(
+        InboundEmail.objects.filter(
+            status=InboundEmail.Status.RECEIVED, received_at__lt=stored_before
+        )
+        .order_by("received_at")
+        .values_list("pk", flat=True)[:SWEEP_BATCH]
+    )

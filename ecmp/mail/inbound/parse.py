@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from email import policy
 from email.message import Message
+from email.parser import BytesHeaderParser
 from email.utils import getaddresses
 
 import nh3
@@ -440,8 +441,6 @@ def _take_inline_pgp(found: ParsedMail, text: str) -> str:
 
 def _unparseable(raw: bytes) -> ParsedMail:
     """A message the parser cannot read (nested thousands deep): its headers and raw text."""
-    from email.parser import BytesHeaderParser
-
     headers = BytesHeaderParser(policy=policy.compat32).parsebytes(raw)
     reading = read_sender(
         [_readable(str(v)) for v in headers.get_all("From", [])],

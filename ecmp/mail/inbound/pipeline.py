@@ -18,12 +18,13 @@ from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import F, Q, Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from ecmp.accounts.models import STAFF_ROLES, Organization, User
-from ecmp.core.followups import enqueue_unless_waiting
+from ecmp.mail import services, wakeups
 from ecmp.mail.ids import MESSAGE_ID
+from ecmp.mail.inbound import route
 from ecmp.mail.inbound.senders import read_address
 from ecmp.mail.models import InboundEmail
 
@@ -255,7 +256,9 @@ def inbound_store(
                 sender=sender,
                 in_held_quota=stranger,
             )
-            transaction.on_commit(partial(_wake_worker, row.pk))
+            # A task for it, unless one enqueued from here still waits (it takes
+            # every message stored before it starts).
+            transaction.on_commit(partial(wakeups.inbound_wake, row.pk))
     except IntegrityError:
         return InboundEmail.objects.get(dedupe_key=key), False
     return row, True
@@ -274,14 +277,16 @@ def envelope_sender_from_headers(raw: bytes) -> str:
     return _envelope_address(str(value)) if value is not None else ""
 
 
-def inbound_handle_waiting(inbound_ids: list[int]) -> dict[str, int]:
-    """The worker's task: these messages, then every message still waiting.
+def inbound_handle_waiting(inbound_ids: list[int]) -> tuple[dict[str, int], list[int] | None]:
+    """The worker's task: these messages, then every message still waiting; returns
+    how many had each outcome, and what a new task must take on (None: nothing).
 
     A burst of mail (an IMAP poll after a night, a mailing) is processed a batch per
     transaction rather than a task and a transaction per message. The loop ends when
     nothing is left, so a message stored before this task started is always taken;
-    after BATCHES_PER_TASK batches it hands the rest to a new task (which has
-    priority: see `inbound_enqueue`). The dispatch of what it made (acknowledgements,
+    after BATCHES_PER_TASK batches the rest (the ids asked for and not yet taken,
+    and whatever waits) is for a new task (which has priority: see
+    `wakeups.inbound_enqueue`). The dispatch of what it made (acknowledgements,
     agents' notices) waits in the queue meanwhile, or runs in another worker.
     """
     counts: dict[str, int] = {}
@@ -289,14 +294,11 @@ def inbound_handle_waiting(inbound_ids: list[int]) -> dict[str, int]:
     for _round in range(BATCHES_PER_TASK):
         outcomes = _handle_batch(wanted)
         if not outcomes:
-            return counts
+            return counts, None
         wanted = [pk for pk in wanted if pk not in outcomes]
         for outcome in outcomes.values():
             counts[outcome] = counts.get(outcome, 0) + 1
-    from ecmp.mail.tasks import inbound_enqueue
-
-    inbound_enqueue(wanted)
-    return counts
+    return counts, wanted
 
 
 def _handle_batch(inbound_ids: list[int]) -> dict[int, str]:
@@ -307,8 +309,6 @@ def _handle_batch(inbound_ids: list[int]) -> dict[int, str]:
     until it commits: two workers can then wait for each other, and PostgreSQL
     cancels one. That message is not broken: it stays waiting and is taken again.
     """
-    from ecmp.mail.inbound.route import batch_prepare, inbound_route
-
     # The ones asked for (a failed one too: an admin's retry), and any waiting.
     asked = Q(
         pk__in=inbound_ids, status__in=[InboundEmail.Status.RECEIVED, InboundEmail.Status.FAILED]
@@ -331,11 +331,11 @@ def _handle_batch(inbound_ids: list[int]) -> dict[int, str]:
             chosen.append(pk)
             total += size
         loaded = InboundEmail.objects.in_bulk(chosen)
-        batch = batch_prepare([loaded[pk] for pk in chosen])
+        batch = route.batch_prepare([loaded[pk] for pk in chosen])
         for row in (loaded[pk] for pk in chosen):
             try:
                 with transaction.atomic():
-                    inbound_route(row, batch)
+                    route.inbound_route(row, batch)
                     row.processed_at = timezone.now()
                     row.last_error = ""
                     # Never the raw message again: it can be megabytes, and it is never changed.
@@ -349,23 +349,9 @@ def _handle_batch(inbound_ids: list[int]) -> dict[int, str]:
                     logger.info("message %s met another worker's locks: taken again", row.pk)
                     # Waiting again (an admin's retry of a failed one too): this task's
                     # next round, or the sweep, takes it. Its row is still ours.
-                    InboundEmail.objects.filter(pk=row.pk).update(
-                        status=InboundEmail.Status.RECEIVED
-                    )
+                    services.inbound_requeue(inbound_id=row.pk)
                     outcomes[row.pk] = "taken_again"
                     continue
-                InboundEmail.objects.filter(pk=row.pk).update(
-                    status=InboundEmail.Status.FAILED,
-                    last_error=f"{type(exc).__name__}: {exc}".replace("\x00", "")[:2000],
-                    attempts=F("attempts") + 1,
-                )
+                services.inbound_failed(inbound_id=row.pk, error=f"{type(exc).__name__}: {exc}")
                 outcomes[row.pk] = "failed"
     return outcomes
-
-
-def _wake_worker(inbound_id: int) -> None:
-    """A task for this message, unless the last one enqueued here waits: it takes
-    every message stored before it starts, so storing more needs no new task."""
-    from ecmp.mail.tasks import inbound_enqueue, inbound_process
-
-    enqueue_unless_waiting(inbound_process.module_path, lambda: inbound_enqueue([inbound_id]))
