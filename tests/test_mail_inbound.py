@@ -330,6 +330,19 @@ def test_held_mail_can_become_a_ticket_be_attached_or_discarded(deliver, client_
     assert held[0].status == "processed"
 
 
+@pytest.mark.parametrize("typed", ["99999", "x", "", "0"])
+def test_held_mail_added_to_a_ticket_that_does_not_exist_stays_held(
+    typed, deliver, client_for, agnes
+):
+    row = deliver(build_mail(sender="x@nowhere.test", subject="Held"))
+    url = reverse("desk:mail-held-attach", args=[row.pk])
+    response = client_for(agnes).post(url, {"number": typed}, follow=True)
+    number = typed if typed.isdigit() and typed != "0" else ""
+    assert f"There is no ticket {number}." in response.content.decode()
+    row.refresh_from_db()
+    assert row.status == "held" and not Ticket.objects.exists()
+
+
 def test_customers_cannot_reach_the_mail_pages(client_for, alice, deliver):
     row = deliver(build_mail(sender="x@nowhere.test"))
     client = client_for(alice)

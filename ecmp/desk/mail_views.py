@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -21,7 +21,7 @@ from ecmp.core.refusals import refusal_to_messages
 from ecmp.mail import selectors, services
 from ecmp.mail.inbound.parse import parse_message
 from ecmp.tickets.models import Ticket
-from ecmp.tickets.selectors import parse_number, tickets_visible_to
+from ecmp.tickets.selectors import parse_number, ticket_for_staff
 
 
 @staff_required
@@ -88,8 +88,9 @@ def held_create_ticket(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
 @require_POST
 def held_attach(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     number = parse_number(request.POST.get("number"))
-    ticket = tickets_visible_to(request.user).filter(number=number).first() if number else None
-    if ticket is None:
+    try:  # no number typed finds no ticket either: the selector answers 404
+        ticket = ticket_for_staff(request.user, number if number is not None else "")
+    except Http404:
         messages.error(request, _("There is no ticket %(number)s.") % {"number": number or ""})
         return redirect("desk:mail-inbound", pk=pk)
     return _held_action(
