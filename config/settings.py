@@ -86,10 +86,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
-# Form widgets render with Django's own Jinja2 widget templates: the same markup as
-# its template-language ones, in a third of the time on a page of fields (the desk
-# ticket page's sixteen fields, docs/performance.md).
-FORM_RENDERER = "django.forms.renderers.Jinja2"
+# Form widgets: Django's Jinja2 widget templates, the admin's own through Django's
+# template language (ecmp/core/forms_renderer.py).
+FORM_RENDERER = "ecmp.core.forms_renderer.FormRenderer"
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
