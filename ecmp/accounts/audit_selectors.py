@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from ipaddress import ip_address
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from ecmp.accounts.models import AuditEvent, Role, User
+from ecmp.accounts.models import AuditEvent, User
+from ecmp.core.access import require_admin
 
 
 @dataclass(frozen=True)
@@ -47,8 +47,7 @@ def audit_event_list_for_admin(
 ) -> QuerySet[AuditEvent]:
     """The events an admin asked for. Everything shown comes from the event row
     itself (labels are kept as written), so a page costs one query."""
-    if not (user.is_active and user.role == Role.ADMIN):
-        raise PermissionDenied
+    require_admin(user)
     filters = filters or AuditFilters()
     events = AuditEvent.objects.all()
     if filters.kind:

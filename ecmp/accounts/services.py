@@ -29,11 +29,7 @@ from ecmp.accounts.models import (
     User,
 )
 from ecmp.accounts.selectors import token_digest, user_email_taken
-
-
-def _require_staff(actor: User) -> None:
-    if not (actor.is_active and actor.is_support_staff):
-        raise PermissionDenied
+from ecmp.core.access import is_admin, require_staff
 
 
 def _refuse_erased(user: User) -> None:
@@ -59,8 +55,8 @@ def user_register(
     Agents register client users; only admins register agents and admins.
     The invitation's audit event says what led to it (`audit_detail`).
     """
-    _require_staff(by)
-    if role != Role.CUSTOMER and by.role != Role.ADMIN:
+    require_staff(by)
+    if role != Role.CUSTOMER and not is_admin(by):
         raise PermissionDenied
     email = email.strip().lower()
     if role == Role.CUSTOMER:
@@ -100,7 +96,7 @@ def invitation_send(*, user: User, by: User | None, audit_detail: str = "") -> I
 
     Earlier links of that user stop working, so only the newest email counts.
     """
-    if by is not None and user.is_support_staff and by.role != Role.ADMIN:
+    if by is not None and user.is_support_staff and not is_admin(by):
         raise PermissionDenied
     # The user's row is locked so that two clicks on "Send again" leave one valid link.
     user = User.objects.select_for_update().get(pk=user.pk)
@@ -201,7 +197,7 @@ def _lock_pending(request: RegistrationRequest) -> RegistrationRequest:
 
 @transaction.atomic
 def registration_request_approve(*, request: RegistrationRequest, by: User) -> User:
-    _require_staff(by)
+    require_staff(by)
     locked = _lock_pending(request)
     user = user_register(
         by=by,
@@ -224,7 +220,7 @@ def registration_request_approve(*, request: RegistrationRequest, by: User) -> U
 def registration_request_decline(
     *, request: RegistrationRequest, by: User, reason: str
 ) -> RegistrationRequest:
-    _require_staff(by)
+    require_staff(by)
     reason = reason.strip()
     if not reason:
         raise ValidationError(_("Please give the manager a reason."), code="no_reason")
@@ -258,7 +254,7 @@ def _org_event(organization: Organization, actor: User, kind: str, reason: str =
 def organization_create(
     *, by: User, name: str, contract_notes: str = "", **options: bool
 ) -> Organization:
-    _require_staff(by)
+    require_staff(by)
     name = " ".join(name.split())
     if not name:
         raise ValidationError(_("A name is required."), code="required")
@@ -293,7 +289,7 @@ def organization_update(
     contract_notes: str,
     managers_see_all_tickets: bool,
 ) -> Organization:
-    _require_staff(by)
+    require_staff(by)
     name = " ".join(name.split())
     if not name:
         raise ValidationError(_("A name is required."), code="required")
@@ -329,7 +325,7 @@ def organization_set_priority_lock(
     *, organization: Organization, by: User, locked: bool, reason: str
 ) -> Organization:
     """Put a client company on "Normal for every ticket", or take it off; who, when, why kept."""
-    _require_staff(by)
+    require_staff(by)
     reason = reason.strip()
     if not reason:
         raise ValidationError(_("Please say why."), code="no_reason")
@@ -369,7 +365,7 @@ def organization_set_active(
     *, organization: Organization, by: User, active: bool, reason: str
 ) -> Organization:
     """A deactivated client's users can no longer sign in or open tickets; its tickets stay."""
-    _require_staff(by)
+    require_staff(by)
     reason = reason.strip()
     if not reason:
         raise ValidationError(_("Please say why."), code="no_reason")
@@ -394,8 +390,8 @@ def organization_set_active(
 
 @transaction.atomic
 def user_set_active(*, user: User, by: User, active: bool) -> User:
-    _require_staff(by)
-    if user.is_support_staff and by.role != Role.ADMIN:
+    require_staff(by)
+    if user.is_support_staff and not is_admin(by):
         raise PermissionDenied
     if user.pk == by.pk:
         raise ValidationError(_("You cannot deactivate yourself."), code="self")
@@ -423,8 +419,8 @@ def user_update_details(
     identity people sign in with, so every change is recorded with its before
     and after.
     """
-    _require_staff(by)
-    if user.is_support_staff and by.role != Role.ADMIN:
+    require_staff(by)
+    if user.is_support_staff and not is_admin(by):
         raise PermissionDenied
     _refuse_erased(user)
     fields = ("full_name", "email", "username", "language")
@@ -454,10 +450,10 @@ def user_update_details(
 @transaction.atomic
 def user_set_role(*, user: User, by: User, role: str, is_team_manager: bool) -> User:
     """Agents change a client user's manager flag; only admins change roles."""
-    _require_staff(by)
+    require_staff(by)
     if role not in Role.values:
         raise ValidationError(_("Unknown role."), code="role")
-    if (role != user.role or user.is_support_staff) and by.role != Role.ADMIN:
+    if (role != user.role or user.is_support_staff) and not is_admin(by):
         raise PermissionDenied
     if user.pk == by.pk and role != user.role:
         raise ValidationError(_("You cannot change your own role."), code="self")
@@ -490,8 +486,8 @@ def user_set_role(*, user: User, by: User, role: str, is_team_manager: bool) -> 
 @transaction.atomic
 def invitation_revoke(*, user: User, by: User) -> int:
     """Stop every waiting link of a user (sent to a wrong address, say)."""
-    _require_staff(by)
-    if user.is_support_staff and by.role != Role.ADMIN:
+    require_staff(by)
+    if user.is_support_staff and not is_admin(by):
         raise PermissionDenied
     revoked = Invitation.objects.filter(user=user, accepted_at=None, revoked_at=None).update(
         revoked_at=timezone.now()

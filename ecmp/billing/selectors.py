@@ -11,9 +11,10 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.http import Http404
 
-from ecmp.accounts.models import Organization, Role, User
+from ecmp.accounts.models import Organization, User
 from ecmp.billing.models import ActivityRate, BillingProfile, Invoice, TimeEntry
 from ecmp.billing.money import billed_minutes, line_amount, vat_of
+from ecmp.core.access import is_admin
 from ecmp.tickets.models import Ticket
 from ecmp.tickets.selectors import tickets_visible_to
 
@@ -129,7 +130,7 @@ def invoice_draft(organization: Organization, start: date, end: date) -> Draft:
 def invoices_visible_to(user: User) -> QuerySet[Invoice]:
     """Admins see every invoice; a team manager their company's; anybody else none."""
     invoices = Invoice.objects.select_related("organization", "cancels")
-    if user.is_active and user.role == Role.ADMIN:
+    if is_admin(user):
         return invoices
     if user.is_active and user.is_customer and user.is_team_manager and user.organization_id:
         return invoices.filter(organization_id=user.organization_id)

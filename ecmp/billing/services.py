@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ecmp.accounts.audit import audit_record
-from ecmp.accounts.models import AuditEvent, Organization, Role, User
+from ecmp.accounts.models import AuditEvent, Organization, User
 from ecmp.billing.duration import MAX_MINUTES
 from ecmp.billing.models import (
     ActivityType,
@@ -24,7 +24,8 @@ from ecmp.billing.models import (
     TimeEntryChange,
 )
 from ecmp.billing.money import vat_of
-from ecmp.billing.selectors import invoice_draft
+from ecmp.billing.selectors import billing_profile_for, entries_to_invoice, invoice_draft
+from ecmp.core.access import is_admin, require_admin, require_staff
 from ecmp.tickets.models import Ticket
 
 
@@ -75,8 +76,7 @@ def time_entry_create(
     description: str = "",
     billable: bool = True,
 ) -> TimeEntry:
-    if not (agent.is_active and agent.is_support_staff):
-        raise PermissionDenied
+    require_staff(agent)
     description = _check_values(minutes, day, description)
     entry = TimeEntry.objects.create(
         ticket=ticket,
@@ -97,7 +97,7 @@ def _lock_own(entry: TimeEntry, by: User) -> TimeEntry:
         .select_related("agent", "activity_type")
         .get(pk=entry.pk)
     )
-    if not (by.is_active and (locked.agent_id == by.pk or by.role == Role.ADMIN)):
+    if not (is_admin(by) or (by.is_active and locked.agent_id == by.pk)):
         raise PermissionDenied
     if locked.invoice_id is not None:
         raise ValidationError(
@@ -147,20 +147,13 @@ def _next_invoice_number(year: int) -> str:
     return f"{year}-{sequence:04d}"
 
 
-def _require_admin(user: User) -> None:
-    if not (user.is_active and user.role == Role.ADMIN):
-        raise PermissionDenied
-
-
 @transaction.atomic
 def invoice_issue(*, by: User, organization: Organization, start: date, end: date) -> Invoice:
     """Issue the invoice of a client's billable, not yet invoiced time in a period."""
-    _require_admin(by)
+    require_admin(by)
     if start > end:
         raise ValidationError(_("The period ends before it starts."), code="period")
     # Lock the entries first: a second admin issuing at once waits, then finds none.
-    from ecmp.billing.selectors import entries_to_invoice
-
     locked_ids = list(
         entries_to_invoice(organization, start, end)
         .select_for_update(of=("self",))
@@ -231,7 +224,7 @@ def invoice_cancel(*, by: User, invoice: Invoice) -> Invoice:
 
     Both documents keep their lines, each pointing to the same time entries.
     """
-    _require_admin(by)
+    require_admin(by)
     original = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if original.kind != Invoice.Kind.INVOICE or original.status != Invoice.Status.ISSUED:
         raise ValidationError(_("Only an issued invoice can be cancelled."), code="not_issued")
@@ -272,9 +265,7 @@ def invoice_cancel(*, by: User, invoice: Invoice) -> Invoice:
 @transaction.atomic
 def billing_profile_update(*, by: User, organization: Organization, **values: Any) -> None:
     """Rates, rounding, currency, VAT and visibility of a client; admins only."""
-    from ecmp.billing.selectors import billing_profile_for
-
-    _require_admin(by)
+    require_admin(by)
     profile = billing_profile_for(organization)
     for name, value in values.items():
         setattr(profile, name, value)

@@ -14,7 +14,7 @@ from functools import partial
 
 from django.conf import settings
 from django.contrib.sessions.models import Session
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,6 +29,7 @@ from ecmp.accounts.models import (
     User,
 )
 from ecmp.accounts.twofactor import second_factors_remove
+from ecmp.core.access import is_admin, require_admin
 from ecmp.notifications.models import Notification
 from ecmp.tickets.attachments import delete_stored
 from ecmp.tickets.models import Attachment
@@ -46,7 +47,7 @@ def is_erased(user: User) -> bool:
 
 
 def may_erase(*, by: User, user: User) -> bool:
-    return by.is_active and by.role == Role.ADMIN and by.pk != user.pk
+    return is_admin(by) and by.pk != user.pk
 
 
 @dataclass(frozen=True)
@@ -73,13 +74,12 @@ def _end_sessions(user: User) -> int:
 
 
 def _check(*, user: User, by: User) -> None:
-    if not (by.is_active and by.role == Role.ADMIN):
-        raise PermissionDenied
+    require_admin(by)
     if by.pk == user.pk:
         raise ValidationError(_("You cannot erase yourself."), code="self")
     if is_erased(user):
         raise ValidationError(_("This person has already been erased."), code="erased")
-    if user.role == Role.ADMIN and user.is_active:
+    if is_admin(user):
         others = User.objects.filter(role=Role.ADMIN, is_active=True).exclude(pk=user.pk)
         if not others.exists():
             raise ValidationError(_("The last active administrator cannot be erased."), code="last")

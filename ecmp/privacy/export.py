@@ -13,8 +13,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ecmp.accounts.audit import audit_record
-from ecmp.accounts.models import AuditEvent, Role, User
+from ecmp.accounts.models import AuditEvent, User
 from ecmp.billing.models import TimeEntry
+from ecmp.core.access import is_admin
 from ecmp.notifications.models import Notification
 from ecmp.tickets.attachments import clean_filename
 from ecmp.tickets.models import Attachment, Message, Ticket
@@ -29,7 +30,7 @@ def may_export(*, by: User, user: User) -> bool:
     """Everyone may take a copy of their own data; an admin anyone's."""
     if not by.is_active:
         return False
-    return by.pk == user.pk or by.role == Role.ADMIN
+    return by.pk == user.pk or is_admin(by)
 
 
 def _when(value: datetime | date | None) -> str | None:

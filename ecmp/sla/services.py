@@ -8,17 +8,13 @@ from datetime import date, time
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from ecmp.accounts.models import Role, User
+from ecmp.accounts.models import User
+from ecmp.core.access import require_admin
 from ecmp.sla.models import BusinessHours, Holiday, SlaTarget
-
-
-def _require_admin(actor: User) -> None:
-    if not (actor.is_active and actor.role == Role.ADMIN):
-        raise PermissionDenied
 
 
 def _minutes(hours: Decimal) -> int:
@@ -29,7 +25,7 @@ def _minutes(hours: Decimal) -> int:
 def sla_target_update(
     *, by: User, priority: int, first_response_hours: Decimal, resolution_hours: Decimal
 ) -> SlaTarget:
-    _require_admin(by)
+    require_admin(by)
     if resolution_hours < first_response_hours:
         raise ValidationError(
             _("The resolution target cannot be shorter than the first response target."),
@@ -61,7 +57,7 @@ def sla_targets_update(*, by: User, targets: Mapping[int, TargetHours]) -> list[
 
 @transaction.atomic
 def business_hours_update(*, by: User, hours: dict[int, tuple[time, time]]) -> None:
-    _require_admin(by)
+    require_admin(by)
     BusinessHours.objects.exclude(weekday__in=hours.keys()).delete()
     for weekday, (opens, closes) in hours.items():
         BusinessHours.objects.update_or_create(
@@ -70,7 +66,7 @@ def business_hours_update(*, by: User, hours: dict[int, tuple[time, time]]) -> N
 
 
 def holiday_add(*, by: User, day: date, name: str) -> Holiday:
-    _require_admin(by)
+    require_admin(by)
     try:
         with transaction.atomic():
             holiday, _created = Holiday.objects.update_or_create(
@@ -85,5 +81,5 @@ def holiday_add(*, by: User, day: date, name: str) -> Holiday:
 
 
 def holiday_remove(*, by: User, holiday_id: int) -> None:
-    _require_admin(by)
+    require_admin(by)
     Holiday.objects.filter(pk=holiday_id).delete()

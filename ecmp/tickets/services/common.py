@@ -94,11 +94,6 @@ def refresh(ticket: Ticket, locked: Ticket) -> None:
         setattr(ticket, field, getattr(locked, field))
 
 
-def require_staff(actor: User) -> None:
-    if not (actor.is_active and actor.is_support_staff):
-        raise PermissionDenied
-
-
 def require_writable_by(ticket: Ticket, actor: User) -> None:
     if not ticket_visible_to(actor, ticket):
         raise PermissionDenied

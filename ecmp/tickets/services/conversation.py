@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ecmp.accounts.models import User
+from ecmp.core.access import is_staff_member
 from ecmp.tickets.attachments import delete_stored, store_uploads, validate_uploads
 from ecmp.tickets.events import event_record
 from ecmp.tickets.models import Attachment, EventKind, Message, Ticket
@@ -43,7 +44,7 @@ def ticket_reply(
     customer sees. `already_locked`: `ticket` comes from `lock_number` in the
     caller's transaction (mail routing), so it is not read again.
     """
-    if internal and not author.is_support_staff:
+    if internal and not is_staff_member(author):
         raise PermissionDenied
     body = clean_text(body, what=_("Your message"))
     stored: list[Attachment] = []

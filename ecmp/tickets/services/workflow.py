@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ecmp.accounts.models import User
+from ecmp.core.access import is_staff_member, require_staff
 from ecmp.tickets.events import event_record
 from ecmp.tickets.models import EventKind, Message, Ticket
 from ecmp.tickets.search import search_text_add
@@ -18,7 +19,6 @@ from ecmp.tickets.services.common import (
     clean_text,
     lock,
     refresh,
-    require_staff,
     require_writable_by,
     save,
     sla_refresh,
@@ -76,7 +76,7 @@ def ticket_transition(
     with transaction.atomic():
         locked = lock(ticket, version=version)
         require_writable_by(locked, actor)
-        if not actor.is_support_staff and status != Status.CLOSED:
+        if not is_staff_member(actor) and status != Status.CLOSED:
             raise PermissionDenied
         _check_transition(locked, status)
         now = timezone.now()
@@ -127,7 +127,7 @@ def ticket_assign(
     *, ticket: Ticket, actor: User, assignee: User | None, version: int | None = None
 ) -> Ticket:
     require_staff(actor)
-    if assignee is not None and not (assignee.is_active and assignee.is_support_staff):
+    if assignee is not None and not is_staff_member(assignee):
         raise ValidationError(_("Tickets can only be assigned to agents."), code="not_agent")
     with transaction.atomic():
         locked = lock(ticket, version=version)
