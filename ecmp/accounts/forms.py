@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from ecmp.accounts.models import Organization, Role, User
+from ecmp.core.access import is_admin
 
 
 class SignInForm(auth_forms.AuthenticationForm):
@@ -117,7 +118,7 @@ class InviteForm(PersonForm):
 
     def __init__(self, *args: Any, inviter: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if inviter.role != Role.ADMIN:
+        if not is_admin(inviter):
             # Only admins register support staff.
             cast(forms.ChoiceField, self.fields["role"]).choices = [
                 (Role.CUSTOMER.value, Role.CUSTOMER.label)

@@ -28,6 +28,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ecmp.accounts.audit import audit_record
 from ecmp.accounts.models import STAFF_ROLES, AuditEvent, User
+from ecmp.core.access import is_admin
 
 BACKUP_CODE_COUNT = 10
 TOTP_DIGITS = 6
@@ -256,7 +257,7 @@ def two_factor_reset(*, user: User, by: User | None, detail: str = "") -> None:
     the key they were bound to; sessions verified with the device are no longer
     verified (django-otp finds no device), so the person enrols again.
     """
-    if by is not None and not by.is_staff:
+    if by is not None and not is_admin(by):
         raise TwoFactorError("only an admin may reset another person's second factor")
     _second_factor_remove(user=user, actor=by, detail=detail)
 

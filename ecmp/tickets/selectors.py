@@ -14,6 +14,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from ecmp.accounts.models import STAFF_ROLES, Organization, User
+from ecmp.core.access import is_staff_member
 from ecmp.tickets.models import Attachment, Ticket, TicketEvent
 from ecmp.tickets.search import search_filter
 from ecmp.tickets.status import UNRESOLVED, Priority, Status
@@ -225,7 +226,7 @@ def ticket_list_for_desk(
     sort: str = DESK_DEFAULT_SORT,
 ) -> QuerySet[Ticket]:
     """A desk queue with its filters, sorted and ready to paginate in the database."""
-    if not (user.is_active and user.is_support_staff):
+    if not is_staff_member(user):
         return Ticket.objects.none()
     tickets = Ticket.objects.all()
     if queue == "archived":
@@ -284,7 +285,7 @@ def desk_queue_counts(user: User) -> dict[str, int]:
 
 
 def ticket_for_staff(user: User, number: int | str) -> Ticket:
-    if not (user.is_active and user.is_support_staff):
+    if not is_staff_member(user):
         raise Http404
     return access_ticket(user, number)
 

@@ -4,7 +4,6 @@ subscribe from their AppConfig.ready(), so tickets never imports them
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from ecmp.tickets.models import Ticket, TicketEvent
@@ -16,16 +15,13 @@ class EventSubscriber:
 
     For each batch of events, `preload` reads what the batch needs at once and
     returns it; then each event is handled, given the batch's support teams and what
-    `preload` returned, inside every subscriber's `around_event` block, all in one
-    savepoint: a subscriber that fails undoes the others' work for that event too.
+    `preload` returned, by every subscriber in one savepoint: a subscriber that fails
+    undoes the others' work for that event too.
     """
 
     def preload(self, tickets: list[Ticket]) -> Any:
         """Read, at once, what the batch's events will need (their tickets in order)."""
         return None
-
-    def around_event(self) -> AbstractContextManager[object]:
-        return nullcontext()
 
     def handle(self, event: TicketEvent, teams: SupportTeams, preloaded: Any) -> int:
         """Act on one event; returns how many things it made (notifications, emails)."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from contextlib import ExitStack
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -100,9 +99,7 @@ def _dispatch_batch(event_ids: list[int]) -> int:
         preloaded = [subscriber.preload(tickets) for subscriber in subscribers]
         for event in events:
             try:
-                with transaction.atomic(), ExitStack() as around:
-                    for subscriber in subscribers:
-                        around.enter_context(subscriber.around_event())
+                with transaction.atomic():
                     made += sum(
                         subscriber.handle(event, teams, data)
                         for subscriber, data in zip(subscribers, preloaded, strict=True)
