@@ -17,6 +17,13 @@ writes one task for many tickets, and the worker runs one. Where tasks cannot wa
 (the immediate backend of the tests), nothing joins, and each task takes its own
 items only.
 
+Whether that task has started is kept in a table of our own (`FollowupTask`), for
+any task backend: the enqueuer writes a row, the worker sets its `started_at` when
+the task starts (django-tasks' `task_started` signal, which every backend sends
+just before the task runs), and the next item's commit reads it with one statement.
+An enqueuer deletes its previous task's row when it enqueues the next one, so a
+connection keeps one row per kind; a stopped process's rows go with age.
+
 The state is explicit and kept per database connection (Django gives each thread
 its own): a `_Transaction` collects one transaction's items, a `_ConnectionState`
 says whether a worker task is running there and which task it enqueued last.
@@ -28,22 +35,36 @@ Nothing is lost if a follow-up fails or its process dies: the rows stay pending
 from __future__ import annotations
 
 import logging
+import time
 import weakref
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from typing import Any
 
 from django.db import connections, router, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Q
 from django.utils import timezone
-from django_tasks import TaskResultStatus
-from django_tasks_db import DatabaseBackend
-from django_tasks_db.models import DBTaskResult
+from django_tasks import TaskResult, TaskResultStatus
+from django_tasks.signals import task_started
+
+from ecmp.core.models import FollowupTask
 
 logger = logging.getLogger(__name__)
 
 # The tasks that drain (`drains_waiting`), by module path: registered at import.
 _draining: set[str] = set()
+
+# A task not started this long after it was enqueued is not waited for any more:
+# the queue may have lost it, or its start went unrecorded (a worker killed between
+# claiming and starting it, a failed write). One more task is enqueued, which takes
+# the waiting items (the sweeps take whatever is left in any case).
+WAIT_AT_MOST = 5 * 60  # seconds
+# The rows of a process that stopped (nobody reads them any more) are deleted at
+# this age by the next enqueue: longer than WAIT_AT_MOST, and than any difference
+# between the clocks of two machines.
+KEEP_ROWS = timedelta(hours=1)
 
 
 class _Transaction:
@@ -88,8 +109,9 @@ class _ConnectionState:
         self.current: weakref.ref[_Transaction] | None = None
         # How many `worker_task` bodies run on this connection (they may nest).
         self.in_worker = 0
-        # The last task of each draining kind enqueued from this connection.
-        self.last_enqueued: dict[str, Any] = {}
+        # The last task of each draining kind enqueued from this connection: its id
+        # and when (time.monotonic()).
+        self.last_enqueued: dict[str, tuple[str, float]] = {}
 
     def hand_over(self, task: Any, items: list[int]) -> None:
         key = task.module_path
@@ -113,13 +135,45 @@ class _ConnectionState:
 
     def enqueue_unless_waiting(self, key: str, enqueue: Callable[[], Any]) -> None:
         waiting = self.last_enqueued.get(key)
-        if waiting is not None:
+        if waiting is not None and time.monotonic() - waiting[1] < WAIT_AT_MOST:
             try:
-                if _not_started(waiting):
+                if _not_started(waiting[0]):
                     return
-            except Exception:  # the queue forgot it, or cannot say: enqueue another
+            except Exception:  # cannot say: enqueue another
                 logger.debug("could not read the last %s task", key, exc_info=True)
-        self.last_enqueued[key] = enqueue()
+        result = enqueue()
+        self.last_enqueued.pop(key, None)
+        try:
+            if _record_enqueued(key, result, previous=waiting[0] if waiting else None):
+                self.last_enqueued[key] = (str(result.id), time.monotonic())
+        except Exception:  # the next item enqueues another task: more tasks, no harm
+            logger.exception("could not record the %s task %s", key, result.id)
+
+
+def _record_enqueued(key: str, result: TaskResult[Any], previous: str | None) -> bool:
+    """Write the row of a task just enqueued; whether it waits in the queue."""
+    if result.status != TaskResultStatus.READY:
+        return False  # it ran inside enqueue() (the immediate backend)
+    now = timezone.now()
+    FollowupTask.objects.create(task_id=str(result.id), kind=key, enqueued_at=now)
+    # This connection is done with its previous task's row; rows past their age are
+    # a stopped process's.
+    done = Q(enqueued_at__lt=now - KEEP_ROWS)
+    if previous is not None:
+        done |= Q(pk=previous)
+    FollowupTask.objects.filter(done).delete()
+    # The id comes from the queue, so the row is written after the task is in it:
+    # a quick worker may have started the task before, and found no row to mark.
+    # Asked once now that the row is there (a start after this answer marks it),
+    # the queue says which; a queue that cannot say counts as started.
+    try:
+        result.refresh()
+        waits = result.status == TaskResultStatus.READY
+    except Exception:
+        waits = False
+    if not waits:
+        FollowupTask.objects.filter(pk=str(result.id)).delete()
+    return waits
 
 
 # Per connection object, forgotten with it.
@@ -177,6 +231,28 @@ def drains_waiting(task: Any) -> Any:
     return task
 
 
+def _record_start(sender: Any, task_result: TaskResult[Any], **kwargs: Any) -> None:
+    """In the worker, as a task starts (before its body reads what waits): if it is
+    one a process waits for, that process enqueues another for its next items.
+
+    Whatever the task (only the enqueuer knows which it waits for): one statement,
+    which finds no row for most tasks. Not where tasks never wait (the immediate
+    backend: see `_record_enqueued`)."""
+    if not task_result.task.get_backend().supports_get_result:
+        return
+    try:
+        FollowupTask.objects.filter(pk=str(task_result.id), started_at__isnull=True).update(
+            started_at=timezone.now()
+        )
+    except Exception:
+        # The task runs all the same; its enqueuer stops waiting for it after
+        # WAIT_AT_MOST.
+        logger.exception("could not record the start of task %s", task_result.id)
+
+
+task_started.connect(_record_start, dispatch_uid="ecmp.core.followups.record_start")
+
+
 def enqueue_unless_waiting(key: str, enqueue: Callable[[], Any]) -> None:
     """Enqueue with `enqueue()`, unless the last task of this kind enqueued from this
     connection has not started yet: it will take what is waiting when it starts.
@@ -187,21 +263,48 @@ def enqueue_unless_waiting(key: str, enqueue: Callable[[], Any]) -> None:
     _state().enqueue_unless_waiting(key, enqueue)
 
 
-def _not_started(result: Any) -> bool:
-    if not isinstance(result.task.get_backend(), DatabaseBackend):
-        result.refresh()
-        return result.status == TaskResultStatus.READY
-    # The database queue (the default), in one plain statement: this runs after each
-    # message stored, and refresh() (200 µs) or even an ORM exists() (145 µs) against
-    # this 11 µs cost a third of the store rate (docs/performance.md). Issue 17 asks
-    # for no SQL on the backend's table: a table of our own (the task id we enqueued,
-    # marked when it starts) is the way; until then this statement stays.
-    meta, alias = DBTaskResult._meta, router.db_for_read(DBTaskResult)
-    connection, quote = connections[alias], connections[alias].ops.quote_name
-    status, pk = meta.get_field("status").column, meta.pk.column
-    # Names from the model's metadata, quoted; the id is a parameter.
-    sql = f"SELECT {quote(status)} FROM {quote(meta.db_table)} WHERE {quote(pk)} = %s"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [meta.pk.get_db_prep_value(result.id, connection)])
-        row = cursor.fetchone()
-    return row is not None and row[0] == TaskResultStatus.READY
+def _not_started(task_id: str) -> bool:
+    """Whether this task's row says it has not started. No row (it had started when
+    its row was written, or the row went with age): False, another task is due."""
+    # This runs after each message stored: an ORM exists() (145 µs; 200 µs for the
+    # backend's TaskResult.refresh()) cost a third of the store rate
+    # (docs/performance.md). So the ORM writes the statement once per database, and
+    # each check only runs it: as cheap as a hand-written statement (~15-25 µs).
+    # The database the rows are written to: a replica could still say "waiting".
+    alias = router.db_for_write(FollowupTask)
+    statement = _statements.get(alias)
+    if statement is None:
+        statement = _statements[alias] = _Statement(alias)
+    return statement.run(task_id)
+
+
+# The check's statement, compiled once per database alias.
+_statements: dict[str, _Statement] = {}
+
+
+class _Statement:
+    """`FollowupTask.objects.filter(pk=task_id, started_at=None).exists()`, compiled by
+    the ORM once; only the id changes from one run to the next."""
+
+    _ID = "<the task id>"  # stands for the id while the ORM compiles the query
+
+    def __init__(self, alias: str) -> None:
+        self.alias = alias
+        query = (
+            FollowupTask.objects.using(alias)
+            .filter(pk=self._ID, started_at__isnull=True)
+            .values_list("pk")[:1]
+            .query
+        )
+        self.sql, params = query.get_compiler(using=alias).as_sql()
+        self.params = list(params)
+        if self.params.count(self._ID) != 1:
+            raise ValueError(f"the task id is not one parameter of {self.sql}")
+        self.position = self.params.index(self._ID)
+
+    def run(self, task_id: str) -> bool:
+        params = list(self.params)
+        params[self.position] = task_id
+        with connections[self.alias].cursor() as cursor:
+            cursor.execute(self.sql, params)
+            return cursor.fetchone() is not None
