@@ -44,7 +44,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
-    "template_partials",
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
@@ -91,21 +90,32 @@ ROOT_URLCONF = "config.urls"
 FORM_RENDERER = "ecmp.core.forms_renderer.FormRenderer"
 WSGI_APPLICATION = "config.wsgi.application"
 
+_CONTEXT_PROCESSORS = [
+    "django.template.context_processors.request",
+    "django.template.context_processors.i18n",
+    "django.contrib.auth.context_processors.auth",
+    "django.contrib.messages.context_processors.messages",
+    "ecmp.core.context_processors.site",
+    "ecmp.notifications.context_processors.unread",
+]
 TEMPLATES = [
+    # Pages: Jinja2 templates under jinja2/ (config/jinja.py; docs/architecture.md,
+    # "Templates": the template language was the largest cost of every page).
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {
+            "environment": "config.jinja.environment",
+            "context_processors": [*_CONTEXT_PROCESSORS, "ecmp.core.context_processors.csrf_once"],
+        },
+    },
+    # Emails (templates/emails/) and the Django admin: Django's template language.
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
-        "OPTIONS": {
-            "context_processors": [
-                "django.template.context_processors.request",
-                "django.template.context_processors.i18n",
-                "django.contrib.auth.context_processors.auth",
-                "django.contrib.messages.context_processors.messages",
-                "ecmp.core.context_processors.site",
-                "ecmp.notifications.context_processors.unread",
-            ],
-        },
+        "OPTIONS": {"context_processors": _CONTEXT_PROCESSORS},
     },
 ]
 

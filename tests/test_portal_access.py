@@ -75,7 +75,7 @@ def test_outsiders_do_not_see_it_in_any_list_or_search(ticket, client_for, outsi
     client = client_for(request.getfixturevalue(outsider))
     for which in ("open", "recent", "archive"):
         html = client.get(reverse("portal:service-desk"), {"list": which, "q": ticket.number})
-        assert "Alice&#x27;s secret printer" not in html.content.decode()
+        assert "Alice&#39;s secret printer" not in html.content.decode()
     dashboard = client.get(reverse("portal:dashboard")).content.decode()
     assert "secret printer" not in dashboard
 
@@ -109,7 +109,7 @@ def test_a_manager_sees_colleagues_tickets_only_with_the_option(
     acme.save()
     assert client_for(alice).get(url).status_code == 200
     listing = client_for(alice).get(reverse("portal:service-desk")).content.decode()
-    assert "Bob&#x27;s keyboard" in listing
+    assert "Bob&#39;s keyboard" in listing
     # Never the other way round: Bob is not a manager.
     own = reverse("portal:ticket-detail", args=[ticket.number])
     assert client_for(bob).get(own).status_code == 404

@@ -239,7 +239,7 @@ def test_the_ticket_page_has_the_manuals_words(client_for, alice):
         "Drop to add files or click here.",
         "Cancel",
         "Send",
-        f"{ticket.number} — Le logiciel XYZ ne s&#x27;ouvre plus",
+        f"{ticket.number} — Le logiciel XYZ ne s&#39;ouvre plus",
     ):
         assert words in html, words
 
@@ -311,7 +311,7 @@ def test_closing_asks_first_then_writing_reopens(client_for, alice):
     assert ticket.status == Status.CLOSED
     assert "All done" not in client.get(LIST).content.decode()
     recent = client.get(LIST, {"list": "recent"}).content.decode()
-    assert ticket.subject.replace("'", "&#x27;") in recent
+    assert ticket.subject.replace("'", "&#39;") in recent
     client.post(reverse("portal:ticket-reply", args=[ticket.number]), {"body": "Not fixed"})
     ticket.refresh_from_db()
     assert ticket.status == Status.OPEN

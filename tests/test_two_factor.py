@@ -3,6 +3,7 @@ code or a backup code, the middleware in front of the desk and /admin/, remember
 browsers, an admin's reset, customers' optional second factor, the audit rows."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -25,6 +26,12 @@ LOGIN = "/accounts/login/"
 VERIFY = "/accounts/2fa/verify/"
 SETUP = "/accounts/2fa/setup/"
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def shown_codes(response) -> list[str]:
+    """The backup codes as the page lists them."""
+    listed = response.content.decode().split('id="backup-codes">', 1)[1].split("</ul>", 1)[0]
+    return re.findall(r'<li class="col">([^<]+)</li>', listed)
 
 
 @pytest.fixture(autouse=True)
@@ -136,10 +143,8 @@ def test_enrolment_confirms_the_app_then_shows_ten_backup_codes_once(agnes):
 
     done = client.post(SETUP, {"code": twofactor.current_code(secret), "next": "/desk/tickets/"})
     assert done.status_code == 200
-    codes = done.context["codes"]
+    codes = shown_codes(done)
     assert len(codes) == 10 and len(set(codes)) == 10
-    for code in codes:
-        assert code in done.content.decode()
     device = TOTPDevice.objects.get(user=agnes)
     assert device.confirmed and twofactor._secret_bytes(secret) == device.bin_key
     assert sorted(
@@ -424,7 +429,7 @@ def test_new_backup_codes_replace_the_old_ones(alice):
     client = verified_client(alice)
     old = set(StaticToken.objects.filter(device__user=alice).values_list("token", flat=True))
     response = client.post(reverse("accounts:two-factor-backup-codes"))
-    new = set(response.context["codes"])
+    new = set(shown_codes(response))
     assert len(new) == 10 and not (new & old)
     assert (
         set(StaticToken.objects.filter(device__user=alice).values_list("token", flat=True)) == new

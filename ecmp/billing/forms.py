@@ -41,6 +41,14 @@ class TimeEntryForm(forms.Form):
     description = forms.CharField(label=_("Description"), max_length=500, required=False)
     billable = forms.BooleanField(label=_("Billable"), required=False, initial=True)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The activities read once: a select reads its choices again for its first
+        # one (Select.use_required_attribute), which a queryset answers with a query.
+        # (A comprehension, not list(): list() asks the iterator's len(), a count.)
+        widget = self.fields["activity_type"].widget
+        widget.choices = [choice for choice in widget.choices]
+
 
 class BillingProfileForm(forms.ModelForm):
     class Meta:

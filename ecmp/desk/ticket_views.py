@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -20,6 +21,7 @@ from ecmp.accounts.requests import AuthenticatedHttpRequest
 from ecmp.billing.forms import TimeEntryForm
 from ecmp.billing.selectors import time_entries_for_ticket
 from ecmp.core.access import staff_required
+from ecmp.core.fragments import render_page
 from ecmp.core.paging import long_list_page
 from ecmp.core.refusals import refusal_to_messages
 from ecmp.desk.forms import AssignForm, CloseForm, DeskReplyForm, PriorityForm, QueueFilterForm
@@ -59,10 +61,8 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
         "query_without_page": query_without_page,
         "now": timezone.now(),
     }
-    template = "desk/queue.html"
-    if request.htmx and request.htmx.target == "queue-list":
-        template += "#list"
-    return render(request, template, context)
+    block = "list" if request.htmx and request.htmx.target == "queue-list" else None
+    return render_page(request, "desk/queue.html", context, block=block)
 
 
 @staff_required
@@ -85,7 +85,8 @@ def _sender_marks(ticket: Ticket) -> dict[int, str]:
     """Who sent each message that came by mail, as proven: by message id (0: the
     opening text). Rendered once per message, outside the thread's loop."""
     return {
-        row.reply_id or 0: render_to_string("desk/_sender_mark.html", {"row": row})
+        # Jinja2 returns plain text; the template escaped what it wrote.
+        row.reply_id or 0: mark_safe(render_to_string("desk/_sender_mark.html", {"row": row}))  # noqa: S308
         for row in sender_checks_for_ticket(ticket.pk)
     }
 

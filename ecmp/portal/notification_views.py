@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ecmp.accounts.requests import AuthenticatedHttpRequest
 from ecmp.notifications import services
-from ecmp.notifications.selectors import notification_list_for, notification_unread_count_for
+from ecmp.notifications.selectors import notification_list_for
 
 
 @login_required
@@ -31,12 +31,9 @@ def notification_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def notification_bell(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The header's bell alone, polled by htmx to refresh the count."""
-    return render(
-        request,
-        "includes/bell.html",
-        {"unread_notifications": notification_unread_count_for(request.user)},
-    )
+    """The header's bell alone, polled by htmx to refresh the count (given by the
+    `unread` context processor)."""
+    return render(request, "includes/bell.html")
 
 
 def _back(request: AuthenticatedHttpRequest, default: str) -> HttpResponse:

@@ -17,6 +17,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from ecmp.accounts.requests import AuthenticatedHttpRequest
 from ecmp.billing.selectors import time_visible_to_customer
+from ecmp.core.fragments import render_page
 from ecmp.core.paging import CappedPaginator
 from ecmp.core.refusals import refusal_to_messages
 from ecmp.portal import tabs
@@ -66,10 +67,8 @@ def ticket_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         "page": page,
         "tabs": tabs.tabs_list(request),
     }
-    template = "portal/ticket_list.html"
-    if request.htmx and request.htmx.target == "ticket-list":
-        template += "#list"
-    return render(request, template, context)
+    block = "list" if request.htmx and request.htmx.target == "ticket-list" else None
+    return render_page(request, "portal/ticket_list.html", context, block=block)
 
 
 @login_required
@@ -113,7 +112,7 @@ def ticket_new(request: AuthenticatedHttpRequest) -> HttpResponse:
             return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     context = {"form": form, "related": related, "nav": "service-desk"}
     if request.htmx:
-        return render(request, "portal/ticket_new.html#panel", context)
+        return render_page(request, "portal/ticket_new.html", context, block="panel")
     return render(request, "portal/ticket_new.html", context)
 
 

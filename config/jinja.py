@@ -1,0 +1,102 @@
+"""The pages' template engine: Django's Jinja2 backend, with what the pages call.
+
+Pages are Jinja2 templates under jinja2/ (docs/architecture.md, "Templates": the
+template language was the largest cost of every page). Emails and the Django
+admin keep Django's template language (templates/). Translations go through
+Django's gettext (`_`, `gettext`, `ngettext`, `pgettext`, and `{% trans %}` blocks,
+new-style: variables are escaped, and the msgids are those of Django's
+`blocktranslate`); `manage.py makemessages` reads them (ecmp/core/management).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.template import defaultfilters
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils import translation
+from jinja2 import ChainableUndefined, Environment
+
+from ecmp.billing.duration import format_duration
+from ecmp.core.presentation import instant, link, options, when, widget
+from ecmp.tickets.presentation import (
+    event_summary,
+    priority_badge,
+    queue_cells,
+    sla_badge,
+    status_badge,
+    thread_cells,
+    ticket_cells,
+)
+
+
+def url(view: str, *args: Any, **kwargs: Any) -> str:
+    """`{% url %}`: `url("portal:ticket-detail", ticket.number)`."""
+    return reverse(view, args=args or None, kwargs=kwargs or None)
+
+
+def _duration(minutes: Any) -> str:
+    return format_duration(int(minutes or 0))
+
+
+def _default(value: Any, fallback: Any = "") -> Any:
+    # Django's `default`: the fallback for any false value, not only undefined.
+    return value or fallback
+
+
+# Django's filters, under their names, where Jinja2 has none or one that writes
+# something else (its urlize, filesizeformat and urlencode differ from Django's).
+FILTERS = {
+    "date": defaultfilters.date,
+    "time": defaultfilters.time,
+    "default": _default,
+    "default_if_none": defaultfilters.default_if_none,
+    "truncatechars": defaultfilters.truncatechars,
+    "linebreaksbr": defaultfilters.linebreaksbr,
+    "urlize": defaultfilters.urlize,
+    "filesizeformat": defaultfilters.filesizeformat,
+    "urlencode": defaultfilters.urlencode,
+    "json_script": defaultfilters.json_script,
+    "add": defaultfilters.add,
+    "force_escape": defaultfilters.force_escape,
+    "duration": _duration,
+    "event_summary": event_summary,
+}
+
+GLOBALS = {
+    "url": url,
+    "link": link,
+    "static": static,
+    "widget": widget,
+    "options": options,
+    "when": when,
+    "instant": instant,
+    "status_badge": status_badge,
+    "priority_badge": priority_badge,
+    "sla_badge": sla_badge,
+    "queue_cells": queue_cells,
+    "ticket_cells": ticket_cells,
+    "thread_cells": thread_cells,
+    "get_current_language": translation.get_language,
+}
+
+
+def environment(**options: Any) -> Environment:
+    # As lenient as Django's templates: a missing name, or an attribute of one, writes
+    # nothing (Django's backend would set Undefined, or DebugUndefined under DEBUG).
+    options["undefined"] = ChainableUndefined
+    options.setdefault("extensions", []).append("jinja2.ext.i18n")
+    options.pop("autoescape", None)  # always on: pages escape what they write
+    env = Environment(autoescape=True, **options)
+    env.install_gettext_callables(  # type: ignore[attr-defined]  # added by the i18n extension
+        translation.gettext,
+        translation.ngettext,
+        newstyle=True,
+        pgettext=translation.pgettext,
+        npgettext=translation.npgettext,
+    )
+    env.filters.update(FILTERS)
+    env.globals.update(GLOBALS, LANGUAGES=settings.LANGUAGES)
+    return env

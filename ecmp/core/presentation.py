@@ -1,0 +1,95 @@
+"""What the pages' templates call (config/jinja.py makes them globals): form
+widgets with Bootstrap's classes, dates, memoized links."""
+
+from datetime import datetime
+from functools import lru_cache
+from typing import cast
+
+from django import forms
+from django.template.loader import render_to_string
+from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils import dateformat, formats, timezone, translation
+from django.utils.safestring import SafeString, mark_safe
+
+
+def widget(field: forms.BoundField) -> str:
+    """A form field's widget, rendered by Django's widget templates, with Bootstrap's
+    classes and its errors announced; a hidden field as `{{ field }}` writes it."""
+    if field.is_hidden:
+        return str(field)  # with its second, "initial-" input when it has one
+    input_type = getattr(field.field.widget, "input_type", "")
+    if isinstance(field.field.widget, forms.Select):
+        css = "form-select"
+    elif input_type == "checkbox":
+        css = "form-check-input"
+    else:
+        css = "form-control"
+    attrs: dict[str, str | bool] = {"class": css + (" is-invalid" if field.errors else "")}
+    if field.errors:
+        attrs["aria-invalid"] = "true"
+        attrs["aria-describedby"] = f"{field.auto_id}-errors"
+    return field.as_widget(attrs=attrs)
+
+
+def options(field: forms.BoundField, choices=None) -> SafeString:
+    """A select's options, the current value selected (includes/options.html).
+
+    `choices` (value, label) pairs, when the field is not a ChoiceField. The desk's
+    organization filter lists every client (hundreds of options, milliseconds of
+    template work) and is the same on nearly every request: the rendered list is
+    memoized per process by its plain values (the labels as text, the language)."""
+    current = "" if field.value() is None else str(field.value())
+    if choices is None:  # then the field is a ChoiceField
+        choices = cast(forms.ChoiceField, field.field).choices
+    listed = tuple(
+        (value, str(text), value == current)
+        for value, text in (
+            ("" if choice is None else str(getattr(choice, "value", choice)), text)
+            for choice, text in choices
+        )
+    )
+    return _options(listed, translation.get_language())
+
+
+@lru_cache(maxsize=512)
+def _options(choices: tuple[tuple[str, str, bool], ...], language: str) -> SafeString:
+    # Jinja2 returns plain text; the template escaped every label.
+    return mark_safe(render_to_string("includes/options.html", {"choices": choices}))  # noqa: S308
+
+
+# Lists and threads show dozens of dates and links per page, and Django's `date`
+# filter and `{% url %}` cost tens of microseconds each. Both results depend only
+# on their inputs and the request's language, time zone and script prefix, so
+# they are memoized per process (bounded, so memory stays flat).
+
+
+@lru_cache(maxsize=8192)
+def _instant(value: datetime, language: str, zone: str) -> tuple[str, str]:
+    local = timezone.localtime(value)
+    return dateformat.format(local, "c"), formats.date_format(local, "SHORT_DATETIME_FORMAT")
+
+
+def instant(value: datetime) -> tuple[str, str]:
+    """A `<time>` element's two strings: the instant for machines (its `datetime`
+    attribute), the short local date for people (its text); memoized."""
+    return _instant(value, translation.get_language(), timezone.get_current_timezone_name())
+
+
+def when(value: datetime | None, css: str = "") -> dict:
+    """A `<time>` element (includes/when.html): the instant for machines, the short
+    local date for people; nothing for no date. Long lists write the element inline
+    from `instant`'s strings, computed once per row."""
+    if value is None:
+        return {}
+    machine, person = instant(value)
+    return {"machine": machine, "person": person, "css": css}
+
+
+@lru_cache(maxsize=8192)
+def _reverse(view: str, args: tuple, prefix: str, urlconf: str | None) -> str:
+    return reverse(view, args=args, urlconf=urlconf)
+
+
+def link(view: str, *args) -> str:
+    """`{% url %}` for the rows of long lists, memoized (see above)."""
+    return _reverse(view, args, get_script_prefix(), get_urlconf())
