@@ -198,6 +198,9 @@ PAGES = {
     "customer_ticket_50_messages": ("customer", "/portal/tickets/{big}/"),
     "agent_queue_open": ("agent", "/desk/tickets/?queue=open&sort=due"),
     "agent_queue_filtered": ("agent", "/desk/tickets/?queue=open&priority=3&sort=due&q=printer"),
+    "agent_ticket": ("agent", "/desk/tickets/{some}/"),
+    "agent_ticket_50_messages": ("agent", "/desk/tickets/{big}/"),
+    # Two requests: the jump's redirect, then the ticket page.
     "agent_ticket_jump": ("agent", "/desk/tickets/jump/?number={some}"),
 }
 NEW_TICKET = {
