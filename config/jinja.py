@@ -20,7 +20,7 @@ from django.utils import translation
 from jinja2 import ChainableUndefined, Environment
 
 from ecmp.billing.duration import format_duration
-from ecmp.core.presentation import instant, link, options, when, widget
+from ecmp.core.presentation import choices_of, instant, link, when, widget
 from ecmp.tickets.presentation import (
     event_summary,
     priority_badge,
@@ -70,7 +70,7 @@ GLOBALS = {
     "link": link,
     "static": static,
     "widget": widget,
-    "options": options,
+    "choices_of": choices_of,
     "when": when,
     "instant": instant,
     "status_badge": status_badge,

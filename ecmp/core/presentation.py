@@ -6,10 +6,8 @@ from functools import lru_cache
 from typing import cast
 
 from django import forms
-from django.template.loader import render_to_string
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import dateformat, formats, timezone, translation
-from django.utils.safestring import SafeString, mark_safe
 
 
 def widget(field: forms.BoundField) -> str:
@@ -31,30 +29,22 @@ def widget(field: forms.BoundField) -> str:
     return field.as_widget(attrs=attrs)
 
 
-def options(field: forms.BoundField, choices=None) -> SafeString:
-    """A select's options, the current value selected (includes/options.html).
+def choices_of(field: forms.BoundField, choices=None) -> list[tuple[str, str, bool]]:
+    """A select's options as (value, label, selected), the current value selected;
+    includes/ui.html's `options` macro writes them.
 
-    `choices` (value, label) pairs, when the field is not a ChoiceField. The desk's
-    organization filter lists every client (hundreds of options, milliseconds of
-    template work) and is the same on nearly every request: the rendered list is
-    memoized per process by its plain values (the labels as text, the language)."""
+    `choices` (value, label) pairs, when the field is not a ChoiceField (the desk's
+    organization filter, whose clients are read in one query)."""
     current = "" if field.value() is None else str(field.value())
     if choices is None:  # then the field is a ChoiceField
         choices = cast(forms.ChoiceField, field.field).choices
-    listed = tuple(
-        (value, str(text), value == current)
+    return [
+        (value, text, value == current)
         for value, text in (
             ("" if choice is None else str(getattr(choice, "value", choice)), text)
             for choice, text in choices
         )
-    )
-    return _options(listed, translation.get_language())
-
-
-@lru_cache(maxsize=512)
-def _options(choices: tuple[tuple[str, str, bool], ...], language: str) -> SafeString:
-    # Jinja2 returns plain text; the template escaped every label.
-    return mark_safe(render_to_string("includes/options.html", {"choices": choices}))  # noqa: S308
+    ]
 
 
 # Lists and threads show dozens of dates and links per page, and Django's `date`

@@ -174,8 +174,8 @@ def ticket_cells(tickets: Iterable[Ticket], view: str) -> list[dict]:
 
 def thread_cells(thread: Iterable[TicketEvent], ticket: Ticket, opening_files, marks=None) -> list:
     """Each entry of includes/thread.html, newest first: whom and what it shows.
-    `marks`: the desk's verdict on who mailed a message (rendered beforehand by the
-    view), by message id, 0 for the ticket's opening text."""
+    `marks`: the desk's verdict on who mailed a message (desk/_sender_mark.html's
+    row), by message id, 0 for the ticket's opening text."""
     marks = marks or {}
     support = _("Support")
     entries = []
@@ -203,7 +203,7 @@ def thread_cells(thread: Iterable[TicketEvent], ticket: Ticket, opening_files, m
                 "summary": event_summary(event),
                 "machine": machine,
                 "person": person,
-                "mark": marks.get(0 if created else event.message_id, ""),
+                "mark": marks.get(0 if created else event.message_id),
                 "body": body,
                 "files": files,
             }
