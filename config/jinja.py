@@ -10,6 +10,7 @@ new-style: variables are escaped, and the msgids are those of Django's
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -35,6 +36,12 @@ from ecmp.tickets.presentation import (
 def url(view: str, *args: Any, **kwargs: Any) -> str:
     """`{% url %}`: `url("portal:ticket-detail", ticket.number)`."""
     return reverse(view, args=args or None, kwargs=kwargs or None)
+
+
+@lru_cache(maxsize=256)
+def _static(path: str) -> str:
+    # The manifest's answer for a file never changes while the process runs.
+    return static(path)
 
 
 def _duration(minutes: Any) -> str:
@@ -68,7 +75,7 @@ FILTERS = {
 GLOBALS = {
     "url": url,
     "link": link,
-    "static": static,
+    "static": _static,
     "widget": widget,
     "choices_of": choices_of,
     "when": when,
