@@ -146,6 +146,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         validators=[RegexValidator(r"^[A-Za-z0-9._-]+\Z", _("Letters, digits and . _ - only."))],
     )
     full_name = models.CharField(_("full name"), max_length=150)
+    # Free text as people give it ("+33 6 12 34 56 78"); the desk's picker finds it
+    # by its digits, whatever the spacing.
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
     language = models.CharField(
         _("language"), max_length=8, choices=settings.LANGUAGES, default="en"
     )

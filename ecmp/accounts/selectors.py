@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import re
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Replace
 
 from ecmp.accounts.models import (
     STAFF_ROLES,
@@ -14,6 +16,11 @@ from ecmp.accounts.models import (
     Role,
     User,
 )
+from ecmp.core.access import Actor, require_staff
+
+# What people put between a phone number's digits: ignored when matching one.
+PHONE_SEPARATORS = (" ", "-", ".", "/", "(", ")")
+PICKER_WORDS_MAX = 5
 
 
 def staff_choices() -> list[tuple[int, str]]:
@@ -91,3 +98,53 @@ def user_list_for_organization(organization: Organization) -> QuerySet[User]:
         .annotate(pending_invitation_expires=Subquery(pending.values("expires_at")[:1]))
         .order_by("full_name")
     )
+
+
+def _phone_digits(text: str) -> str:
+    return re.sub(r"[\s\-./()]", "", text)
+
+
+def customers_for_picker(by: Actor, text: str, limit: int = 10) -> list[User]:
+    """Who an agent can open a ticket for: active client users of active client
+    companies whose name, email, phone or company matches every word typed; a
+    phone number matches whatever its spacing. One query; staff only."""
+    require_staff(by)
+    text = " ".join(text.replace("\x00", "").split())[:200]
+    words = text.split()[:PICKER_WORDS_MAX]
+    if not words:
+        return []
+    phone: F | Replace = F("phone")
+    for separator in PHONE_SEPARATORS:
+        phone = Replace(phone, Value(separator), Value(""))
+    people = User.objects.filter(
+        role=Role.CUSTOMER, is_active=True, organization__active=True
+    ).annotate(phone_digits=phone)
+    number = _phone_digits(text)
+    if len(words) > 1 and number.lstrip("+").isdigit():
+        # "06 12 34" is one phone number, not three words.
+        people = people.filter(phone_digits__contains=number)
+    else:
+        for word in words:
+            match = (
+                Q(full_name__icontains=word)
+                | Q(email__icontains=word)
+                | Q(organization__name__icontains=word)
+            )
+            digits = _phone_digits(word)
+            if any(c.isdigit() for c in digits):
+                match |= Q(phone_digits__contains=digits)
+            people = people.filter(match)
+    return list(
+        people.select_related("organization")
+        .only("pk", "full_name", "email", "phone", "organization__name")
+        .order_by("full_name", "email")[:limit]
+    )
+
+
+def requester_get_for_staff(by: Actor, pk: int | None) -> User | None:
+    """The person a desk form names by id, with their company (whether a ticket may
+    be opened for them is the service's to say); None if there is nobody."""
+    require_staff(by)
+    if pk is None:
+        return None
+    return User.objects.select_related("organization").filter(pk=pk).first()

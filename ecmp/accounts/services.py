@@ -411,9 +411,17 @@ def user_set_active(*, user: User, by: User, active: bool) -> User:
 
 @transaction.atomic
 def user_update_details(
-    *, user: User, by: User, full_name: str, email: str, username: str | None, language: str
+    *,
+    user: User,
+    by: User,
+    full_name: str,
+    email: str,
+    username: str | None,
+    language: str,
+    phone: str | None = None,
 ) -> User:
-    """A person's name, sign-in email, username and language, corrected on the desk.
+    """A person's name, sign-in email, username, language and phone number, corrected
+    on the desk (`phone=None`: left as it is).
 
     Agents correct client users; only admins correct the team. The email is the
     identity people sign in with, so every change is recorded with its before
@@ -423,12 +431,14 @@ def user_update_details(
     if user.is_support_staff and not is_admin(by):
         raise PermissionDenied
     _refuse_erased(user)
-    fields = ("full_name", "email", "username", "language")
+    fields = ("full_name", "email", "username", "language", "phone")
     before = {field: getattr(user, field) for field in fields}
     user.full_name = full_name.strip()
     user.email = email.strip().lower()
     user.username = (username or "").strip().lower() or None
     user.language = language
+    if phone is not None:
+        user.phone = " ".join(phone.replace("\x00", "").split())
     if user.email != before["email"] and user_email_taken(user.email):
         raise ValidationError(_("A user with this email address already exists."), code="taken")
     user.full_clean(exclude=["password", "organization", "role"])

@@ -15,6 +15,7 @@ from ecmp.accounts.selectors import staff_choices
 from ecmp.core.ids import IdField
 from ecmp.tickets.forms import MultipleFileField
 from ecmp.tickets.selectors import DESK_DEFAULT_SORT, DESK_QUEUES, DESK_SORTS
+from ecmp.tickets.services import SUBJECT_MAX
 from ecmp.tickets.status import Channel, Priority, Status
 
 
@@ -127,6 +128,37 @@ class QueueFilterForm(forms.Form):
         }
 
 
+class CallerTicketForm(forms.Form):
+    """An agent opens a ticket for a client user: the requester is picked by id,
+    from the people the picker found (`who`: what the agent typed)."""
+
+    who = forms.CharField(
+        label=_("Requester"),
+        required=False,
+        max_length=200,
+        help_text=_("Type a name, email address, phone number or organization."),
+    )
+    requester = IdField(
+        required=True,
+        error_messages={
+            "required": _("Choose the requester: search for them, then pick one in the list.")
+        },
+    )
+    subject = forms.CharField(label=_("Subject"), max_length=SUBJECT_MAX)
+    description = forms.CharField(
+        label=_("Description"), widget=forms.Textarea(attrs={"rows": 6}), max_length=100_000
+    )
+    # A form field: the form metaclass moves it to base_fields, so self.files stays the uploads.
+    files = MultipleFileField(label=_("Attach File"))  # type: ignore[assignment]  # see above
+    priority = forms.TypedChoiceField(
+        label=_("Priority"), choices=Priority.choices, coerce=int, initial=Priority.NORMAL
+    )
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.PHONE)
+    acknowledge = forms.BooleanField(
+        label=_("Send the customer the usual acknowledgement"), required=False, initial=True
+    )
+
+
 class OrganizationForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     contract_notes = forms.CharField(
@@ -153,6 +185,12 @@ class PersonDetailsForm(forms.Form):
         help_text=_("Optional. Letters, digits and . _ - only."),
     )
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+    phone = forms.CharField(
+        label=_("Phone"),
+        max_length=32,
+        required=False,
+        help_text=_("Optional. As the person gives it, e.g. +33 6 12 34 56 78."),
+    )
 
 
 class UserRoleForm(forms.Form):

@@ -6,6 +6,7 @@ from ecmp.desk import (
     billing_views,
     client_views,
     mail_views,
+    new_ticket_views,
     people_views,
     sla_views,
     team_views,
@@ -22,6 +23,8 @@ urlpatterns = [
     # Tickets
     path("tickets/", ticket_views.queue, name="queue"),
     path("tickets/jump/", ticket_views.jump, name="jump"),
+    path("tickets/new/", new_ticket_views.ticket_new, name="ticket-new"),
+    path("people/picker/", new_ticket_views.people_picker, name="people-picker"),
     path("tickets/<id:number>/", ticket_views.ticket_detail, name="ticket-detail"),
     path("tickets/<id:number>/reply/", ticket_views.ticket_reply, name="ticket-reply"),
     path("tickets/<id:number>/close/", ticket_views.ticket_close, name="ticket-close"),

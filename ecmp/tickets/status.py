@@ -17,8 +17,13 @@ class Status(models.TextChoices):
 
 
 class Channel(models.TextChoices):
+    """How a request came in: the portal, an email, or an agent who took it down."""
+
     WEB = "web", _("Web")
     EMAIL = "email", _("Email")
+    PHONE = "phone", _("Phone")
+    ON_SITE = "on_site", _("On-site")
+    CHAT = "chat", _("Chat")
 
 
 # Not resolved yet: the customer's "Open Tickets".
