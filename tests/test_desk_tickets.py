@@ -69,7 +69,7 @@ def test_start_back_to_open_close_with_a_note_and_reopen(
     ticket.refresh_from_db()
     assert ticket.status == Status.OPEN
     assert ticket.messages.get().body == "Replaced the fuser."
-    assert customer_notifications(alice) == 5  # wait, open, note, closed, reopened
+    assert customer_notifications(alice) == 4  # wait, open, closed with its note, reopened
     page = reverse("portal:ticket-detail", args=[ticket.number])
     from django.test import Client
 

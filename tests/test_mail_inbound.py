@@ -75,7 +75,7 @@ def test_a_reply_on_a_closed_ticket_reopens_it(deliver, alice, agnes):
     services.ticket_transition(ticket=ticket, actor=agnes, status=Status.CLOSED)
     deliver(build_mail(subject=f"Re: [#{ticket.number}] {ticket.subject}", body="Broken again"))
     ticket.refresh_from_db()
-    assert ticket.status == Status.OPEN
+    assert ticket.status == Status.NEW  # never accepted: back to the New queue
     assert ticket.events.filter(kind=EventKind.REOPENED).exists()
 
 

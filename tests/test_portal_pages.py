@@ -314,7 +314,7 @@ def test_closing_asks_first_then_writing_reopens(client_for, alice):
     assert ticket.subject.replace("'", "&#39;") in recent
     client.post(reverse("portal:ticket-reply", args=[ticket.number]), {"body": "Not fixed"})
     ticket.refresh_from_db()
-    assert ticket.status == Status.OPEN
+    assert ticket.status == Status.NEW  # never accepted: back to the New queue
     html = client.get(reverse("portal:ticket-detail", args=[ticket.number])).content.decode()
     assert "Reopened" in html
 

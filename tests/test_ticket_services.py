@@ -109,7 +109,8 @@ def test_writing_on_a_closed_ticket_reopens_it(
     services.ticket_transition(ticket=ticket, actor=agnes, status=Status.CLOSED)
     services.ticket_reply(ticket=ticket, author=alice, body="It broke again")
     ticket.refresh_from_db()
-    assert ticket.status == Status.OPEN and ticket.closed_at is None
+    # Never accepted: back to the New queue (an accepted one reopens as Open).
+    assert ticket.status == Status.NEW and ticket.closed_at is None
     assert kinds(ticket)[-2:] == [EventKind.REPLIED, EventKind.REOPENED]
 
 

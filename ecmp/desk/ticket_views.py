@@ -24,6 +24,7 @@ from ecmp.core.paging import long_list_page
 from ecmp.core.refusals import refusal_to_messages
 from ecmp.desk.forms import AssignForm, CloseForm, DeskReplyForm, PriorityForm, QueueFilterForm
 from ecmp.mail.selectors import sender_checks_for_ticket
+from ecmp.notifications.services import notification_mark_viewed_for_ticket
 from ecmp.tickets import services
 from ecmp.tickets.downloads import attachment_response
 from ecmp.tickets.models import Ticket
@@ -110,7 +111,9 @@ def _page(request: AuthenticatedHttpRequest, ticket: Ticket, **forms: Any) -> Ht
 @staff_required
 @require_GET
 def ticket_detail(request: AuthenticatedHttpRequest, number: int) -> HttpResponse:
-    return _page(request, ticket_for_staff(request.user, number))
+    ticket = ticket_for_staff(request.user, number)
+    notification_mark_viewed_for_ticket(user=request.user, ticket=ticket)  # opened: read
+    return _page(request, ticket)
 
 
 def _done(request: AuthenticatedHttpRequest, ticket: Ticket, message: str) -> HttpResponse:

@@ -66,13 +66,21 @@ def emails_for_event(
             for agent in team:
                 outbound.send_agent_customer_reply(mail, agent, event.message)
                 sent += 1
-    elif event.kind == EventKind.STATUS and by_staff and requester:
+    elif event.kind == EventKind.STATUS and by_staff:
         accepted = event.from_value == Status.NEW and event.to_value in (Status.OPEN, Status.WAIT)
-        if accepted:
+        closed = event.to_value == Status.CLOSED and event.actor_id != ticket.requester_id
+        if accepted and requester:
             outbound.send_ticket_accepted(mail)
             sent += 1
-        elif event.to_value == Status.CLOSED and event.actor_id != ticket.requester_id:
-            outbound.send_ticket_closed(mail)
+        elif closed and requester:
+            # The close's note (a public message) in the same email: one, not two.
+            outbound.send_ticket_closed(mail, event.message)
+            sent += 1
+    elif event.kind == EventKind.STATUS and actor and event.to_value == Status.CLOSED:
+        # The customer closed it: whoever works on it should know. A customer
+        # reopens only by writing, and that message is mailed to the team already.
+        for agent in team:
+            outbound.send_agent_customer_closed(mail, agent, actor)
             sent += 1
     return sent
 

@@ -330,8 +330,11 @@ def send_agent_reply(mail: TicketMail, message: Message) -> None:
     _to_requester(mail, "ticket_reply", automatic=False, message=message, files=files)
 
 
-def send_ticket_closed(mail: TicketMail) -> None:
-    _to_requester(mail, "ticket_closed")
+def send_ticket_closed(mail: TicketMail, note: Message | None = None) -> None:
+    """The close, with the note the agent closed it with (public, or not sent)."""
+    if note is not None and note.internal:  # never, by any path
+        note = None
+    _to_requester(mail, "ticket_closed", note=note)
 
 
 def send_attachment_refused(
@@ -384,6 +387,10 @@ def send_agent_new_ticket(mail: TicketMail, agent: User) -> None:
 
 def send_agent_customer_reply(mail: TicketMail, agent: User, message: Message) -> None:
     _to_agent(mail, agent, "agent_customer_reply", message=message)
+
+
+def send_agent_customer_closed(mail: TicketMail, agent: User, customer: User) -> None:
+    _to_agent(mail, agent, "agent_customer_closed", customer=customer)
 
 
 def send_agent_sla_breach(mail: TicketMail, agent: User, what: str) -> None:

@@ -9,6 +9,7 @@ from ecmp.notifications.models import Notification
 from ecmp.notifications.selectors import notification_list_for
 from ecmp.tickets.models import EventKind, Ticket, TicketEvent
 from ecmp.tickets.selectors import SupportTeams
+from ecmp.tickets.status import Status
 from ecmp.tickets.subscribers import EventSubscriber
 
 # What the requester hears about when somebody else does it.
@@ -33,10 +34,21 @@ def _for_requester(event: TicketEvent) -> list[User]:
 
 
 def _for_support_team(event: TicketEvent, teams: SupportTeams) -> list[User]:
+    by_customer = event.actor is not None and not event.actor.is_support_staff
     customer_wrote = event.kind == EventKind.REPLIED and not (
         event.actor and event.actor.is_support_staff
     )
-    if event.kind in (EventKind.CREATED, EventKind.SLA_BREACH) or customer_wrote:
+    # A customer closing or reopening (by writing) their ticket: its agent should know.
+    customer_closed = (
+        by_customer and event.kind == EventKind.STATUS and event.to_value == Status.CLOSED
+    )
+    customer_reopened = by_customer and event.kind == EventKind.REOPENED
+    if (
+        event.kind in (EventKind.CREATED, EventKind.SLA_BREACH)
+        or customer_wrote
+        or customer_closed
+        or customer_reopened
+    ):
         return [user for user in teams.of(event.ticket) if user.pk != event.actor_id]
     return []
 

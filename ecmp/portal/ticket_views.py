@@ -20,6 +20,7 @@ from ecmp.billing.selectors import time_visible_to_customer
 from ecmp.core.fragments import render_page
 from ecmp.core.paging import CappedPaginator
 from ecmp.core.refusals import refusal_to_messages
+from ecmp.notifications.services import notification_mark_viewed_for_ticket
 from ecmp.portal import tabs
 from ecmp.tickets import services
 from ecmp.tickets.downloads import attachment_response
@@ -133,6 +134,7 @@ def _detail_context(request: AuthenticatedHttpRequest, ticket, reply_form=None) 
 @require_GET
 def ticket_detail(request: AuthenticatedHttpRequest, number: int) -> HttpResponse:
     ticket = access_ticket(request.user, number)
+    notification_mark_viewed_for_ticket(user=request.user, ticket=ticket)  # opened: read
     return render(request, "portal/ticket_detail.html", _detail_context(request, ticket))
 
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from ecmp.accounts.models import User
 from ecmp.core.access import is_staff_member, require_staff
 from ecmp.tickets.events import event_record
-from ecmp.tickets.models import EventKind, Message, Ticket
+from ecmp.tickets.models import EventKind, Message, Ticket, TicketEvent
 from ecmp.tickets.search import search_text_add
 from ecmp.tickets.services.common import (
     SLA_FIELDS,
@@ -29,10 +29,34 @@ from ecmp.tickets.status import Priority, Status, can_transition
 STATUS_FIELDS = ["status", "closed_at", "last_activity_at", "first_response_at", *SLA_FIELDS]
 
 
-def apply_status(ticket: Ticket, actor: User, target: str, *, now: datetime | None = None) -> None:
-    """Set the status and record it; reopening is an event of its own."""
+def _never_accepted(ticket: Ticket) -> bool:
+    """No agent ever took the ticket into account (New to Open or Wait)."""
+    return not TicketEvent.objects.filter(
+        ticket=ticket,
+        kind=EventKind.STATUS,
+        from_value=Status.NEW,
+        to_value__in=[Status.OPEN, Status.WAIT],
+    ).exists()
+
+
+def apply_status(
+    ticket: Ticket,
+    actor: User,
+    target: str,
+    *,
+    now: datetime | None = None,
+    message: Message | None = None,
+) -> None:
+    """Set the status and record it; reopening is an event of its own.
+
+    A ticket closed before any agent accepted it reopens as New, so it goes back to
+    the New queue rather than lying Open with nobody on it. `message`: the public
+    note the status change carries (a close's resolution), one event for both.
+    """
     now = now or timezone.now()
     previous = ticket.status
+    if previous == Status.CLOSED and target == Status.OPEN and _never_accepted(ticket):
+        target = Status.NEW
     ticket.status = target
     ticket.closed_at = now if target == Status.CLOSED else None
     ticket.last_activity_at = now
@@ -46,6 +70,7 @@ def apply_status(ticket: Ticket, actor: User, target: str, *, now: datetime | No
         kind=EventKind.REOPENED if previous == Status.CLOSED else EventKind.STATUS,
         from_value=previous,
         to_value=target,
+        message=message,
     )
 
 
@@ -81,14 +106,16 @@ def ticket_transition(
         _check_transition(locked, status)
         now = timezone.now()
         note = (note or "").replace("\x00", "").strip()
+        message = None
         if note and status == Status.CLOSED:
+            # The note rides on the close's event: one entry in the thread, one
+            # notification and one email (the close, with the note) for the customer.
             message = Message.objects.create(ticket=locked, author=actor, body=note, created_at=now)
             search_text_add(locked.pk, note)
-            event_record(ticket=locked, actor=actor, kind=EventKind.REPLIED, message=message)
         if locked.status == Status.CLOSED:
             # A reopened ticket gets a fresh resolution target.
             sla_set_deadlines(locked, since=now, resolution_only=True)
-        apply_status(locked, actor, status, now=now)
+        apply_status(locked, actor, status, now=now, message=message)
         save(locked, STATUS_FIELDS)
     refresh(ticket, locked)
     return ticket
