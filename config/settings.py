@@ -97,6 +97,8 @@ _CONTEXT_PROCESSORS = [
     "django.contrib.messages.context_processors.messages",
     "ecmp.core.context_processors.site",
     "ecmp.notifications.context_processors.unread",
+    # The desk menu's counts of held mail and registration requests (lazy; staff only).
+    "ecmp.desk.menu.alerts",
 ]
 TEMPLATES = [
     # Pages: Jinja2 templates under jinja2/ (config/jinja.py; docs/architecture.md,
