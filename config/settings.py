@@ -366,6 +366,11 @@ ECMP_MAIL_ANSWER_UNKNOWN_SENDERS = env_bool("ECMP_MAIL_ANSWER_UNKNOWN_SENDERS", 
 # Per sender: new tickets by email, and automatic answers, per window.
 ECMP_MAIL_SENDER_LIMIT = env_int("ECMP_MAIL_SENDER_LIMIT", 20)
 ECMP_MAIL_SENDER_WINDOW_HOURS = env_int("ECMP_MAIL_SENDER_WINDOW_HOURS", 2)
+# The support team's digest of held mail and registration requests (mail/digest.py):
+# hourly, immediately (checked every minute) or off.
+ECMP_STAFF_DIGEST = env_str("ECMP_STAFF_DIGEST", "hourly").strip().lower() or "hourly"
+if ECMP_STAFF_DIGEST not in ("immediately", "hourly", "off"):
+    raise ImproperlyConfigured("ECMP_STAFF_DIGEST must be immediately, hourly or off")
 # Larger messages are refused at the door (SMTP 552, mailgate exit 65: the MTA bounces them).
 ECMP_INBOUND_MAX_BYTES = env_int("ECMP_INBOUND_MAX_MB", 40) * 1024 * 1024
 # Who wrote a message is proven, not read from From: (docs/operations.md, "Proving

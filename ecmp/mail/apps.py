@@ -14,6 +14,7 @@ class MailConfig(AppConfig):
         from ecmp.accounts.mailer import mailer_install
         from ecmp.core.periodic import periodic_job_register
         from ecmp.mail import outbound
+        from ecmp.mail.digest import staff_digest, staff_digest_period
         from ecmp.mail.events import MailSubscriber
         from ecmp.mail.tasks import (
             imap_poll,
@@ -37,3 +38,5 @@ class MailConfig(AppConfig):
         periodic_job_register("inbound-raw-expire", inbound_raw_expire, 3600)
         # Polled only when a mailbox is configured.
         periodic_job_register("imap-poll", imap_poll, _imap_poll_period)
+        # The support team's digest (ECMP_STAFF_DIGEST), read at each run.
+        periodic_job_register("staff-digest", staff_digest, staff_digest_period)

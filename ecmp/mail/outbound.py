@@ -8,7 +8,7 @@ commit and retries with growing delays. No request ever waits for SMTP.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
 
@@ -410,3 +410,33 @@ def send_held_in_your_name(*, agent: User, inbound: InboundEmail) -> None:
             "link": absolute_url(reverse("desk:mail-inbound", args=[inbound.pk])),
         },
     )
+
+
+# --- The support team's digest ---------------------------------------------------
+
+STAFF_DIGEST = "staff_digest"
+
+
+def send_staff_digest(agents: list[User], counts: dict[str, int], *, at: datetime) -> int:
+    """What waits for the support team (mail/digest.py), to each agent, in one
+    statement; rendered once per language. `at`: when it counted, which the next
+    digest counts from."""
+    context = {
+        **counts,
+        "mail_link": absolute_url(reverse("desk:mail")),
+        "requests_link": absolute_url(reverse("desk:registration-requests")),
+    }
+    rendered: dict[str, tuple[str, str, str]] = {}
+    with OutboxBatch() as outbox:
+        for agent in agents:
+            if agent.language not in rendered:
+                rendered[agent.language] = _render(STAFF_DIGEST, context, agent.language)
+            email = queue_email(
+                kind=STAFF_DIGEST,
+                to=agent.email,
+                language=agent.language,
+                rendered=rendered[agent.language],
+                outbox=outbox,
+            )
+            email.created_at = at
+    return len(agents)
