@@ -67,11 +67,6 @@ def test_the_acknowledgement_goes_to_the_customer_when_asked_email_channel(
     assert "We received your request" in message.subject
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="mail/events.py acknowledges only tickets whose channel is email: it needs "
-    "`(ticket.channel == Channel.EMAIL or by_staff)` for tickets opened by an agent",
-)
 def test_the_acknowledgement_goes_to_the_customer_when_asked_phone_channel(
     client_for, agnes, bob, run_on_commit
 ):

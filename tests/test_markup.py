@@ -133,6 +133,7 @@ def test_the_queue_rows_escape_text_and_mark_late_and_mailed_tickets(alice, caro
     make_ticket(alice, subject="Plain <script>x</script>")
     by_mail = make_ticket(carol, subject="By mail", channel=Channel.EMAIL)
     services.ticket_accept(ticket=by_mail, actor=agnes)
+    make_ticket(carol, subject="By phone", channel=Channel.PHONE)
     late = make_ticket(alice, subject="Late one")
     Ticket.objects.filter(pk=late.pk).update(sla_due_at=timezone.now() - timedelta(hours=3))
     none = make_ticket(alice, subject="No deadline")
@@ -146,4 +147,6 @@ def test_the_queue_rows_escape_text_and_mark_late_and_mailed_tickets(alice, caro
     assert "Acme &lt;&amp;&gt; &#39;Co&#39;" in html
     assert html.count('class="table-danger"') == 1 and "overdue by" in html
     assert html.count("bi-envelope") == 1
+    assert 'class="bi bi-telephone text-body-secondary" role="img" title="Phone"' in html
+    assert html.count('role="img"') == 2  # the web tickets show no channel
     assert '<span class="text-body-secondary">—</span>' in html

@@ -45,7 +45,10 @@ def emails_for_event(
     requester = _receives_ticket_mail(ticket.requester, ticket)
     sent = 0
     if event.kind == EventKind.CREATED:
-        if requester and ticket.channel == Channel.EMAIL and event.to_value != NOT_ACKNOWLEDGED:
+        # Acknowledged: a ticket that came by email, or one an agent opened for a
+        # caller (unless the agent unticked it); a customer's web ticket is on screen.
+        acknowledged = ticket.channel == Channel.EMAIL or by_staff
+        if requester and acknowledged and event.to_value != NOT_ACKNOWLEDGED:
             outbound.send_ticket_received(mail)
             sent += 1
         for agent in team:

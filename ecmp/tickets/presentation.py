@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from ecmp.core.presentation import instant, link
 from ecmp.tickets.models import EventKind, Ticket, TicketEvent
-from ecmp.tickets.status import Priority, Status
+from ecmp.tickets.status import Channel, Priority, Status
 
 STATUS_STYLES = {
     Status.NEW: "text-bg-primary",
@@ -27,6 +27,16 @@ PRIORITY_STYLES = {
 }
 
 
+# How a ticket came in, as the queue's rows show it next to the number (Bootstrap
+# Icons); a customer's web ticket shows nothing.
+CHANNEL_ICONS: dict[str, str] = {
+    Channel.EMAIL: "bi-envelope",
+    Channel.PHONE: "bi-telephone",
+    Channel.ON_SITE: "bi-geo-alt",
+    Channel.CHAT: "bi-chat-dots",
+}
+
+
 def _label(choices, value):
     try:
         return choices(value).label
@@ -39,6 +49,11 @@ def _badge(kind: str, value, language: str) -> dict:
     # Memoized per language: every row of every list shows two badges.
     styles, choices = (STATUS_STYLES, Status) if kind == "status" else (PRIORITY_STYLES, Priority)
     return {"style": styles.get(value, "text-bg-light"), "label": str(_label(choices, value))}
+
+
+@lru_cache(maxsize=64)
+def _channel_label(channel: str, language: str) -> str:
+    return str(_label(Channel, channel))
 
 
 def status_badge(status: str) -> dict:
@@ -123,7 +138,8 @@ def queue_cells(tickets: Iterable[Ticket], now: datetime, view: str) -> list[dic
                 "number": t.number,
                 "url": link(view, t.number),
                 "late": bool(t.sla_due_at and t.sla_due_at < now),
-                "email": t.channel == "email",
+                "channel_icon": CHANNEL_ICONS.get(t.channel, ""),
+                "channel": _channel_label(t.channel, language) if t.channel != Channel.WEB else "",
                 "subject": t.subject,
                 "requester": t.requester.full_name,
                 "organization": t.organization.name if t.organization_id else "",
