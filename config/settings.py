@@ -371,6 +371,11 @@ ECMP_MAIL_SENDER_WINDOW_HOURS = env_int("ECMP_MAIL_SENDER_WINDOW_HOURS", 2)
 ECMP_STAFF_DIGEST = env_str("ECMP_STAFF_DIGEST", "hourly").strip().lower() or "hourly"
 if ECMP_STAFF_DIGEST not in ("immediately", "hourly", "off"):
     raise ImproperlyConfigured("ECMP_STAFF_DIGEST must be immediately, hourly or off")
+# Closing a ticket with no time logged on it (desk/ticket_views.py, billing/composer.py):
+# require (refused), warn (closed, with a warning) or off.
+ECMP_TIME_ON_CLOSE = env_str("ECMP_TIME_ON_CLOSE", "warn").strip().lower() or "warn"
+if ECMP_TIME_ON_CLOSE not in ("require", "warn", "off"):
+    raise ImproperlyConfigured("ECMP_TIME_ON_CLOSE must be require, warn or off")
 # Larger messages are refused at the door (SMTP 552, mailgate exit 65: the MTA bounces them).
 ECMP_INBOUND_MAX_BYTES = env_int("ECMP_INBOUND_MAX_MB", 40) * 1024 * 1024
 # Who wrote a message is proven, not read from From: (docs/operations.md, "Proving

@@ -13,8 +13,12 @@ from ecmp.billing.models import ActivityType, BillingProfile
 
 
 class DurationField(forms.CharField):
-    def clean(self, value: Any) -> int:
+    """Minutes, from 15m, 1h30, 1.5 or 1:30; None when left empty and not required."""
+
+    def clean(self, value: Any) -> int | None:
         text = super().clean(value)
+        if not text and not self.required:
+            return None
         minutes = parse_duration(text)
         if minutes is None:
             raise ValidationError(

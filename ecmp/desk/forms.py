@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from ecmp.accounts.models import STAFF_ROLES, Organization, Role, User
 from ecmp.accounts.selectors import staff_choices
+from ecmp.billing.forms import DurationField
+from ecmp.billing.models import ActivityType
 from ecmp.core.ids import IdField
 from ecmp.tickets.forms import MultipleFileField
 from ecmp.tickets.selectors import DESK_DEFAULT_SORT, DESK_QUEUES, DESK_SORTS
@@ -35,6 +37,71 @@ class DeskReplyForm(VersionedForm):
     # A form field: the form metaclass moves it to base_fields, so self.files stays the uploads.
     files = MultipleFileField(label=_("Attach File"))  # type: ignore[assignment]  # see above
     internal = forms.BooleanField(required=False)
+
+
+class ComposerForm(VersionedForm):
+    """The ticket page's composer: a reply or an internal note, the time it took,
+    then (the button) stay, Wait or Closed. billing/composer.py writes it."""
+
+    kind = forms.ChoiceField(
+        label=_("Write"),
+        choices=[("reply", _("Public reply")), ("note", _("Internal note"))],
+        initial="reply",
+        required=False,  # a reply, unless the note is chosen
+        widget=forms.RadioSelect(attrs={"class": "btn-check"}),
+    )
+    body = forms.CharField(
+        label=_("Message"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=100_000,
+    )
+    # A form field: the form metaclass moves it to base_fields, so self.files stays the uploads.
+    files = MultipleFileField(label=_("Attach File"))  # type: ignore[assignment]  # see above
+    time = DurationField(
+        label=_("Time spent"),
+        required=False,
+        max_length=12,
+        widget=forms.TextInput(attrs={"placeholder": "15m, 1h30, 1:30", "data-timer-field": ""}),
+    )
+    activity_type = forms.ModelChoiceField(
+        label=_("Activity"),
+        queryset=ActivityType.objects.filter(active=True).order_by("-billable_by_default", "name"),
+        empty_label=None,
+        required=False,  # with a time spent only
+    )
+    billable = forms.BooleanField(label=_("Billable"), required=False)
+    # The old reply form's "Add internal note" (a page opened before an upgrade):
+    # still a note, never a reply sent to the customer.
+    internal = forms.BooleanField(required=False)
+    then = forms.ChoiceField(
+        choices=[("", ""), (Status.WAIT, Status.WAIT), (Status.CLOSED, Status.CLOSED)],
+        required=False,
+    )
+
+    def __init__(self, *args: Any, last_activity: int | None = None, **kwargs: Any) -> None:
+        """`last_activity`: the agent's last used activity, chosen first when still active."""
+        super().__init__(*args, **kwargs)
+        widget = self.fields["activity_type"].widget
+        # The activities read once (see TimeEntryForm), with which are billable by default:
+        # ecmp.js ticks Billable as the agent changes the activity.
+        widget.choices = [choice for choice in widget.choices]
+        billable = {
+            value.value: value.instance.billable_by_default for value, _label in widget.choices
+        }
+        widget.attrs["data-billable-activities"] = " ".join(
+            str(pk) for pk, is_billable in billable.items() if is_billable
+        )
+        chosen = last_activity if last_activity in billable else next(iter(billable), None)
+        self.initial.setdefault("activity_type", chosen)
+        self.initial.setdefault("billable", billable.get(chosen, True))
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        cleaned["kind"] = "note" if cleaned.get("internal") else cleaned.get("kind") or "reply"
+        if cleaned.get("time") is not None and cleaned.get("activity_type") is None:
+            self.add_error("activity_type", _("Choose the activity the time was spent on."))
+        return cleaned
 
 
 class CloseForm(VersionedForm):

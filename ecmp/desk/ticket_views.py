@@ -16,13 +16,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from ecmp.accounts.requests import AuthenticatedHttpRequest
+from ecmp.billing import composer
 from ecmp.billing.forms import TimeEntryForm
-from ecmp.billing.selectors import time_entries_for_ticket
+from ecmp.billing.selectors import last_activity_of, time_entries_for_ticket
 from ecmp.core.access import staff_required
 from ecmp.core.fragments import render_page
 from ecmp.core.paging import long_list_page
 from ecmp.core.refusals import refusal_to_messages
-from ecmp.desk.forms import AssignForm, CloseForm, DeskReplyForm, PriorityForm, QueueFilterForm
+from ecmp.desk.forms import AssignForm, CloseForm, ComposerForm, PriorityForm, QueueFilterForm
 from ecmp.mail.selectors import sender_checks_for_ticket
 from ecmp.notifications.services import notification_mark_viewed_for_ticket
 from ecmp.tickets import services
@@ -93,7 +94,10 @@ def _page(request: AuthenticatedHttpRequest, ticket: Ticket, **forms: Any) -> Ht
         "thread": ticket_thread_for_staff(ticket),
         "opening_files": ticket_opening_attachments(ticket),
         "sender_marks": _sender_marks(ticket),
-        "reply_form": forms.get("reply_form") or DeskReplyForm(initial={"version": ticket.version}),
+        "reply_form": forms.get("reply_form")
+        or ComposerForm(
+            initial={"version": ticket.version}, last_activity=last_activity_of(request.user)
+        ),
         "close_form": forms.get("close_form") or CloseForm(initial={"version": ticket.version}),
         "assign_form": AssignForm(
             initial={"version": ticket.version, "assignee": ticket.assignee_id},
@@ -101,7 +105,7 @@ def _page(request: AuthenticatedHttpRequest, ticket: Ticket, **forms: Any) -> Ht
         ),
         "priority_form": forms.get("priority_form")
         or PriorityForm(initial={"version": ticket.version, "priority": ticket.priority}),
-        "time_form": TimeEntryForm(),
+        "time_form": TimeEntryForm(auto_id="time_%s"),  # the composer has id_activity_type…
         "time_entries": time_entries_for_ticket(ticket),
     }
     status = 400 if forms else 200
@@ -167,6 +171,11 @@ def ticket_action(request: AuthenticatedHttpRequest, number: int, action: str) -
     return _done(request, ticket, str(done))
 
 
+def _no_time_warning(request: AuthenticatedHttpRequest, done: composer.Composed) -> None:
+    if done.closed_without_time:  # ECMP_TIME_ON_CLOSE=warn
+        messages.warning(request, _("No time was logged on this ticket."))
+
+
 @staff_required
 @require_POST
 def ticket_close(request: AuthenticatedHttpRequest, number: int) -> HttpResponse:
@@ -175,43 +184,62 @@ def ticket_close(request: AuthenticatedHttpRequest, number: int) -> HttpResponse
     if not form.is_valid():
         return _page(request, ticket, close_form=form)
     try:
-        services.ticket_transition(
+        done = composer.ticket_close(
             ticket=ticket,
-            actor=request.user,
-            status=Status.CLOSED,
+            agent=request.user,
             note=form.cleaned_data["note"],
             version=form.cleaned_data["version"],
         )
     except ValidationError as error:
         return _refused(request, ticket, error)
+    _no_time_warning(request, done)
     return _done(request, ticket, _("The ticket is closed."))
+
+
+COMPOSED = {
+    # (what was written, then): what the agent is told
+    ("reply", ""): gettext_lazy("Your reply is sent to the customer."),
+    ("note", ""): gettext_lazy("Your internal note is added."),
+    ("time", ""): gettext_lazy("The time is logged."),
+    ("reply", Status.WAIT): gettext_lazy("Your reply is sent; the ticket waits."),
+    ("note", Status.WAIT): gettext_lazy("Your internal note is added; the ticket waits."),
+    ("time", Status.WAIT): gettext_lazy("The time is logged; the ticket waits."),
+    ("reply", Status.CLOSED): gettext_lazy("Your reply is sent; the ticket is closed."),
+    ("note", Status.CLOSED): gettext_lazy("Your internal note is added; the ticket is closed."),
+    ("time", Status.CLOSED): gettext_lazy("The time is logged; the ticket is closed."),
+}
 
 
 @staff_required
 @require_POST
 def ticket_reply(request: AuthenticatedHttpRequest, number: int) -> HttpResponse:
+    """The composer: a reply or note, the time spent, then Wait or Closed, in one POST."""
     ticket = ticket_for_staff(request.user, number)
-    form = DeskReplyForm(request.POST, request.FILES)
+    form = ComposerForm(request.POST, request.FILES)
     if not form.is_valid():
         return _page(request, ticket, reply_form=form)
-    internal = form.cleaned_data["internal"]
+    data = form.cleaned_data
+    then = data["then"]
+    time = None
+    if data["time"] is not None:
+        time = composer.TimeSpent(data["time"], data["activity_type"], data["billable"])
     try:
-        services.ticket_reply(
+        done = composer.ticket_compose(
             ticket=ticket,
-            author=request.user,
-            body=form.cleaned_data["body"],
-            files=form.cleaned_data["files"],
-            internal=internal,
-            version=form.cleaned_data["version"],
+            agent=request.user,
+            body=data["body"],
+            files=data["files"],
+            internal=data["kind"] == "note",
+            time=time,
+            status=then or None,
+            version=data["version"],
         )
     except ValidationError as error:
         form.add_error(None, error)
         return _page(request, ticket, reply_form=form)
-    return _done(
-        request,
-        ticket,
-        _("Your internal note is added.") if internal else _("Your reply is sent to the customer."),
-    )
+    _no_time_warning(request, done)
+    written = "time" if done.message is None else data["kind"]
+    return _done(request, ticket, str(COMPOSED[written, then]))
 
 
 @staff_required

@@ -317,24 +317,30 @@ def send_agent_reply(mail: TicketMail, message: Message) -> None:
     """An agent's public reply, in full, with links to its files."""
     if message.internal:  # never, by any path
         return
-    ticket = mail.ticket
-    files = [
+    _to_requester(
+        mail, "ticket_reply", automatic=False, message=message, files=_files(mail, message)
+    )
+
+
+def _files(mail: TicketMail, message: Message) -> list[tuple[str, str]]:
+    """Links to a public message's files, in the customer's portal."""
+    number = mail.ticket.number
+    return [
         (
             attachment.original_name,
-            absolute_url(
-                reverse("portal:attachment-download", args=[ticket.number, attachment.pk])
-            ),
+            absolute_url(reverse("portal:attachment-download", args=[number, attachment.pk])),
         )
         for attachment in message.attachments.all()
     ]
-    _to_requester(mail, "ticket_reply", automatic=False, message=message, files=files)
 
 
 def send_ticket_closed(mail: TicketMail, note: Message | None = None) -> None:
     """The close, with the note the agent closed it with (public, or not sent)."""
     if note is not None and note.internal:  # never, by any path
         note = None
-    _to_requester(mail, "ticket_closed", note=note)
+    # A reply sent with "Send and close" is the note, with its files.
+    files = _files(mail, note) if note is not None else []
+    _to_requester(mail, "ticket_closed", note=note, files=files)
 
 
 def send_attachment_refused(

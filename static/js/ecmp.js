@@ -52,6 +52,88 @@
     }
   });
 
+  // The composer's Activity: Billable follows the chosen activity's default
+  // (the select lists the ids of those billable by default).
+  document.addEventListener("change", function (event) {
+    var field = event.target;
+    if (!field.matches || !field.matches("select[data-billable-activities]")) return;
+    var billable = document.getElementById("id_billable");
+    if (billable) {
+      billable.checked = field.dataset.billableActivities.split(" ").indexOf(field.value) !== -1;
+    }
+  });
+
+  // The ticket page's timer: started, it counts on across page loads (kept in
+  // localStorage under the ticket's number); stopped, it fills the time field.
+  function timerKey(button) { return "ecmp-timer-" + button.dataset.timer; }
+
+  function timerState(button) {
+    try {
+      return JSON.parse(window.localStorage.getItem(timerKey(button))) || null;
+    } catch (error) {
+      return null;
+    }
+  }
+
+  function elapsedMinutes(state) {
+    return Math.max(1, Math.ceil((Date.now() - state.started) / 60000));
+  }
+
+  function asDuration(minutes) {
+    var hours = Math.floor(minutes / 60), rest = minutes % 60;
+    if (!hours) return rest + "m";
+    return hours + "h" + (rest < 10 ? "0" : "") + rest;
+  }
+
+  function showTimer(button) {
+    var state = timerState(button);
+    var label = button.querySelector("span");
+    if (state) {
+      var seconds = Math.floor((Date.now() - state.started) / 1000);
+      var clock = Math.floor(seconds / 60) + ":" + ("0" + (seconds % 60)).slice(-2);
+      label.textContent = button.dataset.labelStop + " (" + clock + ")";
+      button.setAttribute("aria-pressed", "true");
+    } else {
+      label.textContent = button.dataset.labelStart;
+      button.setAttribute("aria-pressed", "false");
+    }
+  }
+
+  function stopTimer(button) {
+    var state = timerState(button);
+    if (!state) return;
+    var field = document.getElementById(button.dataset.timerFor);
+    if (field) field.value = asDuration(elapsedMinutes(state));
+    window.localStorage.removeItem(timerKey(button));
+    showTimer(button);
+  }
+
+  function setUpTimers(root) {
+    root.querySelectorAll("button[data-timer]").forEach(function (button) {
+      if (button.dataset.ready) return;
+      button.dataset.ready = "1";
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        if (timerState(button)) {
+          stopTimer(button);
+        } else {
+          window.localStorage.setItem(timerKey(button), JSON.stringify({ started: Date.now() }));
+          showTimer(button);
+        }
+      });
+      // Sending while the timer runs logs its time, unless the agent typed one.
+      if (button.form) {
+        button.form.addEventListener("submit", function () {
+          var field = document.getElementById(button.dataset.timerFor);
+          if (timerState(button) && field && !field.value.trim()) stopTimer(button);
+        });
+      }
+      showTimer(button);
+      window.setInterval(function () { if (timerState(button)) showTimer(button); }, 1000);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { setUpTimers(document); });
   document.addEventListener("DOMContentLoaded", function () { setUpDropZones(document); });
   document.addEventListener("htmx:load", function (event) { setUpDropZones(event.target); });
 })();

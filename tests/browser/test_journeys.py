@@ -163,12 +163,13 @@ def test_the_customers_journey(stack, new_page, axe):
     submit(page, "button:has-text('Mark as viewed')")
     expect(page.locator("#notification-bell [data-unread]")).to_have_count(0)
 
-    # 7. The agent starts, answers, then closes: "Recent Tickets".
+    # 7. The agent starts, then answers, logs the time and closes in one go: "Recent Tickets".
     submit(desk, "button:has-text('Start')")
     desk.fill("#id_body", "We replaced the cable.")
-    submit(desk, "button:has-text('Send reply to the customer')")
-    submit(desk, "form[action$='/close/'] button[type=submit]")
-    expect(desk.locator(".alert-success")).to_contain_text("closed")
+    desk.fill("#id_time", "15m")
+    submit(desk, "button:has-text('Send and close')")
+    expect(desk.locator(".alert-success")).to_contain_text("the ticket is closed")
+    expect(desk.locator("#time")).to_contain_text("15 min")
     page.goto(stack.url + "/portal/service-desk/?list=recent")
     expect(page.locator("#ticket-list")).to_contain_text("Le logiciel XYZ")
 
@@ -225,8 +226,10 @@ def test_the_agents_journey(stack, new_page, axe):
     desk.wait_for_url(re.compile(rf"/desk/tickets/{ticket.number}/$"))
 
     # An internal note, visibly internal, absent from the customer's view.
+    desk.click("label:has-text('Internal note')")
+    expect(desk.locator(".composer-note-only")).to_be_visible()
     desk.fill("#id_body", "Customer's contract ends soon.")
-    submit(desk, "button:has-text('Add internal note')")
+    submit(desk, "button[name=then][value='']")
     expect(desk.locator("#thread .internal-entry")).to_contain_text(
         "Customer's contract ends soon."
     )
@@ -235,10 +238,17 @@ def test_the_agents_journey(stack, new_page, axe):
     customer_page.goto(stack.url + f"/portal/tickets/{ticket.number}/")
     expect(customer_page.locator("#thread")).not_to_contain_text("contract ends")
 
-    # Time logged after the call.
-    desk.fill("#id_duration", "1h30")
-    desk.fill("#id_description", "Phone diagnosis")
-    submit(desk, "button:has-text('Log time')")
+    # The timer runs across page loads and fills the time field; time alone is logged.
+    desk.click("button[data-timer]")
+    expect(desk.locator("button[data-timer]")).to_contain_text("Stop timer")
+    desk.reload()
+    expect(desk.locator("button[data-timer]")).to_contain_text("Stop timer")
+    desk.click("button[data-timer]")
+    expect(desk.locator("#id_time")).to_have_value("1m")
+    expect(desk.locator("button[data-timer]")).to_contain_text("Start timer")
+    desk.fill("#id_time", "1h30")
+    submit(desk, "button[name=then][value='']")
+    expect(desk.locator(".alert-success")).to_contain_text("The time is logged.")
     expect(desk.locator("#time")).to_contain_text("1 h 30")
     assert axe(desk) == []
 

@@ -24,7 +24,7 @@ from ecmp.tickets.services.common import (
     sla_refresh,
     sla_set_deadlines,
 )
-from ecmp.tickets.services.workflow import apply_status
+from ecmp.tickets.services.workflow import STATUS_FIELDS, apply_status, check_transition
 from ecmp.tickets.status import Status
 
 
@@ -37,14 +37,18 @@ def ticket_reply(
     internal: bool = False,
     version: int | None = None,
     already_locked: bool = False,
+    status: str | None = None,
 ) -> Message:
     """Add a message; a customer writing on a closed ticket reopens it.
 
     An internal note is for the support team only and changes nothing the
     customer sees. `already_locked`: `ticket` comes from `lock_number` in the
-    caller's transaction (mail routing), so it is not read again.
+    caller's transaction (mail routing), so it is not read again. `status`: an
+    agent's "Send and wait" / "Send and close", the move along the transition
+    table in the same transaction; a public reply that closes rides on the close's
+    event (one email for the customer, the reply in it), as a close's note does.
     """
-    if internal and not is_staff_member(author):
+    if (internal or status) and not is_staff_member(author):
         raise PermissionDenied
     body = clean_text(body, what=_("Your message"))
     stored: list[Attachment] = []
@@ -52,6 +56,8 @@ def ticket_reply(
         with transaction.atomic():
             locked = lock(ticket, version=version, already_locked=already_locked)
             require_writable_by(locked, author)
+            if status:
+                check_transition(locked, status)
             validate_uploads(files, ticket=locked)
             now = timezone.now()
             message = Message.objects.create(
@@ -59,13 +65,15 @@ def ticket_reply(
             )
             search_text_add(locked.pk, body)
             store_uploads(files, ticket=locked, message=message, uploader=author, into=stored)
-            event_record(
-                ticket=locked,
-                actor=author,
-                kind=EventKind.NOTE if internal else EventKind.REPLIED,
-                message=message,
-                internal=internal,
-            )
+            closing_reply = status == Status.CLOSED and not internal
+            if not closing_reply:
+                event_record(
+                    ticket=locked,
+                    actor=author,
+                    kind=EventKind.NOTE if internal else EventKind.REPLIED,
+                    message=message,
+                    internal=internal,
+                )
             changed = [*SLA_FIELDS]
             if not internal:
                 # An internal note must change nothing a customer sees, not even this.
@@ -78,6 +86,14 @@ def ticket_reply(
                 apply_status(locked, author, Status.OPEN, now=now)
                 sla_set_deadlines(locked, since=now, resolution_only=True)
                 changed += ["status", "closed_at"]
+            if status:
+                if locked.status == Status.CLOSED:
+                    # A reopened ticket gets a fresh resolution target.
+                    sla_set_deadlines(locked, since=now, resolution_only=True)
+                apply_status(
+                    locked, author, status, now=now, message=message if closing_reply else None
+                )
+                changed += STATUS_FIELDS
             sla_refresh(locked)
             save(locked, changed)
     except BaseException:

@@ -74,7 +74,7 @@ def apply_status(
     )
 
 
-def _check_transition(ticket: Ticket, target: str) -> None:
+def check_transition(ticket: Ticket, target: str) -> None:
     if ticket.status == target:
         raise ValidationError(_("The ticket is already in this status."), code="same")
     if not can_transition(ticket.status, target):
@@ -103,7 +103,7 @@ def ticket_transition(
         require_writable_by(locked, actor)
         if not is_staff_member(actor) and status != Status.CLOSED:
             raise PermissionDenied
-        _check_transition(locked, status)
+        check_transition(locked, status)
         now = timezone.now()
         note = (note or "").replace("\x00", "").strip()
         message = None
