@@ -51,10 +51,15 @@ def _entry_values(form: TimeEntryForm) -> dict:
 
 
 @staff_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def time_add(request: AuthenticatedHttpRequest, number: int) -> HttpResponse:
+    """Time on another day or with a description (the composer logs today's): its own
+    page, so the ticket page does not carry a second time form on every view."""
     ticket = ticket_for_staff(request.user, number)
-    form = TimeEntryForm(request.POST)
+    form = TimeEntryForm(request.POST or None)
+    if request.method == "GET":
+        context = {"nav": "queues", "ticket": ticket, "form": form, "heading": _("Log time")}
+        return render(request, "desk/time_edit.html", context)
     if form.is_valid():
         try:
             services.time_entry_create(ticket=ticket, agent=request.user, **_entry_values(form))
@@ -62,10 +67,11 @@ def time_add(request: AuthenticatedHttpRequest, number: int) -> HttpResponse:
             refusal_to_messages(request, error)
         else:
             messages.success(request, _("The time is logged."))
+            return redirect("desk:ticket-detail", number=ticket.number)
     else:
         errors = [str(e) for field_errors in form.errors.values() for e in field_errors]
         messages.error(request, " ".join(errors))
-    return redirect("desk:ticket-detail", number=ticket.number)
+    return redirect("desk:time-add", number=ticket.number)
 
 
 @staff_required
@@ -88,7 +94,8 @@ def time_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The time entry is saved."))
             return redirect("desk:ticket-detail", number=entry.ticket.number)
-    return render(request, "desk/time_edit.html", {"nav": "queues", "entry": entry, "form": form})
+    context = {"nav": "queues", "ticket": entry.ticket, "form": form}
+    return render(request, "desk/time_edit.html", context)
 
 
 @staff_required

@@ -17,7 +17,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ecmp.accounts.requests import AuthenticatedHttpRequest
 from ecmp.billing import composer
-from ecmp.billing.forms import TimeEntryForm
 from ecmp.billing.selectors import last_activity_of, time_entries_for_ticket
 from ecmp.core.access import staff_required
 from ecmp.core.fragments import render_page
@@ -105,7 +104,6 @@ def _page(request: AuthenticatedHttpRequest, ticket: Ticket, **forms: Any) -> Ht
         ),
         "priority_form": forms.get("priority_form")
         or PriorityForm(initial={"version": ticket.version, "priority": ticket.priority}),
-        "time_form": TimeEntryForm(auto_id="time_%s"),  # the composer has id_activity_type…
         "time_entries": time_entries_for_ticket(ticket),
     }
     status = 400 if forms else 200
