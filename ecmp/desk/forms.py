@@ -341,3 +341,29 @@ class HolidayForm(forms.Form):
         label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     name = forms.CharField(label=_("Name"), max_length=100)
+
+
+class CannedReplyForm(forms.Form):
+    """A canned reply's fields; tickets/services/canned.py writes it."""
+
+    title = forms.CharField(label=_("Title"), max_length=120)
+    body = forms.CharField(
+        label=_("Text"),
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_(
+            "Filled in when inserted: {customer_first_name}, {customer_name}, "
+            "{ticket_number}, {ticket_subject}, {agent_name}."
+        ),
+    )
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES, initial="en")
+    shared = forms.BooleanField(
+        label=_("Shared with the whole team"),
+        required=False,
+        help_text=_("Only administrators write shared replies."),
+    )
+
+    def __init__(self, *args: Any, may_share: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not may_share:  # an agent's replies are their own; an edit keeps its owner
+            del self.fields["shared"]

@@ -4,6 +4,7 @@ from ecmp.core.ids import register_id_converter
 from ecmp.desk import (
     audit_views,
     billing_views,
+    canned_views,
     client_views,
     mail_views,
     new_ticket_views,
@@ -35,6 +36,15 @@ urlpatterns = [
         "tickets/<id:number>/files/<id:attachment_id>/",
         ticket_views.attachment_download,
         name="attachment-download",
+    ),
+    path("tickets/<id:number>/canned/", canned_views.canned_picker, name="canned-picker"),
+    path("tickets/<id:number>/canned/<id:pk>/", canned_views.canned_insert, name="canned-insert"),
+    path("canned-replies/", canned_views.canned_replies, name="canned-replies"),
+    path("canned-replies/<id:pk>/", canned_views.canned_reply_edit, name="canned-reply-edit"),
+    path(
+        "canned-replies/<id:pk>/delete/",
+        canned_views.canned_reply_remove,
+        name="canned-reply-delete",
     ),
     # Clients
     path("clients/", client_views.organization_list, name="organizations"),

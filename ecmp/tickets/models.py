@@ -249,3 +249,42 @@ class TicketEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.kind}"
+
+
+class CannedReply(models.Model):
+    """A ready answer an agent inserts in the composer, placeholders filled.
+
+    One language per reply (a French and an English version are two replies):
+    the picker offers the requester's language first. No owner: shared by the
+    admins with the whole team; an owner: that agent's own.
+    """
+
+    title = models.CharField(_("title"), max_length=120)
+    body = models.TextField(_("text"))
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default="en"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="canned_replies",
+    )
+    usage_count = models.PositiveIntegerField(_("times used"), default=0)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("canned reply")
+        verbose_name_plural = _("canned replies")
+        ordering = ["title", "pk"]
+        indexes = [models.Index(fields=["owner", "title"], name="canned_reply_owner")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_shared(self) -> bool:
+        return self.owner_id is None

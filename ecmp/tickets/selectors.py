@@ -8,14 +8,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, F, Prefetch, Q, QuerySet, Value, When
 from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.utils import timezone
 
 from ecmp.accounts.models import STAFF_ROLES, Organization, User
 from ecmp.core.access import is_staff_member
-from ecmp.tickets.models import Attachment, Ticket, TicketEvent
+from ecmp.tickets.models import Attachment, CannedReply, Ticket, TicketEvent
 from ecmp.tickets.search import search_filter
 from ecmp.tickets.status import UNRESOLVED, Priority, Status
 
@@ -398,3 +398,31 @@ def organization_priority_figures(organization: Organization) -> dict[str, int |
     figures["asked_high_share"] = round(100 * asked / total) if total else 0
     figures["lowered_share"] = round(100 * figures["lowered"] / asked) if asked else 0
     return figures
+
+
+def canned_replies_visible_to(user: User) -> QuerySet[CannedReply]:
+    """The shared canned replies and the user's own; none for a customer."""
+    if not is_staff_member(user):
+        return CannedReply.objects.none()
+    return CannedReply.objects.filter(Q(owner__isnull=True) | Q(owner=user))
+
+
+def canned_reply_for_staff(user: User, pk: int) -> CannedReply:
+    """One canned reply the user may use; another agent's own does not exist for them."""
+    reply = canned_replies_visible_to(user).filter(pk=pk).first()
+    if reply is None:
+        raise Http404
+    return reply
+
+
+def canned_replies_for_picker(
+    user: User, *, search: str = "", language: str = "", limit: int = 10
+) -> list[CannedReply]:
+    """The composer's picker: matching replies, the requester's language first,
+    then the most used. One query."""
+    replies = canned_replies_visible_to(user)
+    search = clean_search(search, limit=100)
+    if search:
+        replies = replies.filter(Q(title__icontains=search) | Q(body__icontains=search))
+    first_language = Case(When(language=language, then=Value(0)), default=Value(1))
+    return list(replies.order_by(first_language, "-usage_count", "title", "pk")[:limit])

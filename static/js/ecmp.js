@@ -133,6 +133,29 @@
     });
   }
 
+  // A canned reply chosen in the composer: the server sends its filled-in text in
+  // a hidden <textarea data-canned-insert-into>; it goes in at the cursor, to be
+  // edited before sending.
+  function insertCannedReplies(root) {
+    var selector = "textarea[data-canned-insert-into]";
+    var sources = Array.prototype.slice.call(root.querySelectorAll(selector));
+    if (root.matches && root.matches(selector)) sources.unshift(root);
+    sources.forEach(function (source) {
+      var field = document.getElementById(source.dataset.cannedInsertInto);
+      var text = source.value;
+      source.remove();
+      if (!field) return;
+      var start = field.selectionStart, end = field.selectionEnd;
+      if (typeof start !== "number" || document.activeElement !== field && !field.value) {
+        start = end = field.value.length;
+      }
+      field.value = field.value.slice(0, start) + text + field.value.slice(end);
+      field.focus();
+      field.selectionStart = field.selectionEnd = start + text.length;
+    });
+  }
+
+  document.addEventListener("htmx:load", function (event) { insertCannedReplies(event.target); });
   document.addEventListener("DOMContentLoaded", function () { setUpTimers(document); });
   document.addEventListener("DOMContentLoaded", function () { setUpDropZones(document); });
   document.addEventListener("htmx:load", function (event) { setUpDropZones(event.target); });
