@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ecmp.accounts.models import User
-from ecmp.core.access import is_admin, require_admin, require_staff
+from ecmp.core.access import is_admin, is_staff_member, require_admin, require_staff
 from ecmp.tickets.models import CannedReply, Ticket
 from ecmp.tickets.selectors import canned_replies_visible_to, ticket_visible_to
 
@@ -34,7 +34,7 @@ def canned_reply_may_edit(by: User, reply: CannedReply) -> bool:
     """Shared replies: admins; a personal one: its owner."""
     if reply.owner_id is None:
         return is_admin(by)
-    return reply.owner_id == by.pk and by.is_active and by.is_support_staff
+    return reply.owner_id == by.pk and is_staff_member(by)
 
 
 def _clean(title: str, body: str, language: str) -> tuple[str, str, str]:
