@@ -6,8 +6,8 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from ecmp.tickets.status import UNRESOLVED, Channel, Priority, Status
 
@@ -30,6 +30,32 @@ class TicketManager(models.Manager):
         # The search document is for PostgreSQL's eyes only: never loaded, and so
         # never written back by a save() of a ticket loaded before it grew.
         return super().get_queryset().defer("search_document")
+
+
+class Category(models.Model):
+    """What a ticket is about (Hardware, Network…), named in English and French by admins.
+
+    A category in use is never deleted (tickets keep it): it is made inactive, and
+    then no longer offered for new tickets.
+    """
+
+    name_en = models.CharField(_("name in English"), max_length=80, unique=True)
+    name_fr = models.CharField(_("name in French"), max_length=80)
+    active = models.BooleanField(_("active"), default=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["position", "name_en"]
+
+    def __str__(self) -> str:
+        return self.name_en
+
+    def label(self, language: str | None = None) -> str:
+        """The name in `language` (the active language when None)."""
+        language = language or get_language() or "en"
+        return self.name_fr if language.startswith("fr") and self.name_fr else self.name_en
 
 
 class Ticket(models.Model):
@@ -68,6 +94,14 @@ class Ticket(models.Model):
     )
     channel = models.CharField(
         _("channel"), max_length=10, choices=Channel.choices, default=Channel.WEB
+    )
+    category = models.ForeignKey(
+        Category,
+        verbose_name=_("category"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
     )
     related_to = models.ForeignKey(
         "self",
@@ -131,6 +165,9 @@ class Ticket(models.Model):
                 name="ticket_unresolved_activity",
             ),
             models.Index(fields=["created_at"], name="ticket_created"),
+            models.Index(
+                fields=["category", "status", "-last_activity_at"], name="ticket_category"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -202,6 +239,9 @@ class EventKind(models.TextChoices):
     ARCHIVED = "archived", _("Archived")
     UNARCHIVED = "unarchived", _("Unarchived")
     SLA_BREACH = "sla_breach", _("SLA breached")
+    CATEGORY = "category", _("Category changed")
+    FOLLOWER_ADDED = "follower_added", _("Follower added")
+    FOLLOWER_REMOVED = "follower_gone", _("Follower removed")
 
 
 # The `to_value` of a creation that must not be acknowledged to its requester
@@ -288,3 +328,88 @@ class CannedReply(models.Model):
     @property
     def is_shared(self) -> bool:
         return self.owner_id is None
+
+
+class TicketFollower(models.Model):
+    """A person who follows a ticket besides its requester.
+
+    A customer follower must belong to the ticket's organization: they see the
+    ticket in their portal, get its public emails and notifications and may reply.
+    An agent may follow any ticket. Internal notes reach no customer, followers
+    included.
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="followers")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="followed_tickets"
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("since"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("follower")
+        verbose_name_plural = _("followers")
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "user"], name="ticket_follower_unique")
+        ]
+        # A person's followed tickets (the portal's list, the access check).
+        indexes = [models.Index(fields=["user", "ticket"], name="follower_user")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} ← {self.user_id}"
+
+
+class SavedView(models.Model):
+    """A queue's filters and sort saved under a name by an agent; admins may share it."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.CASCADE,
+        related_name="saved_views",
+    )
+    name = models.CharField(_("name"), max_length=80)
+    # The queue's query string (filters and sort), as the queue's own form reads it.
+    query = models.CharField(_("filters"), max_length=500, blank=True)
+    shared = models.BooleanField(_("shared with the team"), default=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="saved_view_unique_name")
+        ]
+        indexes = [models.Index(fields=["shared", "name"], name="saved_view_shared")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TicketPresence(models.Model):
+    """Who has a ticket open in the desk right now, and whether they are writing.
+
+    One row per agent and ticket, refreshed by the page's polling; a row older than
+    a minute means gone. A table rather than a cache: every worker process sees it.
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    typing = models.BooleanField(default=False)
+    seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "user"], name="ticket_presence_unique")
+        ]
+        indexes = [models.Index(fields=["ticket", "seen_at"], name="presence_ticket")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.user_id}"
