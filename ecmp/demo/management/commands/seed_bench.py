@@ -28,6 +28,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from ecmp.accounts.models import Organization, Role, User
+from ecmp.demo.bench_reports import ReportColumns
 from ecmp.tickets.models import EventKind, Message, Ticket, TicketCounter, TicketEvent
 from ecmp.tickets.status import Priority, Status
 
@@ -232,6 +233,7 @@ class Command(BaseCommand):
         """One batch; `span` (start, share, from 0 to 1) places it in the year."""
         done, batch_share = span
         rng, when = self.rng, self._when()
+        report_columns = ReportColumns(self.now, when)
         tickets, messages, events = Rows(Ticket), Rows(Message), Rows(TicketEvent)
         plan, archive = [], []
         for n in range(size):
@@ -277,9 +279,8 @@ class Command(BaseCommand):
                         else self.agents[rng.randrange(len(self.agents))],
                         "created_at": when(created),
                         "last_activity_at": when(created + timedelta(minutes=per_ticket + 1)),
-                        "closed_at": when(created + timedelta(hours=2))
-                        if status == Status.CLOSED
-                        else None,
+                        # Channel, category, first response, deadlines, closing time.
+                        **report_columns(pk, created, status),
                         "archived_at": when(created + timedelta(days=14)) if archived else None,
                         "search_document": search_document(subject, description, *bodies[pk])
                         if postgresql
