@@ -9,6 +9,7 @@ from ecmp.desk import (
     mail_views,
     new_ticket_views,
     people_views,
+    presence_views,
     sla_views,
     team_views,
     ticket_views,
@@ -46,6 +47,8 @@ urlpatterns = [
         canned_views.canned_reply_remove,
         name="canned-reply-delete",
     ),
+    # Presence
+    path("tickets/<id:number>/presence/", presence_views.ticket_presence, name="ticket-presence"),
     # Clients
     path("clients/", client_views.organization_list, name="organizations"),
     path("clients/new/", client_views.organization_new, name="organization-new"),

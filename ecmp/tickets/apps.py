@@ -15,3 +15,7 @@ class TicketsConfig(AppConfig):
         periodic_job_register("check-sla", check_sla, 60)
         periodic_job_register("archive-closed-tickets", archive_closed_tickets, 3600)
         periodic_job_register("event-dispatch-sweep", event_dispatch_sweep, 60)
+        # Presence rows nobody refreshed for a day (tickets/services/presence.py).
+        from ecmp.tickets.presence_jobs import expire_presences
+
+        periodic_job_register("expire-presences", expire_presences, 3600)

@@ -159,4 +159,33 @@
   document.addEventListener("DOMContentLoaded", function () { setUpTimers(document); });
   document.addEventListener("DOMContentLoaded", function () { setUpDropZones(document); });
   document.addEventListener("htmx:load", function (event) { setUpDropZones(event.target); });
+
+  // Presence on the desk ticket page (desk/_ticket_presence.html): each poll says
+  // whether the composer's text was edited in the last 20 s, and the first keystroke after
+  // a pause polls at once. An answer that changes nothing is not swapped in (screen
+  // readers would hear it every 15 s), nor one that is not the presence list (a
+  // sign-in page after the session ended).
+  function setUpPresence() {
+    var typingFor = 20000, lastEdit = 0;
+    document.addEventListener("input", function (event) {
+      var area = document.querySelector("[data-presence]");
+      if (!area || !event.target.matches || !event.target.matches("form.composer textarea")) return;
+      if (Date.now() - lastEdit > typingFor && window.htmx) window.htmx.trigger(area, "presence-typing");
+      lastEdit = Date.now();
+    });
+    document.addEventListener("htmx:configRequest", function (event) {
+      if (!event.detail.elt.matches("[data-presence]")) return;
+      event.detail.parameters.typing = Date.now() - lastEdit < typingFor ? "on" : "";
+    });
+    document.addEventListener("htmx:beforeSwap", function (event) {
+      var area = event.detail.target;
+      if (!area.matches("[data-presence]") || !event.detail.shouldSwap) return;
+      var answer = document.createElement("template");
+      answer.innerHTML = event.detail.serverResponse;
+      var list = answer.content.querySelector("[data-presence-list]");
+      if (!list || answer.innerHTML.trim() === area.innerHTML.trim()) event.detail.shouldSwap = false;
+    });
+  }
+
+  setUpPresence();
 })();
