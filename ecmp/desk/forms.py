@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any, cast
+from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
@@ -15,7 +16,8 @@ from ecmp.accounts.selectors import staff_choices
 from ecmp.billing.forms import DurationField
 from ecmp.billing.models import ActivityType
 from ecmp.core.ids import IdField
-from ecmp.tickets.forms import MultipleFileField
+from ecmp.tickets.category_selectors import categories_in_order
+from ecmp.tickets.forms import CategoryChoiceField, MultipleFileField
 from ecmp.tickets.selectors import DESK_DEFAULT_SORT, DESK_QUEUES, DESK_SORTS
 from ecmp.tickets.services import SUBJECT_MAX
 from ecmp.tickets.status import Channel, Priority, Status
@@ -166,6 +168,8 @@ class QueueFilterForm(forms.Form):
     channel = forms.ChoiceField(
         label=_("Channel"), choices=[("", _("Any channel")), *Channel.choices], required=False
     )
+    # An id, as the organization: `category_choices` holds (id, name) pairs.
+    category = IdField(label=_("Category"), required=False)
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
     sort = forms.ChoiceField(
         choices=[(s, s) for key in DESK_SORTS for s in (key, f"-{key}")], required=False
@@ -173,13 +177,17 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.agents = staff_choices()  # the filter's and the bulk bar's
         cast(forms.ChoiceField, self.fields["assignee"]).choices = [
             ("", _("Anyone")),
             ("none", _("Nobody")),
-            *[(str(pk), name) for pk, name in staff_choices()],
+            *[(str(pk), name) for pk, name in self.agents],
         ]
         clients = Organization.objects.order_by("name").values_list("pk", "name")
         self.organization_choices = [("", _("Any organization")), *clients]
+        categories = categories_in_order()  # one query: the filter's and the bulk bar's
+        self.category_choices = [("", _("Any category")), *[(c.pk, c.label()) for c in categories]]
+        self.active_categories = [(c.pk, c.label()) for c in categories if c.active]
 
     def filters(self) -> dict[str, Any]:
         data = self.cleaned_data if self.is_valid() else {}
@@ -190,9 +198,23 @@ class QueueFilterForm(forms.Form):
             "organization_id": data.get("organization"),
             "assignee": data.get("assignee") or "",
             "channel": data.get("channel") or "",
+            "category_id": data.get("category"),
             "text": data.get("q") or "",
             "sort": data.get("sort") or DESK_DEFAULT_SORT,
         }
+
+    def saved_query(self) -> str:
+        """The filters and sort as a query string, known keys with valid values only
+        (a saved view stores it; unknown or invalid ones are dropped)."""
+        if not self.is_bound:
+            return ""
+        self.is_valid()  # cleaned_data holds the fields that are valid
+        kept = {
+            name: value
+            for name in self.fields
+            if name not in self.errors and (value := self.cleaned_data.get(name)) not in (None, "")
+        }
+        return urlencode(kept)
 
 
 class CallerTicketForm(forms.Form):
@@ -221,6 +243,7 @@ class CallerTicketForm(forms.Form):
         label=_("Priority"), choices=Priority.choices, coerce=int, initial=Priority.NORMAL
     )
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.PHONE)
+    category = CategoryChoiceField()
     acknowledge = forms.BooleanField(
         label=_("Send the customer the usual acknowledgement"), required=False, initial=True
     )

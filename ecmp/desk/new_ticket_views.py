@@ -25,6 +25,7 @@ REFUSAL_FIELDS = {
     "attachments": "files",
     "channel": "channel",
     "priority": "priority",
+    "category": "category",
 }
 
 
@@ -52,6 +53,7 @@ def ticket_new(request: AuthenticatedHttpRequest) -> HttpResponse:
                 channel=data["channel"],
                 files=data["files"],
                 acknowledge=data["acknowledge"],
+                category=data["category"],
             )
         except ValidationError as error:
             form.add_error(REFUSAL_FIELDS.get(str(getattr(error, "code", ""))), error)

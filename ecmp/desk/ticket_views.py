@@ -22,12 +22,14 @@ from ecmp.core.access import staff_required
 from ecmp.core.fragments import render_page
 from ecmp.core.paging import long_list_page
 from ecmp.core.refusals import refusal_to_messages
+from ecmp.desk.category_forms import TicketCategoryForm
 from ecmp.desk.forms import AssignForm, CloseForm, ComposerForm, PriorityForm, QueueFilterForm
 from ecmp.mail.selectors import sender_checks_for_ticket
 from ecmp.notifications.services import notification_mark_viewed_for_ticket
 from ecmp.tickets import services
 from ecmp.tickets.downloads import attachment_response
 from ecmp.tickets.models import Ticket
+from ecmp.tickets.saved_view_selectors import saved_views_for_agent
 from ecmp.tickets.selectors import (
     DESK_QUEUES,
     attachment_for_staff,
@@ -61,6 +63,8 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
         "now": timezone.now(),
     }
     block = "list" if request.htmx and request.htmx.target == "queue-list" else None
+    # Beside the list, not in it: the htmx filter's answer does not read them.
+    context["saved_views"] = saved_views_for_agent(request.user) if block is None else []
     return render_page(request, "desk/queue.html", context, block=block)
 
 
@@ -105,6 +109,9 @@ def _page(request: AuthenticatedHttpRequest, ticket: Ticket, **forms: Any) -> Ht
         "priority_form": forms.get("priority_form")
         or PriorityForm(initial={"version": ticket.version, "priority": ticket.priority}),
         "time_entries": time_entries_for_ticket(ticket),
+        "category_form": TicketCategoryForm(
+            initial={"version": ticket.version, "category": ticket.category_id}
+        ),
     }
     status = 400 if forms else 200
     return render(request, "desk/ticket_detail.html", context, status=status)

@@ -4,12 +4,15 @@ from ecmp.core.ids import register_id_converter
 from ecmp.desk import (
     audit_views,
     billing_views,
+    bulk_views,
     canned_views,
+    category_views,
     client_views,
     mail_views,
     new_ticket_views,
     people_views,
     presence_views,
+    saved_view_views,
     sla_views,
     team_views,
     ticket_views,
@@ -49,6 +52,43 @@ urlpatterns = [
     ),
     # Presence
     path("tickets/<id:number>/presence/", presence_views.ticket_presence, name="ticket-presence"),
+    # Categories, bulk actions, saved views
+    path("settings/categories/", category_views.categories, name="categories"),
+    path("settings/categories/new/", category_views.category_new, name="category-new"),
+    path(
+        "settings/categories/<id:pk>/",
+        category_views.category_rename,
+        name="category-rename",
+    ),
+    path(
+        "settings/categories/<id:pk>/active/",
+        category_views.category_active,
+        name="category-active",
+    ),
+    path("settings/categories/<id:pk>/move/", category_views.category_move, name="category-move"),
+    path(
+        "tickets/<id:number>/category/",
+        category_views.ticket_category,
+        name="ticket-category",
+    ),
+    path("tickets/bulk/", bulk_views.tickets_bulk, name="tickets-bulk"),
+    path("tickets/views/", saved_view_views.saved_views, name="saved-views"),
+    path("tickets/views/new/", saved_view_views.saved_view_new, name="saved-view-new"),
+    path(
+        "tickets/views/<id:pk>/rename/",
+        saved_view_views.saved_view_rename,
+        name="saved-view-rename",
+    ),
+    path(
+        "tickets/views/<id:pk>/delete/",
+        saved_view_views.saved_view_delete,
+        name="saved-view-delete",
+    ),
+    path(
+        "tickets/views/<id:pk>/share/",
+        saved_view_views.saved_view_share,
+        name="saved-view-share",
+    ),
     # Clients
     path("clients/", client_views.organization_list, name="organizations"),
     path("clients/new/", client_views.organization_new, name="organization-new"),

@@ -102,6 +102,7 @@ def ticket_new(request: AuthenticatedHttpRequest) -> HttpResponse:
                 priority=data["priority"],
                 files=data["files"],
                 related_to=related,
+                category=data["category"],
             )
         except ValidationError as error:
             _form_errors_to(form, error)

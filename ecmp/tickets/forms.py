@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from ecmp.accounts.models import User
 from ecmp.tickets.attachments import validate_uploads
+from ecmp.tickets.category_selectors import categories_active
+from ecmp.tickets.models import Category
 from ecmp.tickets.services import SUBJECT_MAX
 from ecmp.tickets.status import Priority
 
@@ -36,6 +38,19 @@ class MultipleFileField(forms.FileField):
         return cleaned
 
 
+class CategoryChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]  # generic in the stubs only
+    """An active category (optional), named in the reader's language."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("label", _("Category"))
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("empty_label", "—")
+        super().__init__(queryset=categories_active(), **kwargs)
+
+    def label_from_instance(self, obj: Category) -> str:
+        return obj.label()
+
+
 class NewTicketForm(forms.Form):
     subject = forms.CharField(label=_("Subject"), max_length=SUBJECT_MAX)
     description = forms.CharField(
@@ -53,6 +68,7 @@ class NewTicketForm(forms.Form):
         initial=Priority.NORMAL,
     )
     related = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    category = CategoryChoiceField()
 
     def __init__(self, *args: Any, requester: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

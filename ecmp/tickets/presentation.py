@@ -79,6 +79,11 @@ def event_summary(event: TicketEvent) -> str:
             "from": _label(Priority, int(event.from_value or 0)),
             "to": _label(Priority, int(event.to_value or 0)),
         }
+    if event.kind == EventKind.CATEGORY:  # the categories' English names, as recorded
+        return _("Category changed from %(from)s to %(to)s") % {
+            "from": event.from_value or "—",
+            "to": event.to_value or "—",
+        }
     return _label(EventKind, event.kind)
 
 
@@ -140,6 +145,11 @@ def queue_cells(tickets: Iterable[Ticket], now: datetime, view: str) -> list[dic
                 "late": bool(t.sla_due_at and t.sla_due_at < now),
                 "channel_icon": CHANNEL_ICONS.get(t.channel, ""),
                 "channel": _channel_label(t.channel, language) if t.channel != Channel.WEB else "",
+                "version": t.version,
+                # Read with the row (select_related), never a query of its own.
+                "category": t.category.label(language)
+                if t.category_id and Ticket.category.is_cached(t) and t.category
+                else "",
                 "subject": t.subject,
                 "requester": t.requester.full_name,
                 "organization": t.organization.name if t.organization_id else "",

@@ -98,7 +98,7 @@ def access_ticket(user: User, number: int | str) -> Ticket:
         raise Http404 from None
     ticket = (
         tickets_visible_to(user)
-        .select_related("requester", "organization", "assignee", "related_to")
+        .select_related("requester", "organization", "assignee", "related_to", "category")
         .defer("related_to__search_document")
         .filter(number=number)
         .first()
@@ -247,6 +247,7 @@ def ticket_list_for_desk(
     channel: str = "",
     text: str = "",
     sort: str = DESK_DEFAULT_SORT,
+    category_id: int | None = None,
 ) -> QuerySet[Ticket]:
     """A desk queue with its filters, sorted and ready to paginate in the database."""
     if not is_staff_member(user):
@@ -274,6 +275,8 @@ def ticket_list_for_desk(
         tickets = tickets.filter(assignee_id=parse_number(assignee))
     if channel:
         tickets = tickets.filter(channel=channel)
+    if category_id:
+        tickets = tickets.filter(category_id=category_id)
     text = clean_search(text)
     if text:
         tickets = search_filter(tickets, text, parse_number(text))
@@ -287,8 +290,12 @@ def ticket_list_for_desk(
         # Written plainly, so that an index on a non-null column serves both directions.
         expression = F(field).desc() if descending else F(field).asc()
     return (
-        tickets.select_related("requester", "organization", "assignee")
-        .only(*_ROW_FIELDS, "requester__full_name", "organization__name", "assignee__full_name")
+        tickets.select_related("requester", "organization", "assignee", "category")
+        .only(
+            *_ROW_FIELDS,
+            *("requester__full_name", "organization__name", "assignee__full_name"),
+            *("version", "category", "category__name_en", "category__name_fr"),
+        )
         .order_by(expression, "-number")
     )
 

@@ -12,7 +12,7 @@ from ecmp.accounts.models import User
 from ecmp.core.access import require_staff
 from ecmp.tickets.attachments import delete_stored, store_uploads, validate_uploads
 from ecmp.tickets.events import event_record
-from ecmp.tickets.models import NOT_ACKNOWLEDGED, Attachment, EventKind, Ticket
+from ecmp.tickets.models import NOT_ACKNOWLEDGED, Attachment, Category, EventKind, Ticket
 from ecmp.tickets.search import search_text_add
 from ecmp.tickets.selectors import ticket_visible_to
 from ecmp.tickets.services.common import (
@@ -46,6 +46,7 @@ def ticket_create(
     channel: str = Channel.WEB,
     related_to: Ticket | None = None,
     acknowledge: bool = True,
+    category: Category | None = None,
 ) -> Ticket:
     """Open a ticket for a client user; nothing is saved if anything is refused.
 
@@ -67,6 +68,7 @@ def ticket_create(
         channel=channel,
         related_to=related_to,
         acknowledge=acknowledge,
+        category=category,
     )
 
 
@@ -80,6 +82,7 @@ def ticket_create_for_caller(
     channel: str,
     files: Sequence[UploadedFile] = (),
     acknowledge: bool = True,
+    category: Category | None = None,
 ) -> Ticket:
     """An agent opens a ticket for a client user who phoned, came by or wrote.
 
@@ -111,6 +114,7 @@ def ticket_create_for_caller(
         channel=channel,
         related_to=None,
         acknowledge=acknowledge,
+        category=category,
     )
 
 
@@ -126,11 +130,18 @@ def _ticket_open(
     channel: str,
     related_to: Ticket | None,
     acknowledge: bool,
+    category: Category | None = None,
 ) -> Ticket:
     """The one creation path, once who may open it for whom has been checked."""
     organization_id = requester.organization_id
     if organization_id is None:  # checked by the callers; the type does not know it
         raise PermissionDenied
+    if category is not None and not category.active:
+        raise ValidationError(
+            _("The category “%(name)s” is no longer in use: choose another.")
+            % {"name": category.label()},
+            code="category",
+        )
     subject = " ".join(clean_text(subject, what=_("Subject"), limit=SUBJECT_MAX).split())
     description = clean_text(description, what=_("Description"))
     validate_uploads(files)
@@ -148,6 +159,7 @@ def _ticket_open(
                 priority=priority,
                 channel=channel,
                 related_to=related_to,
+                category=category,
                 created_at=now,
                 last_activity_at=now,
             )

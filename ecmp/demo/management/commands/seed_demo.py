@@ -13,7 +13,16 @@ from ecmp.accounts.twofactor import authenticator_for, enrol_demo_authenticator
 from ecmp.billing.models import ActivityType
 from ecmp.billing.services import time_entry_create
 from ecmp.tickets.services import ticket_create, ticket_reply, ticket_transition
+from ecmp.tickets.services.categories import category_create
 from ecmp.tickets.status import Priority, Status
+
+# (English, French): what the demo's tickets are about.
+DEMO_CATEGORIES = [
+    ("Hardware", "Matériel"),
+    ("Software", "Logiciel"),
+    ("Network", "Réseau"),
+    ("Accounts", "Comptes"),
+]
 
 DEMO_PASSWORD = "Demo-2026!"  # noqa: S105 - a documented demo password, not a secret
 # The demo agents' and admins' authenticator key (base32), printed by `make run`:
@@ -107,6 +116,10 @@ class Command(BaseCommand):
 
     def _tickets(self, people: dict[str, User]) -> None:
         """A few tickets in every status, made through the services like real ones."""
+        admin = people["admin@ecmp.example"]
+        hardware, software, network, _accounts = (
+            category_create(by=admin, name_en=en, name_fr=fr) for en, fr in DEMO_CATEGORIES
+        )
         agent = people["agent@ecmp.example"]
         robert = people["user@acme.example"]
         hank = people["user@globex.example"]
@@ -115,6 +128,7 @@ class Command(BaseCommand):
             subject="Le logiciel XYZ ne s'ouvre plus",
             description="Depuis ce matin, XYZ se ferme dès le démarrage.\nMessage : erreur 0x80.",
             priority=Priority.HIGH,
+            category=software,
         )
         ticket_transition(ticket=first, actor=agent, status=Status.OPEN)
         ticket_reply(
@@ -126,11 +140,13 @@ class Command(BaseCommand):
             requester=robert,
             subject="Nouvelle imprimante pour le 2e étage",
             description="Pouvez-vous installer l'imprimante livrée hier ?",
+            category=hardware,
         )
         done = ticket_create(
             requester=hank,
             subject="VPN disconnects every hour",
             description="The VPN drops every hour on the hour.",
+            category=network,
         )
         ticket_transition(ticket=done, actor=agent, status=Status.WAIT)
         ticket_reply(ticket=done, author=agent, body="We renewed the certificate: fixed.")
