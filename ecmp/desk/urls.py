@@ -13,6 +13,7 @@ from ecmp.desk import (
     people_views,
     presence_views,
     saved_view_views,
+    search_views,
     sla_views,
     team_views,
     ticket_views,
@@ -89,6 +90,8 @@ urlpatterns = [
         saved_view_views.saved_view_share,
         name="saved-view-share",
     ),
+    # Search
+    path("search/", search_views.search, name="search"),
     # Clients
     path("clients/", client_views.organization_list, name="organizations"),
     path("clients/new/", client_views.organization_new, name="organization-new"),

@@ -1,0 +1,47 @@
+"""The desk header's search box: tickets, people and organizations on one page.
+
+An exact ticket number opens that ticket at once (a customer on the phone gives
+it). "More" on a group shows that group alone: tickets page by page, people and
+organizations up to GROUP_LIMIT.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from ecmp.accounts.requests import AuthenticatedHttpRequest
+from ecmp.core.access import staff_required
+from ecmp.core.paging import long_list_page
+from ecmp.tickets.desk_search import (
+    desk_search,
+    desk_search_organizations,
+    desk_search_people,
+    desk_search_tickets,
+)
+from ecmp.tickets.selectors import clean_search, parse_number, tickets_visible_to
+
+GROUPS = ("tickets", "people", "organizations")
+GROUP_LIMIT = 100
+
+
+@staff_required
+@require_GET
+def search(request: AuthenticatedHttpRequest) -> HttpResponse:
+    text = clean_search(request.GET.get("q"))
+    number = parse_number(text)
+    if number is not None and tickets_visible_to(request.user).filter(number=number).exists():
+        return redirect("desk:ticket-detail", number=number)
+    group = request.GET.get("group", "")
+    context: dict[str, object] = {"q": text, "group": group if group in GROUPS else ""}
+    if group == "tickets":
+        page, query = long_list_page(request, desk_search_tickets(request.user, text))
+        context.update(page=page, query_without_page=query)
+    elif group == "people":
+        context["people"] = desk_search_people(request.user, text, limit=GROUP_LIMIT)
+    elif group == "organizations":
+        context["organizations"] = desk_search_organizations(request.user, text, limit=GROUP_LIMIT)
+    else:
+        context["found"] = desk_search(request.user, text)
+    return render(request, "desk/search.html", context)

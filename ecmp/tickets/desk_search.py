@@ -1,0 +1,144 @@
+"""The desk's one search box: tickets, people and organizations, grouped, best first.
+
+Tickets in every status, archived included, found by their number, every text
+written on them (subject, description, replies and internal notes: tickets/search.py),
+their requester (name, email, phone) or organization. People and organizations are
+found by a part of their name or a typo (accounts/search.py).
+
+Three queries whatever the data: people, organizations, then tickets, matched by
+their words or by the people and organizations just found (ids in the query, so
+that PostgreSQL combines three indexes in one bitmap). "Best" among tickets: those
+whose subject holds every word, then those of a person or organization found, then
+the most recent; ranked among the most recent matches only (`CANDIDATES`), so that
+a word in a hundred thousand tickets costs no more than a rare one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+
+from ecmp.accounts.models import Organization, User
+from ecmp.accounts.search import organizations_matching, people_matching
+from ecmp.core.access import is_staff_member
+from ecmp.tickets.models import Ticket
+from ecmp.tickets.search import MAX_WORDS, text_match, words_of
+from ecmp.tickets.selectors import clean_search, parse_number
+
+# How many rows each group shows on the search page before "more".
+SHOWN = 10
+# People and organizations whose tickets are looked for.
+OWNERS = 50
+# The most recent matching tickets among which the best are chosen.
+CANDIDATES = 200
+
+TICKET_FIELDS = (
+    *("number", "subject", "status", "priority", "channel", "created_at", "last_activity_at"),
+    *("archived_at", "requester", "organization", "requester__full_name"),
+    *("requester__email", "organization__name"),
+)
+
+
+@dataclass
+class DeskSearch:
+    text: str
+    number: int | None = None
+    tickets: list[Ticket] = field(default_factory=list)
+    people: list[User] = field(default_factory=list)
+    organizations: list[Organization] = field(default_factory=list)
+    more_tickets: bool = False
+    more_people: bool = False
+    more_organizations: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return not (self.tickets or self.people or self.organizations)
+
+
+def _owners(text: str) -> tuple[list[User], list[Organization]]:
+    return (
+        people_matching(text, limit=OWNERS + 1),
+        organizations_matching(text, limit=OWNERS + 1),
+    )
+
+
+def _ticket_match(
+    text: str, number: int | None, people: list[User], organizations: list[Organization]
+) -> Q:
+    match = Q(pk__in=[])
+    if number is not None:
+        match |= Q(number=number)
+    words = text_match(text)
+    if words is not None:
+        match |= words
+    if people:
+        match |= Q(requester_id__in=[p.pk for p in people[:OWNERS]])
+    if organizations:
+        match |= Q(organization_id__in=[o.pk for o in organizations[:OWNERS]])
+    return match
+
+
+def _rows(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    return tickets.select_related("requester", "organization").only(*TICKET_FIELDS)
+
+
+def desk_search(user: User, text: str) -> DeskSearch:
+    """The search page's three groups, each with SHOWN rows at most."""
+    text = clean_search(text)
+    result = DeskSearch(text=text, number=parse_number(text))
+    if not (is_staff_member(user) and text):
+        return result
+    people, organizations = _owners(text)
+    matching = Ticket.objects.filter(_ticket_match(text, result.number, people, organizations))
+    recent = matching.order_by("-number").values("pk")[:CANDIDATES]
+    words = words_of(text)[:MAX_WORDS]
+    subject_hit = Q(pk__in=[])
+    if words:
+        subject_hit = Q()
+        for word in words:
+            subject_hit &= Q(subject__icontains=word)
+    owner_hit = Q(requester_id__in=[p.pk for p in people]) | Q(
+        organization_id__in=[o.pk for o in organizations]
+    )
+    best = Case(
+        When(number=result.number if result.number is not None else -1, then=Value(3)),
+        When(subject_hit, then=Value(2)),
+        When(owner_hit, then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    tickets = list(
+        _rows(Ticket.objects.filter(pk__in=recent))
+        .annotate(best=best)
+        .order_by("-best", "-number")[: SHOWN + 1]
+    )
+    result.tickets, result.more_tickets = tickets[:SHOWN], len(tickets) > SHOWN
+    result.people, result.more_people = people[:SHOWN], len(people) > SHOWN
+    result.organizations = organizations[:SHOWN]
+    result.more_organizations = len(organizations) > SHOWN
+    return result
+
+
+def desk_search_tickets(user: User, text: str) -> QuerySet[Ticket]:
+    """Every matching ticket, most recent first: the "more" page of the ticket group."""
+    text = clean_search(text)
+    if not (is_staff_member(user) and text):
+        return Ticket.objects.none()
+    people, organizations = _owners(text)
+    match = _ticket_match(text, parse_number(text), people, organizations)
+    return _rows(Ticket.objects.filter(match)).order_by("-number")
+
+
+def desk_search_people(user: User, text: str, *, limit: int) -> list[User]:
+    text = clean_search(text)
+    if not (is_staff_member(user) and text):
+        return []
+    return people_matching(text, limit=limit)
+
+
+def desk_search_organizations(user: User, text: str, *, limit: int) -> list[Organization]:
+    text = clean_search(text)
+    if not (is_staff_member(user) and text):
+        return []
+    return organizations_matching(text, limit=limit)
