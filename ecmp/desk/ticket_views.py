@@ -28,6 +28,7 @@ from ecmp.mail.selectors import sender_checks_for_ticket
 from ecmp.notifications.services import notification_mark_viewed_for_ticket
 from ecmp.tickets import services
 from ecmp.tickets.downloads import attachment_response
+from ecmp.tickets.followers import follower_panel
 from ecmp.tickets.models import Ticket
 from ecmp.tickets.saved_view_selectors import saved_views_for_agent
 from ecmp.tickets.selectors import (
@@ -108,6 +109,7 @@ def _page(request: AuthenticatedHttpRequest, ticket: Ticket, **forms: Any) -> Ht
         ),
         "priority_form": forms.get("priority_form")
         or PriorityForm(initial={"version": ticket.version, "priority": ticket.priority}),
+        "followers": follower_panel(ticket, request.user),
         "time_entries": time_entries_for_ticket(ticket),
         "category_form": TicketCategoryForm(
             initial={"version": ticket.version, "category": ticket.category_id}

@@ -8,6 +8,7 @@ from ecmp.desk import (
     canned_views,
     category_views,
     client_views,
+    follower_views,
     mail_views,
     new_ticket_views,
     people_views,
@@ -92,6 +93,15 @@ urlpatterns = [
     ),
     # Search
     path("search/", search_views.search, name="search"),
+    # Followers
+    path(
+        "tickets/<id:number>/followers/add/", follower_views.follower_add_view, name="follower-add"
+    ),
+    path(
+        "tickets/<id:number>/followers/<id:user_id>/remove/",
+        follower_views.follower_remove_view,
+        name="follower-remove",
+    ),
     # Clients
     path("clients/", client_views.organization_list, name="organizations"),
     path("clients/new/", client_views.organization_new, name="organization-new"),

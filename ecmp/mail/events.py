@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ecmp.accounts.models import User
 from ecmp.mail import outbound
+from ecmp.tickets.followers import BatchFollowers, batch_followers
 from ecmp.tickets.models import NOT_ACKNOWLEDGED, EventKind, Ticket, TicketEvent
 from ecmp.tickets.selectors import SupportTeams
 from ecmp.tickets.status import Channel, Status
@@ -31,18 +32,33 @@ def emails_for_event(
     teams: SupportTeams,
     threads: dict[int, list[tuple]],
     outbox: outbound.OutboxBatch | None = None,
+    followers: BatchFollowers | None = None,
 ) -> int:
     """The event's emails; `threads`: its batch's recent emails by ticket, if read;
-    `outbox`: where they are written together."""
+    `outbox`: where they are written together; `followers`: the batch's followers.
+
+    Agents who follow the ticket get what its assignee gets; customers who follow it
+    get what its requester gets (each with their own reply token), but for the
+    acknowledgement of a new ticket (theirs is "you follow this ticket"). One email
+    per person and event, never to the one who acted."""
     ticket, actor = event.ticket, event.actor
     mail = outbound.TicketMail(ticket, threads.get(ticket.pk), outbox=outbox)
     by_staff = actor is not None and actor.is_support_staff
+    followers = followers or BatchFollowers([ticket])
     team = [
         agent
-        for agent in teams.of(ticket)
+        for agent in {a.pk: a for a in teams.of(ticket) + followers.agents(ticket)}.values()
         if agent.pk != event.actor_id and _receives_ticket_mail(agent, ticket)
     ]
     requester = _receives_ticket_mail(ticket.requester, ticket)
+    # The requester (None: not to be mailed) and the customers who follow the ticket.
+    customers: list[User | None] = [None] if requester else []
+    if event.kind != EventKind.CREATED and not event.internal:
+        customers += [
+            person
+            for person in followers.customers(ticket)
+            if person.pk != event.actor_id and _receives_ticket_mail(person, ticket)
+        ]
     sent = 0
     if event.kind == EventKind.CREATED:
         # Acknowledged: a ticket that came by email, or one an agent opened for a
@@ -60,10 +76,15 @@ def emails_for_event(
             sent += 1
     elif event.internal:
         return 0
+    elif event.kind == EventKind.FOLLOWER_ADDED:
+        for person in customers:
+            if person is not None and str(person.pk) == event.from_value:
+                outbound.send_ticket_follower_added(mail, person, actor)
+                sent += 1
     elif event.kind == EventKind.REPLIED and event.message is not None:
         if by_staff:
-            if requester:
-                outbound.send_agent_reply(mail, event.message)
+            for person in customers:
+                outbound.send_agent_reply(mail, event.message, to=person)
                 sent += 1
         else:
             for agent in team:
@@ -72,13 +93,15 @@ def emails_for_event(
     elif event.kind == EventKind.STATUS and by_staff:
         accepted = event.from_value == Status.NEW and event.to_value in (Status.OPEN, Status.WAIT)
         closed = event.to_value == Status.CLOSED and event.actor_id != ticket.requester_id
-        if accepted and requester:
-            outbound.send_ticket_accepted(mail)
-            sent += 1
-        elif closed and requester:
+        if accepted:
+            for person in customers:
+                outbound.send_ticket_accepted(mail, to=person)
+                sent += 1
+        elif closed:
             # The close's note (a public message) in the same email: one, not two.
-            outbound.send_ticket_closed(mail, event.message)
-            sent += 1
+            for person in customers:
+                outbound.send_ticket_closed(mail, event.message, to=person)
+                sent += 1
     elif event.kind == EventKind.STATUS and actor and event.to_value == Status.CLOSED:
         # The customer closed it: whoever works on it should know. A customer
         # reopens only by writing, and that message is mailed to the team already.
@@ -92,12 +115,16 @@ class MailSubscriber(EventSubscriber):
     """Registered by MailConfig.ready(): ticket events send emails. A batch reads its
     tickets' past emails at once; an event's emails are written in one statement."""
 
-    def preload(self, tickets: list[Ticket]) -> dict[int, list[tuple]]:
-        return outbound.mail_threads_preload(tickets)
+    def preload(self, tickets: list[Ticket]) -> tuple[dict[int, list[tuple]], BatchFollowers]:
+        return outbound.mail_threads_preload(tickets), batch_followers(tickets)
 
     def handle(
-        self, event: TicketEvent, teams: SupportTeams, preloaded: dict[int, list[tuple]]
+        self,
+        event: TicketEvent,
+        teams: SupportTeams,
+        preloaded: tuple[dict[int, list[tuple]], BatchFollowers],
     ) -> int:
+        threads, followers = preloaded
         # Inside the event's savepoint: if anything fails, no email of it is written.
         with outbound.OutboxBatch() as outbox:
-            return emails_for_event(event, teams, preloaded, outbox)
+            return emails_for_event(event, teams, threads, outbox, followers)

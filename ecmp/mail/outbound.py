@@ -283,21 +283,24 @@ def send_registration_answered(request: RegistrationRequest) -> None:
 # --- Tickets, to the customer ------------------------------------------------------
 
 
-def _customer_context(ticket: Ticket, **extra: Any) -> dict[str, Any]:
+def _customer_context(ticket: Ticket, person: User | None = None, **extra: Any) -> dict[str, Any]:
     link = absolute_url(reverse("portal:ticket-detail", args=[ticket.number]))
-    return {"ticket": ticket, "user": ticket.requester, "link": link, **extra}
+    return {"ticket": ticket, "user": person or ticket.requester, "link": link, **extra}
 
 
-def _to_requester(mail: TicketMail, kind: str, *, automatic: bool = True, **extra: Any) -> None:
-    """An email about the ticket to its requester; the template has the kind's name."""
+def _to_requester(
+    mail: TicketMail, kind: str, *, automatic: bool = True, to: User | None = None, **extra: Any
+) -> None:
+    """An email about the ticket to its requester, or `to` one of its followers (each
+    with their own reply token); the template has the kind's name."""
     ticket = mail.ticket
-    requester = ticket.requester
+    requester = to or ticket.requester
     queue_email(
         kind=kind,
         to=requester.email,
         template=kind,
         language=requester.language,
-        context=_customer_context(ticket, **extra),
+        context=_customer_context(ticket, requester, **extra),
         mail=mail,
         automatic=automatic,
         outbox=mail.outbox,
@@ -309,16 +312,16 @@ def send_ticket_received(mail: TicketMail) -> None:
     _to_requester(mail, "ticket_received")
 
 
-def send_ticket_accepted(mail: TicketMail) -> None:
-    _to_requester(mail, "ticket_accepted")
+def send_ticket_accepted(mail: TicketMail, to: User | None = None) -> None:
+    _to_requester(mail, "ticket_accepted", to=to)
 
 
-def send_agent_reply(mail: TicketMail, message: Message) -> None:
+def send_agent_reply(mail: TicketMail, message: Message, to: User | None = None) -> None:
     """An agent's public reply, in full, with links to its files."""
     if message.internal:  # never, by any path
         return
     _to_requester(
-        mail, "ticket_reply", automatic=False, message=message, files=_files(mail, message)
+        mail, "ticket_reply", automatic=False, to=to, message=message, files=_files(mail, message)
     )
 
 
@@ -334,13 +337,20 @@ def _files(mail: TicketMail, message: Message) -> list[tuple[str, str]]:
     ]
 
 
-def send_ticket_closed(mail: TicketMail, note: Message | None = None) -> None:
+def send_ticket_closed(
+    mail: TicketMail, note: Message | None = None, to: User | None = None
+) -> None:
     """The close, with the note the agent closed it with (public, or not sent)."""
     if note is not None and note.internal:  # never, by any path
         note = None
     # A reply sent with "Send and close" is the note, with its files.
     files = _files(mail, note) if note is not None else []
-    _to_requester(mail, "ticket_closed", note=note, files=files)
+    _to_requester(mail, "ticket_closed", to=to, note=note, files=files)
+
+
+def send_ticket_follower_added(mail: TicketMail, follower: User, by: User | None) -> None:
+    """To a customer someone else made a follower: what it means, and the link."""
+    _to_requester(mail, "ticket_follower_added", to=follower, added_by=by)
 
 
 def send_attachment_refused(

@@ -7,6 +7,7 @@ from django.utils import timezone
 from ecmp.accounts.models import User
 from ecmp.notifications.models import Notification
 from ecmp.notifications.selectors import notification_list_for
+from ecmp.tickets.followers import BatchFollowers, batch_followers
 from ecmp.tickets.models import EventKind, Ticket, TicketEvent
 from ecmp.tickets.selectors import SupportTeams
 from ecmp.tickets.status import Status
@@ -33,6 +34,21 @@ def _for_requester(event: TicketEvent) -> list[User]:
     return [requester] if requester.is_active else []
 
 
+def _for_followers(event: TicketEvent, followers: BatchFollowers) -> list[User]:
+    """Customers who follow the ticket hear what its requester hears; the one added
+    as a follower by someone else hears of it. Agents who follow it: with the team."""
+    if event.internal:
+        return []
+    people = followers.customers(event.ticket)
+    if event.kind == EventKind.FOLLOWER_ADDED:
+        return [p for p in people if str(p.pk) == event.from_value and p.pk != event.actor_id]
+    if event.kind not in _FOR_REQUESTER:
+        return []
+    if event.kind == EventKind.REPLIED and not (event.actor and event.actor.is_support_staff):
+        return []
+    return [p for p in people if p.pk != event.actor_id]
+
+
 def _for_support_team(event: TicketEvent, teams: SupportTeams) -> list[User]:
     by_customer = event.actor is not None and not event.actor.is_support_staff
     customer_wrote = event.kind == EventKind.REPLIED and not (
@@ -53,19 +69,28 @@ def _for_support_team(event: TicketEvent, teams: SupportTeams) -> list[User]:
     return []
 
 
-def _recipients(event: TicketEvent, teams: SupportTeams) -> list[User]:
+def _recipients(
+    event: TicketEvent, teams: SupportTeams, followers: BatchFollowers | None = None
+) -> list[User]:
     # Internal events only ever reach the support team.
-    return _for_requester(event) + _for_support_team(event, teams)
+    people = _for_requester(event) + _for_support_team(event, teams)
+    if followers is not None:
+        people += _for_followers(event, followers)
+        if _for_support_team(event, teams):  # the agents who follow it, with the team
+            people += [a for a in followers.agents(event.ticket) if a.pk != event.actor_id]
+    return list({person.pk: person for person in people}.values())
 
 
-def notifications_for_event(event: TicketEvent, teams: SupportTeams) -> list[Notification]:
+def notifications_for_event(
+    event: TicketEvent, teams: SupportTeams, followers: BatchFollowers | None = None
+) -> list[Notification]:
     """The event's notifications, in one statement; those an earlier run of the same
     dispatch already made are left as they are (the unique recipient and event)."""
     notifications = [
         Notification(
             recipient=recipient, ticket=event.ticket, event=event, created_at=event.created_at
         )
-        for recipient in _recipients(event, teams)
+        for recipient in _recipients(event, teams, followers)
     ]
     Notification.objects.bulk_create(notifications, ignore_conflicts=True)
     return notifications
@@ -74,8 +99,11 @@ def notifications_for_event(event: TicketEvent, teams: SupportTeams) -> list[Not
 class NotificationSubscriber(EventSubscriber):
     """Registered by NotificationsConfig.ready(): ticket events make notifications."""
 
-    def handle(self, event: TicketEvent, teams: SupportTeams, preloaded: None) -> int:
-        return len(notifications_for_event(event, teams))
+    def preload(self, tickets: list[Ticket]) -> BatchFollowers:
+        return batch_followers(tickets)
+
+    def handle(self, event: TicketEvent, teams: SupportTeams, preloaded: BatchFollowers) -> int:
+        return len(notifications_for_event(event, teams, preloaded))
 
 
 def notification_mark_viewed(*, user: User, notification_id: int) -> Notification | None:

@@ -24,6 +24,7 @@ from ecmp.notifications.services import notification_mark_viewed_for_ticket
 from ecmp.portal import tabs
 from ecmp.tickets import services
 from ecmp.tickets.downloads import attachment_response
+from ecmp.tickets.followers import follower_panel
 from ecmp.tickets.forms import NewTicketForm, ReplyForm
 from ecmp.tickets.selectors import (
     CUSTOMER_LISTS,
@@ -128,6 +129,7 @@ def _detail_context(request: AuthenticatedHttpRequest, ticket, reply_form=None) 
         "tabs": tabs.tabs_add(request, ticket.number, ticket.subject),
         "can_close": ticket.status != Status.CLOSED and not ticket.is_archived,
         "time_spent": time_visible_to_customer(ticket),
+        "followers": follower_panel(ticket, request.user),
     }
 
 

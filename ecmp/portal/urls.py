@@ -3,6 +3,7 @@ from django.urls import path
 from ecmp.core.ids import register_id_converter
 from ecmp.portal import (
     billing_views,
+    follower_views,
     notification_views,
     personal_data_views,
     ticket_views,
@@ -25,6 +26,18 @@ urlpatterns = [
         "tickets/<id:number>/files/<id:attachment_id>/",
         ticket_views.attachment_download,
         name="attachment-download",
+    ),
+    # Followers
+    path("followed/", follower_views.followed_list, name="followed"),
+    path(
+        "tickets/<id:number>/followers/add/",
+        follower_views.follower_add_view,
+        name="follower-add",
+    ),
+    path(
+        "tickets/<id:number>/followers/<id:user_id>/remove/",
+        follower_views.follower_remove_view,
+        name="follower-remove",
     ),
     path("notifications/", notification_views.notification_list, name="notifications"),
     path("notifications/bell/", notification_views.notification_bell, name="notification-bell"),

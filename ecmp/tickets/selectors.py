@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from ecmp.accounts.models import STAFF_ROLES, Organization, User
 from ecmp.core.access import is_staff_member
-from ecmp.tickets.models import Attachment, CannedReply, Ticket, TicketEvent
+from ecmp.tickets.models import Attachment, CannedReply, Ticket, TicketEvent, TicketFollower
 from ecmp.tickets.search import search_filter
 from ecmp.tickets.status import UNRESOLVED, Priority, Status
 
@@ -77,6 +77,10 @@ def tickets_visible_to(user: User) -> QuerySet[Ticket]:
     organization = user.organization
     if user.is_team_manager and organization is not None and organization.managers_see_all_tickets:
         mine |= Q(organization_id=organization.pk)
+    # Followers (tickets/followers.py): the tickets they follow, only while they
+    # belong to the ticket's organization; never the rest of the organization's.
+    followed = TicketFollower.objects.filter(user=user).values("ticket_id")
+    mine |= Q(pk__in=followed, organization_id=user.organization_id)
     return Ticket.objects.filter(mine)
 
 

@@ -27,6 +27,7 @@ from ecmp.mail.ids import (
     ticket_number_from_subject,
 )
 from ecmp.mail.inbound.bounces import bounced_addresses
+from ecmp.mail.inbound.copies import follow_copied, follower_gone_hold
 from ecmp.mail.inbound.noise import classify
 from ecmp.mail.inbound.parse import ParsedAttachment, ParsedMail, parse_message
 from ecmp.mail.inbound.quotes import strip_quotes
@@ -319,7 +320,7 @@ def inbound_route(
     verdict = verdict.for_ticket(ticket.number if ticket is not None else None)
     if released_by is None:
         _record(row, verdict)
-        hold = _policy_hold(verdict, sender)
+        hold = _policy_hold(verdict, sender) or follower_gone_hold(verdict, sender, ticket)
         if hold:
             if sender is not None and sender.is_support_staff and _can_write(sender):
                 _tell_agent_of_held_mail(sender, row)
@@ -357,6 +358,7 @@ def inbound_route(
                 already_locked=True,
             )
             _finish(row, Status.PROCESSED, "reply", "", ticket)
+        follow_copied(mail, sender, verdict, row.ticket)
         if refused and answer:
             outbound.send_attachment_refused(
                 to=mail.sender,
@@ -395,6 +397,7 @@ def inbound_route(
         acknowledge=answer,
     )
     _finish(row, Status.PROCESSED, "ticket_created", mail.machine, created)
+    follow_copied(mail, sender, verdict, created)
     if refused and answer:
         outbound.send_attachment_refused(
             to=mail.sender, language=language, subject=mail.subject, refused=refused, ticket=created

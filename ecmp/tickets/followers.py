@@ -1,0 +1,161 @@
+"""Reads about a ticket's followers (issue 18 §4): who follows it, whom one may add,
+the tickets a person follows, and, for the event dispatch, the followers of a batch.
+
+Who may *see* a followed ticket is `selectors.tickets_visible_to` (the one rule);
+every write is `services/followers.py`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from ecmp.accounts.models import Role, User
+from ecmp.core.access import is_staff_member
+from ecmp.tickets.models import Ticket, TicketFollower
+from ecmp.tickets.selectors import (
+    DEFAULT_SORT,
+    SORTS,
+    clean_search,
+    parse_number,
+    tickets_visible_to,
+)
+
+# What a row of the followed list shows (portal/followed.html).
+_ROW_FIELDS = (
+    *("number", "subject", "status", "priority", "created_at", "last_activity_at"),
+    *("requester", "organization", "requester__full_name"),
+)
+
+
+def is_follower_candidate(user: User, ticket: Ticket) -> bool:
+    """A customer who may follow `ticket`: an active member of its organization, and
+    not its requester (who follows it anyway)."""
+    return (
+        user.is_active
+        and user.is_customer
+        and user.organization_id == ticket.organization_id
+        and user.pk != ticket.requester_id
+    )
+
+
+@dataclass
+class FollowerPanel:
+    """The followers of a ticket as one person's page shows them, and whom that
+    person may add. One query."""
+
+    followers: list[User]
+    candidates: list[User]
+    # The viewer follows the ticket (an agent's Follow / Unfollow, a customer's Stop following).
+    following: bool
+    # The viewer may add and remove customers (the requester, an agent).
+    may_manage: bool
+
+
+def follower_panel(ticket: Ticket, viewer: User) -> FollowerPanel:
+    """What the ticket page shows of its followers to `viewer` (who may see the
+    ticket). A customer sees no agent among them: who on the support team follows a
+    ticket is the team's business. The candidates (active customers of the ticket's
+    organization who do not follow it yet) for the requester and for agents only."""
+    staff = is_staff_member(viewer)
+    may_manage = staff or viewer.pk == ticket.requester_id
+    follows = TicketFollower.objects.filter(ticket=ticket, user=OuterRef("pk"))
+    people = Q(pk__in=TicketFollower.objects.filter(ticket=ticket).values("user_id"))
+    if may_manage and not ticket.is_archived:
+        people |= Q(organization_id=ticket.organization_id, role=Role.CUSTOMER, is_active=True)
+    rows = list(
+        User.objects.filter(people)
+        .exclude(pk=ticket.requester_id)
+        .annotate(follows=Exists(follows))
+        .only("id", "full_name", "email", "role", "organization_id", "is_active")
+        .order_by("full_name", "email")
+    )
+    followers = [p for p in rows if p.follows and (staff or p.role == Role.CUSTOMER)]  # type: ignore[attr-defined]
+    candidates = [p for p in rows if not p.follows and is_follower_candidate(p, ticket)]  # type: ignore[attr-defined]
+    following = any(p.pk == viewer.pk for p in rows if p.follows)  # type: ignore[attr-defined]
+    return FollowerPanel(followers, candidates if may_manage else [], following, may_manage)
+
+
+def person_for_follow(ticket: Ticket, user_id: int | None, viewer: User) -> User | None:
+    """The person a follow form names, as `viewer` may name them: an agent anyone
+    (the service says why someone may not follow), a customer only a person of the
+    ticket's organization (another company's people do not exist for them)."""
+    if user_id is None:
+        return None
+    people = User.objects.filter(pk=user_id)
+    if not is_staff_member(viewer):
+        people = people.filter(organization_id=ticket.organization_id)
+    return people.first()
+
+
+def ticket_list_followed_by(
+    user: User, *, text: str = "", sort: str = DEFAULT_SORT
+) -> QuerySet[Ticket]:
+    """The tickets `user` follows and may still see (the portal's "Followed tickets"),
+    every status, archived included, filtered and sorted in the database."""
+    tickets = tickets_visible_to(user).filter(followers__user=user)
+    text = clean_search(text)
+    if text:
+        match = Q(subject__icontains=text)
+        number = parse_number(text)
+        if number is not None:
+            match |= Q(number=number)
+        tickets = tickets.filter(match)
+    field = SORTS.get(sort.lstrip("-"), "last_activity_at")
+    direction = "-" if sort.startswith("-") else ""
+    return (
+        tickets.select_related("requester")
+        .only(*_ROW_FIELDS)
+        .order_by(f"{direction}{field}", "-number")
+    )
+
+
+class BatchFollowers:
+    """The followers of a batch of tickets, for the event dispatch: read at the first
+    question, in one query, then answered from memory. Only people who may still see
+    the ticket: active agents, and active customers of the ticket's organization."""
+
+    def __init__(self, tickets: list[Ticket]) -> None:
+        self._ids = sorted({ticket.pk for ticket in tickets})
+        self._by_ticket: dict[int, list[User]] | None = None
+
+    def _load(self) -> dict[int, list[User]]:
+        if self._by_ticket is None:
+            self._by_ticket = {pk: [] for pk in self._ids}
+            rows = (
+                TicketFollower.objects.filter(ticket_id__in=self._ids, user__is_active=True)
+                .select_related("user", "user__organization")
+                .order_by("pk")
+            )
+            for row in rows:
+                self._by_ticket.setdefault(row.ticket_id, []).append(row.user)
+        return self._by_ticket
+
+    def customers(self, ticket: Ticket) -> list[User]:
+        """The ticket's customer followers (its requester is never one)."""
+        return [
+            user
+            for user in self._load().get(ticket.pk, [])
+            if user.is_customer
+            and user.organization_id == ticket.organization_id
+            and user.pk != ticket.requester_id
+        ]
+
+    def agents(self, ticket: Ticket) -> list[User]:
+        """The agents and admins who follow the ticket."""
+        return [user for user in self._load().get(ticket.pk, []) if is_staff_member(user)]
+
+
+# The last batch's followers: the dispatch hands the same list of tickets to each
+# subscriber's preload (notifications, then mail), which then share one read.
+_last_batch: tuple[list[Ticket], BatchFollowers] | None = None
+
+
+def batch_followers(tickets: list[Ticket]) -> BatchFollowers:
+    """The followers of a dispatch's batch (`tickets`: the list the dispatch gives
+    every subscriber), shared by its subscribers: one query per batch at most."""
+    global _last_batch
+    if _last_batch is None or _last_batch[0] is not tickets:
+        _last_batch = (tickets, BatchFollowers(tickets))
+    return _last_batch[1]
