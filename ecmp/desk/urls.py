@@ -16,6 +16,7 @@ from ecmp.desk import (
     saved_view_views,
     search_views,
     sla_views,
+    support_report_views,
     team_views,
     ticket_views,
     views,
@@ -157,6 +158,13 @@ urlpatterns = [
     ),
     path("billing/reports/", billing_views.reports, name="reports"),
     path("clients/<id:pk>/billing/", billing_views.billing_profile_save, name="billing-profile"),
+    # Support reports
+    path("reports/support/", support_report_views.support_reports, name="support-reports"),
+    re_path(
+        r"^reports/support/(?P<table>clients|agents|categories|months|sla|backlog|channels)\.csv$",
+        support_report_views.support_report_csv,
+        name="support-report-csv",
+    ),
     # Mail
     path("mail/", mail_views.inbox, name="mail"),
     path("mail/in/<id:pk>/", mail_views.inbound_detail, name="mail-inbound"),
