@@ -38,7 +38,7 @@ class MultipleFileField(forms.FileField):
         return cleaned
 
 
-class CategoryChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]  # generic in the stubs only
+class CategoryChoiceField(forms.ModelChoiceField):
     """An active category (optional), named in the reader's language."""
 
     def __init__(self, **kwargs: Any) -> None:
