@@ -16,7 +16,7 @@ from django.utils import timezone
 from ecmp.accounts.models import STAFF_ROLES, Organization, User
 from ecmp.core.access import is_staff_member
 from ecmp.tickets.models import Attachment, CannedReply, Ticket, TicketEvent, TicketFollower
-from ecmp.tickets.search import search_filter
+from ecmp.tickets.search import customer_search_filter, search_filter
 from ecmp.tickets.status import UNRESOLVED, Priority, Status
 
 
@@ -148,19 +148,16 @@ def ticket_list_for_customer(
 ) -> QuerySet[Ticket]:
     """One of the Service desk's three lists, filtered and sorted in the database."""
     tickets = tickets_visible_to(user)
-    if which == "archive":
+    text = clean_search(text)
+    if text:
+        # A search reads the three lists at once (the page says so), never a note.
+        tickets = customer_search_filter(tickets, text, parse_number(text))
+    elif which == "archive":
         tickets = tickets.filter(archived_at__isnull=False)
     elif which == "recent":
         tickets = tickets.filter(archived_at__isnull=True, status=Status.CLOSED)
     else:
         tickets = tickets.filter(archived_at__isnull=True, status__in=UNRESOLVED)
-    text = clean_search(text)
-    if text:
-        match = Q(subject__icontains=text)
-        number = parse_number(text)
-        if number is not None:
-            match |= Q(number=number)
-        tickets = tickets.filter(match)
     field = SORTS.get(sort.lstrip("-"), "last_activity_at")
     direction = "-" if sort.startswith("-") else ""
     return (
