@@ -324,3 +324,18 @@ def test_the_queue_rows_cost_the_same_with_categories(desk, alice, hardware, net
     for n in range(6):
         make_ticket(alice, subject=f"T{n}", category=hardware if n % 2 else network)
     assert queries(desk, QUEUE) == few
+
+
+def test_the_demo_has_categories_on_some_tickets(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("seed_demo", stdout=StringIO())
+    assert [(c.name_en, c.name_fr) for c in Category.objects.all()] == [
+        ("Hardware", "Matériel"),
+        ("Software", "Logiciel"),
+        ("Network", "Réseau"),
+        ("Accounts", "Comptes"),
+    ]
+    assert Ticket.objects.filter(category__isnull=False).count() == 3
