@@ -188,4 +188,14 @@
   }
 
   setUpPresence();
+
+  // The queue's "Select all on this page" (desk/queue.html): the server applies a bulk
+  // action to every row shown when it is ticked; ticking the rows too shows it.
+  document.addEventListener("change", function (event) {
+    var all = event.target;
+    if (all.id !== "bulk-all" || !all.form) return;
+    all.form.querySelectorAll("input[type=checkbox][name=ticket]").forEach(function (box) {
+      box.checked = all.checked;
+    });
+  });
 })();
