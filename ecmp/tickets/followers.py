@@ -64,16 +64,17 @@ def follower_panel(ticket: Ticket, viewer: User) -> FollowerPanel:
     people = Q(pk__in=TicketFollower.objects.filter(ticket=ticket).values("user_id"))
     if may_manage and not ticket.is_archived:
         people |= Q(organization_id=ticket.organization_id, role=Role.CUSTOMER, is_active=True)
-    rows = list(
+    rows: list[User] = list(
         User.objects.filter(people)
         .exclude(pk=ticket.requester_id)
         .annotate(follows=Exists(follows))
         .only("id", "full_name", "email", "role", "organization_id", "is_active")
         .order_by("full_name", "email")
     )
-    followers = [p for p in rows if p.follows and (staff or p.role == Role.CUSTOMER)]  # type: ignore[attr-defined]
-    candidates = [p for p in rows if not p.follows and is_follower_candidate(p, ticket)]  # type: ignore[attr-defined]
-    following = any(p.pk == viewer.pk for p in rows if p.follows)  # type: ignore[attr-defined]
+    followed = {p.pk for p in rows if getattr(p, "follows", False)}
+    followers = [p for p in rows if p.pk in followed and (staff or p.role == Role.CUSTOMER)]
+    candidates = [p for p in rows if p.pk not in followed and is_follower_candidate(p, ticket)]
+    following = viewer.pk in followed
     return FollowerPanel(followers, candidates if may_manage else [], following, may_manage)
 
 

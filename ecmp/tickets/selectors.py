@@ -68,7 +68,7 @@ def _active_staff() -> list[User]:
     return list(User.objects.filter(role__in=STAFF_ROLES, is_active=True))
 
 
-def tickets_visible_to(user: User) -> QuerySet[Ticket]:
+def tickets_visible_to(user: User, *, followed_read_first: bool = False) -> QuerySet[Ticket]:
     if not (user.is_authenticated and user.is_active):
         return Ticket.objects.none()
     if user.is_support_staff:
@@ -78,9 +78,13 @@ def tickets_visible_to(user: User) -> QuerySet[Ticket]:
     if user.is_team_manager and organization is not None and organization.managers_see_all_tickets:
         mine |= Q(organization_id=organization.pk)
     # Followers (tickets/followers.py): the tickets they follow, only while they
-    # belong to the ticket's organization; never the rest of the organization's.
-    followed = TicketFollower.objects.filter(user=user).values("ticket_id")
-    mine |= Q(pk__in=followed, organization_id=user.organization_id)
+    # belong to the ticket's organization; never the rest of the organization's. A
+    # list reads their ids first (one small query; most people follow nothing):
+    # the database then serves both sides of the OR from indexes, where a subquery
+    # would make it read every ticket.
+    followed = TicketFollower.objects.filter(user=user).values_list("ticket_id", flat=True)
+    ids = list(followed) if followed_read_first else followed
+    mine |= Q(pk__in=ids, organization_id=user.organization_id)
     return Ticket.objects.filter(mine)
 
 
@@ -147,7 +151,7 @@ def ticket_list_for_customer(
     user: User, *, which: str = "open", text: str = "", sort: str = DEFAULT_SORT
 ) -> QuerySet[Ticket]:
     """One of the Service desk's three lists, filtered and sorted in the database."""
-    tickets = tickets_visible_to(user)
+    tickets = tickets_visible_to(user, followed_read_first=True)
     text = clean_search(text)
     if text:
         # A search reads the three lists at once (the page says so), never a note.
@@ -169,7 +173,7 @@ def ticket_list_for_customer(
 
 def ticket_status_counts_for(user: User) -> dict[str, int]:
     rows = (
-        tickets_visible_to(user)
+        tickets_visible_to(user, followed_read_first=True)
         .filter(archived_at__isnull=True)
         .values("status")
         .annotate(n=Count("id"))

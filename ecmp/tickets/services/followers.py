@@ -113,7 +113,7 @@ def followers_add_copied(*, ticket: Ticket, by: User, people: Iterable[User]) ->
     mail, new ticket or reply) follow it. Whoever may not is left out, silently: a
     stranger or a person of another organization is never given access. Returns who
     was added. Called inside the mail's transaction, after the ticket or reply."""
-    added = []
+    added: list[User] = []
     if not by.is_customer or not ticket_visible_to(by, ticket) or ticket.is_archived:
         return added
     candidates = [p for p in people if p.pk != by.pk and is_follower_candidate(p, ticket)]
