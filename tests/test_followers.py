@@ -341,3 +341,13 @@ def test_the_desk_page_reads_followers_in_one_query_whatever_their_number(client
         other_agent = AgentFactory(email=f"agent{n}@support.test")
         follower_add(ticket=ticket, user=other_agent, by=other_agent)
     assert queries() == few
+
+
+def test_the_thread_names_who_started_and_stopped_following(client_for, bob, dave):
+    ticket = make_ticket(bob)
+    follower_add(ticket=ticket, user=dave, by=bob)
+    follower_remove(ticket=ticket, user=dave, by=bob)
+    page = client_for(bob).get(reverse("portal:ticket-detail", args=[ticket.number]))
+    text = page.content.decode()
+    assert "Follower added: Dave Petit" in text
+    assert "Follower removed: Dave Petit" in text

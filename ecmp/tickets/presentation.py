@@ -84,6 +84,12 @@ def event_summary(event: TicketEvent) -> str:
             "from": event.from_value or "—",
             "to": event.to_value or "—",
         }
+    if event.kind in (EventKind.FOLLOWER_ADDED, EventKind.FOLLOWER_REMOVED):
+        # to_value: the follower's name as it was then.
+        return _("%(kind)s: %(name)s") % {
+            "kind": _label(EventKind, event.kind),
+            "name": event.to_value,
+        }
     return _label(EventKind, event.kind)
 
 
