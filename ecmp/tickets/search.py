@@ -66,7 +66,7 @@ def words_of(text: str) -> list[str]:
 @lru_cache(maxsize=20_000)
 def stems(word: str) -> tuple[str, ...]:
     """The English and French stems of a plain word that differ from it."""
-    return tuple({stem for s in _STEMMERS if (stem := s.stemWord(word)) and stem != word})
+    return tuple(sorted({stem for s in _STEMMERS if (stem := s.stemWord(word)) and stem != word}))
 
 
 def fts_body(text: str) -> str:

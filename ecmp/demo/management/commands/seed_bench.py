@@ -30,6 +30,7 @@ from django.utils import timezone
 from ecmp.accounts.models import Organization, Role, User
 from ecmp.demo.bench_reports import ReportColumns
 from ecmp.tickets.models import EventKind, Message, Ticket, TicketCounter, TicketEvent
+from ecmp.tickets.search import FTS_TABLE, fts_body
 from ecmp.tickets.status import Priority, Status
 
 BENCH_PASSWORD = "Bench-pass-1!"  # noqa: S105 - a documented benchmark password
@@ -90,14 +91,56 @@ def load(rows: Rows, data: Iterable[list[Any]]) -> None:
             cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(data))  # noqa: S608
 
 
-def search_document(*texts: str) -> str:
-    """A ticket's search document (tickets/search.py) as a tsvector literal for COPY.
+class SearchDocuments:
+    """Each ticket's search document (tickets/search.py), made without a round trip
+    per ticket.
 
-    Lower-cased words without positions: what to_tsvector('simple', …) and strip()
-    give for this plain benchmark text, without a round trip per ticket.
+    PostgreSQL: a tsvector literal for COPY, the union of what
+    `ecmp_search_document` (tickets/0008) gives for each word of the texts, asked
+    once per distinct word of this small vocabulary. SQLite: the FTS5 row's text.
     """
-    found = {word for text in texts for word in re.findall(r"\w+", text.lower())}
-    return " ".join(f"'{word}'" for word in sorted(found))
+
+    def __init__(self) -> None:
+        self.lexemes: dict[str, frozenset[str]] = {}
+        self.fts_texts: dict[int, str] = {}
+
+    def of(self, pk: int, *texts: str) -> str | None:
+        """The ticket's tsvector on PostgreSQL; on SQLite its texts, kept for fts_rows."""
+        if connection.vendor == "postgresql":
+            return self.tsvector(*texts)
+        self.fts_texts[pk] = " ".join(texts)
+        return None
+
+    @staticmethod
+    def _words(*texts: str) -> set[str]:
+        return {w.strip(".,;:!?").lower() for text in texts for w in text.split()} - {""}
+
+    def learn(self, *texts: str) -> None:
+        """Ask PostgreSQL once for the lexemes of every word of the vocabulary (before
+        a COPY starts: no other statement can run on its connection meanwhile)."""
+        if connection.vendor != "postgresql":
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT w, ecmp_search_document(w)::text FROM unnest(%s::text[]) AS w",
+                [sorted(self._words(*texts))],
+            )
+            for word, vector in cursor.fetchall():
+                found = re.findall(r"'((?:[^']|'')*)'", vector or "")
+                self.lexemes[word] = frozenset(f.replace("''", "'") for f in found)
+
+    def tsvector(self, *texts: str) -> str:
+        found = set().union(*(self.lexemes[w] for w in self._words(*texts)))
+        return " ".join("'" + lexeme.replace("'", "''") + "'" for lexeme in sorted(found))
+
+    def fts_rows(self) -> None:
+        """SQLite: the FTS5 rows of the tickets just loaded."""
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT OR REPLACE INTO {FTS_TABLE} (rowid, body) VALUES (%s, %s)",  # noqa: S608
+                [(pk, fts_body(text)) for pk, text in self.fts_texts.items()],
+            )
+        self.fts_texts.clear()
 
 
 class SecondaryIndexes:
@@ -149,6 +192,8 @@ class Command(BaseCommand):
         started = time.perf_counter()
         self.rng = random.Random(options["seed"])  # noqa: S311 - test data, not secrets
         self.now = timezone.now()
+        self.documents = SearchDocuments()
+        self.documents.learn("Our", *TOPICS, *PROBLEMS, *SENTENCES)
         self.customers, self.agents = self.people(options["organizations"], options["users"])
         total, batch, per_ticket = options["tickets"], options["batch"], options["messages"]
         first = (
@@ -282,9 +327,7 @@ class Command(BaseCommand):
                         # Channel, category, first response, deadlines, closing time.
                         **report_columns(pk, created, status),
                         "archived_at": when(created + timedelta(days=14)) if archived else None,
-                        "search_document": search_document(subject, description, *bodies[pk])
-                        if postgresql
-                        else None,
+                        "search_document": self.documents.of(pk, subject, description, *bodies[pk]),
                         "sla_due_at": None
                         if status == Status.CLOSED
                         else when(created + timedelta(days=1)),
@@ -342,9 +385,10 @@ class Command(BaseCommand):
             return message_rows, event_rows
 
         bodies: dict[int, list[str]] = defaultdict(list)
-        postgresql = connection.vendor == "postgresql"
         message_rows, event_rows = message_and_event_rows()
         load(tickets, ticket_rows())
+        if connection.vendor == "sqlite":
+            self.documents.fts_rows()
         load(messages, message_rows)
         load(events, event_rows)
 
