@@ -4,8 +4,8 @@ PostgreSQL: trigram word similarity (pg_trgm's `<%`, served by the GIN trigram
 indexes of accounts/0007) on names without accents or case, so that "Schum",
 "Shuman" and "schuman" all find "Louise Schumann", and "Helene" finds "Hélène".
 SQLite: the same measure, written in Python (`trigram_share`: the share of the
-query's trigrams found in the name) and given to SQLite as a function, after a
-cheap LIKE on the query's own trigrams narrows the rows. Emails are found by any
+query's trigrams found in the name) and given to SQLite as a function; each name's
+trigrams are kept in memory between searches. Emails are found by any
 part, phones by their digits whatever the spaces and dots.
 
 For the support team only: the desk's search (tickets/desk_search.py) asks.
@@ -37,7 +37,6 @@ def plain(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-@lru_cache(maxsize=4_096)
 def _trigrams(text: str) -> frozenset[str]:
     # As pg_trgm: each word of letters and digits, padded with two spaces before, one after.
     grams: set[str] = set()
@@ -47,13 +46,19 @@ def _trigrams(text: str) -> frozenset[str]:
     return frozenset(grams)
 
 
+@lru_cache(maxsize=65_536)
+def _plain_trigrams(text: str) -> frozenset[str]:
+    # Kept: SQLite asks for every name of the table at each search.
+    return _trigrams(plain(text))
+
+
 def trigram_share(query: str | None, value: str | None) -> float:
-    """The share of the query's trigrams found in the value (both plain): close to
-    pg_trgm's word_similarity(query, value)."""
-    wanted = _trigrams(plain(query or ""))
+    """The share of the query's trigrams found in the value (both made plain): close
+    to pg_trgm's word_similarity(query, value)."""
+    wanted = _plain_trigrams(query or "")
     if not wanted:
         return 0.0
-    return len(wanted & _trigrams(plain(value or ""))) / len(wanted)
+    return len(wanted & _plain_trigrams(value or "")) / len(wanted)
 
 
 class Plain(Func):
@@ -75,9 +80,9 @@ class TrigramShare(Func):
 
 def _sqlite_functions() -> None:
     connection.ensure_connection()
-    raw = connection.connection
-    raw.create_function("ecmp_trigram_share", 2, trigram_share, deterministic=True)
-    raw.create_function("ecmp_unaccent", 1, lambda v: v and plain(v), deterministic=True)
+    connection.connection.create_function(
+        "ecmp_trigram_share", 2, trigram_share, deterministic=True
+    )
 
 
 def _digits(field: str) -> Any:
@@ -90,7 +95,6 @@ def _digits(field: str) -> Any:
 def _name_match(queryset: QuerySet[Any], field: str, text: str) -> tuple[QuerySet[Any], Q, Any]:
     """The queryset with its name made plain, the condition and the score of a name."""
     query = plain(text)
-    queryset = queryset.annotate(plain_name=Plain(field))
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             # The threshold of `<%` is a setting of the session (as the index reads it).
@@ -98,20 +102,16 @@ def _name_match(queryset: QuerySet[Any], field: str, text: str) -> tuple[QuerySe
                 "SELECT set_config('pg_trgm.word_similarity_threshold', %s, false)",
                 [str(THRESHOLD)],
             )
+        queryset = queryset.annotate(plain_name=Plain(field))
         return (
             queryset,
             Q(TrigramWordSimilar(F("plain_name"), Value(query))),
-            TrigramWordSimilarity(Value(query), F("plain_name")),
+            TrigramWordSimilarity(query, F("plain_name")),
         )
+    # SQLite: every name through Python once (its trigrams are kept between searches).
     _sqlite_functions()
-    score = TrigramShare(Value(query), F("plain_name"))
-    # A name that shares none of the query's inner trigrams cannot reach the threshold:
-    # LIKE in SQLite's C code skips it before Python is asked.
-    inner = {g for g in _trigrams(query) if " " not in g} or {query.strip()}
-    near = Q()
-    for gram in inner:
-        near |= Q(plain_name__contains=gram)
-    return queryset, near & Q(Q(plain_name__contains=query) | Q(score__gte=THRESHOLD)), score
+    score = TrigramShare(Value(text), F(field))
+    return queryset, Q(**{f"{field}__icontains": text}) | Q(score__gte=THRESHOLD), score
 
 
 def people_matching(text: str, *, limit: int) -> list[User]:

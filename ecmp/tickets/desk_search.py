@@ -15,6 +15,7 @@ a word in a hundred thousand tickets costs no more than a rare one.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
@@ -44,7 +45,7 @@ TICKET_FIELDS = (
 class DeskSearch:
     text: str
     number: int | None = None
-    tickets: list[Ticket] = field(default_factory=list)
+    tickets: Sequence[Ticket] = field(default_factory=list)
     people: list[User] = field(default_factory=list)
     organizations: list[Organization] = field(default_factory=list)
     more_tickets: bool = False
