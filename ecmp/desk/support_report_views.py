@@ -18,7 +18,7 @@ from ecmp.accounts.audit_export import csv_cell
 from ecmp.accounts.requests import AuthenticatedHttpRequest
 from ecmp.core.access import admin_required
 from ecmp.desk.support_report_forms import SupportReportForm, last_month, this_month
-from ecmp.tickets.reports import ReportPeriod, TimesRow, response_times
+from ecmp.tickets.reports import ReportPeriod, TimesRow, report_reading, response_times
 from ecmp.tickets.reports_flow import (
     DAILY_UP_TO_DAYS,
     backlog,
@@ -81,10 +81,11 @@ def support_reports(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "desk/support_reports.html", context, status=400)
     period = form.period()
-    times = response_times(period)
-    sla = sla_compliance(period)
-    points = backlog(period)
-    channels = opened_by_channel(period)
+    with report_reading():
+        times = response_times(period)
+        sla = sla_compliance(period)
+        points = backlog(period)
+        channels = opened_by_channel(period)
     context.update(
         period=period,
         query=request.GET.urlencode(),
@@ -167,8 +168,9 @@ def support_report_csv(request: AuthenticatedHttpRequest, table: str) -> HttpRes
     period = form.period()
     out = io.StringIO()
     writer = csv.writer(out)
-    for row in _table_rows(period, table):
-        writer.writerow(["" if value is None else value for value in row])
+    with report_reading():
+        for row in _table_rows(period, table):
+            writer.writerow(["" if value is None else value for value in row])
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     name = f"support-{table}-{period.start.isoformat()}-{period.end.isoformat()}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'

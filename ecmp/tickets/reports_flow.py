@@ -26,6 +26,7 @@ from django.db.models import Count, F, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from ecmp.accounts.models import Organization
 from ecmp.tickets.reports import ReportPeriod
 from ecmp.tickets.status import UNRESOLVED, Channel, Status
 
@@ -88,19 +89,23 @@ def _sla_conditions() -> dict[str, Q]:
 
 
 def sla_compliance(period: ReportPeriod) -> list[SlaRow]:
-    """Per client, by name: one grouped statement."""
+    """Per client, by name: one grouped statement (read from an index alone on
+    PostgreSQL), then the clients' names."""
     counts = {name: Count("id", filter=q) for name, q in _sla_conditions().items()}
-    rows = (
+    rows = list(
         period.tickets()
         .filter(period.opened())
-        .values("organization_id", "organization__name")
+        .values("organization_id")
         .annotate(tickets=Count("id"), **counts)
-        .order_by("organization__name", "organization_id")
+        .order_by()
     )
-    return [
-        SlaRow(name=row.pop("organization__name"), **row)  # type: ignore[misc]
-        for row in rows
-    ]
+    names = dict(
+        Organization.objects.filter(pk__in=[row["organization_id"] for row in rows]).values_list(
+            "pk", "name"
+        )
+    )
+    found = [SlaRow(name=names.get(row["organization_id"], ""), **row) for row in rows]
+    return sorted(found, key=lambda row: (row.name.lower(), row.organization_id))
 
 
 def sla_total(rows: list[SlaRow]) -> SlaRow:
