@@ -15,9 +15,11 @@ Times are elapsed, not business time: the deadlines are what count business hour
 so SLA compliance (reports_flow.py) compares the stored moments with them.
 
 Medians and 90th percentiles interpolate between the two nearest values, as
-PostgreSQL's percentile_cont does: PostgreSQL computes them with it, SQLite with
-ROW_NUMBER and COUNT over each group (the same arithmetic, in integers where it
-can). One statement gives every group of every table.
+PostgreSQL's percentile_cont does. One statement gives every group of every table:
+on PostgreSQL, percentile_cont over grouping sets (one pass over the period's rows,
+read from the covering indexes of migration 0009 alone); elsewhere (SQLite), the
+rows copied once per table, then ROW_NUMBER and COUNT over each group (the same
+arithmetic, in integers where it can). docs/performance.md has the timings.
 """
 
 from __future__ import annotations
@@ -89,7 +91,15 @@ class ElapsedSeconds(Func):
     arity = 2
     output_field = FloatField()
 
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+    def as_sql(
+        self,
+        compiler: Any,
+        connection: Any,
+        function: str | None = None,
+        template: str | None = None,
+        arg_joiner: str | None = None,
+        **extra_context: Any,
+    ) -> Any:
         start, end = self.source_expressions
         start_sql, start_params = compiler.compile(start)
         end_sql, end_params = compiler.compile(end)
@@ -149,7 +159,15 @@ class MonthKey(Func):
         super().__init__(F(name))
         self.field_name = name
 
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+    def as_sql(
+        self,
+        compiler: Any,
+        connection: Any,
+        function: str | None = None,
+        template: str | None = None,
+        arg_joiner: str | None = None,
+        **extra_context: Any,
+    ) -> Any:
         (moment,) = self.source_expressions
         if connection.vendor == "postgresql":
             # date_part: a double precision (EXTRACT, Django's Extract*, is a slower numeric).
