@@ -68,9 +68,11 @@ def _ticket_match(
     text: str, number: int | None, people: list[User], organizations: list[Organization]
 ) -> Q:
     match = Q(pk__in=[])
+    # A number is that ticket (or a phone, below), not a word to look for in every
+    # text: PostgreSQL cannot tell how rare it is, and would read the whole table.
+    words = text_match(text) if number is None else None
     if number is not None:
         match |= Q(number=number)
-    words = text_match(text)
     if words is not None:
         match |= words
     if people:
