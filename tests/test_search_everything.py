@@ -210,3 +210,20 @@ def test_the_search_of_a_ticket_written_later_finds_it(desk, alice, agnes):
     assert ticket.number not in ticket_numbers(found(desk, "coffee"))
     services.ticket_reply(ticket=ticket, author=agnes, body="Coffee spilled on it", internal=True)
     assert ticket.number in ticket_numbers(found(desk, "coffee"))
+
+
+def test_old_and_new_matches_are_found_past_the_window_of_newest_tickets(desk, alice, monkeypatch):
+    """The newest tickets are searched first, then the word's index over all."""
+    from ecmp.tickets import desk_search
+
+    monkeypatch.setattr(desk_search, "WINDOW", 2)
+    monkeypatch.setattr(desk_search, "CANDIDATES", 2)
+    old = make_ticket(alice, subject="Zeppelin hangar door")
+    for n in range(3):
+        make_ticket(alice, subject=f"Recent thing {n}")
+    newest = make_ticket(alice, subject="Zeppelin again")
+    assert ticket_numbers(found(desk, "zeppelin")) == {old.number, newest.number}
+    assert ticket_numbers(found(desk, "hangar")) == {old.number}
+    many = [make_ticket(alice, subject=f"Recent thing {n}") for n in range(2)]
+    # Enough in the window: the most recent matches.
+    assert ticket_numbers(found(desk, "recent thing")) == {t.number for t in many}
