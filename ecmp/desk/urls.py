@@ -160,8 +160,8 @@ urlpatterns = [
     path("clients/<id:pk>/billing/", billing_views.billing_profile_save, name="billing-profile"),
     # Support reports
     path("reports/support/", support_report_views.support_reports, name="support-reports"),
-    re_path(
-        r"^reports/support/(?P<table>clients|agents|categories|months|sla|backlog|channels)\.csv$",
+    path(
+        "reports/support/<slug:table>.csv",
         support_report_views.support_report_csv,
         name="support-report-csv",
     ),
