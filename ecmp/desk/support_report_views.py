@@ -9,7 +9,7 @@ import io
 from collections.abc import Iterator
 from typing import Any
 
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils.formats import number_format
 from django.views.decorators.http import require_GET
@@ -29,6 +29,7 @@ from ecmp.tickets.reports_flow import (
 
 # The CSV files: the URL's name of each table, and the times' table it reads.
 TIME_TABLES = {"clients": "client", "agents": "agent", "categories": "category", "months": "month"}
+TABLES = [*TIME_TABLES, "sla", "backlog", "channels"]
 TIME_HEADER = [
     "first_responses",
     "first_response_median_minutes",
@@ -161,6 +162,8 @@ def _table_rows(period: ReportPeriod, table: str) -> Iterator[list[Any]]:
 @admin_required
 @require_GET
 def support_report_csv(request: AuthenticatedHttpRequest, table: str) -> HttpResponse:
+    if table not in TABLES:
+        raise Http404
     form = SupportReportForm(request.GET)
     if not form.is_valid():
         errors = [str(e) for field_errors in form.errors.values() for e in field_errors]
