@@ -34,7 +34,7 @@ OWNERS = 50
 # The most recent matching tickets among which the best are chosen.
 CANDIDATES = 200
 # The newest tickets searched first (see _recent_matches).
-WINDOW = 20_000
+WINDOW = 50_000
 
 TICKET_FIELDS = (
     *("number", "subject", "status", "priority", "channel", "created_at", "last_activity_at"),
@@ -88,27 +88,31 @@ def _rows(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
     return tickets.select_related("requester", "organization").only(*TICKET_FIELDS)
 
 
+def _edge(rows: int) -> int | None:
+    """The number of the rows-th newest ticket (None: fewer tickets than that)."""
+    return (
+        Ticket.objects.order_by("-number").values_list("number", flat=True)[rows - 1 : rows].first()
+    )
+
+
 def _recent_matches(match: Q) -> list[int]:
     """The ids of the CANDIDATES most recent matching tickets, at a bounded cost.
 
     Walking the tickets from the newest is fast for a common word and reads the whole
     table for a rare one; the word's index is the other way round, and PostgreSQL
-    cannot tell which a word is. So: the newest WINDOW tickets first (a range of the
-    number's index), then, only if they hold too few, the word's index over all.
+    cannot tell which a word is. So: the newest WINDOW tickets walked first (a range
+    of the number's index); only if they hold too few (a rare word: few matches in
+    all), the word's index over every ticket ("+ 0": sorted after the match, not read
+    in the order of the number's index).
     """
-    edge = (
-        Ticket.objects.order_by("-number")
-        .values_list("number", flat=True)[WINDOW - 1 : WINDOW]
-        .first()
-    )
     matching = Ticket.objects.filter(match)
+    edge = _edge(WINDOW)
     window = matching.filter(number__gte=edge) if edge is not None else matching
     ids = list(window.order_by("-number").values_list("pk", flat=True)[:CANDIDATES])
-    if len(ids) < CANDIDATES and edge is not None:
-        # "+ 0": sorted after the match, not read in the order of the number's index.
-        newest = ExpressionWrapper(F("number") + 0, output_field=IntegerField()).desc()
-        ids = list(matching.order_by(newest).values_list("pk", flat=True)[:CANDIDATES])
-    return ids
+    if len(ids) >= CANDIDATES or edge is None:
+        return ids
+    newest = ExpressionWrapper(F("number") + 0, output_field=IntegerField()).desc()
+    return list(matching.order_by(newest).values_list("pk", flat=True)[:CANDIDATES])
 
 
 def desk_search(user: User, text: str) -> DeskSearch:
