@@ -97,6 +97,27 @@ class ActivityRate(models.Model):
         return f"{self.activity_type}: {self.hourly_rate}"
 
 
+class ContractRate(models.Model):
+    """A contract's hourly rate for one kind of work (issue 19): it wins over the
+    client's own rates while that contract is in force."""
+
+    contract = models.ForeignKey("sla.Contract", on_delete=models.CASCADE, related_name="rates")
+    activity_type = models.ForeignKey(ActivityType, on_delete=models.PROTECT, related_name="+")
+    hourly_rate = models.DecimalField(
+        _("hourly rate"), max_digits=10, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contract", "activity_type"], name="contract_rate_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract_id} {self.activity_type_id}: {self.hourly_rate}"
+
+
 class TimeEntry(models.Model):
     ticket = models.ForeignKey(
         "tickets.Ticket", on_delete=models.PROTECT, related_name="time_entries"

@@ -103,6 +103,18 @@ class Ticket(models.Model):
         blank=True,
         related_name="tickets",
     )
+    # The client's contract in force when the ticket opened: its SLA clock (issue 19).
+    contract = models.ForeignKey(
+        "sla.Contract",
+        verbose_name=_("contract"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
+    )
+    # "Waiting for your answer": set by an agent who asked the customer a question,
+    # cleared when the customer writes; the SLA clock stops meanwhile (issue 19).
+    waiting_since = models.DateTimeField(_("waiting for the customer since"), null=True, blank=True)
     related_to = models.ForeignKey(
         "self",
         verbose_name=_("follows up"),
