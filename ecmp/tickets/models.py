@@ -254,6 +254,10 @@ class EventKind(models.TextChoices):
     CATEGORY = "category", _("Category changed")
     FOLLOWER_ADDED = "follower_added", _("Follower added")
     FOLLOWER_REMOVED = "follower_gone", _("Follower removed")
+    # "Waiting for your answer" (tickets/services/waiting.py): internal events, the
+    # customer sees the mark on the ticket itself.
+    WAITING_SET = "waiting_set", _("Waiting for the customer")
+    WAITING_CLEARED = "waiting_clear", _("No longer waiting for the customer")
 
 
 # The `to_value` of a creation that must not be acknowledged to its requester
