@@ -129,11 +129,11 @@ def clean_text(value: str, *, what: str, limit: int | None = None) -> str:
 
 def sla_set_deadlines(ticket: Ticket, *, since: datetime, resolution_only: bool = False) -> None:
     """Deadlines from the priority's targets, counted in business time from `since`."""
-    target = sla_target_for(ticket.priority)
+    target = sla_target_for(ticket.priority, ticket.contract_id)  # its contract's, else defaults
     if target is None:
         ticket.first_response_due_at = ticket.resolution_due_at = None
     else:
-        calendar = calendar_load()
+        calendar = calendar_load(ticket.contract_id)
         if not resolution_only:
             ticket.first_response_due_at = calendar.add_business_minutes(
                 since, target.first_response_minutes
@@ -146,6 +146,8 @@ def sla_refresh(ticket: Ticket) -> None:
     """The deadline that matters now: first response, then resolution; none once closed."""
     if ticket.status == Status.CLOSED or ticket.archived_at is not None:
         ticket.sla_due_at = None
+    elif ticket.waiting_since is not None:
+        ticket.sla_due_at = None  # the clock stands still while waiting (services/waiting.py)
     elif ticket.first_response_at is None:
         ticket.sla_due_at = ticket.first_response_due_at
     else:

@@ -24,6 +24,7 @@ from ecmp.tickets.services.common import (
     sla_refresh,
     sla_set_deadlines,
 )
+from ecmp.tickets.services.waiting import waiting_stop
 from ecmp.tickets.services.workflow import STATUS_FIELDS, apply_status, check_transition
 from ecmp.tickets.status import Status
 
@@ -82,6 +83,9 @@ def ticket_reply(
             if not internal and author.is_support_staff and locked.first_response_at is None:
                 locked.first_response_at = now
                 changed.append("first_response_at")
+            if not internal and not author.is_support_staff:
+                # The customer answered: the SLA clock runs again (services/waiting.py).
+                changed += waiting_stop(locked, actor=author, now=now)
             if not internal and not author.is_support_staff and locked.status == Status.CLOSED:
                 apply_status(locked, author, Status.OPEN, now=now)
                 sla_set_deadlines(locked, since=now, resolution_only=True)
@@ -100,4 +104,5 @@ def ticket_reply(
         delete_stored(stored)
         raise
     refresh(ticket, locked)
+    ticket.waiting_since = locked.waiting_since
     return message

@@ -51,6 +51,8 @@ def tickets_check_sla(*, now: datetime | None = None) -> int:
         due = (
             Ticket.objects.select_for_update(skip_locked=True)
             .filter(archived_at__isnull=True, status__in=UNRESOLVED, sla_due_at__lt=now)
+            # Waiting for the customer: the clock stands still (services/waiting.py).
+            .filter(waiting_since__isnull=True)
             .filter(
                 Q(sla_breach_notified_for__isnull=True)
                 | ~Q(sla_breach_notified_for=F("sla_due_at"))

@@ -26,7 +26,10 @@ from ecmp.tickets.services.common import (
 )
 from ecmp.tickets.status import Priority, Status, can_transition
 
-STATUS_FIELDS = ["status", "closed_at", "last_activity_at", "first_response_at", *SLA_FIELDS]
+STATUS_FIELDS = [
+    *("status", "closed_at", "last_activity_at", "first_response_at", "waiting_since"),
+    *SLA_FIELDS,
+]
 
 
 def _never_accepted(ticket: Ticket) -> bool:
@@ -59,6 +62,8 @@ def apply_status(
         target = Status.NEW
     ticket.status = target
     ticket.closed_at = now if target == Status.CLOSED else None
+    if target == Status.CLOSED:
+        ticket.waiting_since = None  # nothing left to wait for (services/waiting.py)
     ticket.last_activity_at = now
     if actor.is_support_staff and ticket.first_response_at is None and target != Status.NEW:
         # Taking the ticket into account is a response, as the manual counts it.
