@@ -9,10 +9,17 @@ class SlaConfig(AppConfig):
     verbose_name = _("Service levels")
 
     def ready(self) -> None:
-        from ecmp.sla.models import BusinessHours, Holiday, SlaTarget
+        from ecmp.sla.models import (
+            BusinessHours,
+            Contract,
+            ContractHours,
+            ContractTarget,
+            Holiday,
+            SlaTarget,
+        )
         from ecmp.sla.selectors import levels_changed
 
-        for model in (SlaTarget, BusinessHours, Holiday):
+        for model in (SlaTarget, BusinessHours, Holiday, Contract, ContractTarget, ContractHours):
             post_save.connect(levels_changed, sender=model, dispatch_uid=f"sla-{model.__name__}")
             post_delete.connect(
                 levels_changed, sender=model, dispatch_uid=f"sla-del-{model.__name__}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -18,9 +19,23 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 
 from ecmp.sla.calendar import BusinessCalendar
-from ecmp.sla.models import BusinessHours, Holiday, SlaTarget
+from ecmp.sla.contract_selectors import contract_in_force_id
+from ecmp.sla.models import (
+    BusinessHours,
+    Contract,
+    ContractHours,
+    ContractTarget,
+    Holiday,
+    SlaTarget,
+)
 
 KEPT_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class _ContractLevels:
+    targets: dict[int, ContractTarget]
+    calendar: BusinessCalendar
 
 
 @dataclass(frozen=True)
@@ -28,6 +43,10 @@ class _Levels:
     targets: dict[int, SlaTarget]
     calendar: BusinessCalendar
     time_zone: str
+    # The organizations with a contract: a ticket of any other costs no query more.
+    contract_organizations: frozenset[int] = frozenset()
+    # Each contract's own levels, read when a ticket first needs them.
+    contracts: dict[int, _ContractLevels] = field(default_factory=dict)
     loaded_at: float = field(default_factory=time.monotonic)
 
 
@@ -46,6 +65,9 @@ def _load() -> _Levels:
             tz=ZoneInfo(settings.TIME_ZONE),
         ),
         time_zone=settings.TIME_ZONE,
+        contract_organizations=frozenset(
+            Contract.objects.values_list("organization_id", flat=True).distinct()
+        ),
     )
 
 
@@ -90,12 +112,54 @@ def forget_levels() -> None:
         _kept = None
 
 
-def calendar_load() -> BusinessCalendar:
-    return _levels().calendar
+def _contract_levels(levels: _Levels, contract_id: int) -> _ContractLevels:
+    kept = levels.contracts.get(contract_id)
+    if kept is None:
+        hours = {
+            row.weekday: (row.opens, row.closes)
+            for row in ContractHours.objects.filter(contract_id=contract_id)
+        }
+        kept = _ContractLevels(
+            targets={
+                target.priority: target
+                for target in ContractTarget.objects.filter(contract_id=contract_id)
+            },
+            # Its own opening hours, or the default ones; holidays stay everyone's.
+            calendar=BusinessCalendar(
+                hours=hours, holidays=levels.calendar.holidays, tz=levels.calendar.tz
+            )
+            if hours
+            else levels.calendar,
+        )
+        levels.contracts[contract_id] = kept
+    return kept
 
 
-def sla_target_for(priority: int) -> SlaTarget | None:
-    return _levels().targets.get(priority)
+def calendar_load(contract_id: int | None = None) -> BusinessCalendar:
+    """The business calendar of a ticket: its contract's hours, else the default ones."""
+    levels = _levels()
+    if contract_id is None:
+        return levels.calendar
+    return _contract_levels(levels, contract_id).calendar
+
+
+def sla_target_for(
+    priority: int, contract_id: int | None = None
+) -> SlaTarget | ContractTarget | None:
+    """A priority's targets: its contract's own, else the default ones."""
+    levels = _levels()
+    if contract_id is not None:
+        own = _contract_levels(levels, contract_id).targets.get(priority)
+        if own is not None:
+            return own
+    return levels.targets.get(priority)
+
+
+def contract_for_new_ticket(organization_id: int, day: date) -> int | None:
+    """The contract a ticket opened on `day` is held to; no query for a client without one."""
+    if organization_id not in _levels().contract_organizations:
+        return None
+    return contract_in_force_id(organization_id, day)
 
 
 # The admin's settings page reads the rows as they are now, not the copy above.

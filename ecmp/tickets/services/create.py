@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from ecmp.accounts.models import User
 from ecmp.core.access import require_staff
+from ecmp.sla.selectors import contract_for_new_ticket
 from ecmp.tickets.attachments import delete_stored, store_uploads, validate_uploads
 from ecmp.tickets.events import event_record
 from ecmp.tickets.models import NOT_ACKNOWLEDGED, Attachment, Category, EventKind, Ticket
@@ -162,6 +163,7 @@ def _ticket_open(
                 category=category,
                 created_at=now,
                 last_activity_at=now,
+                contract_id=contract_for_new_ticket(organization_id, timezone.localdate(now)),
             )
             sla_set_deadlines(ticket, since=now)
             ticket.save()
