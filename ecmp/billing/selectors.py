@@ -14,6 +14,7 @@ from django.http import Http404
 from ecmp.accounts.models import Organization, User
 from ecmp.billing.models import ActivityRate, BillingProfile, Invoice, TimeEntry
 from ecmp.billing.money import billed_minutes, line_amount, vat_of
+from ecmp.billing.rates import draft_rate_picker
 from ecmp.core.access import is_admin
 from ecmp.tickets.models import Ticket
 from ecmp.tickets.selectors import tickets_visible_to
@@ -130,8 +131,9 @@ def invoice_draft(organization: Organization, start: date, end: date) -> Draft:
         .order_by("ticket__number", "date", "id")
     )
     tickets: dict[int, DraftTicket] = {}
+    rate_of = draft_rate_picker(organization, start, end, own=rates, default=profile.hourly_rate)
     for entry in entries:
-        rate = rates.get(entry.activity_type_id, profile.hourly_rate)
+        rate = rate_of(entry)  # the contract's in force that day, else the client's
         billed = billed_minutes(entry.minutes, profile.rounding_minutes)
         group = tickets.setdefault(entry.ticket_id, DraftTicket(entry.ticket))
         group.lines.append(DraftLine(entry, billed, rate, line_amount(billed, rate)))
