@@ -196,9 +196,14 @@ class Invoice(models.Model):
         ISSUED = "issued", _("Issued")
         CANCELLED = "cancelled", _("Cancelled by a credit note")
 
+    class ReferenceKind(models.TextChoices):
+        OGM = "ogm", _("Belgian structured communication (+++123/4567/89012+++)")
+        RF = "rf", _("ISO 11649 creditor reference (RF…)")
+
     number = models.CharField(_("number"), max_length=20, unique=True)
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.INVOICE)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ISSUED)
+    # Room for the states of sending and payment (issue 19 §5).
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ISSUED)
     organization = models.ForeignKey(
         "accounts.Organization", on_delete=models.PROTECT, related_name="invoices"
     )
@@ -216,12 +221,47 @@ class Invoice(models.Model):
     cancels = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="credit_note"
     )
+    # What the document says, copied at issue: a later change of the contract or of
+    # the issuer's details never changes an issued invoice.
+    issue_date = models.DateField(_("issue date"), null=True, blank=True)
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    payment_reference_kind = models.CharField(
+        max_length=3, choices=ReferenceKind.choices, blank=True
+    )
+    # Compact (202600001294, RF…): unique among invoices that carry one.
+    payment_reference = models.CharField(_("payment reference"), max_length=35, blank=True)
+    contract = models.ForeignKey(
+        "sla.Contract", on_delete=models.PROTECT, null=True, blank=True, related_name="invoices"
+    )
+    payment_terms_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    reverse_charge = models.BooleanField(default=False)
+    issuer_name = models.CharField(max_length=200, blank=True)
+    issuer_address = models.TextField(blank=True)
+    issuer_vat_number = models.CharField(max_length=20, blank=True)
+    issuer_company_number = models.CharField(max_length=20, blank=True)
+    issuer_iban = models.CharField(max_length=34, blank=True)
+    issuer_bic = models.CharField(max_length=11, blank=True)
+    issuer_email = models.CharField(max_length=254, blank=True)
+    issuer_phone = models.CharField(max_length=40, blank=True)
+    # The logo's name in the storage: a new logo is a new file, this one stays.
+    issuer_logo = models.CharField(max_length=300, blank=True)
+    client_name = models.CharField(max_length=200, blank=True)
+    client_address = models.TextField(blank=True)
+    client_vat_number = models.CharField(max_length=20, blank=True)
+    client_emails = models.CharField(max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("invoice")
         verbose_name_plural = _("invoices")
         ordering = ["-issued_at", "-id"]
         indexes = [models.Index(fields=["organization", "-issued_at"], name="invoice_by_org")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["payment_reference"],
+                condition=~models.Q(payment_reference=""),
+                name="invoice_payment_reference_unique",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.number
@@ -250,3 +290,120 @@ class InvoiceLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.invoice_id} {self.ticket_number} {self.amount}"
+
+
+class InvoiceVatTotal(models.Model):
+    """One VAT rate of an invoice: the net sum of its lines and the VAT on that sum,
+    each to the cent (EN 16931: VAT per rate on the rate's net total)."""
+
+    class Category(models.TextChoices):
+        # EN 16931 VAT category codes (UNCL 5305).
+        STANDARD = "S", _("Standard rate")
+        ZERO = "Z", _("Zero rate")
+        REVERSE_CHARGE = "AE", _("Reverse charge")
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="vat_totals")
+    category = models.CharField(max_length=2, choices=Category.choices)
+    rate = models.DecimalField(max_digits=5, decimal_places=2)
+    net = models.DecimalField(max_digits=12, decimal_places=2)
+    vat = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        ordering = ["invoice", "-rate", "category"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invoice", "category", "rate"], name="invoice_vat_total_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id} {self.category} {self.rate}: {self.net} + {self.vat}"
+
+
+class Charge(models.Model):
+    """Something other than time billed to a client (travel, hardware, a fixed fee):
+    pending until an invoice lists it, then locked like a time entry."""
+
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.PROTECT, related_name="charges"
+    )
+    date = models.DateField(_("date"), default=timezone.localdate)
+    description = models.CharField(_("description"), max_length=300)
+    quantity = models.DecimalField(
+        _("quantity"), max_digits=12, decimal_places=3, validators=[MinValueValidator(0)]
+    )
+    unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2)
+    vat_rate = models.DecimalField(
+        _("VAT rate (%)"),
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal(0))],
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.PROTECT, null=True, blank=True, related_name="charges"
+    )
+
+    class Meta:
+        verbose_name = _("charge")
+        verbose_name_plural = _("charges")
+        ordering = ["date", "id"]
+        indexes = [models.Index(fields=["organization", "invoice", "date"], name="charge_pending")]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.description}"
+
+    @property
+    def locked(self) -> bool:
+        return self.invoice_id is not None
+
+
+class InvoiceItem(models.Model):
+    """A charge as the invoice shows it (a free line): a copy, never changed."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="items")
+    charge = models.ForeignKey(Charge, on_delete=models.PROTECT, related_name="invoice_items")
+    date = models.DateField()
+    description = models.CharField(max_length=300)
+    quantity = models.DecimalField(max_digits=12, decimal_places=3)
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2)
+    vat_rate = models.DecimalField(max_digits=5, decimal_places=2)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        ordering = ["date", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id} {self.description} {self.amount}"
+
+
+class IssuerProfile(models.Model):
+    """Who issues the invoices: one row, edited by admins on the desk."""
+
+    legal_name = models.CharField(_("legal name"), max_length=200, blank=True)
+    address = models.TextField(_("address"), blank=True)
+    # Compact (BE0403170701), checked with python-stdnum.
+    vat_number = models.CharField(_("VAT number"), max_length=20, blank=True)
+    company_number = models.CharField(_("company number"), max_length=20, blank=True)
+    iban = models.CharField(_("IBAN"), max_length=34, blank=True)
+    bic = models.CharField(_("BIC"), max_length=11, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    logo = models.FileField(_("logo"), upload_to="issuer/", max_length=300, blank=True)
+    payment_reference_kind = models.CharField(
+        _("payment reference"),
+        max_length=3,
+        choices=Invoice.ReferenceKind.choices,
+        default=Invoice.ReferenceKind.OGM,
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("issuer details")
+        verbose_name_plural = _("issuer details")
+
+    def __str__(self) -> str:
+        return self.legal_name or "—"

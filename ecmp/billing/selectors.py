@@ -12,9 +12,11 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.http import Http404
 
 from ecmp.accounts.models import Organization, User
-from ecmp.billing.models import ActivityRate, BillingProfile, Invoice, TimeEntry
-from ecmp.billing.money import billed_minutes, line_amount, vat_of
+from ecmp.billing.clients import Client, client_details
+from ecmp.billing.models import ActivityRate, BillingProfile, Charge, Invoice, TimeEntry
+from ecmp.billing.money import billed_minutes, charge_amount, line_amount
 from ecmp.billing.rates import draft_rate_picker
+from ecmp.billing.vat import DraftCharge, VatRow, vat_rows
 from ecmp.core.access import is_admin
 from ecmp.tickets.models import Ticket
 from ecmp.tickets.selectors import tickets_visible_to
@@ -85,14 +87,36 @@ class Draft:
     start: date
     end: date
     tickets: list[DraftTicket]
+    charges: list[DraftCharge] = field(default_factory=list)
+    client: Client | None = None
 
     @property
-    def net(self) -> Decimal:
+    def reverse_charge(self) -> bool:
+        return bool(self.client and self.client.reverse_charge)
+
+    @property
+    def time_vat_rate(self) -> Decimal:
+        return Decimal("0.00") if self.reverse_charge else self.profile.vat_rate
+
+    @property
+    def time_net(self) -> Decimal:
         return sum((t.subtotal for t in self.tickets), Decimal("0.00"))
 
     @property
+    def vat_rows(self) -> list[VatRow]:
+        return vat_rows(
+            [(self.time_vat_rate, self.time_net)] if self.tickets else [],
+            [(c.vat_rate, c.amount) for c in self.charges],
+            reverse_charge=self.reverse_charge,
+        )
+
+    @property
+    def net(self) -> Decimal:
+        return sum((row.net for row in self.vat_rows), Decimal("0.00"))
+
+    @property
     def vat(self) -> Decimal:
-        return vat_of(self.net, self.profile.vat_rate)
+        return sum((row.vat for row in self.vat_rows), Decimal("0.00"))
 
     @property
     def gross(self) -> Decimal:
@@ -111,6 +135,12 @@ def entries_to_invoice(organization: Organization, start: date, end: date) -> Qu
         date__gte=start,
         date__lte=end,
     )
+
+
+def charges_to_invoice(organization: Organization, end: date) -> QuerySet[Charge]:
+    """A client's charges not invoiced yet, dated up to the period's end (an older one
+    forgotten last month goes on the next invoice)."""
+    return Charge.objects.filter(organization=organization, invoice__isnull=True, date__lte=end)
 
 
 def invoice_draft(organization: Organization, start: date, end: date) -> Draft:
@@ -137,7 +167,16 @@ def invoice_draft(organization: Organization, start: date, end: date) -> Draft:
         billed = billed_minutes(entry.minutes, profile.rounding_minutes)
         group = tickets.setdefault(entry.ticket_id, DraftTicket(entry.ticket))
         group.lines.append(DraftLine(entry, billed, rate, line_amount(billed, rate)))
-    return Draft(organization, profile, start, end, list(tickets.values()))
+    client = client_details(organization, end)
+    charges = [
+        DraftCharge(
+            charge,
+            Decimal("0.00") if client.reverse_charge else charge.vat_rate,
+            charge_amount(charge.quantity, charge.unit_price),
+        )
+        for charge in charges_to_invoice(organization, end).order_by("date", "id")
+    ]
+    return Draft(organization, profile, start, end, list(tickets.values()), charges, client)
 
 
 def invoices_visible_to(user: User) -> QuerySet[Invoice]:

@@ -8,23 +8,33 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ecmp.accounts.audit import audit_record
 from ecmp.accounts.models import AuditEvent, Organization, User
 from ecmp.billing.duration import MAX_MINUTES
+from ecmp.billing.header import credit_note_header, invoice_header
+from ecmp.billing.issuer import issuer_profile_get
 from ecmp.billing.models import (
     ActivityType,
+    Charge,
     Invoice,
     InvoiceCounter,
+    InvoiceItem,
     InvoiceLine,
+    InvoiceVatTotal,
     TimeEntry,
     TimeEntryChange,
 )
-from ecmp.billing.money import vat_of
-from ecmp.billing.selectors import billing_profile_for, entries_to_invoice, invoice_draft
+from ecmp.billing.selectors import (
+    billing_profile_for,
+    charges_to_invoice,
+    entries_to_invoice,
+    invoice_draft,
+)
+from ecmp.billing.vat import VatRow
 from ecmp.core.access import is_admin, require_admin, require_staff
 from ecmp.tickets.models import Ticket
 
@@ -149,35 +159,49 @@ def _next_invoice_number(year: int) -> str:
 
 @transaction.atomic
 def invoice_issue(*, by: User, organization: Organization, start: date, end: date) -> Invoice:
-    """Issue the invoice of a client's billable, not yet invoiced time in a period."""
+    """Issue the invoice of a client's billable, not yet invoiced time in a period, with
+    its pending charges; the issuer's and the client's details are copied onto it."""
     require_admin(by)
     if start > end:
         raise ValidationError(_("The period ends before it starts."), code="period")
-    # Lock the entries first: a second admin issuing at once waits, then finds none.
+    # Lock the entries and charges first: a second admin issuing at once waits, then
+    # finds none.
     locked_ids = list(
         entries_to_invoice(organization, start, end)
         .select_for_update(of=("self",))
         .values_list("pk", flat=True)
     )
+    locked_charge_ids = list(
+        charges_to_invoice(organization, end)
+        .select_for_update(of=("self",))
+        .values_list("pk", flat=True)
+    )
     draft = invoice_draft(organization, start, end)
     draft_ids = sorted(entry.pk for entry in draft.entries)
-    if not draft_ids or draft_ids != sorted(locked_ids):
+    charge_ids = sorted(line.charge.pk for line in draft.charges)
+    if (
+        not (draft_ids or charge_ids)
+        or draft_ids != sorted(locked_ids)
+        or charge_ids != sorted(locked_charge_ids)
+    ):
         raise ValidationError(
             _("There is no billable time to invoice in this period."), code="empty"
         )
-    now = timezone.now()
+    today = timezone.localdate()
+    number = _next_invoice_number(today.year)
     invoice = Invoice.objects.create(
-        number=_next_invoice_number(timezone.localdate().year),
+        number=number,
         organization=organization,
         period_start=start,
         period_end=end,
         currency=draft.profile.currency,
-        vat_rate=draft.profile.vat_rate,
+        vat_rate=draft.time_vat_rate,
         total_net=Decimal(0),
         total_vat=Decimal(0),
         total_gross=Decimal(0),
-        issued_at=now,
+        issued_at=timezone.now(),
         issued_by=by,
+        **invoice_header(draft, issuer_profile_get(), number, today),
     )
     InvoiceLine.objects.bulk_create(
         InvoiceLine(
@@ -198,8 +222,22 @@ def invoice_issue(*, by: User, organization: Organization, start: date, end: dat
         for group in draft.tickets
         for line in group.lines
     )
+    InvoiceItem.objects.bulk_create(
+        InvoiceItem(
+            invoice=invoice,
+            charge=line.charge,
+            date=line.charge.date,
+            description=line.charge.description,
+            quantity=line.charge.quantity,
+            unit_price=line.charge.unit_price,
+            vat_rate=line.vat_rate,
+            amount=line.amount,
+        )
+        for line in draft.charges
+    )
     TimeEntry.objects.filter(pk__in=draft_ids).update(invoice=invoice)
-    _set_totals(invoice)
+    Charge.objects.filter(pk__in=charge_ids).update(invoice=invoice)
+    _set_totals(invoice, draft.vat_rows)
     audit_record(
         AuditEvent.Kind.INVOICE_ISSUED,
         actor=by,
@@ -210,19 +248,23 @@ def invoice_issue(*, by: User, organization: Organization, start: date, end: dat
     return invoice
 
 
-def _set_totals(invoice: Invoice) -> None:
-    net = invoice.lines.aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
-    invoice.total_net = net
-    invoice.total_vat = vat_of(net, invoice.vat_rate)
+def _set_totals(invoice: Invoice, rows: list[VatRow]) -> None:
+    InvoiceVatTotal.objects.bulk_create(
+        InvoiceVatTotal(invoice=invoice, category=r.category, rate=r.rate, net=r.net, vat=r.vat)
+        for r in rows
+    )
+    invoice.total_net = sum((r.net for r in rows), Decimal("0.00"))
+    invoice.total_vat = sum((r.vat for r in rows), Decimal("0.00"))
     invoice.total_gross = invoice.total_net + invoice.total_vat
     invoice.save(update_fields=["total_net", "total_vat", "total_gross"])
 
 
 @transaction.atomic
 def invoice_cancel(*, by: User, invoice: Invoice) -> Invoice:
-    """Cancel an issued invoice by a credit note; its entries may then be invoiced again.
+    """Cancel an issued invoice by a credit note; its time and charges may then be
+    invoiced again. The credit note copies the invoice with opposite signs.
 
-    Both documents keep their lines, each pointing to the same time entries.
+    Both documents keep their lines, each pointing to the same time entries and charges.
     """
     require_admin(by)
     original = Invoice.objects.select_for_update().get(pk=invoice.pk)
@@ -241,6 +283,8 @@ def invoice_cancel(*, by: User, invoice: Invoice) -> Invoice:
         total_gross=Decimal(0),
         issued_by=by,
         cancels=original,
+        issue_date=timezone.localdate(),
+        **credit_note_header(original),
     )
     lines = list(original.lines.all())
     for line in lines:
@@ -248,10 +292,23 @@ def invoice_cancel(*, by: User, invoice: Invoice) -> Invoice:
         line.invoice = credit
         line.amount = -line.amount
     InvoiceLine.objects.bulk_create(lines)
-    _set_totals(credit)
+    items = list(original.items.all())
+    for item in items:
+        item.pk = None
+        item.invoice = credit
+        item.quantity, item.amount = -item.quantity, -item.amount
+    InvoiceItem.objects.bulk_create(items)
+    _set_totals(
+        credit,
+        [
+            VatRow(total.category, total.rate, -total.net, -total.vat)
+            for total in original.vat_totals.all()
+        ],
+    )
     original.status = Invoice.Status.CANCELLED
     original.save(update_fields=["status"])
     TimeEntry.objects.filter(invoice=original).update(invoice=None)
+    Charge.objects.filter(invoice=original).update(invoice=None)
     audit_record(
         AuditEvent.Kind.INVOICE_CANCELLED,
         actor=by,
