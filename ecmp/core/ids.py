@@ -55,6 +55,12 @@ class IdField(forms.IntegerField):
         kwargs.setdefault("max_value", MAX_ID)
         super().__init__(**kwargs)
 
+    def to_python(self, value: Any) -> int | None:
+        # int() reads digits of other scripts (fullwidth twelve is 12): an id is ASCII digits.
+        if isinstance(value, str) and not value.strip().isascii():
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
 
 class IdConverter:
     """`<id:pk>` in URL patterns: 1 to 19 digits within MAX_ID; anything longer or
