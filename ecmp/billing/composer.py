@@ -23,6 +23,7 @@ from ecmp.core.access import require_staff
 from ecmp.tickets.models import Message, Ticket
 from ecmp.tickets.services import ticket_reply, ticket_transition
 from ecmp.tickets.services.common import lock, require_writable_by
+from ecmp.tickets.services.waiting import ticket_waiting_set
 from ecmp.tickets.status import Status
 
 
@@ -55,6 +56,7 @@ def ticket_compose(
     time: TimeSpent | None = None,
     status: str | None = None,
     version: int | None = None,
+    ask: bool = False,
 ) -> Composed:
     """A reply or internal note, the time spent (logged today), then Wait or Closed.
 
@@ -78,6 +80,7 @@ def ticket_compose(
         time=time,
         status=status,
         version=version,
+        ask=ask,
     )
 
 
@@ -101,7 +104,15 @@ def _compose(
     time: TimeSpent | None = None,
     status: str | None = None,
     version: int | None = None,
+    ask: bool = False,
 ) -> Composed:
+    """`ask`: "Send and wait for the answer", the public reply asks the customer a
+    question and the ticket waits for their answer (tickets/services/waiting.py)."""
+    if ask and (internal or not body or status):
+        raise ValidationError(
+            _("Write your question to the customer as a public reply to wait for their answer."),
+            code="ask_without_reply",
+        )
     closing = status == Status.CLOSED
     policy = settings.ECMP_TIME_ON_CLOSE
     with transaction.atomic():
@@ -137,4 +148,6 @@ def _compose(
             )
         elif status:
             ticket_transition(ticket=ticket, actor=agent, status=status, version=version)
+        if ask and ticket.waiting_since is None:  # already waiting: it goes on waiting
+            ticket_waiting_set(ticket=ticket, actor=agent)  # the reply checked the version
     return Composed(message=message, entry=entry, closed_without_time=missing)

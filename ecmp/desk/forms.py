@@ -77,7 +77,11 @@ class ComposerForm(VersionedForm):
     # still a note, never a reply sent to the customer.
     internal = forms.BooleanField(required=False)
     then = forms.ChoiceField(
-        choices=[("", ""), (Status.WAIT, Status.WAIT), (Status.CLOSED, Status.CLOSED)],
+        # "ask": send, then wait for the customer's answer (a mark, not the Wait status).
+        choices=[
+            *[("", ""), (Status.WAIT, Status.WAIT), (Status.CLOSED, Status.CLOSED)],
+            ("ask", "ask"),
+        ],
         required=False,
     )
 
@@ -170,6 +174,16 @@ class QueueFilterForm(forms.Form):
     )
     # An id, as the organization: `category_choices` holds (id, name) pairs.
     category = IdField(label=_("Category"), required=False)
+    # Tickets waiting for the customer's answer (tickets/services/waiting.py), or the others.
+    waiting = forms.ChoiceField(
+        label=_("Customer's answer"),
+        choices=[
+            ("", _("Waiting or not")),
+            ("yes", _("Waiting for the customer")),
+            ("no", _("Not waiting")),
+        ],
+        required=False,
+    )
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
     sort = forms.ChoiceField(
         choices=[(s, s) for key in DESK_SORTS for s in (key, f"-{key}")], required=False
@@ -199,6 +213,7 @@ class QueueFilterForm(forms.Form):
             "assignee": data.get("assignee") or "",
             "channel": data.get("channel") or "",
             "category_id": data.get("category"),
+            "waiting": data.get("waiting") or "",
             "text": data.get("q") or "",
             "sort": data.get("sort") or DESK_DEFAULT_SORT,
         }

@@ -43,6 +43,7 @@ from ecmp.tickets.selectors import (
     ticket_thread_for_staff,
     tickets_visible_to,
 )
+from ecmp.tickets.services import waiting
 from ecmp.tickets.status import Status
 
 
@@ -161,6 +162,17 @@ ACTIONS: dict[str, tuple[Callable[..., Any], dict[str, Any], Any]] = {
         gettext_lazy("The ticket is reopened."),
     ),
     "unarchive": (services.ticket_unarchive, {}, gettext_lazy("The ticket is unarchived.")),
+    # Waiting for the customer's answer: a mark beside the status (services/waiting.py).
+    "ask": (
+        waiting.ticket_waiting_set,
+        {},
+        gettext_lazy("The ticket waits for the customer's answer: its SLA clock is paused."),
+    ),
+    "stop-waiting": (
+        waiting.ticket_waiting_clear,
+        {},
+        gettext_lazy("The ticket no longer waits for the customer: its SLA clock runs again."),
+    ),
 }
 
 
@@ -214,6 +226,9 @@ COMPOSED = {
     ("reply", Status.CLOSED): gettext_lazy("Your reply is sent; the ticket is closed."),
     ("note", Status.CLOSED): gettext_lazy("Your internal note is added; the ticket is closed."),
     ("time", Status.CLOSED): gettext_lazy("The time is logged; the ticket is closed."),
+    ("reply", "ask"): gettext_lazy(
+        "Your reply is sent; the ticket waits for the customer's answer."
+    ),
 }
 
 
@@ -238,7 +253,8 @@ def ticket_reply(request: AuthenticatedHttpRequest, number: int) -> HttpResponse
             files=data["files"],
             internal=data["kind"] == "note",
             time=time,
-            status=then or None,
+            status=then if then in (Status.WAIT, Status.CLOSED) else None,
+            ask=then == "ask",
             version=data["version"],
         )
     except ValidationError as error:

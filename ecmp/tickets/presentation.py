@@ -108,6 +108,10 @@ def sla_values(ticket, now: datetime) -> dict:
     """The SLA badge's words: time left before the next deadline, or how late it is
     (`due` False: no deadline). Plain values; the markup is includes/ui.html's `sla` macro's
     or, in long lists, the row's own."""
+    if ticket.waiting_since is not None:  # the clock stands still (tickets/services/waiting.py)
+        what = _("SLA paused: waiting for the customer's answer")
+        text = _("Waiting for the customer")
+        return {"due": True, "style": "text-bg-info", "what": what, "text": text}
     if ticket.sla_due_at is None:
         return {"due": False}
     left = (ticket.sla_due_at - now).total_seconds()
@@ -193,6 +197,9 @@ def ticket_cells(tickets: Iterable[Ticket], view: str) -> list[dict]:
                 "requester": t.requester,
                 "status_style": status["style"],
                 "status": status["label"],
+                # "Waiting for your answer" beside the status (tickets/services/waiting.py),
+                # where the list reads the column (the desk's search does not): no query.
+                "waiting": t.__dict__.get("waiting_since") is not None,
                 "priority_style": priority["style"],
                 "priority": priority["label"],
                 "created": created,

@@ -141,6 +141,7 @@ _ROW_FIELDS = (
     "last_activity_at",
     "sla_due_at",
     "first_response_at",
+    "waiting_since",
     "requester",
     "organization",
     "assignee",
@@ -253,8 +254,11 @@ def ticket_list_for_desk(
     text: str = "",
     sort: str = DESK_DEFAULT_SORT,
     category_id: int | None = None,
+    waiting: str = "",
 ) -> QuerySet[Ticket]:
-    """A desk queue with its filters, sorted and ready to paginate in the database."""
+    """A desk queue with its filters, sorted and ready to paginate in the database.
+
+    `waiting`: "yes", the tickets waiting for the customer's answer; "no", the others."""
     if not is_staff_member(user):
         return Ticket.objects.none()
     tickets = Ticket.objects.all()
@@ -282,6 +286,8 @@ def ticket_list_for_desk(
         tickets = tickets.filter(channel=channel)
     if category_id:
         tickets = tickets.filter(category_id=category_id)
+    if waiting in ("yes", "no"):
+        tickets = tickets.filter(waiting_since__isnull=waiting == "no")
     text = clean_search(text)
     if text:
         tickets = search_filter(tickets, text, parse_number(text))

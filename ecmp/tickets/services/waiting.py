@@ -47,8 +47,8 @@ WAITING_FIELDS = ["waiting_since", *SLA_FIELDS]
 
 
 def _calendar(ticket: Ticket) -> BusinessCalendar:
-    """The business hours the ticket's deadlines were counted in."""
-    return calendar_load()
+    """The business hours the ticket's deadlines were counted in (its contract's)."""
+    return calendar_load(ticket.contract_id)
 
 
 def waiting_start(locked: Ticket, *, actor: User, now: datetime) -> list[str]:
