@@ -5,9 +5,8 @@ from __future__ import annotations
 import csv
 import io
 from decimal import Decimal
-from xml.sax.saxutils import escape
+from typing import Any
 
-from django.conf import settings
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
 from reportlab.lib import colors
@@ -16,12 +15,9 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from ecmp.billing import pdf_parts
 from ecmp.billing.duration import format_duration
 from ecmp.billing.models import Invoice
-
-
-def _money(value, currency: str) -> str:
-    return f"{formats.number_format(value, 2, use_l10n=True, force_grouping=True)} {currency}"
 
 
 def _title(invoice: Invoice) -> str:
@@ -39,51 +35,34 @@ def invoice_pdf(invoice: Invoice, language: str) -> bytes:
     small = styles["BodyText"].clone("small", fontSize=8, leading=10)
     with translation.override(language):
         story = [
-            Paragraph(_escape(settings.ECMP_COMPANY_NAME), styles["Title"]),
+            pdf_parts.parties(invoice, styles),
+            Spacer(1, 4 * mm),
             Paragraph(_escape(_title(invoice)), styles["Heading2"]),
-            Paragraph(
-                _escape(
-                    _("Client: %(name)s — period %(start)s to %(end)s — issued %(date)s")
-                    % {
-                        "name": invoice.organization.name,
-                        "start": formats.date_format(invoice.period_start, "SHORT_DATE_FORMAT"),
-                        "end": formats.date_format(invoice.period_end, "SHORT_DATE_FORMAT"),
-                        "date": formats.date_format(invoice.issued_at, "SHORT_DATE_FORMAT"),
-                    }
-                ),
-                styles["BodyText"],
-            ),
-            Spacer(1, 6 * mm),
+            pdf_parts.dates(invoice, styles),
+            Spacer(1, 5 * mm),
         ]
-        rows = [[_("Date"), _("Agent"), _("Work"), _("Time"), _("Amount")]]
-        style = [
+        rows: list[list[Any]] = [[_("Date"), _("Agent"), _("Work"), _("Time"), _("Amount")]]
+        style: list[tuple[Any, ...]] = [
             ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
             ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey),
             ("ALIGN", (3, 0), (-1, -1), "RIGHT"),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ]
+
+        def heading(text: str) -> None:
+            rows.append([Paragraph(text, small), "", "", "", ""])
+            style.append(("SPAN", (0, len(rows) - 1), (-1, len(rows) - 1)))
+            style.append(("BACKGROUND", (0, len(rows) - 1), (-1, len(rows) - 1), colors.whitesmoke))
+
         current = None
         subtotal = Decimal(0)
         lines = list(invoice.lines.all())
         for index, line in enumerate(lines):
             if line.ticket_number != current:
                 current, subtotal = line.ticket_number, Decimal(0)
-                rows.append(
-                    [
-                        Paragraph(
-                            f"<b>{line.ticket_number}</b> — {_escape(line.ticket_subject)} "
-                            f"({_escape(line.requester_name)})",
-                            small,
-                        ),
-                        "",
-                        "",
-                        "",
-                        "",
-                    ]
-                )
-                style.append(("SPAN", (0, len(rows) - 1), (-1, len(rows) - 1)))
-                style.append(
-                    ("BACKGROUND", (0, len(rows) - 1), (-1, len(rows) - 1), colors.whitesmoke)
+                heading(
+                    f"<b>{line.ticket_number}</b> — {_escape(line.ticket_subject)} "
+                    f"({_escape(line.requester_name)})"
                 )
             subtotal += line.amount
             rows.append(
@@ -106,31 +85,44 @@ def invoice_pdf(invoice: Invoice, language: str) -> bytes:
                         _money(subtotal, invoice.currency),
                     ]
                 )
-        rows += [
-            ["", "", _("Total without VAT"), "", _money(invoice.total_net, invoice.currency)],
-            [
-                "",
-                "",
-                _("VAT %(rate)s %%") % {"rate": invoice.vat_rate},
-                "",
-                _money(invoice.total_vat, invoice.currency),
-            ],
-            ["", "", _("Total with VAT"), "", _money(invoice.total_gross, invoice.currency)],
-        ]
-        table = Table(rows, colWidths=[22 * mm, 32 * mm, 70 * mm, 20 * mm, 30 * mm], repeatRows=1)
+        items = list(invoice.items.all())
+        if items:
+            heading(f"<b>{_escape(_('Other charges'))}</b>")
+        for item in items:
+            rows.append(
+                [
+                    formats.date_format(item.date, "SHORT_DATE_FORMAT"),
+                    "",
+                    Paragraph(
+                        _escape(
+                            _("%(description)s: %(quantity)s x %(price)s (VAT %(rate)s %%)")
+                            % {
+                                "description": item.description,
+                                "quantity": formats.number_format(item.quantity.normalize()),
+                                "price": _money(item.unit_price, invoice.currency),
+                                "rate": item.vat_rate,
+                            }
+                        ),
+                        small,
+                    ),
+                    "",
+                    _money(item.amount, invoice.currency),
+                ]
+            )
+        rows += pdf_parts.vat_rows(invoice)
+        table = Table(rows, colWidths=[22 * mm, 32 * mm, 70 * mm, 20 * mm, 36 * mm], repeatRows=1)
         table.setStyle(TableStyle(style))
         story.append(table)
+        story.append(Spacer(1, 6 * mm))
+        story += pdf_parts.payment(invoice, styles)
         SimpleDocTemplate(
             buffer, pagesize=A4, title=_title(invoice), leftMargin=15 * mm, rightMargin=15 * mm
         ).build(story)
     return buffer.getvalue()
 
 
-def _escape(text: str) -> str:
-    """Text as ReportLab's paragraph markup reads it literally: every piece of text
-    given to a Paragraph goes through here (a client named "<b>Acme & <Sons>" would
-    otherwise be parsed as tags, or fail the whole document)."""
-    return escape(text or "")
+_escape = pdf_parts.esc
+_money = pdf_parts.money
 
 
 def invoice_csv(invoice: Invoice) -> str:
@@ -171,7 +163,28 @@ def invoice_csv(invoice: Invoice) -> str:
                 invoice.currency,
             ]
         )
+    for item in invoice.items.all():
+        writer.writerow(
+            [
+                invoice.number,
+                "",
+                "charge",
+                "",
+                item.date.isoformat(),
+                "",
+                "",
+                _safe(item.description),
+                item.quantity,
+                "",
+                item.unit_price,
+                item.amount,
+                invoice.currency,
+            ]
+        )
     blanks = [""] * 8
+    for total in invoice.vat_totals.all():
+        for label, amount in ((f"net_{total.rate}", total.net), (f"vat_{total.rate}", total.vat)):
+            writer.writerow([invoice.number, "", label, *blanks, amount, invoice.currency])
     for label, amount in (
         ("total_net", invoice.total_net),
         ("total_vat", invoice.total_vat),
