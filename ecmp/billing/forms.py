@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -9,7 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from ecmp.accounts.models import Organization
 from ecmp.billing.duration import parse_duration
-from ecmp.billing.models import ActivityType, BillingProfile
+from ecmp.billing.identifiers import bic_clean, company_number_clean, iban_clean, vat_number_clean
+from ecmp.billing.issuer import logo_check
+from ecmp.billing.models import ActivityType, BillingProfile, IssuerProfile
 
 
 class DurationField(forms.CharField):
@@ -90,4 +93,78 @@ class ReportPeriodForm(forms.Form):
     )
     end = forms.DateField(
         label=_("To"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+
+class IssuerProfileForm(forms.ModelForm):
+    """The issuer's details; the numbers are checked here and again by the service."""
+
+    logo = forms.FileField(
+        label=_("Logo"),
+        required=False,
+        help_text=_("A PNG or JPEG image, at most 512 KB; drawn on the invoices issued from now."),
+        widget=forms.FileInput(attrs={"accept": "image/png,image/jpeg"}),
+    )
+    remove_logo = forms.BooleanField(label=_("Remove the logo"), required=False)
+
+    class Meta:
+        model = IssuerProfile
+        fields = [
+            "legal_name",
+            "address",
+            "vat_number",
+            "company_number",
+            "iban",
+            "bic",
+            "email",
+            "phone",
+            "payment_reference_kind",
+        ]
+        widgets = {"address": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["legal_name"].required = True
+
+    def clean_vat_number(self) -> str:
+        return vat_number_clean(self.cleaned_data["vat_number"])
+
+    def clean_company_number(self) -> str:
+        return company_number_clean(self.cleaned_data["company_number"])
+
+    def clean_iban(self) -> str:
+        return iban_clean(self.cleaned_data["iban"])
+
+    def clean_bic(self) -> str:
+        return bic_clean(self.cleaned_data["bic"])
+
+    def clean_logo(self) -> Any:
+        logo = self.cleaned_data.get("logo")
+        if logo:
+            logo_check(logo)
+        return logo
+
+
+class ChargeForm(forms.Form):
+    """A free line for a client's next invoice."""
+
+    organization = forms.ModelChoiceField(
+        queryset=Organization.objects.all(), widget=forms.HiddenInput
+    )
+    day = forms.DateField(
+        label=_("Date"),
+        initial=timezone.localdate,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    description = forms.CharField(label=_("Description"), max_length=300)
+    quantity = forms.DecimalField(
+        label=_("Quantity"), max_digits=12, decimal_places=3, min_value=Decimal("0.001")
+    )
+    unit_price = forms.DecimalField(label=_("Unit price"), max_digits=12, decimal_places=2)
+    vat_rate = forms.DecimalField(
+        label=_("VAT rate (%)"),
+        max_digits=5,
+        decimal_places=2,
+        min_value=Decimal(0),
+        max_value=Decimal(100),
     )

@@ -10,6 +10,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ecmp.billing.references import reference_display
+
 
 def default_vat_rate() -> Decimal:
     return Decimal(settings.ECMP_VAT_RATE)
@@ -265,6 +267,11 @@ class Invoice(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def payment_reference_display(self) -> str:
+        """+++202/6000/01206+++ or RF36 2026 0000 12, as the client types it."""
+        return reference_display(self.payment_reference_kind, self.payment_reference)
 
 
 class InvoiceLine(models.Model):

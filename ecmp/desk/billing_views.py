@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import date
 
 from django.conf import settings
 from django.contrib import messages
@@ -22,10 +22,12 @@ from ecmp.billing import services
 from ecmp.billing.downloads import invoice_response
 from ecmp.billing.forms import (
     BillingProfileForm,
+    ChargeForm,
     InvoicePeriodForm,
     ReportPeriodForm,
     TimeEntryForm,
 )
+from ecmp.billing.invoice_view import invoice_page
 from ecmp.billing.models import TimeEntry
 from ecmp.billing.selectors import (
     billing_profile_for,
@@ -34,6 +36,7 @@ from ecmp.billing.selectors import (
     invoices_visible_to,
     report_rows,
 )
+from ecmp.billing.vat import REVERSE_CHARGE_MENTION
 from ecmp.core.access import admin_required, staff_required
 from ecmp.core.refusals import refusal_to_messages
 from ecmp.tickets.selectors import ticket_for_staff
@@ -112,16 +115,17 @@ def time_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return redirect("desk:ticket-detail", number=number)
 
 
-def _last_month() -> tuple[date, date]:
-    first_this_month = timezone.localdate().replace(day=1)
-    end = first_this_month - timedelta(days=1)
-    return end.replace(day=1), end
+def _this_month() -> tuple[date, date]:
+    """The draft's default period: the current month up to today, so that the work
+    done so far shows (issue 19)."""
+    today = timezone.localdate()
+    return today.replace(day=1), today
 
 
 @admin_required
 @require_GET
 def billing_home(request: AuthenticatedHttpRequest) -> HttpResponse:
-    start, end = _last_month()
+    start, end = _this_month()
     page = Paginator(invoices_visible_to(request.user), settings.ECMP_LIST_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -149,9 +153,17 @@ def invoice_draft_view(request: AuthenticatedHttpRequest) -> HttpResponse:
         )
     data = form.cleaned_data
     draft = invoice_draft(data["organization"], data["start"], data["end"])
-    return render(
-        request, "desk/invoice_draft.html", {"nav": "billing", "draft": draft, "form": form}
+    charge_form = ChargeForm(
+        initial={"organization": data["organization"].pk, "vat_rate": draft.profile.vat_rate}
     )
+    context = {
+        "nav": "billing",
+        "draft": draft,
+        "form": form,
+        "charge_form": charge_form,
+        "reverse_charge_mention": REVERSE_CHARGE_MENTION,
+    }
+    return render(request, "desk/invoice_draft.html", context)
 
 
 @admin_required
@@ -174,11 +186,7 @@ def invoice_issue(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_GET
 def invoice_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     invoice = invoice_for(request.user, pk)
-    return render(
-        request,
-        "desk/invoice.html",
-        {"nav": "billing", "invoice": invoice, "lines": invoice.lines.all()},
-    )
+    return render(request, "desk/invoice.html", {"nav": "billing", "page": invoice_page(invoice)})
 
 
 @admin_required
