@@ -4,8 +4,12 @@ from ecmp.billing.models import (
     ActivityRate,
     ActivityType,
     BillingProfile,
+    Charge,
     Invoice,
+    InvoiceItem,
     InvoiceLine,
+    InvoiceVatTotal,
+    IssuerProfile,
     TimeEntry,
     TimeEntryChange,
 )
@@ -65,6 +69,14 @@ class InvoiceLineInline(admin.TabularInline):
         return False
 
 
+class InvoiceItemInline(InvoiceLineInline):
+    model = InvoiceItem
+
+
+class InvoiceVatTotalInline(InvoiceLineInline):
+    model = InvoiceVatTotal
+
+
 @admin.register(Invoice)
 class InvoiceAdmin(TimeEntryAdmin):
     """An issued invoice is never edited: it is cancelled by a credit note, on the desk."""
@@ -72,4 +84,29 @@ class InvoiceAdmin(TimeEntryAdmin):
     list_display = ["number", "kind", "status", "organization", "total_gross", "issued_at"]
     list_select_related = ["organization"]
     list_filter = ["kind", "status"]
-    inlines = [InvoiceLineInline]
+    inlines = [InvoiceLineInline, InvoiceItemInline, InvoiceVatTotalInline]
+
+
+@admin.register(Charge)
+class ChargeAdmin(TimeEntryAdmin):
+    """Read-only: charges are added and removed on the desk's draft invoice."""
+
+    list_display = ["organization", "date", "description", "quantity", "unit_price", "invoice"]
+    list_select_related = ["organization", "invoice"]
+    list_filter = []
+
+
+@admin.register(IssuerProfile)
+class IssuerProfileAdmin(admin.ModelAdmin):
+    """Read-only here: the desk's issuer page checks the numbers and the logo."""
+
+    list_display = ["legal_name", "vat_number", "iban", "payment_reference_kind"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
