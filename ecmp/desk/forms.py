@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, cast
 from urllib.parse import urlencode
@@ -85,16 +86,26 @@ class ComposerForm(VersionedForm):
         required=False,
     )
 
-    def __init__(self, *args: Any, last_activity: int | None = None, **kwargs: Any) -> None:
-        """`last_activity`: the agent's last used activity, chosen first when still active."""
+    def __init__(
+        self,
+        *args: Any,
+        activities: Sequence[tuple[int, str, bool]] | None = None,
+        last_activity: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """`activities`: (id, name, billable by default) of the active ones, as
+        billing/activity_choices.py reads them with `last_activity`, the agent's last
+        used activity, chosen first when still active; read here when not given."""
         super().__init__(*args, **kwargs)
         widget = self.fields["activity_type"].widget
-        # The activities read once (see TimeEntryForm), with which are billable by default:
-        # ecmp.js ticks Billable as the agent changes the activity.
-        widget.choices = [choice for choice in widget.choices]
-        billable = {
-            value.value: value.instance.billable_by_default for value, _label in widget.choices
-        }
+        if activities is None:  # read once (see TimeEntryForm)
+            activities = [
+                (value.value, label, value.instance.billable_by_default)
+                for value, label in widget.choices
+            ]
+        widget.choices = [(pk, name) for pk, name, _billable in activities]
+        # Which are billable by default: ecmp.js ticks Billable as the agent changes the activity.
+        billable = {pk: is_billable for pk, _name, is_billable in activities}
         widget.attrs["data-billable-activities"] = " ".join(
             str(pk) for pk, is_billable in billable.items() if is_billable
         )

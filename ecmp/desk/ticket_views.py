@@ -17,7 +17,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ecmp.accounts.requests import AuthenticatedHttpRequest
 from ecmp.billing import composer
-from ecmp.billing.selectors import last_activity_of, time_entries_for_ticket
+from ecmp.billing.activity_choices import composer_activities
+from ecmp.billing.selectors import time_entries_for_ticket
 from ecmp.core.access import staff_required
 from ecmp.core.fragments import render_page
 from ecmp.core.paging import long_list_page
@@ -92,6 +93,13 @@ def _sender_marks(ticket: Ticket) -> dict[int, Any]:
     return {row.reply_id or 0: row for row in sender_checks_for_ticket(ticket.pk)}
 
 
+def _composer(request: AuthenticatedHttpRequest, ticket: Ticket) -> ComposerForm:
+    activities, last = composer_activities(request.user)
+    return ComposerForm(
+        initial={"version": ticket.version}, activities=activities, last_activity=last
+    )
+
+
 def _page(request: AuthenticatedHttpRequest, ticket: Ticket, **forms: Any) -> HttpResponse:
     context = {
         "nav": "queues",
@@ -99,10 +107,7 @@ def _page(request: AuthenticatedHttpRequest, ticket: Ticket, **forms: Any) -> Ht
         "thread": ticket_thread_for_staff(ticket),
         "opening_files": ticket_opening_attachments(ticket),
         "sender_marks": _sender_marks(ticket),
-        "reply_form": forms.get("reply_form")
-        or ComposerForm(
-            initial={"version": ticket.version}, last_activity=last_activity_of(request.user)
-        ),
+        "reply_form": forms.get("reply_form") or _composer(request, ticket),
         "close_form": forms.get("close_form") or CloseForm(initial={"version": ticket.version}),
         "assign_form": AssignForm(
             initial={"version": ticket.version, "assignee": ticket.assignee_id},
