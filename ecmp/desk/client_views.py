@@ -19,6 +19,7 @@ from ecmp.billing.forms import BillingProfileForm
 from ecmp.billing.selectors import billing_profile_for
 from ecmp.core.access import staff_required
 from ecmp.core.refusals import refusal_to_messages
+from ecmp.desk.contract_views import contract_card
 from ecmp.desk.forms import OrganizationForm, PersonDetailsForm, ReasonForm, UserRoleForm
 from ecmp.tickets.selectors import (
     clean_search,
@@ -83,6 +84,7 @@ def organization_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
         "people": user_list_for_organization(organization),
         "history": organization.events.select_related("actor")[:20],
         "billing_form": BillingProfileForm(instance=billing_profile_for(organization)),
+        **contract_card(organization),
     }
     return render(request, "desk/organization.html", context, status=400 if form.errors else 200)
 

@@ -3,6 +3,7 @@ from django.urls import path
 from ecmp.core.ids import register_id_converter
 from ecmp.portal import (
     billing_views,
+    contract_views,
     follower_views,
     notification_views,
     personal_data_views,
@@ -59,5 +60,8 @@ urlpatterns = [
     path("team/requests/", views.team_requests, name="team-requests"),
     path("invoices/", billing_views.invoices, name="invoices"),
     path("invoices/<id:pk>/pdf/", billing_views.invoice_pdf, name="invoice-pdf"),
+    # Contracts
+    path("contract/", contract_views.contract, name="contract"),
+    path("contract/<id:pk>/", contract_views.contract, name="contract-version"),
     path("me/data/", personal_data_views.my_data_download, name="my-data"),
 ]

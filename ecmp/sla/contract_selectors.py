@@ -69,7 +69,7 @@ def _with_terms(contracts: QuerySet[Contract]) -> QuerySet[Contract]:
     return contracts.prefetch_related(
         Prefetch("targets", queryset=ContractTarget.objects.order_by("-priority")),
         Prefetch("hours", queryset=ContractHours.objects.order_by("weekday")),
-    ).select_related("created_by")
+    ).select_related("created_by", "organization")
 
 
 def contract_history(organization_id: int) -> QuerySet[Contract]:

@@ -155,6 +155,12 @@ def sla_target_for(
     return levels.targets.get(priority)
 
 
+def default_levels() -> tuple[dict[int, SlaTarget], BusinessCalendar]:
+    """The default targets per priority and calendar, in one read of the kept copy."""
+    levels = _levels()
+    return levels.targets, levels.calendar
+
+
 def contract_for_new_ticket(organization_id: int, day: date) -> int | None:
     """The contract a ticket opened on `day` is held to; no query for a client without one."""
     if organization_id not in _levels().contract_organizations:
