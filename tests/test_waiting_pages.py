@@ -204,3 +204,17 @@ def test_the_portal_list_costs_the_same_with_waiting_tickets(client_for, alice, 
     for n in range(6):
         ticket_waiting_set(ticket=make_ticket(alice, subject=f"More {n}"), actor=agnes)
     assert queries(portal, url, {"list": "open"}) == few
+
+
+def test_the_question_email_says_an_answer_is_awaited(
+    desk, ticket, alice, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        compose(desk, ticket, "", body="Is it plugged in?")
+    with django_capture_on_commit_callbacks(execute=True):
+        compose(desk, ticket, "ask", body="Which printer model is it?")
+    plain, question = [email for email in mail.outbox if alice.email in email.to]
+    assert "We are waiting for your answer" not in plain.body
+    assert "Which printer model is it?" in question.body
+    assert "We are waiting for your answer: reply to this email." in question.body
+    assert "We are waiting for your answer" in question.alternatives[0][0]
