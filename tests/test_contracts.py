@@ -319,3 +319,22 @@ def test_rates_are_saved_with_the_version_or_not_at_all(acme, adam, support):
             by=adam, organization=acme, terms=terms(), rates={support.pk: Decimal("-1")}
         )
     assert not Contract.objects.exists()
+
+
+def test_the_demo_client_has_a_contract_with_a_valid_belgian_vat_number(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from ecmp.tickets.models import Ticket
+
+    call_command("seed_demo", stdout=StringIO())
+    contract = Contract.objects.get(organization__name="Acme Industries")
+    assert vat_number_clean(contract.vat_number) == contract.vat_number == "BE0403170701"
+    assert contract.targets.count() == 2 and contract.hours.count() == 6
+    assert ContractRate.objects.get(contract=contract).hourly_rate == Decimal("95.00")
+    # The demo's Acme tickets are held to it, Globex's to none.
+    assert set(Ticket.objects.values_list("organization__name", "contract")) == {
+        ("Acme Industries", contract.pk),
+        ("Globex", None),
+    }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import time
+from decimal import Decimal
 from typing import Any
 
 from django.core.management.base import BaseCommand
@@ -10,8 +12,10 @@ from django.utils import timezone
 
 from ecmp.accounts.models import STAFF_ROLES, Organization, Role, User
 from ecmp.accounts.twofactor import authenticator_for, enrol_demo_authenticator
+from ecmp.billing.contract_rates import contract_version_create
 from ecmp.billing.models import ActivityType
 from ecmp.billing.services import time_entry_create
+from ecmp.sla.contracts import ContractTerms
 from ecmp.tickets.services import ticket_create, ticket_reply, ticket_transition
 from ecmp.tickets.services.categories import category_create
 from ecmp.tickets.status import Priority, Status
@@ -112,7 +116,29 @@ class Command(BaseCommand):
                 language=language,
                 activated_at=now,
             )
+        self._contract(organizations["Acme Industries"], people["admin@ecmp.example"])
         self._tickets(people)
+
+    def _contract(self, acme: Organization, admin: User) -> None:
+        """Acme's contract (issue 19): faster urgent answers, Saturday mornings, its rate."""
+        contract_version_create(
+            by=admin,
+            organization=acme,
+            terms=ContractTerms(
+                reference="ACME-SLA-GOLD",
+                starts_on=timezone.localdate().replace(month=1, day=1),
+                payment_terms_days=30,
+                billing_emails="comptabilite@acme.example",
+                billing_address="Acme Industries SA\nRue de la Loi 16\n1000 Bruxelles\nBelgique",
+                vat_number="BE0403170701",
+                targets={Priority.URGENT: (30, 3 * 60), Priority.HIGH: (2 * 60, 8 * 60)},
+                hours={
+                    **{day: (time(8), time(18)) for day in range(5)},
+                    5: (time(9), time(12)),
+                },
+            ),
+            rates={ActivityType.objects.get(name="Support").pk: Decimal("95.00")},
+        )
 
     def _tickets(self, people: dict[str, User]) -> None:
         """A few tickets in every status, made through the services like real ones."""
