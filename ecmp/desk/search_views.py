@@ -1,20 +1,23 @@
 """The desk header's search box: tickets, people and organizations on one page.
 
 An exact ticket number opens that ticket at once (a customer on the phone gives
-it). "More" on a group shows that group alone: tickets page by page, people and
+it). "More" on a group shows that group alone: tickets page by page (the MORE most
+recent matches: a search is narrowed, not paged through to its end), people and
 organizations up to GROUP_LIMIT.
 """
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from ecmp.accounts.requests import AuthenticatedHttpRequest
 from ecmp.core.access import staff_required
-from ecmp.core.paging import long_list_page
+from ecmp.core.paging import CappedPaginator
 from ecmp.tickets.desk_search import (
+    MORE,
     desk_search,
     desk_search_organizations,
     desk_search_people,
@@ -24,6 +27,12 @@ from ecmp.tickets.selectors import clean_search, parse_number, tickets_visible_t
 
 GROUPS = ("tickets", "people", "organizations")
 GROUP_LIMIT = 100
+
+
+class SearchPaginator(CappedPaginator):
+    """The "more tickets" page: the MORE most recent matches ("of more than 8")."""
+
+    cap = MORE
 
 
 @staff_required
@@ -36,8 +45,13 @@ def search(request: AuthenticatedHttpRequest) -> HttpResponse:
     group = request.GET.get("group", "")
     context: dict[str, object] = {"q": text, "group": group if group in GROUPS else ""}
     if group == "tickets":
-        page, query = long_list_page(request, desk_search_tickets(request.user, text))
-        context.update(page=page, query_without_page=query)
+        paginator = SearchPaginator(
+            desk_search_tickets(request.user, text), settings.ECMP_LIST_PAGE_SIZE
+        )
+        page = paginator.get_page(request.GET.get("page"))
+        query = request.GET.copy()
+        query.pop("page", None)
+        context.update(page=page, query_without_page=query.urlencode())
     elif group == "people":
         context["people"] = desk_search_people(request.user, text, limit=GROUP_LIMIT)
     elif group == "organizations":
