@@ -1,0 +1,125 @@
+"""Issue 17's page budget, issue 18's desk ticket page: the reads made cheaper keep
+the pages' behaviour (core/prepared.py, billing/activity_choices.py, the staff index)."""
+
+import datetime
+import re
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from ecmp.accounts.models import STAFF_ROLES, User
+from ecmp.accounts.selectors import staff_choices
+from ecmp.billing.activity_choices import composer_activities
+from ecmp.billing.models import ActivityType, TimeEntry
+from ecmp.core.prepared import prepared
+from ecmp.tickets.models import Ticket
+from tests.factories import make_ticket
+from tests.test_indexes import plan_of, uses_an_index_on
+
+
+@pytest.fixture
+def activities(db):
+    ActivityType.objects.all().delete()
+    return {
+        "support": ActivityType.objects.create(name="Support", billable_by_default=True),
+        "admin": ActivityType.objects.create(name="Admin", billable_by_default=False),
+        "old": ActivityType.objects.create(name="Old", billable_by_default=True, active=False),
+    }
+
+
+def _log(agent, ticket, activity, day):
+    return TimeEntry.objects.create(
+        ticket=ticket,
+        agent=agent,
+        date=datetime.date(2026, 1, day),
+        minutes=15,
+        activity_type=activity,
+        billable=activity.billable_by_default,
+    )
+
+
+def test_composer_activities_are_the_active_ones_in_order_with_the_agents_last(
+    activities, alice, agnes, adam
+):
+    ticket = make_ticket(alice)
+    choices, last = composer_activities(agnes)
+    assert [(c.name, c.billable_by_default) for c in choices] == [
+        ("Support", True),
+        ("Admin", False),
+    ]
+    assert last is None  # no time logged yet
+    _log(agnes, ticket, activities["support"], 1)
+    _log(agnes, ticket, activities["admin"], 3)
+    _log(adam, ticket, activities["support"], 9)  # another agent's: not hers
+    assert composer_activities(agnes)[1] == activities["admin"].pk
+    assert composer_activities(adam)[1] == activities["support"].pk
+    _log(agnes, ticket, activities["old"], 5)  # her last is now an inactive one
+    assert composer_activities(agnes)[1] == activities["old"].pk
+
+
+def test_no_active_activity_no_choice(activities, agnes):
+    ActivityType.objects.update(active=False)
+    assert composer_activities(agnes) == ([], None)
+
+
+def test_the_desk_composer_chooses_the_agents_last_activity(
+    activities, client_for, alice, agnes, adam
+):
+    ticket = make_ticket(alice)
+    _log(agnes, ticket, activities["admin"], 2)
+    _log(adam, ticket, activities["support"], 4)
+    page = client_for(agnes).get(reverse("desk:ticket-detail", args=[ticket.number]))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert f'<option value="{activities["admin"].pk}" selected>Admin</option>' in html
+    assert f'<option value="{activities["support"].pk}">Support</option>' in html
+    assert ">Old</option>" not in html  # inactive
+    assert f'data-billable-activities="{activities["support"].pk}"' in html
+    assert "checked" not in _billable_input(html)  # Admin is not billable by default
+    other = client_for(adam).get(reverse("desk:ticket-detail", args=[ticket.number]))
+    assert f'<option value="{activities["support"].pk}" selected>Support</option>' in (
+        other.content.decode()
+    )
+    assert "checked" in _billable_input(other.content.decode())
+
+
+def _billable_input(html):
+    found = re.search(r'<input[^>]*name="billable"[^>]*>', html)
+    assert found, html
+    return found.group(0)
+
+
+def test_a_refused_composer_post_keeps_its_activities(activities, client_for, alice, agnes):
+    ticket = make_ticket(alice)
+    url = reverse("desk:ticket-reply", args=[ticket.number])
+    answer = client_for(agnes).post(url, {"version": ticket.version, "body": "", "time": "x"})
+    assert answer.status_code == 400
+    html = answer.content.decode()
+    assert ">Support</option>" in html and ">Admin</option>" in html
+    assert Ticket.objects.get(pk=ticket.pk).version == ticket.version  # nothing changed
+
+
+def test_a_prepared_read_runs_its_sql_with_each_calls_values(alice, agnes, adam):
+    read = prepared(lambda pk: User.objects.filter(pk=pk).values_list("email"), arity=1)
+    assert read.rows(agnes.pk) == [(agnes.email,)]
+    assert read.rows(adam.pk) == [(adam.email,)]
+    assert read.rows(-1) == []
+    with pytest.raises(TypeError):
+        read.rows()
+
+
+def test_a_prepared_read_refuses_a_value_that_is_not_a_parameter(db):
+    # A value the ORM folds into the SQL text (a slice) cannot be replaced later.
+    read = prepared(lambda n: User.objects.values_list("pk")[:n], arity=1)
+    with pytest.raises(ValueError):
+        read.rows(3)
+
+
+def test_the_support_team_is_read_through_an_index(agnes, adam, alice):
+    assert staff_choices() == [(adam.pk, "Adam Admin"), (agnes.pk, agnes.get_full_name())]
+    team = User.objects.filter(role__in=STAFF_ROLES, is_active=True).order_by("full_name", "email")
+    plan = plan_of(team.values_list("pk", "full_name", "email"))
+    assert uses_an_index_on(plan, "accounts_user"), plan
+    if connection.vendor == "sqlite":
+        assert "user_by_role_name" in plan, plan
