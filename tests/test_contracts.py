@@ -338,3 +338,25 @@ def test_the_demo_client_has_a_contract_with_a_valid_belgian_vat_number(db):
         ("Acme Industries", contract.pk),
         ("Globex", None),
     }
+
+
+def test_reverse_charge_is_for_a_client_of_another_country_than_ours(acme, adam):
+    from ecmp.billing.models import IssuerProfile
+
+    IssuerProfile.objects.update_or_create(pk=1, defaults={"vat_number": "BE0403170701"})
+    with pytest.raises(ValidationError) as refused:
+        contract_version_create(
+            by=adam,
+            organization=acme,
+            terms=terms(reverse_charge=True, vat_number="BE0403170701"),
+            rates={},
+        )
+    assert "reverse_charge" in refused.value.message_dict
+    assert not Contract.objects.exists()
+    french = contract_version_create(
+        by=adam,
+        organization=acme,
+        terms=terms(reverse_charge=True, vat_number="FR40303265045"),
+        rates={},
+    )
+    assert french.reverse_charge

@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 
 from ecmp.accounts.audit import audit_record
 from ecmp.accounts.models import AuditEvent, Organization, User
-from ecmp.billing.models import ActivityType, ContractRate
-from ecmp.sla.contracts import ContractTerms, contract_create, contract_update
+from ecmp.billing.models import ActivityType, ContractRate, IssuerProfile
+from ecmp.sla.contracts import ContractTerms, contract_create, contract_update, vat_number_clean
 from ecmp.sla.models import Contract
 
 
@@ -26,6 +26,31 @@ def contract_rates_of(contract: Contract) -> dict[int, Decimal]:
             "activity_type_id", "hourly_rate"
         )
     )
+
+
+def _check_reverse_charge(terms: ContractTerms) -> None:
+    """EU reverse charge is for a client in another member state than ours: refused when
+    the client's VAT number is of the issuer's own country (the other checks are the
+    contract service's)."""
+    if not terms.reverse_charge:
+        return
+    try:
+        client = vat_number_clean(terms.vat_number)
+    except ValidationError:
+        return  # refused with its own message by the contract service
+    ours = (
+        IssuerProfile.objects.filter(pk=1).values_list("vat_number", flat=True).first() or ""
+    ).strip()
+    if client and ours and client[:2].upper() == ours[:2].upper():
+        raise ValidationError(
+            {
+                "reverse_charge": _(
+                    "EU reverse charge applies to a client of another EU country: this "
+                    "VAT number is of our own country."
+                )
+            },
+            code="reverse_charge_country",
+        )
 
 
 def _write_rates(contract: Contract, rates: Mapping[int, Decimal]) -> dict[str, Decimal]:
@@ -64,6 +89,7 @@ def contract_version_create(
     rates: Mapping[int, Decimal],
 ) -> Contract:
     """A new version of the client's contract and its rates: all of it, or nothing."""
+    _check_reverse_charge(terms)
     contract = contract_create(by=by, organization=organization, terms=terms)
     _audit_rates(by, contract, {}, _write_rates(contract, rates))
     return contract
@@ -74,6 +100,7 @@ def contract_version_update(
     *, by: User, contract: Contract, terms: ContractTerms, rates: Mapping[int, Decimal]
 ) -> Contract:
     """Correct a version no ticket uses yet, rates included."""
+    _check_reverse_charge(terms)
     contract = contract_update(by=by, contract=contract, terms=terms)
     before = contract_rates_of(contract)
     _audit_rates(by, contract, before, _write_rates(contract, rates))
