@@ -249,3 +249,19 @@ def test_a_status_change_while_waiting_keeps_the_clock_paused(ticket, agnes):
     ticket = fresh(ticket)
     assert ticket.status == Status.WAIT and ticket.waiting_since is not None
     assert ticket.sla_due_at is None
+
+
+def test_closing_while_waiting_moves_the_resolution_deadline_the_reports_compare(
+    clock, alice, agnes
+):
+    ticket = make_ticket(alice)
+    clock.at(paris(0, 9, 30))
+    services.ticket_reply(ticket=ticket, author=agnes, body="Which printer model?")
+    clock.at(paris(0, 10))
+    ticket_waiting_set(ticket=ticket, actor=agnes)
+    clock.at(paris(7, 10))  # a week without an answer: 40 business hours
+    services.ticket_transition(ticket=ticket, actor=agnes, status=Status.CLOSED)
+    ticket = fresh(ticket)
+    assert ticket.waiting_since is None and ticket.sla_due_at is None
+    assert ticket.resolution_due_at == paris(11, 17)  # Friday 17:00 + 40 h: a week later
+    assert ticket.closed_at < ticket.resolution_due_at  # resolved in time

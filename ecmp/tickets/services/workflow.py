@@ -24,6 +24,7 @@ from ecmp.tickets.services.common import (
     sla_refresh,
     sla_set_deadlines,
 )
+from ecmp.tickets.services.waiting import waiting_stop
 from ecmp.tickets.status import Priority, Status, can_transition
 
 STATUS_FIELDS = [
@@ -63,7 +64,9 @@ def apply_status(
     ticket.status = target
     ticket.closed_at = now if target == Status.CLOSED else None
     if target == Status.CLOSED:
-        ticket.waiting_since = None  # nothing left to wait for (services/waiting.py)
+        # Nothing left to wait for: the deadlines move by the time waited, as the
+        # support reports compare them with the close (services/waiting.py).
+        waiting_stop(ticket, actor=actor, now=now)
     ticket.last_activity_at = now
     if actor.is_support_staff and ticket.first_response_at is None and target != Status.NEW:
         # Taking the ticket into account is a response, as the manual counts it.
