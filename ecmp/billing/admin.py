@@ -57,8 +57,7 @@ class TimeEntryChangeAdmin(TimeEntryAdmin):
     list_filter = ["action"]
 
 
-class InvoiceLineInline(admin.TabularInline):
-    model = InvoiceLine
+class _ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
 
@@ -69,11 +68,15 @@ class InvoiceLineInline(admin.TabularInline):
         return False
 
 
-class InvoiceItemInline(InvoiceLineInline):
+class InvoiceLineInline(_ReadOnlyInline):
+    model = InvoiceLine
+
+
+class InvoiceItemInline(_ReadOnlyInline):
     model = InvoiceItem
 
 
-class InvoiceVatTotalInline(InvoiceLineInline):
+class InvoiceVatTotalInline(_ReadOnlyInline):
     model = InvoiceVatTotal
 
 

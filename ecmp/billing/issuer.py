@@ -43,10 +43,11 @@ def logo_check(upload: UploadedFile) -> str:
     """The logo's file extension, from its bytes: PNG or JPEG, at most 512 KB, neither a
     program nor a script whatever its name (the upload checks of attachments)."""
     name = clean_filename(upload.name or "")
-    if (upload.size or 0) > LOGO_MAX_BYTES:
+    size = upload.size or 0
+    if size > LOGO_MAX_BYTES:
         raise ValidationError(
             _("The logo is too big (%(size)s); the limit is %(limit)s.")
-            % {"size": filesizeformat(upload.size), "limit": filesizeformat(LOGO_MAX_BYTES)},
+            % {"size": filesizeformat(size), "limit": filesizeformat(LOGO_MAX_BYTES)},
             code="logo_size",
         )
     upload.seek(0)
@@ -91,7 +92,7 @@ def issuer_profile_update(
     if logo is not None:
         profile.logo.save(f"{uuid.uuid4().hex}.{kind}", logo, save=False)
     elif remove_logo:
-        profile.logo = ""  # type: ignore[assignment]
+        profile.logo = ""
     profile.updated_at = timezone.now()
     profile.full_clean()
     profile.save()
