@@ -4,9 +4,11 @@ button, the queue's filter and badge, the portal's "Waiting for your answer"."""
 import pytest
 from django.core import mail
 from django.db import connection
+from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from ecmp.desk.forms import QueueFilterForm
 from ecmp.tickets import services
 from ecmp.tickets.models import EventKind, Message, Ticket
 from ecmp.tickets.services.waiting import ticket_waiting_set
@@ -139,6 +141,7 @@ def test_the_queue_filter_shows_the_tickets_waiting(desk, alice, agnes):
     html = desk.get(QUEUE, {"queue": "open", "waiting": "yes"}).content.decode()
     assert "Waits for Alice" in html and "Nobody waits" not in html
     assert WAITING_DESK in html  # the row's SLA badge: paused
+    assert 'name="waiting"' in html and '<option value="yes" selected' in html
     html = desk.get(QUEUE, {"queue": "open", "waiting": "no"}).content.decode()
     assert "Waits for Alice" not in html and "Nobody waits" in html
     html = desk.get(QUEUE, {"queue": "open", "waiting": "nonsense"}).content.decode()
@@ -218,3 +221,10 @@ def test_the_question_email_says_an_answer_is_awaited(
     assert "Which printer model is it?" in question.body
     assert "We are waiting for your answer: reply to this email." in question.body
     assert "We are waiting for your answer" in question.alternatives[0][0]
+
+
+def test_a_saved_view_keeps_the_waiting_filter(db):
+    assert QueueFilterForm(QueryDict("waiting=yes&queue=open")).saved_query() == (
+        "queue=open&waiting=yes"
+    )
+    assert "waiting" not in QueueFilterForm(QueryDict("waiting=maybe")).saved_query()
