@@ -221,3 +221,12 @@ def test_a_version_with_rates_shows_them_to_admins_only(client_for, acme, agnes,
     url = reverse("desk:contract", args=[contract.pk])
     assert "123.45" in client_for(adam).get(url).content.decode()
     assert "123.45" not in client_for(agnes).get(url).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("minutes", "shown"), [(30, "0.5"), (90, "1.5"), (480, "8"), (2400, "40"), (4800, "80")]
+)
+def test_targets_read_as_plain_hours(minutes, shown):
+    from ecmp.sla.contract_summary import hours_of
+
+    assert str(hours_of(minutes)) == shown

@@ -19,7 +19,8 @@ from ecmp.sla.selectors import default_levels
 
 def hours_of(minutes: int) -> Decimal:
     """Business minutes as hours, as the forms take them (1.5, not 1.50)."""
-    return (Decimal(minutes) / 60).quantize(Decimal("0.01")).normalize()
+    text = format((Decimal(minutes) / 60).quantize(Decimal("0.01")), "f")
+    return Decimal(text.rstrip("0").rstrip(".") if "." in text else text)  # 40, not 4E+1
 
 
 @dataclass(frozen=True)
