@@ -174,7 +174,8 @@ def test_the_customer_sees_waiting_for_your_answer(client_for, alice, agnes, tic
     portal = client_for(alice)
     page = portal.get(reverse("portal:ticket-detail", args=[ticket.number])).content.decode()
     assert WAITING_PORTAL in page and 'id="waiting-for-you"' in page
-    assert "Which printer model is it?" in page  # the question, in the history
+    alert = page.split('id="waiting-for-you"')[1].split("</div>")[0]
+    assert "Which printer model is it?" in alert  # the question, the last public reply
     listing = portal.get(reverse("portal:service-desk")).content.decode()
     assert WAITING_PORTAL in listing
     portal.post(reverse("portal:ticket-reply", args=[ticket.number]), {"body": "A LaserJet 4."})
@@ -197,6 +198,25 @@ def test_another_organization_never_sees_the_ticket(client_for, carol, agnes, ti
     response = portal.post(reverse("portal:ticket-reply", args=[ticket.number]), {"body": "Hi"})
     assert response.status_code == 404
     assert fresh(ticket).waiting_since is not None
+
+
+def test_the_question_shown_is_never_an_internal_note(client_for, alice, agnes, ticket):
+    services.ticket_reply(ticket=ticket, author=agnes, body="Which printer model is it?")
+    services.ticket_reply(ticket=ticket, author=agnes, body="Secret: it is ours", internal=True)
+    ticket_waiting_set(ticket=ticket, actor=agnes)
+    page = client_for(alice).get(reverse("portal:ticket-detail", args=[ticket.number]))
+    alert = page.content.decode().split('id="waiting-for-you"')[1].split("</div>")[0]
+    assert "Which printer model is it?" in alert and "Secret" not in alert
+
+
+def test_the_ticket_page_costs_the_same_when_waiting(client_for, alice, agnes, ticket):
+    services.ticket_reply(ticket=ticket, author=agnes, body="Which printer model is it?")
+    portal = client_for(alice)
+    url = reverse("portal:ticket-detail", args=[ticket.number])
+    portal.get(url)  # the first view opens the ticket's tab (a session write)
+    few = queries(portal, url)
+    ticket_waiting_set(ticket=ticket, actor=agnes)
+    assert queries(portal, url) == few
 
 
 def test_the_portal_list_costs_the_same_with_waiting_tickets(client_for, alice, agnes):
