@@ -14,6 +14,7 @@ from ecmp.billing.activity_choices import composer_activities
 from ecmp.billing.models import ActivityType, TimeEntry
 from ecmp.core.prepared import prepared
 from ecmp.tickets.models import Ticket
+from ecmp.tickets.thread_reads import thread_with_files
 from tests.factories import make_ticket
 from tests.test_indexes import plan_of, uses_an_index_on
 
@@ -123,3 +124,71 @@ def test_the_support_team_is_read_through_an_index(agnes, adam, alice):
     assert uses_an_index_on(plan, "accounts_user"), plan
     if connection.vendor == "sqlite":
         assert "user_by_role_name" in plan, plan
+
+
+def _ticket_with_files(alice, agnes):
+    from ecmp.tickets import services
+    from tests.factories import upload
+
+    ticket = make_ticket(alice, files=[upload("opening.png")])
+    services.ticket_reply(
+        ticket=ticket, author=agnes, body="Note", internal=True, files=[upload("secret.png")]
+    )
+    services.ticket_reply(ticket=ticket, author=agnes, body="Hi", files=[upload("public.png")])
+    return Ticket.objects.get(pk=ticket.pk)
+
+
+def test_the_thread_and_its_files_in_one_read_each(alice, agnes):
+    ticket = _ticket_with_files(alice, agnes)
+    for staff in (True, False):
+        thread, opening = thread_with_files(ticket, staff=staff)
+        assert [f.original_name for f in opening] == ["opening.png"]
+        by_body = {e.message.body: e.message.files for e in thread if e.message is not None}
+        assert [f.original_name for f in by_body["Hi"]] == ["public.png"]
+        if staff:
+            assert [f.original_name for f in by_body["Note"]] == ["secret.png"]
+        else:  # an internal note and its files never reach a customer
+            assert "Note" not in by_body
+
+
+def test_ticket_pages_show_each_file_where_it_belongs(client_for, alice, agnes, carol):
+    ticket = _ticket_with_files(alice, agnes)
+    desk = client_for(agnes).get(reverse("desk:ticket-detail", args=[ticket.number]))
+    html = desk.content.decode()
+    assert all(name in html for name in ("opening.png", "secret.png", "public.png"))
+    portal = client_for(alice).get(reverse("portal:ticket-detail", args=[ticket.number]))
+    html = portal.content.decode()
+    assert "opening.png" in html and "public.png" in html
+    assert "secret.png" not in html and "Note" not in html
+    other = client_for(carol).get(reverse("portal:ticket-detail", args=[ticket.number]))
+    assert other.status_code == 404  # another organization's ticket
+
+
+def test_ticket_pages_do_not_grow_with_files(client_for, alice, agnes):
+    from django.test.utils import CaptureQueriesContext
+
+    from ecmp.tickets import services
+    from tests.factories import upload
+
+    ticket = _ticket_with_files(alice, agnes)
+    pages = [
+        (client_for(agnes), reverse("desk:ticket-detail", args=[ticket.number])),
+        (client_for(alice), reverse("portal:ticket-detail", args=[ticket.number])),
+    ]
+
+    def counts():
+        found = []
+        for client, url in pages:
+            client.get(url)  # the first view marks notifications read
+            with CaptureQueriesContext(connection) as captured:
+                assert client.get(url).status_code == 200
+            found.append(len(captured))
+        return found
+
+    few = counts()
+    for n in range(3):
+        services.ticket_reply(
+            ticket=ticket, author=agnes, body=f"More {n}", files=[upload(f"more{n}.png")]
+        )
+        services.ticket_reply(ticket=ticket, author=alice, body=f"Back {n}", files=[upload()])
+    assert counts() == few

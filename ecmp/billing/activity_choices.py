@@ -4,7 +4,7 @@ through the ORM on every view, the statement about 0.1 ms."""
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.db.models import IntegerField, QuerySet, Subquery
 
@@ -19,7 +19,7 @@ class ActivityChoice(NamedTuple):
     billable_by_default: bool
 
 
-def _activities(agent_id: int) -> QuerySet[ActivityType]:
+def _activities(agent_id: int) -> QuerySet[Any, Any]:
     last = (
         TimeEntry.objects.filter(agent_id=agent_id)
         .order_by("-date", "-id")  # the time_by_agent index

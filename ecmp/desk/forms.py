@@ -105,7 +105,7 @@ class ComposerForm(VersionedForm):
             ]
         widget.choices = [(pk, name) for pk, name, _billable in activities]
         # Which are billable by default: ecmp.js ticks Billable as the agent changes the activity.
-        billable = {pk: is_billable for pk, _name, is_billable in activities}
+        billable: dict[int | None, bool] = {pk: flag for pk, _name, flag in activities}
         widget.attrs["data-billable-activities"] = " ".join(
             str(pk) for pk, is_billable in billable.items() if is_billable
         )

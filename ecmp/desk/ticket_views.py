@@ -40,12 +40,11 @@ from ecmp.tickets.selectors import (
     parse_number,
     ticket_for_staff,
     ticket_list_for_desk,
-    ticket_opening_attachments,
-    ticket_thread_for_staff,
     tickets_visible_to,
 )
 from ecmp.tickets.services import waiting
 from ecmp.tickets.status import Status
+from ecmp.tickets.thread_reads import thread_with_files
 
 
 @staff_required
@@ -101,11 +100,12 @@ def _composer(request: AuthenticatedHttpRequest, ticket: Ticket) -> ComposerForm
 
 
 def _page(request: AuthenticatedHttpRequest, ticket: Ticket, **forms: Any) -> HttpResponse:
+    thread, opening_files = thread_with_files(ticket, staff=True)
     context = {
         "nav": "queues",
         "ticket": ticket,
-        "thread": ticket_thread_for_staff(ticket),
-        "opening_files": ticket_opening_attachments(ticket),
+        "thread": thread,
+        "opening_files": opening_files,
         "sender_marks": _sender_marks(ticket),
         "reply_form": forms.get("reply_form") or _composer(request, ticket),
         "close_form": forms.get("close_form") or CloseForm(initial={"version": ticket.version}),

@@ -34,10 +34,9 @@ from ecmp.tickets.selectors import (
     attachment_for_customer,
     clean_search,
     ticket_list_for_customer,
-    ticket_opening_attachments,
-    ticket_thread_for_customer,
 )
 from ecmp.tickets.status import Status
+from ecmp.tickets.thread_reads import thread_with_files
 
 
 def _form_errors_to(form, error: ValidationError) -> None:
@@ -120,11 +119,12 @@ def ticket_new(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 def _detail_context(request: AuthenticatedHttpRequest, ticket, reply_form=None) -> dict:
+    thread, opening_files = thread_with_files(ticket, staff=False)
     return {
         "nav": "service-desk",
         "ticket": ticket,
-        "thread": ticket_thread_for_customer(ticket),
-        "opening_files": ticket_opening_attachments(ticket),
+        "thread": thread,
+        "opening_files": opening_files,
         "form": reply_form or ReplyForm(),
         "tabs": tabs.tabs_add(request, ticket.number, ticket.subject),
         "can_close": ticket.status != Status.CLOSED and not ticket.is_archived,
