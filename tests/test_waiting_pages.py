@@ -62,6 +62,7 @@ def test_the_action_sets_and_stops_the_mark(desk, ticket):
     html = response.content.decode()
     assert "The ticket waits for the customer&#39;s answer: its SLA clock is paused." in html
     assert WAITING_DESK in html and "Stop waiting" in html  # the badge, the other button
+    assert 'id="waiting-since"' in html
     assert fresh(ticket).waiting_since is not None
     response = action(desk, ticket, "stop-waiting")
     assert "its SLA clock runs again" in response.content.decode()
