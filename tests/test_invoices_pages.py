@@ -184,6 +184,8 @@ def test_the_pdf_shows_everything_an_invoice_needs(client_for, adam, full_invoic
         "Avenue Louise 1",
         "BE0428759497",
         "Travel to the client",
+        "37.5 x 0.42",
+        "Manual: 2 x 12.50",
         invoice.payment_reference_display,
         "BE71096123456769",
         "GKCCBEBB",

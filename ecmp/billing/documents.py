@@ -98,7 +98,7 @@ def invoice_pdf(invoice: Invoice, language: str) -> bytes:
                             _("%(description)s: %(quantity)s x %(price)s (VAT %(rate)s %%)")
                             % {
                                 "description": item.description,
-                                "quantity": formats.number_format(item.quantity.normalize()),
+                                "quantity": formats.number_format(Decimal(item.quantity_text)),
                                 "price": _money(item.unit_price, invoice.currency),
                                 "rate": item.vat_rate,
                             }

@@ -17,6 +17,11 @@ def default_vat_rate() -> Decimal:
     return Decimal(settings.ECMP_VAT_RATE)
 
 
+def quantity_text(quantity: Decimal) -> str:
+    """37.500 as 37.5, 10.000 as 10 (never 1E+1)."""
+    return format(quantity.normalize(), "f")
+
+
 def default_currency() -> str:
     return settings.ECMP_CURRENCY
 
@@ -367,6 +372,10 @@ class Charge(models.Model):
     def locked(self) -> bool:
         return self.invoice_id is not None
 
+    @property
+    def quantity_text(self) -> str:
+        return quantity_text(self.quantity)
+
 
 class InvoiceItem(models.Model):
     """A charge as the invoice shows it (a free line): a copy, never changed."""
@@ -385,6 +394,10 @@ class InvoiceItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.invoice_id} {self.description} {self.amount}"
+
+    @property
+    def quantity_text(self) -> str:
+        return quantity_text(self.quantity)
 
 
 class IssuerProfile(models.Model):
