@@ -211,3 +211,15 @@ def test_a_change_of_service_levels_applies_to_the_next_ticket(client_for, adam,
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(selectors.time, "monotonic", lambda: clock)
         assert first_response_minutes(make_ticket(alice, priority=Priority.NORMAL)) == 30
+
+
+def test_sla_settings_show_whole_hours_as_plain_numbers(client_for, adam):
+    """40 hours is "40", not Decimal.normalize()'s "4E+1" (issue 20)."""
+    from ecmp.sla.models import SlaTarget
+
+    SlaTarget.objects.update_or_create(
+        priority=1, defaults={"first_response_minutes": 480, "resolution_minutes": 2400}
+    )
+    page = client_for(adam).get(reverse("desk:sla")).text
+    assert 'value="40"' in page and 'value="8"' in page
+    assert "E+" not in page

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
@@ -17,16 +15,13 @@ from ecmp.core.access import admin_required
 from ecmp.core.refusals import refusal_to_messages
 from ecmp.desk.forms import BusinessHoursForm, HolidayForm, SlaTargetForm
 from ecmp.sla import services
+from ecmp.sla.contract_summary import hours_of
 from ecmp.sla.selectors import (
     business_hours_for_admin,
     holiday_list_for_admin,
     sla_targets_for_admin,
 )
 from ecmp.tickets.status import Priority
-
-
-def _hours(minutes: int) -> Decimal:
-    return (Decimal(minutes) / 60).quantize(Decimal("0.01")).normalize()
 
 
 def _target_forms(data=None) -> list[tuple[str | Promise, int, SlaTargetForm]]:
@@ -36,8 +31,8 @@ def _target_forms(data=None) -> list[tuple[str | Promise, int, SlaTargetForm]]:
         target = targets.get(priority)
         initial = (
             {
-                "first_response_hours": _hours(target.first_response_minutes),
-                "resolution_hours": _hours(target.resolution_minutes),
+                "first_response_hours": hours_of(target.first_response_minutes),
+                "resolution_hours": hours_of(target.resolution_minutes),
             }
             if target
             else {}
