@@ -41,7 +41,9 @@ def charge_add_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ChargeForm(request.POST)
     if not form.is_valid():
         errors = [
-            f"{form.fields[name].label}: {error}" if name in form.fields else str(error)
+            f"{form.fields[name].label}: {error}"
+            if name in form.fields and form.fields[name].label
+            else str(error)
             for name, field_errors in form.errors.items()
             for error in field_errors
         ]
