@@ -3,8 +3,9 @@
 PostgreSQL: trigram word similarity (pg_trgm) on names without accents or case, so
 that "Schum", "Shuman" and "schuman" all find "Louise Schumann", and "Helene" finds
 "Hélène". The names nearest to the query are read from GiST trigram indexes in their
-order (`<->>`, accounts/0008) with a LIMIT, emails from a GIN trigram index
-(accounts/0007), then the threshold and the ranking are applied to those few rows:
+order (`<->>`, accounts/0008) with a LIMIT, above the threshold (`%>`, a session
+setting, set once per connection), emails from a GIN trigram index (accounts/0007),
+then the ranking is computed for those few rows only:
 the cost is the LIMIT's, not the number of names that pass (a "Bench User N" data set,
 where every name is like every other, read 5,000 names for each search: 50 ms).
 SQLite: the same measure, written in Python (`trigram_share`: the share of the
@@ -19,11 +20,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import weakref
 from functools import lru_cache
 from typing import Any
 
+from django.contrib.postgres.lookups import TrigramWordSimilar
 from django.contrib.postgres.search import TrigramWordSimilarity
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import CharField, F, FloatField, Func, Q, QuerySet, Value
 from django.db.models.functions import Greatest, Lower, Replace
 
@@ -33,6 +36,9 @@ from ecmp.accounts.models import Organization, User
 THRESHOLD = 0.5
 # Phones are matched by their digits from this many on.
 PHONE_DIGITS = 4
+
+# PostgreSQL: the connections whose session has THRESHOLD as `%>`'s threshold.
+_threshold_set: weakref.WeakSet[Any] = weakref.WeakSet()
 
 
 def plain(text: str) -> str:
@@ -104,13 +110,32 @@ class NameDistance(Func):
     output_field = FloatField()
 
 
+def _trigram_threshold() -> None:
+    """PostgreSQL: THRESHOLD as the session's threshold of `%>`, once per connection.
+
+    The GiST index reads it to skip the names that cannot pass: without it, the
+    nearest names to a misspelt query ("Bnch Usr 2500": none close) walk most of the
+    index (40 ms). Set inside a transaction, the setting goes if it rolls back: the
+    connection counts as set only once it is committed."""
+    connection.ensure_connection()
+    raw = connection.connection
+    if raw in _threshold_set:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('pg_trgm.word_similarity_threshold', %s, false)", [str(THRESHOLD)]
+        )
+    transaction.on_commit(lambda: _threshold_set.add(raw))
+
+
 def _nearest_names(queryset: QuerySet[Any], field: str, query: str, limit: int) -> QuerySet[Any]:
-    """PostgreSQL: the ids of the `limit` names nearest to the query, read in the GiST
-    index's order (a LIMIT: a handful of index pages, whatever the table's size or how
-    many names pass the threshold). The threshold is applied to these few rows only,
-    so no session setting is needed."""
+    """PostgreSQL: the ids of the `limit` names nearest to the query above the
+    threshold, read in the GiST index's order (a LIMIT: a handful of index pages,
+    whatever the table's size or how many names pass)."""
+    _trigram_threshold()
+    near = queryset.filter(TrigramWordSimilar(Plain(field), Value(query)))
     # The distance alone: a second key would stop the index giving the order.
-    return queryset.order_by(NameDistance(Plain(field), Value(query))).values("pk")[:limit]
+    return near.order_by(NameDistance(Plain(field), Value(query))).values("pk")[:limit]
 
 
 def _score(field: str, text: str) -> Any:

@@ -9,6 +9,7 @@ organizations up to GROUP_LIMIT.
 from __future__ import annotations
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
@@ -23,6 +24,7 @@ from ecmp.tickets.desk_search import (
     desk_search_people,
     desk_search_tickets,
 )
+from ecmp.tickets.models import Ticket
 from ecmp.tickets.selectors import clean_search, parse_number, tickets_visible_to
 
 GROUPS = ("tickets", "people", "organizations")
@@ -30,9 +32,18 @@ GROUP_LIMIT = 100
 
 
 class SearchPaginator(CappedPaginator):
-    """The "more tickets" page: the MORE most recent matches ("of more than 8")."""
+    """The "more tickets" page: the MORE most recent matches; "of more than" when
+    there are older ones."""
 
     cap = MORE
+
+    def __init__(self, tickets: QuerySet[Ticket], per_page: int, *, older: bool) -> None:
+        super().__init__(tickets, per_page)
+        self.older = older
+
+    @property
+    def capped(self) -> bool:
+        return self.older or super().capped
 
 
 @staff_required
@@ -45,9 +56,8 @@ def search(request: AuthenticatedHttpRequest) -> HttpResponse:
     group = request.GET.get("group", "")
     context: dict[str, object] = {"q": text, "group": group if group in GROUPS else ""}
     if group == "tickets":
-        paginator = SearchPaginator(
-            desk_search_tickets(request.user, text), settings.ECMP_LIST_PAGE_SIZE
-        )
+        tickets, older = desk_search_tickets(request.user, text)
+        paginator = SearchPaginator(tickets, settings.ECMP_LIST_PAGE_SIZE, older=older)
         page = paginator.get_page(request.GET.get("page"))
         query = request.GET.copy()
         query.pop("page", None)

@@ -16,6 +16,10 @@ FORWARD = [
     "USING gist (ecmp_unaccent(lower(name)) gist_trgm_ops)",
     "DROP INDEX IF EXISTS user_name_trgm",
     "DROP INDEX IF EXISTS organization_name_trgm",
+    # Statistics of the indexed names: without them PostgreSQL guesses that 1 % of the
+    # names pass `%>` and reads them all through a bitmap, then sorts (130 ms).
+    "ANALYZE accounts_user",
+    "ANALYZE accounts_organization",
 ]
 BACKWARD = [
     "CREATE INDEX IF NOT EXISTS user_name_trgm ON accounts_user "
