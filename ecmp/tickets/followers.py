@@ -8,11 +8,14 @@ every write is `services/followers.py`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from ecmp.accounts.models import Role, User
 from ecmp.core.access import is_staff_member
+from ecmp.core.prepared import prepared
 from ecmp.tickets.models import Ticket, TicketFollower
 from ecmp.tickets.selectors import (
     DEFAULT_SORT,
@@ -53,6 +56,39 @@ class FollowerPanel:
     may_manage: bool
 
 
+# In the model's order, as `Model.from_db` takes the values of a partial row.
+_PANEL_FIELDS = tuple(
+    field.attname
+    for field in User._meta.concrete_fields
+    if field.attname in {"id", "full_name", "email", "role", "organization_id", "is_active"}
+)
+
+
+def _panel_people(
+    ticket_id: int, requester_id: int, organization_id: int, *, with_candidates: bool
+) -> QuerySet[Any, Any]:
+    """The ticket's followers and, `with_candidates`, the active customers of its
+    organization, but its requester: each with whether they follow it."""
+    follows = TicketFollower.objects.filter(ticket_id=ticket_id, user=OuterRef("pk"))
+    people = Q(pk__in=TicketFollower.objects.filter(ticket_id=ticket_id).values("user_id"))
+    if with_candidates:
+        people |= Q(organization_id=organization_id, role=Role.CUSTOMER, is_active=True)
+    return (
+        User.objects.filter(people)
+        .exclude(pk=requester_id)
+        .order_by("full_name", "email")
+        .values_list(*_PANEL_FIELDS, Exists(follows))
+    )
+
+
+# Compiled once per process (core/prepared.py): through the ORM, building this
+# statement cost each ticket page about 1 ms; running it, tens of µs.
+_PANEL = {
+    False: prepared(partial(_panel_people, organization_id=0, with_candidates=False), arity=2),
+    True: prepared(partial(_panel_people, with_candidates=True), arity=3),
+}
+
+
 def follower_panel(ticket: Ticket, viewer: User) -> FollowerPanel:
     """What the ticket page shows of its followers to `viewer` (who may see the
     ticket). A customer sees no agent among them: who on the support team follows a
@@ -60,18 +96,17 @@ def follower_panel(ticket: Ticket, viewer: User) -> FollowerPanel:
     organization who do not follow it yet) for the requester and for agents only."""
     staff = is_staff_member(viewer)
     may_manage = staff or viewer.pk == ticket.requester_id
-    follows = TicketFollower.objects.filter(ticket=ticket, user=OuterRef("pk"))
-    people = Q(pk__in=TicketFollower.objects.filter(ticket=ticket).values("user_id"))
-    if may_manage and not ticket.is_archived:
-        people |= Q(organization_id=ticket.organization_id, role=Role.CUSTOMER, is_active=True)
-    rows: list[User] = list(
-        User.objects.filter(people)
-        .exclude(pk=ticket.requester_id)
-        .annotate(follows=Exists(follows))
-        .only("id", "full_name", "email", "role", "organization_id", "is_active")
-        .order_by("full_name", "email")
-    )
-    followed = {p.pk for p in rows if getattr(p, "follows", False)}
+    with_candidates = may_manage and not ticket.is_archived
+    asked = (ticket.pk, ticket.requester_id, ticket.organization_id)
+    found = _PANEL[with_candidates].rows(*asked[: 3 if with_candidates else 2])
+    rows: list[User] = []
+    follows: dict[int, bool] = {}
+    for *values, follows_it in found:
+        person = User.from_db("default", _PANEL_FIELDS, values)
+        person.is_active = bool(person.is_active)  # as the database gives it (SQLite: 0/1)
+        rows.append(person)
+        follows[person.pk] = bool(follows_it)
+    followed = {p.pk for p in rows if follows[p.pk]}
     followers = [p for p in rows if p.pk in followed and (staff or p.role == Role.CUSTOMER)]
     candidates = [p for p in rows if p.pk not in followed and is_follower_candidate(p, ticket)]
     following = viewer.pk in followed
