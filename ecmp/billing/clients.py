@@ -1,29 +1,16 @@
-"""Who an invoice is addressed to: the client's contract in force at the period's end.
-
-A small read of billing's own (one query); the SLA app's contract selectors pick the
-contract of a ticket, this one the contract an invoice quotes."""
+"""Who an invoice is addressed to: the client's contract in force at the period's end
+(read through the SLA app's contract selectors), else the organization's name."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Q
-
 from ecmp.accounts.models import Organization
+from ecmp.sla.contract_selectors import contract_in_force
 from ecmp.sla.models import Contract
 
 DEFAULT_PAYMENT_TERMS_DAYS = 30
-
-
-def contract_in_force(organization: Organization, day: date) -> Contract | None:
-    """The organization's latest contract started on or before the day and not ended."""
-    return (
-        Contract.objects.filter(organization=organization, starts_on__lte=day)
-        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day))
-        .order_by("-starts_on", "-pk")
-        .first()
-    )
 
 
 @dataclass(frozen=True)
@@ -40,7 +27,7 @@ class Client:
 def client_details(organization: Organization, day: date) -> Client:
     """The billing details in force on the day; the organization's name alone without
     a contract."""
-    contract = contract_in_force(organization, day)
+    contract = contract_in_force(organization.pk, day)
     if contract is None:
         return Client(name=organization.name)
     return Client(
