@@ -160,3 +160,20 @@ def test_organizations_nearest_first(db):
     found = organizations_matching("Fjord Logistcs", limit=5)
     assert found[0] == exact
     assert all(o.name != "Unrelated Bakery" for o in found)
+
+
+def test_a_rolled_back_search_leaves_the_names_threshold_working(db, acme):
+    """PostgreSQL keeps the names' threshold in the session; set inside a transaction
+    that rolls back, it is gone: the next search sets it again."""
+    from django.db import transaction
+
+    louise = UserFactory(email="l.schuman@acme.test", full_name="Louise Schuman")
+
+    class Undo(Exception):
+        pass
+
+    with pytest.raises(Undo), transaction.atomic():
+        assert louise in people_matching("Shuman", limit=5)
+        raise Undo
+    assert louise in people_matching("Shuman", limit=5)
+    assert louise in people_matching("Shuman", limit=5)
