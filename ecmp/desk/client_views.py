@@ -108,6 +108,10 @@ def _with_reason(request: AuthenticatedHttpRequest, pk: int, change) -> HttpResp
 @require_POST
 def organization_priority_lock(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     locked = request.POST.get("locked") == "1"
+    if not locked and request.POST.get("confirm") != "1":
+        # Lifting the lock is a second thought on a decision: the agent confirms it.
+        messages.error(request, _("Please confirm that its users may choose the priority again."))
+        return redirect("desk:organization", pk=pk)
     return _with_reason(
         request,
         pk,

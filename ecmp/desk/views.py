@@ -84,7 +84,10 @@ def invitation_resend(request: AuthenticatedHttpRequest, user_id: int) -> HttpRe
         refusal_to_messages(request, error)
     else:
         messages.success(request, _("A new link was sent to %(email)s.") % {"email": user.email})
-    return redirect("desk:home")
+    # Back to the page that lists the person (their company's, or the team's), not the desk home.
+    if user.organization_id:
+        return redirect("desk:organization", pk=user.organization_id)
+    return redirect("desk:team" if user.is_support_staff else "desk:home")
 
 
 @staff_required
