@@ -271,6 +271,15 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
+# Dates and times per language, a 24-hour clock (config/formats/): English
+# day/month/year; French as in France, or as in Belgium (ECMP_FRENCH_FORMAT=be).
+ECMP_FRENCH_FORMAT = env_str("ECMP_FRENCH_FORMAT", "fr").lower()
+if ECMP_FRENCH_FORMAT not in ("fr", "be"):
+    raise ImproperlyConfigured("ECMP_FRENCH_FORMAT must be fr or be")
+FORMAT_MODULE_PATH = [
+    *(["config.formats.be"] if ECMP_FRENCH_FORMAT == "be" else []),
+    "config.formats",
+]
 TIME_ZONE = env_str("TIME_ZONE", "Europe/Paris")
 USE_TZ = True
 
