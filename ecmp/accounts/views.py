@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -142,6 +143,16 @@ def activate(request: HttpRequest, token: str) -> HttpResponse:
     invitation = invitation_get_by_token(token)
     if invitation is None:
         return _unknown_link(request)
+    # The invited person's language, as their welcome email: the page, its errors
+    # and the flash message the Dashboard shows after it.
+    language = invitation.user.language or translation.get_language()
+    with translation.override(language):
+        response = _activate(request, invitation)
+    response.headers["Content-Language"] = language
+    return response
+
+
+def _activate(request: HttpRequest, invitation: Invitation) -> HttpResponse:
     if not invitation.is_usable:
         return _link_gone(request, invitation)
     form = ActivationForm(request.POST or None, user=invitation.user)
@@ -164,11 +175,14 @@ def activation_renew(request: HttpRequest, token: str) -> HttpResponse:
     invitation = invitation_get_by_token(token)
     if invitation is None:
         return _unknown_link(request)
-    try:
-        credentials.invitation_renew_request(invitation=invitation, address=client_address(request))
-    except ValidationError:
-        return _link_gone(request, invitation)
-    return render(request, "accounts/activation_renewed.html", {"invitation": invitation})
+    with translation.override(invitation.user.language or translation.get_language()):
+        try:
+            credentials.invitation_renew_request(
+                invitation=invitation, address=client_address(request)
+            )
+        except ValidationError:
+            return _link_gone(request, invitation)
+        return render(request, "accounts/activation_renewed.html", {"invitation": invitation})
 
 
 @require_POST
