@@ -192,3 +192,25 @@ def test_ticket_pages_do_not_grow_with_files(client_for, alice, agnes):
         )
         services.ticket_reply(ticket=ticket, author=alice, body=f"Back {n}", files=[upload()])
     assert counts() == few
+
+
+def test_the_time_a_customer_sees_in_one_read(activities, alice, carol, agnes, acme, globex):
+    from ecmp.billing.models import BillingProfile
+    from ecmp.billing.ticket_time import time_visible_to_customer
+
+    ticket = make_ticket(alice)
+    assert time_visible_to_customer(ticket) == 0  # no time, no billing profile: shown
+    _log(agnes, ticket, activities["support"], 1)
+    _log(agnes, ticket, activities["admin"], 2)
+    _log(agnes, make_ticket(alice), activities["admin"], 2)  # another ticket's
+    assert time_visible_to_customer(ticket) == 30
+    BillingProfile.objects.update_or_create(
+        organization=globex, defaults={"show_time_to_users": False}
+    )
+    assert time_visible_to_customer(ticket) == 30  # another client's choice
+    BillingProfile.objects.update_or_create(
+        organization=acme, defaults={"show_time_to_users": False}
+    )
+    assert time_visible_to_customer(ticket) is None
+    BillingProfile.objects.filter(organization=acme).update(show_time_to_users=True)
+    assert time_visible_to_customer(ticket) == 30

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from ecmp.accounts.requests import AuthenticatedHttpRequest
-from ecmp.billing.selectors import time_visible_to_customer
+from ecmp.billing.ticket_time import time_visible_to_customer
 from ecmp.core.fragments import render_page
 from ecmp.core.paging import CappedPaginator
 from ecmp.core.refusals import refusal_to_messages

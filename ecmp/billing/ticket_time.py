@@ -1,0 +1,46 @@
+"""The time a customer sees on their ticket page, in one statement compiled once per
+process (`core/prepared.py`): whether the client shows time to its users and the
+ticket's total, which were two reads through the ORM (about 0.5 ms a view)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import F, Func, IntegerField, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from ecmp.billing.models import BillingProfile, TimeEntry
+from ecmp.core.prepared import prepared
+from ecmp.tickets.models import Ticket
+
+
+def _time_and_profile(ticket_id: int, organization_id: int) -> QuerySet[Any, Any]:
+    total = (
+        TimeEntry.objects.filter(ticket_id=ticket_id)
+        .order_by()
+        .values(total=Coalesce(Func(F("minutes"), function="SUM"), Value(0)))
+    )
+    shows = BillingProfile.objects.filter(organization_id=organization_id).values(
+        "show_time_to_users"
+    )[:1]
+    return (
+        Ticket.objects.filter(pk=ticket_id)
+        .order_by()
+        .values_list(
+            Subquery(total, output_field=IntegerField()),
+            Subquery(shows),
+        )
+    )
+
+
+_READ = prepared(_time_and_profile, arity=2)
+
+
+def time_visible_to_customer(ticket: Ticket) -> int | None:
+    """The minutes spent on the ticket, or None when its client hides the time from
+    its users (no billing profile: shown)."""
+    rows = _READ.rows(ticket.pk, ticket.organization_id)
+    total, shows = rows[0] if rows else (0, None)
+    if shows is not None and not shows:
+        return None
+    return int(total or 0)
