@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -24,6 +25,24 @@ from django.core.management.base import BaseCommand, CommandParser
 from ecmp.core.env import make_private
 
 
+def web_address_refusal(host: str, port: int) -> str | None:
+    """What to change when host:port cannot be listened on (another program holds
+    it), or None when the web server can have it. The same bind as gunicorn's."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as error:
+        return (
+            f"The web server cannot listen on {host}:{port}: {error.strerror or error}. "
+            f"Another program holds the port: set PORT to a free one (e.g. make run "
+            f"PORT={port + 1}). The mail listener's address is set by ECMP_MAIL_LISTENER "
+            f"(now {settings.ECMP_MAIL_LISTENER})."
+        )
+    return None
+
+
 class Command(BaseCommand):
     help = "Serve the site with gunicorn and run the task worker, in one process group."
 
@@ -33,6 +52,12 @@ class Command(BaseCommand):
         parser.add_argument("--web-workers", type=int, default=2)
 
     def handle(self, *args: Any, host: str, port: int, web_workers: int, **options: Any) -> None:
+        refusal = web_address_refusal(host, port)
+        if refusal:
+            # gunicorn would stop at once and take the worker and the rest with it:
+            # say which setting moves the site instead (EX_UNAVAILABLE, as the listener).
+            self.stderr.write(refusal)
+            sys.exit(os.EX_UNAVAILABLE)
         # New files are private already; a var/ from an older version is closed here.
         make_private(Path(settings.VAR_DIR), public=Path(settings.STATIC_ROOT))
         python = sys.executable
