@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import formats
 from pypdf import PdfReader
 
 from ecmp.billing.models import Charge, Invoice, IssuerProfile
@@ -189,7 +190,7 @@ def test_the_pdf_shows_everything_an_invoice_needs(client_for, adam, full_invoic
         invoice.payment_reference_display,
         "BE71096123456769",
         "GKCCBEBB",
-        (TODAY + timedelta(days=15)).strftime("%m/%d/%Y"),
+        formats.date_format(TODAY + timedelta(days=15), "SHORT_DATE_FORMAT"),
         f"{invoice.total_gross:,}",
     ):
         assert expected in text, expected
@@ -258,7 +259,7 @@ def test_managers_see_their_invoices_due_date_and_reference_only(
     invoice = full_invoice[0]
     listing = client_for(alice).get(reverse("portal:invoices")).content.decode()
     assert invoice.payment_reference_display in listing
-    assert invoice.due_date.strftime("%m/%d/%Y") in listing
+    assert formats.date_format(invoice.due_date, "SHORT_DATE_FORMAT") in listing
     carol.is_team_manager = True
     carol.save()
     log_time(make_ticket(carol), agnes, 30)
