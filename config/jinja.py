@@ -20,8 +20,10 @@ from django.urls import reverse
 from django.utils import translation
 from jinja2 import ChainableUndefined, Environment
 
+from ecmp.billing.activity_names import activity_label
 from ecmp.billing.duration import format_duration
 from ecmp.core.presentation import choices_of, instant, link, when, widget
+from ecmp.mail.reasons import reason_label
 from ecmp.tickets.presentation import (
     event_summary,
     priority_badge,
@@ -70,6 +72,8 @@ FILTERS = {
     "force_escape": defaultfilters.force_escape,
     "duration": _duration,
     "event_summary": event_summary,
+    "activity_label": activity_label,
+    "mail_reason": reason_label,
 }
 
 GLOBALS = {

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ecmp.accounts.models import Organization
+from ecmp.billing.activity_names import activity_label
 from ecmp.billing.duration import parse_duration
 from ecmp.billing.identifiers import bic_clean, company_number_clean, iban_clean, vat_number_clean
 from ecmp.billing.issuer import logo_check
@@ -54,7 +55,7 @@ class TimeEntryForm(forms.Form):
         # one (Select.use_required_attribute), which a queryset answers with a query.
         # (A comprehension, not list(): list() asks the iterator's len(), a count.)
         widget = self.fields["activity_type"].widget
-        widget.choices = [choice for choice in widget.choices]
+        widget.choices = [(value, activity_label(label)) for value, label in widget.choices]
 
 
 class BillingProfileForm(forms.ModelForm):

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from ecmp.billing.activity_names import activity_label
 from ecmp.billing.models import ActivityType
 from ecmp.desk.forms import BusinessHoursForm
 from ecmp.sla.contracts import ContractTerms, billing_emails_clean, vat_number_clean
@@ -77,7 +78,7 @@ class ContractForm(forms.Form):
         self.activities = list(ActivityType.objects.filter(active=True).order_by("name"))
         for activity in self.activities:
             self.fields[f"rate_{activity.pk}"] = forms.DecimalField(
-                label=activity.name,
+                label=activity_label(activity.name),
                 required=False,
                 min_value=Decimal(0),
                 max_digits=10,

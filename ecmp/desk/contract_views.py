@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ecmp.accounts.models import Organization
 from ecmp.accounts.requests import AuthenticatedHttpRequest
+from ecmp.billing.activity_names import activity_label
 from ecmp.billing.contract_rates import (
     contract_rates_of,
     contract_version_create,
@@ -136,7 +137,7 @@ def contract_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "nav": "clients",
         "organization": contract.organization,
         "summary": contract_summary(contract),
-        "rates": sorted((names[pk], rate) for pk, rate in rates.items()),
+        "rates": sorted((activity_label(names[pk]), rate) for pk, rate in rates.items()),
         "in_use": contract_in_use(contract),
     }
     return render(request, "desk/contract.html", context)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ecmp.accounts.models import STAFF_ROLES, Organization, Role, User
 from ecmp.accounts.selectors import staff_choices
+from ecmp.billing.activity_names import activity_label
 from ecmp.billing.forms import DurationField
 from ecmp.billing.models import ActivityType
 from ecmp.core.ids import IdField
@@ -103,7 +104,7 @@ class ComposerForm(VersionedForm):
                 (value.value, label, value.instance.billable_by_default)
                 for value, label in widget.choices
             ]
-        widget.choices = [(pk, name) for pk, name, _billable in activities]
+        widget.choices = [(pk, activity_label(name)) for pk, name, _billable in activities]
         # Which are billable by default: ecmp.js ticks Billable as the agent changes the activity.
         billable: dict[int | None, bool] = {pk: flag for pk, _name, flag in activities}
         widget.attrs["data-billable-activities"] = " ".join(

@@ -217,12 +217,9 @@ def ticket_set_priority(
             author=actor,
             internal=True,
             created_at=now,
-            body=_("Priority changed from %(from)s to %(to)s: %(reason)s")
-            % {
-                "from": Priority(previous).label,
-                "to": Priority(priority).label,
-                "reason": reason,
-            },
+            # The reason alone: the priority event just above it says, in each
+            # reader's language, from which priority to which.
+            body=reason,
         )
         search_text_add(locked.pk, note.body)
         event_record(ticket=locked, actor=actor, kind=EventKind.NOTE, message=note, internal=True)
