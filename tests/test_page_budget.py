@@ -214,3 +214,25 @@ def test_the_time_a_customer_sees_in_one_read(activities, alice, carol, agnes, a
     assert time_visible_to_customer(ticket) is None
     BillingProfile.objects.filter(organization=acme).update(show_time_to_users=True)
     assert time_visible_to_customer(ticket) == 30
+
+
+def test_the_desk_ticket_page_lists_time_at_a_constant_cost(activities, client_for, alice, agnes):
+    from django.test.utils import CaptureQueriesContext
+
+    ticket = make_ticket(alice)
+    _log(agnes, ticket, activities["support"], 1)
+    client = client_for(agnes)
+    url = reverse("desk:ticket-detail", args=[ticket.number])
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for day in range(2, 6):
+        entry = _log(agnes, ticket, activities["admin"], day)
+    entry.description = "Called back"
+    entry.save()
+    with CaptureQueriesContext(connection) as more:
+        html = client.get(url).content.decode()
+    assert len(more) == len(few)
+    assert html.count(f"{agnes.get_full_name()} · Admin") == 4
+    assert html.count(f"{agnes.get_full_name()} · Support") == 1
+    assert "Called back" in html and "not billable" in html

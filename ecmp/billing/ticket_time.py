@@ -1,6 +1,10 @@
-"""The time a customer sees on their ticket page, in one statement compiled once per
-process (`core/prepared.py`): whether the client shows time to its users and the
-ticket's total, which were two reads through the ORM (about 0.5 ms a view)."""
+"""A ticket's time as its pages show it.
+
+The customer's page: whether the client shows time to its users and the ticket's
+total, in one statement compiled once per process (`core/prepared.py`), where two
+reads through the ORM cost about 0.5 ms a view. The desk's page: the entries with
+only the columns its list shows (the invoice's number, not the whole invoice and
+both people's rows): half the cost of the full read."""
 
 from __future__ import annotations
 
@@ -10,8 +14,20 @@ from django.db.models import F, Func, IntegerField, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from ecmp.billing.models import BillingProfile, TimeEntry
+from ecmp.billing.selectors import time_entries_for_ticket
 from ecmp.core.prepared import prepared
 from ecmp.tickets.models import Ticket
+
+# What desk/ticket_detail.html shows of an entry.
+_ENTRY_FIELDS = (
+    *("id", "ticket_id", "agent_id", "date", "minutes", "activity_type_id", "description"),
+    *("billable", "invoice_id", "agent__full_name", "activity_type__name", "invoice__number"),
+)
+
+
+def time_entries_for_ticket_page(ticket: Ticket) -> QuerySet[TimeEntry]:
+    """`time_entries_for_ticket`, reading only what the desk's ticket page shows."""
+    return time_entries_for_ticket(ticket).only(*_ENTRY_FIELDS)
 
 
 def _time_and_profile(ticket_id: int, organization_id: int) -> QuerySet[Any, Any]:

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from ecmp.accounts.requests import AuthenticatedHttpRequest
 from ecmp.billing import composer
 from ecmp.billing.activity_choices import composer_activities
-from ecmp.billing.selectors import time_entries_for_ticket
+from ecmp.billing.ticket_time import time_entries_for_ticket_page
 from ecmp.core.access import staff_required
 from ecmp.core.fragments import render_page
 from ecmp.core.paging import long_list_page
@@ -116,7 +116,7 @@ def _page(request: AuthenticatedHttpRequest, ticket: Ticket, **forms: Any) -> Ht
         "priority_form": forms.get("priority_form")
         or PriorityForm(initial={"version": ticket.version, "priority": ticket.priority}),
         "followers": follower_panel(ticket, request.user),
-        "time_entries": time_entries_for_ticket(ticket),
+        "time_entries": time_entries_for_ticket_page(ticket),
         "category_form": TicketCategoryForm(
             initial={"version": ticket.version, "category": ticket.category_id}
         ),
