@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from ecmp.accounts.requests import AuthenticatedHttpRequest
@@ -61,7 +61,12 @@ def tickets_bulk(request: AuthenticatedHttpRequest) -> HttpResponse:
     if done:
         messages.success(
             request,
-            _("%(done)s of %(total)s tickets changed.") % {"done": done, "total": len(outcomes)},
+            ngettext(
+                "%(done)s of %(total)s tickets changed.",
+                "%(done)s of %(total)s tickets changed.",
+                done,
+            )
+            % {"done": done, "total": len(outcomes)},
         )
     context = {"nav": "queues", "outcomes": outcomes, "done": done, "back": back, "action": action}
     return render(request, "desk/bulk_results.html", context)
