@@ -21,6 +21,12 @@ def test_every_french_entry_is_translated_and_not_fuzzy():
     assert missing == [] and fuzzy == []
 
 
+def test_the_catalog_keeps_no_obsolete_entry():
+    # `make messages` marks strings gone from the code obsolete (#~): drop them.
+    catalog = polib.pofile(str(PO))
+    assert [e.msgid for e in catalog.obsolete_entries()] == []
+
+
 def test_the_compiled_catalog_matches_the_source():
     source = {(e.msgctxt, e.msgid): e.msgstr or e.msgstr_plural for e in polib.pofile(str(PO))}
     compiled = {(e.msgctxt, e.msgid): e.msgstr or e.msgstr_plural for e in polib.mofile(str(MO))}
@@ -33,7 +39,7 @@ def test_the_compiled_catalog_matches_the_source():
 def test_no_string_in_the_code_is_missing_from_the_catalog(tmp_path):
     # makemessages rewrites the catalog it finds: run it on a copy of the sources.
     root = Path(settings.BASE_DIR)
-    for name in ("config", "ecmp", "templates", "locale"):
+    for name in ("config", "ecmp", "jinja2", "templates", "locale"):
         shutil.copytree(root / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(root / "manage.py", tmp_path / "manage.py")
     subprocess.run(
@@ -46,3 +52,5 @@ def test_no_string_in_the_code_is_missing_from_the_catalog(tmp_path):
     catalog = polib.pofile(str(tmp_path / "locale/fr/LC_MESSAGES/django.po"))
     assert [e.msgid for e in catalog.untranslated_entries()] == []
     assert [e.msgid for e in catalog.fuzzy_entries()] == []
+    # Nothing the code no longer says stays in the catalog.
+    assert [e.msgid for e in catalog.obsolete_entries()] == []
