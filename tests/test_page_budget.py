@@ -236,3 +236,29 @@ def test_the_desk_ticket_page_lists_time_at_a_constant_cost(activities, client_f
     assert html.count(f"{agnes.get_full_name()} · Admin") == 4
     assert html.count(f"{agnes.get_full_name()} · Support") == 1
     assert "Called back" in html and "not billable" in html
+
+
+def test_the_desk_ticket_page_offers_the_active_categories(client_for, alice, agnes, adam):
+    from ecmp.tickets.services.categories import (
+        category_create,
+        category_set_active,
+        ticket_category_set,
+    )
+
+    hardware = category_create(by=adam, name_en="Hardware", name_fr="Matériel")
+    network = category_create(by=adam, name_en="Network", name_fr="Réseau")
+    old = category_create(by=adam, name_en="Fax", name_fr="Télécopie")
+    category_set_active(by=adam, category=old, active=False)
+    ticket = make_ticket(alice)
+    ticket_category_set(ticket=ticket, actor=agnes, category=network)
+    url = reverse("desk:ticket-detail", args=[ticket.number])
+    client = client_for(agnes)
+    html = client.get(url).content.decode()
+    assert '<option value="">No category</option>' in html
+    assert f'<option value="{hardware.pk}">Hardware</option>' in html
+    assert f'<option value="{network.pk}" selected>Network</option>' in html
+    assert ">Fax</option>" not in html
+    agnes.language = "fr"
+    agnes.save()
+    html = client.get(url, headers={"accept-language": "fr"}).content.decode()
+    assert f'<option value="{hardware.pk}">Matériel</option>' in html

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -17,3 +19,13 @@ class CategoryForm(forms.Form):
 
 class TicketCategoryForm(VersionedForm):
     category = CategoryChoiceField(empty_label=_("No category"))
+
+    def __init__(
+        self, *args: Any, choices: list[tuple[int, str]] | None = None, **kwargs: Any
+    ) -> None:
+        """`choices`: the active categories as (id, label) when read already
+        (tickets/category_choices.py); the field reads them otherwise."""
+        super().__init__(*args, **kwargs)
+        if choices is not None:
+            field = self.fields["category"]
+            field.widget.choices = [("", field.empty_label), *choices]  # type: ignore[attr-defined]

@@ -28,6 +28,7 @@ from ecmp.desk.forms import AssignForm, CloseForm, ComposerForm, PriorityForm, Q
 from ecmp.mail.selectors import sender_checks_for_ticket
 from ecmp.notifications.services import notification_mark_viewed_for_ticket
 from ecmp.tickets import services
+from ecmp.tickets.category_choices import active_category_choices
 from ecmp.tickets.downloads import attachment_response
 from ecmp.tickets.followers import follower_panel
 from ecmp.tickets.models import Ticket
@@ -118,7 +119,8 @@ def _page(request: AuthenticatedHttpRequest, ticket: Ticket, **forms: Any) -> Ht
         "followers": follower_panel(ticket, request.user),
         "time_entries": time_entries_for_ticket_page(ticket),
         "category_form": TicketCategoryForm(
-            initial={"version": ticket.version, "category": ticket.category_id}
+            initial={"version": ticket.version, "category": ticket.category_id},
+            choices=active_category_choices(),
         ),
     }
     status = 400 if forms else 200
