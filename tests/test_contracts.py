@@ -360,3 +360,20 @@ def test_reverse_charge_is_for_a_client_of_another_country_than_ours(acme, adam)
         rates={},
     )
     assert french.reverse_charge
+
+
+def test_a_version_an_invoice_quotes_is_kept_as_history(acme, alice, agnes, adam):
+    """An invoice holds to the contract it was issued under, as tickets do: the version
+    is then neither edited nor deleted (a refusal, not a database error)."""
+    ticket = make_ticket(alice)  # before the contract: the ticket does not hold to it
+    contract = contract_create(by=adam, organization=acme, terms=terms())
+    log(ticket, agnes, date(2026, 2, 3))
+    invoice = billing_services.invoice_issue(
+        by=adam, organization=acme, start=date(2026, 2, 1), end=date(2026, 2, 28)
+    )
+    assert invoice.contract == contract
+    with pytest.raises(ValidationError):
+        contract_delete(by=adam, contract=contract)
+    with pytest.raises(ValidationError):
+        contract_update(by=adam, contract=contract, terms=terms(reference="Changed"))
+    assert Contract.objects.filter(pk=contract.pk, reference="").exists()

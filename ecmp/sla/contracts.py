@@ -13,7 +13,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.translation import gettext as _
 from stdnum.eu import vat as eu_vat
 from stdnum.exceptions import InvalidChecksum
@@ -198,8 +198,18 @@ def _describe(contract: Contract, what: str) -> str:
 
 
 def contract_in_use(contract: Contract) -> bool:
-    """Whether a ticket is held to this version: then it is history, never changed."""
-    return contract.tickets.exists()
+    """Whether a ticket (or an invoice) is held to this version: then it is history,
+    never changed. Every row that protects the version counts, whatever its app
+    (billing's invoices quote it too), without this layer importing theirs."""
+    for relation in Contract._meta.related_objects:
+        if relation.on_delete is not models.PROTECT:
+            continue
+        model = relation.related_model
+        if isinstance(model, str):  # "self": a contract never points at another
+            continue
+        if model._base_manager.filter(**{relation.field.name: contract}).exists():
+            return True
+    return False
 
 
 def _require_unused(contract: Contract) -> None:
