@@ -20,5 +20,8 @@ def file_response(
     response["X-Content-Type-Options"] = "nosniff"
     # Even opened on its own, the file may load nothing, run nothing, and its
     # origin is opaque (sandbox): it cannot reach the user's session.
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    # An image shown on its own is drawn by the browser from the response itself,
+    # which some browsers check against img-src: 'self' lets it be drawn, nothing more.
+    images = " img-src 'self';" if inline else ""
+    response["Content-Security-Policy"] = f"default-src 'none';{images} sandbox"
     return response

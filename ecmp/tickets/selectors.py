@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from ecmp.accounts.models import STAFF_ROLES, Organization, User
 from ecmp.core.access import is_staff_member
+from ecmp.tickets.customer_files import customer_files
 from ecmp.tickets.models import Attachment, CannedReply, Ticket, TicketEvent, TicketFollower
 from ecmp.tickets.search import customer_search_filter, search_filter
 from ecmp.tickets.status import UNRESOLVED, Priority, Status
@@ -237,13 +238,9 @@ def recent_events_for_customer(user: User, *, limit: int = 10) -> QuerySet[Ticke
 
 
 def attachment_for_customer(user: User, number: int | str, attachment_id: int) -> Attachment:
-    """An attachment of a ticket the user may see, and never one of an internal note."""
+    """An attachment of a ticket the user may see: never an internal note's, nor a raw original."""
     ticket = access_ticket(user, number)
-    attachment = (
-        Attachment.objects.filter(ticket=ticket, pk=attachment_id)
-        .exclude(message__internal=True)
-        .first()
-    )
+    attachment = customer_files(Attachment.objects.filter(ticket=ticket, pk=attachment_id)).first()
     if attachment is None:
         raise Http404
     return attachment

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from ecmp.tickets.customer_files import customer_files
 from ecmp.tickets.models import Attachment, Ticket, TicketEvent
 from ecmp.tickets.selectors import ticket_thread_for_customer, ticket_thread_for_staff
 
@@ -24,7 +25,7 @@ def thread_with_files(ticket: Ticket, *, staff: bool) -> tuple[list[TicketEvent]
         files = Attachment.objects.filter(ticket=ticket)
     else:
         events = ticket_thread_for_customer(ticket)
-        files = Attachment.objects.filter(ticket=ticket).exclude(message__internal=True)
+        files = customer_files(Attachment.objects.filter(ticket=ticket))
     thread = list(events.prefetch_related(None))  # the files come from the one read below
     by_message: defaultdict[int | None, list[Attachment]] = defaultdict(list)
     for attachment in files.order_by("id"):

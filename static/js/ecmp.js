@@ -3,25 +3,61 @@
 (function () {
   "use strict";
 
-  // Drop zones: a <label class="drop-zone"> for a file input. Clicking already
-  // opens the file picker (it is a label); dropping adds the files to the input.
+  // The file control (includes/ui.html, file_drop): the native input stays the form's
+  // field, hidden; the drop zone's button opens the picker, dropped files are added,
+  // and the chosen files are listed, each removable. The input's FileList cannot be
+  // edited: it is rebuilt through a DataTransfer.
+  function setFiles(input, files) {
+    var chosen = new DataTransfer();
+    files.forEach(function (file) { chosen.items.add(file); });
+    input.files = chosen.files;
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+
   function listFiles(input) {
     var list = document.getElementById(input.id + "-chosen");
     if (!list) return;
     list.textContent = "";
-    Array.prototype.forEach.call(input.files, function (file) {
+    var files = Array.prototype.slice.call(input.files);
+    files.forEach(function (file, index) {
       var item = document.createElement("li");
-      item.textContent = file.name;
+      var name = document.createElement("span");
+      name.textContent = file.name;
+      item.appendChild(name);
+      var remove = document.createElement("button");
+      remove.type = "button";
+      remove.className = "btn btn-sm btn-link p-0";
+      remove.textContent = list.dataset.removeLabel || "Remove";
+      remove.setAttribute("aria-label", remove.textContent + " " + file.name);
+      remove.addEventListener("click", function () {
+        setFiles(input, files.filter(function (other, at) { return at !== index; }));
+        listFiles(input);
+        var buttons = list.querySelectorAll("button");
+        var next = buttons[Math.min(index, buttons.length - 1)];
+        var picker = input.closest("[data-file-drop]").querySelector("[data-pick-files]");
+        (next || picker).focus();
+      });
+      item.appendChild(remove);
       list.appendChild(item);
     });
   }
 
   function setUpDropZones(root) {
-    root.querySelectorAll("label.drop-zone").forEach(function (zone) {
-      if (zone.dataset.ready) return;
-      zone.dataset.ready = "1";
-      var input = document.getElementById(zone.htmlFor);
-      if (!input) return;
+    root.querySelectorAll("[data-file-drop]").forEach(function (control) {
+      if (control.dataset.ready) return;
+      var input = control.querySelector("input[type=file]");
+      var zone = control.querySelector("[data-drop-zone]");
+      var pick = control.querySelector("[data-pick-files]");
+      if (!input || !zone || !pick || typeof DataTransfer === "undefined") return;
+      control.dataset.ready = "1";
+      control.classList.add("file-drop-ready");
+      input.tabIndex = -1;
+      zone.hidden = false;
+      // A <button>: Enter and Space open the picker as a click does.
+      pick.addEventListener("click", function () { input.click(); });
+      zone.addEventListener("click", function (event) {
+        if (event.target === zone) input.click();
+      });
       input.addEventListener("change", function () { listFiles(input); });
       ["dragenter", "dragover"].forEach(function (name) {
         zone.addEventListener(name, function (event) {
@@ -34,14 +70,37 @@
       });
       zone.addEventListener("drop", function (event) {
         event.preventDefault();
-        var merged = new DataTransfer();
-        Array.prototype.forEach.call(input.files, function (f) { merged.items.add(f); });
-        Array.prototype.forEach.call(event.dataTransfer.files, function (f) { merged.items.add(f); });
-        input.files = merged.files;
+        var files = Array.prototype.slice.call(input.files);
+        Array.prototype.forEach.call(event.dataTransfer.files, function (f) { files.push(f); });
+        setFiles(input, files);
         listFiles(input);
       });
+      listFiles(input);  // files kept by the browser on a page reload
     });
   }
+
+  // A field marked invalid by the server loses the mark and its message once it is
+  // filled in again: the message no longer stands next to a corrected value.
+  function clearInvalid(event) {
+    var field = event.target;
+    if (!field.classList || !field.classList.contains("is-invalid")) return;
+    var filled = field.type === "file" ? field.files.length > 0
+      : field.type === "checkbox" || field.type === "radio" ? true
+      : String(field.value || "").trim() !== "";
+    if (!filled) return;
+    field.classList.remove("is-invalid");
+    field.removeAttribute("aria-invalid");
+    var message = field.id && document.getElementById(field.id + "-errors");
+    if (message) message.remove();
+    var described = (field.getAttribute("aria-describedby") || "").split(" ").filter(function (id) {
+      return id && id !== field.id + "-errors";
+    });
+    if (described.length) field.setAttribute("aria-describedby", described.join(" "));
+    else field.removeAttribute("aria-describedby");
+  }
+
+  document.addEventListener("input", clearInvalid);
+  document.addEventListener("change", clearInvalid);
 
   // A <select data-submit-on-change> sends its form when a choice is made (the
   // language switch); without JavaScript its form has a button instead.
@@ -198,4 +257,33 @@
       box.checked = all.checked;
     });
   });
+
+  // Tables on a phone (static/css/ecmp.css, .table-stack): a table with a header row of
+  // three columns or more is shown as stacked rows below 576 px; each cell is labelled
+  // with its column's heading (data-label), rows added by htmx too. `.table-keep` keeps a
+  // table as it is.
+  function stackTables(root) {
+    root.querySelectorAll("main table:not(.table-keep)").forEach(function (table) {
+      var heads = table.tHead && table.tHead.rows.length ? table.tHead.rows[table.tHead.rows.length - 1].cells : [];
+      var labels = [];
+      Array.prototype.forEach.call(heads, function (head) {
+        for (var span = 0; span < (head.colSpan || 1); span++) labels.push(head.textContent.trim());
+      });
+      if (labels.length < 3) return;
+      table.classList.add("table-stack");
+      var sections = Array.prototype.slice.call(table.tBodies).concat(table.tFoot ? [table.tFoot] : []);
+      sections.forEach(function (body) {
+        Array.prototype.forEach.call(body.rows, function (row) {
+          var column = 0;
+          Array.prototype.forEach.call(row.cells, function (cell) {
+            if (!cell.hasAttribute("data-label") && labels[column]) cell.setAttribute("data-label", labels[column]);
+            column += cell.colSpan || 1;
+          });
+        });
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { stackTables(document); });
+  document.addEventListener("htmx:load", function () { stackTables(document); });
 })();
