@@ -5,12 +5,15 @@ written on them (subject, description, replies and internal notes: tickets/searc
 their requester (name, email, phone) or organization. People and organizations are
 found by a part of their name or a typo (accounts/search.py).
 
-Three queries whatever the data: people, organizations, then tickets, matched by
-their words or by the people and organizations just found (ids in the query, so
-that PostgreSQL combines three indexes in one bitmap). "Best" among tickets: those
-whose subject holds every word, then those of a person or organization found, then
-the most recent; ranked among the most recent matches only (`CANDIDATES`), so that
-a word in a hundred thousand tickets costs no more than a rare one.
+A handful of queries whatever the data: people, organizations (each a LIMIT read
+nearest first), the newest ticket number, the most recent matching tickets (by their
+words or the people and organizations just found, ids in the query; see
+_recent_matches), then the page's rows. "Best" among tickets: those whose subject
+holds every word, then those of a person or organization found, then the most
+recent; ranked among the most recent matches only (`CANDIDATES`), so that a word in a
+hundred thousand tickets costs no more than a rare one. The "more tickets" page
+lists the MORE most recent matches, not every one (docs/performance.md: the search
+at a million tickets).
 """
 
 from __future__ import annotations
