@@ -1,0 +1,178 @@
+"""Every main page on a phone (issue 20 §2): at 390 x 844 no page scrolls sideways,
+the side menu folds behind the header's menu button and opens from it, the user
+menu fits on the screen, the language picker shows its whole label, tables become
+stacked rows, and axe finds nothing serious."""
+
+import re
+
+from playwright.sync_api import expect
+
+from ecmp.accounts import twofactor
+from ecmp.accounts.models import Role
+from ecmp.tickets.services import ticket_reply
+from ecmp.tickets.services.canned import canned_reply_create
+from ecmp.tickets.services.categories import category_create
+from tests.browser.conftest import pytestmark  # noqa: F401 - skip without a browser
+from tests.browser.test_journeys import sign_in
+from tests.factories import AgentFactory, OrganizationFactory, UserFactory, make_ticket
+from tests.invoices_data import issue, log_time, make_contract, make_issuer, set_rate
+
+PHONE = {"width": 390, "height": 844}
+LONG_SUBJECT = "The accounting software's export to the Belgian tax authority fails"
+LONG_WORD = "https://intranet.acme.test/shared/exports/2026/accounting-export-failure.log"
+
+PORTAL_PAGES = {
+    "dashboard": "/portal/",
+    "service desk": "/portal/service-desk/",
+    "new ticket": "/portal/tickets/new/",
+    "notifications": "/portal/notifications/",
+    "invoices": "/portal/invoices/",
+    "account": "/accounts/me/",
+}
+DESK_PAGES = {
+    "home": "/desk/",
+    "queue": "/desk/tickets/",
+    "new ticket": "/desk/tickets/new/",
+    "clients": "/desk/clients/",
+    "mail": "/desk/mail/",
+    "reports": "/desk/billing/reports/",
+    "support reports": "/desk/reports/support/",
+    "SLA settings": "/desk/settings/sla/",
+    "team": "/desk/team/",
+    "categories": "/desk/settings/categories/",
+    "canned replies": "/desk/canned-replies/",
+    "search results": "/desk/search/?q=accounting",
+    "invoices": "/desk/billing/",
+}
+
+
+def make_data():
+    acme = OrganizationFactory(name="Acme Industries International")
+    alice = UserFactory(
+        email="alice.vandenberghe@acme-industries.test",
+        full_name="Alice Vandenberghe-Dumoulin",
+        organization=acme,
+        is_team_manager=True,
+    )
+    admin = AgentFactory(email="adam@support.test", full_name="Adam Administrator", role=Role.ADMIN)
+    twofactor.enrol_demo_authenticator(user=admin, secret=twofactor.new_secret())
+    category_create(by=admin, name_en="Accounting software", name_fr="Logiciel comptable")
+    canned_reply_create(
+        by=admin,
+        title="We are looking into it",
+        body="Hello {customer_name}, we are looking into it.",
+        language="en",
+        shared=True,
+    )
+    ticket = make_ticket(alice, subject=LONG_SUBJECT, description=f"See {LONG_WORD}")
+    ticket_reply(ticket=ticket, author=admin, body=f"Could you send {LONG_WORD} again?")
+    ticket_reply(ticket=ticket, author=admin, body="Checked the logs.", internal=True)
+    make_ticket(alice, subject="Printer offline")
+    set_rate(acme)
+    make_issuer(admin)
+    make_contract(acme)
+    log_time(ticket, admin, 90)
+    issue(admin, acme)
+    return acme, alice, admin, ticket
+
+
+def phone_page(new_page):
+    page = new_page()
+    page.set_viewport_size(PHONE)
+    return page
+
+
+# What sticks out past the screen's right edge, for the failure message.
+WIDEST = """() => [...document.querySelectorAll("main *, header *")]
+  .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1)
+  .slice(0, 5)
+  .map((el) => `${el.tagName.toLowerCase()}.${[...el.classList].join(".")}` +
+    ` ${Math.round(el.getBoundingClientRect().right)}px`)"""
+
+
+def check_page(stack, page, url, name, axe):
+    """What is wrong with the page on a phone: an empty list when nothing is."""
+    page.goto(url)
+    expect(page.locator("h1").first).to_be_visible()
+    stack.shot(page, "phone-" + re.sub(r"\W+", "-", name))
+    problems = []
+    width = page.evaluate("document.documentElement.scrollWidth")
+    if width > PHONE["width"]:
+        problems.append(f"{name}: {width} px wide: {page.evaluate(WIDEST)}")
+    problems += [f"{name}: {violation}" for violation in axe(page)]
+    # The side menu is folded; the menu button opens it, and it closes again.
+    menu = page.locator("#app-menu")
+    expect(menu).not_to_be_visible()
+    page.click("#app-menu-button")
+    expect(menu).to_be_visible()
+    expect(menu.locator("a.nav-link").first).to_be_in_viewport()
+    page.click("#app-menu .btn-close")
+    expect(menu).not_to_be_visible()
+    return problems
+
+
+def check_header(page):
+    """The user menu opens inside the screen; the language picker reads in full."""
+    picker = page.locator("#language-switch")
+    expect(picker.locator("option:checked")).to_have_text("English")
+    fits = page.evaluate(
+        """() => {
+          const select = document.getElementById("language-switch");
+          const probe = document.createElement("span");
+          probe.style.font = getComputedStyle(select).font;
+          probe.textContent = select.selectedOptions[0].textContent;
+          document.body.append(probe);
+          const needed = probe.getBoundingClientRect().width;
+          probe.remove();
+          return select.getBoundingClientRect().width - needed;
+        }"""
+    )
+    assert fits > 20, "the language picker cuts its label"
+    page.click(".app-header .dropdown-toggle")
+    menu = page.locator(".app-header .dropdown-menu")
+    expect(menu).to_be_visible()
+    box = menu.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+    expect(menu.locator("a:has-text('My account')")).to_be_in_viewport()
+    page.keyboard.press("Escape")
+
+
+def test_the_portal_on_a_phone(stack, new_page, axe):
+    _, alice, _, ticket = make_data()
+    page = phone_page(new_page)
+    sign_in(page, stack.url, alice.email)
+    pages = {**PORTAL_PAGES, "a ticket": f"/portal/tickets/{ticket.number}/"}
+    problems = []
+    for name, path in pages.items():
+        problems += check_page(stack, page, stack.url + path, f"portal {name}", axe)
+    assert problems == [], "\n".join(problems)
+    check_header(page)
+
+    # The ticket table is stacked rows: a subject reads as words, not letter by letter.
+    page.goto(stack.url + "/portal/service-desk/")
+    subject = page.locator("main table td", has_text=LONG_SUBJECT).first
+    expect(subject).to_be_visible()
+    assert subject.bounding_box()["width"] > 200
+    assert subject.bounding_box()["height"] < 120
+
+
+def test_the_desk_on_a_phone(stack, new_page, axe):
+    acme, _, admin, ticket = make_data()
+    page = phone_page(new_page)
+    sign_in(page, stack.url, admin.email)
+    pages = {
+        **DESK_PAGES,
+        "a ticket": f"/desk/tickets/{ticket.number}/",
+        "a client": f"/desk/clients/{acme.pk}/",
+    }
+    problems = []
+    for name, path in pages.items():
+        problems += check_page(stack, page, stack.url + path, f"desk {name}", axe)
+    assert problems == [], "\n".join(problems)
+    check_header(page)
+
+    # The header's search is reachable and leads to the results.
+    page.fill("#ticket-jump", "accounting")
+    with page.expect_navigation():
+        page.press("#ticket-jump", "Enter")
+    assert re.search(r"/desk/(search|tickets)/", page.url)
