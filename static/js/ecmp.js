@@ -286,33 +286,4 @@
 
   document.addEventListener("DOMContentLoaded", function () { stackTables(document); });
   document.addEventListener("htmx:load", function () { stackTables(document); });
-
-  // Tables on a phone (static/css/ecmp.css, .table-stack): a table with a header row of
-  // three columns or more is shown as stacked rows below 576 px; each cell is labelled
-  // with its column's heading (data-label), rows added by htmx too. `.table-keep` keeps a
-  // table as it is.
-  function stackTables(root) {
-    root.querySelectorAll("main table:not(.table-keep)").forEach(function (table) {
-      var heads = table.tHead && table.tHead.rows.length ? table.tHead.rows[table.tHead.rows.length - 1].cells : [];
-      var labels = [];
-      Array.prototype.forEach.call(heads, function (head) {
-        for (var span = 0; span < (head.colSpan || 1); span++) labels.push(head.textContent.trim());
-      });
-      if (labels.length < 3) return;
-      table.classList.add("table-stack");
-      var sections = Array.prototype.slice.call(table.tBodies).concat(table.tFoot ? [table.tFoot] : []);
-      sections.forEach(function (body) {
-        Array.prototype.forEach.call(body.rows, function (row) {
-          var column = 0;
-          Array.prototype.forEach.call(row.cells, function (cell) {
-            if (!cell.hasAttribute("data-label") && labels[column]) cell.setAttribute("data-label", labels[column]);
-            column += cell.colSpan || 1;
-          });
-        });
-      });
-    });
-  }
-
-  document.addEventListener("DOMContentLoaded", function () { stackTables(document); });
-  document.addEventListener("htmx:load", function () { stackTables(document); });
 })();
