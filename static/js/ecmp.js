@@ -262,13 +262,35 @@
   // three columns or more is shown as stacked rows below 576 px; each cell is labelled
   // with its column's heading (data-label), rows added by htmx too. `.table-keep` keeps a
   // table as it is.
+  function columnHeadings(head) {
+    var grid = [];  // grid[row][column]: the heading covering that place, rowspan and colspan followed
+    Array.prototype.forEach.call(head ? head.rows : [], function (row, r) {
+      grid[r] = grid[r] || [];
+      var column = 0;
+      Array.prototype.forEach.call(row.cells, function (cell) {
+        while (grid[r][column]) column++;
+        for (var down = 0; down < (cell.rowSpan || 1); down++) {
+          grid[r + down] = grid[r + down] || [];
+          for (var across = 0; across < (cell.colSpan || 1); across++) grid[r + down][column + across] = cell;
+        }
+        column += cell.colSpan || 1;
+      });
+    });
+    var labels = [];
+    (grid[grid.length - 1] || []).forEach(function (cell, column) {
+      var parts = [];
+      grid.forEach(function (row) {
+        var text = row[column] && row[column].textContent.trim();
+        if (text && parts.indexOf(text) < 0) parts.push(text);
+      });
+      labels[column] = parts.join(" · ");
+    });
+    return labels;
+  }
+
   function stackTables(root) {
     root.querySelectorAll("main table:not(.table-keep)").forEach(function (table) {
-      var heads = table.tHead && table.tHead.rows.length ? table.tHead.rows[table.tHead.rows.length - 1].cells : [];
-      var labels = [];
-      Array.prototype.forEach.call(heads, function (head) {
-        for (var span = 0; span < (head.colSpan || 1); span++) labels.push(head.textContent.trim());
-      });
+      var labels = columnHeadings(table.tHead);
       if (labels.length < 3) return;
       table.classList.add("table-stack");
       var sections = Array.prototype.slice.call(table.tBodies).concat(table.tFoot ? [table.tFoot] : []);
@@ -276,8 +298,11 @@
         Array.prototype.forEach.call(body.rows, function (row) {
           var column = 0;
           Array.prototype.forEach.call(row.cells, function (cell) {
-            if (!cell.hasAttribute("data-label") && labels[column]) cell.setAttribute("data-label", labels[column]);
-            column += cell.colSpan || 1;
+            var span = cell.colSpan || 1;
+            if (span === 1 && labels[column] && !cell.hasAttribute("data-label")) {
+              cell.setAttribute("data-label", labels[column]);
+            }
+            column += span;
           });
         });
       });
