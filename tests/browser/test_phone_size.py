@@ -111,11 +111,11 @@ def check_page(stack, page, url, name, axe):
     return problems
 
 
-def check_header(page):
-    """The user menu opens inside the screen; the language picker reads in full."""
+def check_language_picker(page, label):
+    """The picker shows its whole label, with room to spare."""
     picker = page.locator("#language-switch")
-    expect(picker.locator("option:checked")).to_have_text("English")
-    fits = page.evaluate(
+    expect(picker.locator("option:checked")).to_have_text(label)
+    room = page.evaluate(
         """() => {
           const select = document.getElementById("language-switch");
           const probe = document.createElement("span");
@@ -127,7 +127,12 @@ def check_header(page):
           return select.getBoundingClientRect().width - needed;
         }"""
     )
-    assert fits > 20, "the language picker cuts its label"
+    assert room > 20, f"the language picker cuts its label {label!r}"
+
+
+def check_header(page):
+    """The user menu opens inside the screen; the language picker reads in full."""
+    check_language_picker(page, "English")
     page.click(".app-header .dropdown-toggle")
     menu = page.locator(".app-header .dropdown-menu")
     expect(menu).to_be_visible()
@@ -154,6 +159,15 @@ def test_the_portal_on_a_phone(stack, new_page, axe):
     expect(subject).to_be_visible()
     assert subject.bounding_box()["width"] > 200
     assert subject.bounding_box()["height"] < 120
+    expect(subject).to_have_attribute("data-label", "Subject")
+    label_width = subject.evaluate("(cell) => getComputedStyle(cell, '::before').width")
+    assert float(label_width.removesuffix("px")) > 80, label_width
+
+    # In French the picker reads "Français" in full.
+    with page.expect_navigation():
+        page.select_option("#language-switch", "fr")
+    check_language_picker(page, "Français")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
 
 def test_the_desk_on_a_phone(stack, new_page, axe):
@@ -176,3 +190,12 @@ def test_the_desk_on_a_phone(stack, new_page, axe):
     with page.expect_navigation():
         page.press("#ticket-jump", "Enter")
     assert re.search(r"/desk/(search|tickets)/", page.url)
+
+    # The queue's rows are stacked, each cell under its column's heading; the
+    # support reports' grouped headings name both levels.
+    page.goto(stack.url + "/desk/tickets/")
+    expect(page.locator("table.table-stack td[data-label='Subject']").first).to_be_visible()
+    page.goto(stack.url + "/desk/reports/support/")
+    agents = page.locator("table[data-table='agents'] tbody tr").first
+    expect(agents.locator("[data-label='First response · Median']")).to_have_count(1)
+    expect(agents.locator("[data-label='Resolution · Median']")).to_have_count(1)
