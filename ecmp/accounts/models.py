@@ -462,3 +462,7 @@ class ThrottleHit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} {self.at:%Y-%m-%d %H:%M}"
+
+
+# A manager's request to remove a colleague, in its own module (a model of this app).
+from ecmp.accounts.removal_models import RemovalRequest as RemovalRequest  # noqa: E402

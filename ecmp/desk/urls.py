@@ -16,6 +16,7 @@ from ecmp.desk import (
     new_ticket_views,
     people_views,
     presence_views,
+    removal_views,
     saved_view_views,
     search_views,
     sla_views,
@@ -149,6 +150,17 @@ urlpatterns = [
         "registration-requests/<id:pk>/decline/",
         views.registration_request_decline,
         name="registration-request-decline",
+    ),
+    path("removal-requests/", removal_views.removal_requests, name="removal-requests"),
+    path(
+        "removal-requests/<id:pk>/approve/",
+        removal_views.removal_approve,
+        name="removal-approve",
+    ),
+    path(
+        "removal-requests/<id:pk>/decline/",
+        removal_views.removal_decline,
+        name="removal-decline",
     ),
     # Time and billing
     path("tickets/<id:number>/time/", billing_views.time_add, name="time-add"),

@@ -12,8 +12,9 @@ class MailConfig(AppConfig):
 
     def ready(self) -> None:
         from ecmp.accounts.mailer import mailer_install
+        from ecmp.accounts.removal_mailer import removal_mailer_install
         from ecmp.core.periodic import periodic_job_register
-        from ecmp.mail import outbound
+        from ecmp.mail import outbound, removal_mail
         from ecmp.mail.digest import staff_digest, staff_digest_period
         from ecmp.mail.events import MailSubscriber
         from ecmp.mail.tasks import (
@@ -33,6 +34,7 @@ class MailConfig(AppConfig):
         # The lower layers reach mail only through these hooks (docs/architecture.md).
         event_subscribe("mail", MailSubscriber())
         mailer_install(outbound)
+        removal_mailer_install(removal_mail)
         periodic_job_register("outbox-sweep", outbox_sweep, 60)
         periodic_job_register("inbound-sweep", inbound_sweep, 60)
         periodic_job_register("inbound-raw-expire", inbound_raw_expire, 3600)

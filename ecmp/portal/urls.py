@@ -7,6 +7,7 @@ from ecmp.portal import (
     follower_views,
     notification_views,
     personal_data_views,
+    team_removal_views,
     ticket_views,
     views,
 )
@@ -58,6 +59,11 @@ urlpatterns = [
         name="notification-open",
     ),
     path("team/requests/", views.team_requests, name="team-requests"),
+    path(
+        "team/colleagues/<id:user_id>/remove/",
+        team_removal_views.removal_request,
+        name="team-removal-request",
+    ),
     path("invoices/", billing_views.invoices, name="invoices"),
     path("invoices/<id:pk>/pdf/", billing_views.invoice_pdf, name="invoice-pdf"),
     # Contracts

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from ecmp.accounts import services
 from ecmp.accounts.forms import RegistrationRequestForm
+from ecmp.accounts.removal_selectors import colleagues_for_manager, removal_request_list_for_manager
 from ecmp.accounts.requests import AuthenticatedHttpRequest
 from ecmp.accounts.selectors import registration_request_list_for_manager
 from ecmp.core.access import team_manager_required
@@ -57,6 +58,12 @@ def team_requests(request: AuthenticatedHttpRequest) -> HttpResponse:
             messages.success(request, _("Your request was sent to the support team."))
             return redirect("portal:team-requests")
     requests = registration_request_list_for_manager(request.user)[:100]
-    return render(
-        request, "portal/team_requests.html", {"form": form, "requests": requests, "nav": "team"}
-    )
+    context = {
+        "form": form,
+        "requests": requests,
+        "nav": "team",
+        # Asking to remove a colleague who left (portal/team_removal_views.py).
+        "colleagues": colleagues_for_manager(request.user)[:500],
+        "removals": removal_request_list_for_manager(request.user)[:100],
+    }
+    return render(request, "portal/team_requests.html", context)
