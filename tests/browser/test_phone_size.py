@@ -9,13 +9,23 @@ from playwright.sync_api import expect
 
 from ecmp.accounts import twofactor
 from ecmp.accounts.models import Role
+from ecmp.billing.models import Invoice
+from ecmp.sla.models import Contract
 from ecmp.tickets.services import ticket_reply
 from ecmp.tickets.services.canned import canned_reply_create
 from ecmp.tickets.services.categories import category_create
 from tests.browser.conftest import pytestmark  # noqa: F401 - skip without a browser
 from tests.browser.test_journeys import sign_in
 from tests.factories import AgentFactory, OrganizationFactory, UserFactory, make_ticket
-from tests.invoices_data import issue, log_time, make_contract, make_issuer, set_rate
+from tests.invoices_data import (
+    MONTH_START,
+    TODAY,
+    issue,
+    log_time,
+    make_contract,
+    make_issuer,
+    set_rate,
+)
 
 PHONE = {"width": 390, "height": 844}
 LONG_SUBJECT = "The accounting software's export to the Belgian tax authority fails"
@@ -74,6 +84,35 @@ def make_data():
     log_time(ticket, admin, 90)
     issue(admin, acme)
     return acme, alice, admin, ticket
+
+
+def other_pages(acme, ticket):
+    """Pages off the main paths, walked once as their reader."""
+    invoice = Invoice.objects.get(organization=acme)
+    contract = Contract.objects.get(organization=acme)
+    draft = f"/desk/billing/draft/?organization={acme.pk}&start={MONTH_START}&end={TODAY}"
+    portal = {
+        "followed": "/portal/followed/",
+        "contract": "/portal/contract/",
+        "my team": "/portal/team/requests/",
+        "password": "/accounts/password/change/",
+        "two-factor": "/accounts/2fa/",
+    }
+    desk = {
+        "audit log": "/desk/audit/",
+        "outbox": "/desk/mail/out/",
+        "registration requests": "/desk/registration-requests/",
+        "invite": "/desk/users/invite/",
+        "issuer": "/desk/billing/issuer/",
+        "an invoice": f"/desk/billing/invoices/{invoice.pk}/",
+        "a draft": draft,
+        "a contract": f"/desk/contracts/{contract.pk}/",
+        "a contract's edit": f"/desk/contracts/{contract.pk}/edit/",
+        "a person": f"/desk/people/{ticket.requester_id}/edit/",
+        "new client": "/desk/clients/new/",
+        "saved views": "/desk/tickets/views/",
+    }
+    return portal, desk
 
 
 def phone_page(new_page):
@@ -199,3 +238,18 @@ def test_the_desk_on_a_phone(stack, new_page, axe):
     agents = page.locator("table[data-table='agents'] tbody tr").first
     expect(agents.locator("[data-label='First response · Median']")).to_have_count(1)
     expect(agents.locator("[data-label='Resolution · Median']")).to_have_count(1)
+
+
+def test_the_other_pages_on_a_phone(stack, new_page, axe):
+    acme, alice, admin, ticket = make_data()
+    portal, desk = other_pages(acme, ticket)
+    problems = []
+    page = phone_page(new_page)
+    sign_in(page, stack.url, alice.email)
+    for name, path in portal.items():
+        problems += check_page(stack, page, stack.url + path, f"portal {name}", axe)
+    page = phone_page(new_page)
+    sign_in(page, stack.url, admin.email)
+    for name, path in desk.items():
+        problems += check_page(stack, page, stack.url + path, f"desk {name}", axe)
+    assert problems == [], "\n".join(problems)
