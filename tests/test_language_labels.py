@@ -15,6 +15,7 @@ from ecmp.mail.reasons import reason_label
 from ecmp.sla.priorities import Priority
 from ecmp.tickets import services
 from ecmp.tickets.models import Message
+from ecmp.tickets.services.categories import category_create, ticket_category_set
 from ecmp.tickets.status import Status
 from tests.factories import make_ticket
 from tests.mailtools import build_mail
@@ -264,3 +265,23 @@ def test_the_bulk_results_count_in_french(client_for, agnes, alice):
     html = response.content.decode()
     assert "1 ticket sur 2 modifié" in html
     assert "1 tickets" not in html
+
+
+def test_a_category_change_reads_with_the_french_names(
+    client_for, adam, agnes, ticket, django_assert_max_num_queries
+):
+    hardware = category_create(by=adam, name_en="Hardware", name_fr="Matériel")
+    software = category_create(by=adam, name_en="Software", name_fr="Logiciel")
+    ticket_category_set(ticket=ticket, actor=agnes, category=hardware)
+    desk = client_for(agnes)
+    page = reverse("desk:ticket-detail", args=[ticket.number])
+    assert "Category changed from — to Hardware" in desk.get(page).content.decode()
+    french(agnes)
+    with django_assert_max_num_queries(80) as one:
+        assert "Catégorie : — → Matériel" in desk.get(page).content.decode()
+    # More category changes: the names are read once for the page.
+    ticket_category_set(ticket=ticket, actor=agnes, category=software)
+    ticket_category_set(ticket=ticket, actor=agnes, category=hardware)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        html = desk.get(page).content.decode()
+    assert "Catégorie : Matériel → Logiciel" in html and "Hardware" not in html

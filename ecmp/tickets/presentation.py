@@ -10,6 +10,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from ecmp.core.presentation import instant, link
+from ecmp.tickets.category_names import category_name
 from ecmp.tickets.models import EventKind, Ticket, TicketEvent
 from ecmp.tickets.status import Channel, Priority, Status
 
@@ -81,8 +82,8 @@ def event_summary(event: TicketEvent) -> str:
         }
     if event.kind == EventKind.CATEGORY:  # the categories' English names, as recorded
         return _("Category changed from %(from)s to %(to)s") % {
-            "from": event.from_value or "—",
-            "to": event.to_value or "—",
+            "from": category_name(event.from_value) or "—",
+            "to": category_name(event.to_value) or "—",
         }
     if event.kind in (EventKind.FOLLOWER_ADDED, EventKind.FOLLOWER_REMOVED):
         # to_value: the follower's name as it was then.
