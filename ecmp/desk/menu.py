@@ -9,7 +9,8 @@ from django.db import connections
 from django.db.models import F, Func, IntegerField, QuerySet, Subquery
 from django.http import HttpRequest
 
-from ecmp.accounts.models import RegistrationRequest, User
+from ecmp.accounts.models import RegistrationRequest, RemovalRequest, User
+from ecmp.accounts.removal_selectors import removal_request_list_for_staff
 from ecmp.accounts.selectors import registration_request_list_for_staff
 from ecmp.mail.selectors import inbound_list_for_staff
 
@@ -34,7 +35,13 @@ def _statement(alias: str) -> tuple[str, tuple]:
     (the signed-in agent's own exists)."""
     held = inbound_list_for_staff("held")
     pending = registration_request_list_for_staff(status=RegistrationRequest.Status.PENDING)
-    rows = User.objects.using(alias).order_by().values_list(_count(held), _count(pending))[:1]
+    # A manager's request to remove a colleague waits for the same people: counted along.
+    removals = removal_request_list_for_staff(status=RemovalRequest.Status.PENDING)
+    rows = (
+        User.objects.using(alias)
+        .order_by()
+        .values_list(_count(held), _count(pending), _count(removals))[:1]
+    )
     sql, params = rows.query.sql_with_params()
     return sql, tuple(params)
 
@@ -44,8 +51,8 @@ def desk_alert_counts(*, using: str = "default") -> DeskAlerts:
     with connections[using].cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
-    held, pending = row if row is not None else (0, 0)
-    return {"held_mail": held, "registration_requests": pending}
+    held, pending, removals = row if row is not None else (0, 0, 0)
+    return {"held_mail": held, "registration_requests": pending + removals}
 
 
 def alerts(request: HttpRequest) -> dict[str, Any]:

@@ -11,7 +11,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ecmp.accounts import services
 from ecmp.accounts.forms import DeclineForm, InviteForm
-from ecmp.accounts.models import RegistrationRequest, User
+from ecmp.accounts.models import RegistrationRequest, RemovalRequest, User
+from ecmp.accounts.removal_selectors import removal_request_list_for_staff
 from ecmp.accounts.requests import AuthenticatedHttpRequest
 from ecmp.accounts.selectors import invitation_list_for_staff, registration_request_list_for_staff
 from ecmp.core.access import staff_required
@@ -104,6 +105,10 @@ def registration_requests(request: AuthenticatedHttpRequest) -> HttpResponse:
             "status": status,
             "statuses": RegistrationRequest.Status.choices,
             "nav": "requests",
+            # Counted in the menu's badge with these (desk/menu.py): shown on its link.
+            "removals_pending": removal_request_list_for_staff(
+                status=RemovalRequest.Status.PENDING
+            ).count(),
         },
     )
 
