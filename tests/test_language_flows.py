@@ -115,3 +115,28 @@ def test_the_expiry_line_has_a_24_hour_clock_and_one_full_stop(invite, language,
     text = OutboundEmail.objects.filter(kind="invitation").latest("pk").text
     assert written in text
     assert "a.m." not in text and "14:30.." not in text
+
+
+def test_the_password_reset_page_speaks_the_persons_language(
+    client, alice, django_capture_on_commit_callbacks
+):
+    alice.language = "fr"
+    alice.save(update_fields=["language"])
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("accounts:password-reset"), {"email": "alice@acme.test"})
+    page = client.get(last_link("/accounts/reset/"), follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200 and page["Content-Language"] == "fr"
+    assert '<html lang="fr">' in page.content.decode()
+    weak = client.post(
+        page.redirect_chain[-1][0],
+        {"new_password1": "weakpass", "new_password2": "weakpass"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert weak.status_code == 200 and '<html lang="fr">' in weak.content.decode()
+    alice.refresh_from_db()
+    assert not alice.check_password("weakpass")
+
+
+def test_a_forged_reset_link_is_answered_in_the_browsers_language(client, db):
+    page = client.get("/accounts/reset/MTIzNDU/forged-token/", HTTP_ACCEPT_LANGUAGE="fr")
+    assert page.status_code == 200 and page["Content-Language"] == "fr"

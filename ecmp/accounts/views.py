@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
@@ -9,6 +11,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, Se
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.template.response import TemplateResponse
 from django.urls import reverse_lazy
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -94,6 +97,17 @@ class PasswordResetSentView(auth_views.PasswordResetDoneView):
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password-reset-complete")
+
+    def dispatch(self, *args: Any, **kwargs: Any) -> HttpResponse:
+        # The page of the reset email's link, in its person's language as the email.
+        user = self.get_user(kwargs.get("uidb64", ""))
+        language = (user.language if user is not None else "") or translation.get_language()
+        with translation.override(language):
+            response = super().dispatch(*args, **kwargs)
+            if isinstance(response, TemplateResponse):
+                response.render()
+        response.headers["Content-Language"] = language
+        return response
 
     def form_valid(self, form: SetPasswordForm) -> HttpResponse:
         credentials.password_reset_complete(
