@@ -192,3 +192,15 @@ def test_a_pending_removal_is_counted_in_the_desk_menu(client_for, alice, bob, a
     page = client_for(agnes).get(reverse("desk:registration-requests")).content.decode()
     assert reverse("desk:removal-requests") in page
     assert "1 pending" in page
+
+
+def test_erasing_the_person_forgets_the_reasons_and_keeps_the_request(alice, bob, adam, agnes):
+    from ecmp.privacy.erasure import person_erase
+
+    removal = removal_request_create(manager=alice, person=bob, reason="Bob Durand left")
+    removal_request_decline(request=removal, by=agnes, reason="Bob Durand is back")
+    person_erase(user=bob, by=adam)
+    removal.refresh_from_db()
+    assert removal.person_id == bob.pk
+    assert (removal.reason, removal.decline_reason) == ("", "")
+    assert removal.status == RemovalRequest.Status.DECLINED

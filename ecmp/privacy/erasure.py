@@ -25,6 +25,7 @@ from ecmp.accounts.models import (
     AuditEvent,
     Invitation,
     RegistrationRequest,
+    RemovalRequest,
     Role,
     User,
 )
@@ -107,6 +108,8 @@ def person_erase(*, user: User, by: User, delete_files: bool = False) -> Erasure
         RegistrationRequest.objects.filter(email=old_email).update(
             full_name=FORMER_USER, email=user.email, note=""
         )
+        # So do the reasons given for removing them (the request itself stays, as history).
+        RemovalRequest.objects.filter(person=user).update(reason="", decline_reason="")
         notifications, _counts = Notification.objects.filter(recipient=user).delete()
         factors = second_factors_remove(user)
         sessions = _end_sessions(user)
