@@ -259,7 +259,7 @@
   });
 
   // Tables on a phone (static/css/ecmp.css, .table-stack): a table with a header row of
-  // three columns or more is shown as stacked rows below 576 px; each cell is labelled
+  // three columns or more is shown as stacked rows below 992 px; each cell is labelled
   // with its column's heading (data-label), rows added by htmx too. `.table-keep` keeps a
   // table as it is.
   function columnHeadings(head) {

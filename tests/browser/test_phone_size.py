@@ -253,3 +253,25 @@ def test_the_other_pages_on_a_phone(stack, new_page, axe):
     for name, path in desk.items():
         problems += check_page(stack, page, stack.url + path, f"desk {name}", axe)
     assert problems == [], "\n".join(problems)
+
+
+def test_the_desk_on_a_small_tablet(stack, new_page):
+    """At 768 px the side menu is shown beside the page, and the page still fits."""
+    acme, _, admin, ticket = make_data()
+    page = new_page()
+    page.set_viewport_size({"width": 768, "height": 1024})
+    sign_in(page, stack.url, admin.email)
+    pages = {
+        **DESK_PAGES,
+        "a ticket": f"/desk/tickets/{ticket.number}/",
+        "a client": f"/desk/clients/{acme.pk}/",
+    }
+    problems = []
+    for name, path in pages.items():
+        page.goto(stack.url + path)
+        expect(page.locator("#app-menu")).to_be_visible()
+        expect(page.locator("#app-menu-button")).to_be_hidden()
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 768:
+            problems.append(f"{name}: {width} px wide: {page.evaluate(WIDEST)}")
+    assert problems == [], "\n".join(problems)
