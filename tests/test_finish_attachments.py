@@ -40,7 +40,10 @@ def test_an_image_is_a_thumbnail_that_opens_the_image(client_for, alice, agnes, 
     assert response["Content-Type"] == "image/png"
     assert response["Content-Disposition"].startswith("inline")
     assert response["X-Content-Type-Options"] == "nosniff"
-    assert response["Content-Security-Policy"] == "default-src 'none'; img-src 'self'; sandbox"
+    assert (
+        response["Content-Security-Policy"]
+        == "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+    )
 
 
 def test_svg_and_other_files_are_no_thumbnail_and_are_downloaded(client_for, alice):
@@ -59,7 +62,9 @@ def test_svg_and_other_files_are_no_thumbnail_and_are_downloaded(client_for, ali
 
 
 def test_a_png_named_like_a_picture_but_not_one_is_no_thumbnail(client_for, alice):
-    ticket = make_ticket(alice, files=[upload("fake.png", b"<html><script>x</script>", "image/png")])
+    ticket = make_ticket(
+        alice, files=[upload("fake.png", b"<html><script>x</script>", "image/png")]
+    )
     html = client_for(alice).get(page_url(ticket)).content.decode()
     assert "attachment-thumb" not in html
     response = client_for(alice).get(download_url(ticket, ticket.attachments.get()))

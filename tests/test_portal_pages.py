@@ -206,7 +206,10 @@ def test_hostile_html_renders_inert_everywhere(client_for, alice, agnes):
     )
     # A real PNG is shown inline, but only ever as an image (tests/test_uploads_denylist.py).
     assert download["Content-Type"] == "image/png"
-    assert download["Content-Security-Policy"] == "default-src 'none'; img-src 'self'; sandbox"
+    assert (
+        download["Content-Security-Policy"]
+        == "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+    )
     assert download["X-Content-Type-Options"] == "nosniff"
 
 

@@ -256,7 +256,10 @@ def test_a_png_is_shown_inline_as_an_image_with_sniff_proof_headers(
     assert response["Content-Type"] == "image/png"
     assert response["Content-Disposition"].startswith("inline")
     assert response["X-Content-Type-Options"] == "nosniff"
-    assert response["Content-Security-Policy"] == "default-src 'none'; img-src 'self'; sandbox"
+    assert (
+        response["Content-Security-Policy"]
+        == "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+    )
     assert b"".join(response.streaming_content) == PNG
 
 

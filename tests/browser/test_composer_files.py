@@ -59,3 +59,31 @@ def test_a_customer_picks_two_files_removes_one_and_sends_one(stack, new_page, a
     assert ticket.subject == "Printer stuck"
     assert [a.original_name for a in ticket.attachments.all()] == ["keep.txt"]
     assert ticket.attachments.get().file.read() == b"the log to keep"
+
+
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6364f8cf00000301010018dd8db00000000049454e44ae426082"
+)
+
+
+def test_an_image_attachment_is_a_thumbnail_that_opens_large(stack, new_page, axe):
+    from tests.factories import make_ticket, upload
+
+    acme = OrganizationFactory(name="Acme")
+    customer = UserFactory(email="alice@acme.test", full_name="Alice Martin", organization=acme)
+    ticket = make_ticket(customer, files=[upload("screen.png", PNG, "image/png")])
+    page = new_page()
+    sign_in(page, stack.url, customer.email)
+    page.goto(f"{stack.url}/portal/tickets/{ticket.number}/")
+    thumb = page.get_by_role("img", name="screen.png")
+    expect(thumb).to_be_visible()
+    page.wait_for_function("document.querySelector('img.attachment-thumb').complete")
+    assert page.evaluate("document.querySelector('img.attachment-thumb').naturalWidth") == 1
+    assert axe(page) == []
+    with page.expect_response(re.compile(r"/files/\d+/$")) as shown:
+        thumb.click()
+    response = shown.value
+    assert response.headers["content-type"] == "image/png"
+    assert response.headers["content-disposition"].startswith("inline")
+    assert response.headers["x-content-type-options"] == "nosniff"
