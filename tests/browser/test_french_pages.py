@@ -134,6 +134,8 @@ def test_the_portal_in_french_shows_no_english(stack, new_page):
         "notifications": "/portal/notifications/",
         "invoices": "/portal/invoices/",
         "account": "/accounts/me/",
+        "followed tickets": "/portal/followed/",
+        "team requests": "/portal/team/requests/",
     }
     problems = walk(stack, page, pages)
     assert problems == [], "\n".join(problems)
@@ -154,6 +156,13 @@ def test_the_desk_in_french_shows_no_english(stack, new_page):
         "reports": "/desk/billing/reports/",
         "SLA settings": "/desk/settings/sla/",
         "team": "/desk/team/",
+        "new ticket": "/desk/tickets/new/",
+        "support reports": "/desk/reports/support/",
+        "categories": "/desk/settings/categories/",
+        "canned replies": "/desk/canned-replies/",
+        "invoices": "/desk/billing/",
+        "search": "/desk/search/?q=imprimante",
+        "registration requests": "/desk/registration-requests/",
     }
     problems = walk(stack, page, pages)
     assert problems == [], "\n".join(problems)
