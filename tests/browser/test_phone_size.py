@@ -192,6 +192,17 @@ def test_the_portal_on_a_phone(stack, new_page, axe):
     assert problems == [], "\n".join(problems)
     check_header(page)
 
+    # The open menu is a dialog named "Main menu", clean for axe, and Escape closes it.
+    page.goto(stack.url + "/portal/")
+    page.click("#app-menu-button")
+    menu = page.get_by_role("dialog", name="Main menu")
+    expect(menu).to_be_visible()
+    expect(menu.get_by_role("link", name="Service desk")).to_be_visible()
+    assert axe(page) == []
+    page.keyboard.press("Escape")
+    expect(menu).to_be_hidden()
+    expect(page.locator("#app-menu-button")).to_be_focused()
+
     # The ticket table is stacked rows: a subject reads as words, not letter by letter.
     page.goto(stack.url + "/portal/service-desk/")
     subject = page.locator("main table td", has_text=LONG_SUBJECT).first
