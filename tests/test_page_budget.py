@@ -262,3 +262,23 @@ def test_the_desk_ticket_page_offers_the_active_categories(client_for, alice, ag
     agnes.save()
     html = client.get(url, headers={"accept-language": "fr"}).content.decode()
     assert f'<option value="{hardware.pk}">Matériel</option>' in html
+
+
+def test_the_queue_filters_by_any_category_and_sets_only_active_ones(
+    client_for, alice, agnes, adam
+):
+    from ecmp.tickets.services.categories import category_create, category_set_active
+
+    make_ticket(alice)  # the bulk bar shows with rows
+
+    hardware = category_create(by=adam, name_en="Hardware", name_fr="Matériel")
+    old = category_create(by=adam, name_en="Fax", name_fr="Télécopie")
+    category_set_active(by=adam, category=old, active=False)
+    html = client_for(agnes).get(reverse("desk:queue")).content.decode()
+    bulk = html[html.index('id="bulk-category"') :]
+    bulk = bulk[: bulk.index("</select>")]
+    assert f'<option value="{hardware.pk}">Hardware</option>' in bulk
+    assert "Fax" not in bulk  # deactivated: no longer given to tickets
+    filter_select = html[: html.index('id="bulk-category"')]
+    assert ">Any category</option>" in filter_select
+    assert filter_select.index(">Hardware<") < filter_select.index(">Fax<")  # active first

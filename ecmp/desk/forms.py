@@ -18,7 +18,7 @@ from ecmp.billing.activity_names import activity_label
 from ecmp.billing.forms import DurationField
 from ecmp.billing.models import ActivityType
 from ecmp.core.ids import IdField
-from ecmp.tickets.category_selectors import categories_in_order
+from ecmp.tickets.category_choices import category_choices_in_order
 from ecmp.tickets.forms import CategoryChoiceField, MultipleFileField
 from ecmp.tickets.selectors import DESK_DEFAULT_SORT, DESK_QUEUES, DESK_SORTS
 from ecmp.tickets.services import SUBJECT_MAX
@@ -211,9 +211,9 @@ class QueueFilterForm(forms.Form):
         ]
         clients = Organization.objects.order_by("name").values_list("pk", "name")
         self.organization_choices = [("", _("Any organization")), *clients]
-        categories = categories_in_order()  # one query: the filter's and the bulk bar's
-        self.category_choices = [("", _("Any category")), *[(c.pk, c.label()) for c in categories]]
-        self.active_categories = [(c.pk, c.label()) for c in categories if c.active]
+        categories = category_choices_in_order()  # one read: the filter's and the bulk bar's
+        self.category_choices = [("", _("Any category")), *[(pk, ln) for pk, ln, _a in categories]]
+        self.active_categories = [(pk, label) for pk, label, active in categories if active]
 
     def filters(self) -> dict[str, Any]:
         data = self.cleaned_data if self.is_valid() else {}

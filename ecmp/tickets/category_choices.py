@@ -1,6 +1,6 @@
-"""The active categories as a select's (id, label) choices, in one statement compiled
-once per process (`core/prepared.py`): the desk ticket page offers them on every
-view, and reading them as models through the ORM cost it about 0.5 ms."""
+"""Categories as selects' (id, label) choices, in one statement compiled once per
+process (`core/prepared.py`): the desk ticket page and the queue offer them on every
+view, and reading them as models through the ORM cost each about 0.5 ms."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from ecmp.core.prepared import prepared
-from ecmp.tickets.category_selectors import categories_active
+from ecmp.tickets.category_selectors import categories_active, categories_ordered
 from ecmp.tickets.models import Category
 
 
@@ -17,7 +17,12 @@ def _active() -> QuerySet[Any, Any]:
     return categories_active().values_list("pk", "name_en", "name_fr")
 
 
+def _all() -> QuerySet[Any, Any]:
+    return categories_ordered().values_list("pk", "name_en", "name_fr", "active")
+
+
 _READ = prepared(_active, arity=0)
+_READ_ALL = prepared(_all, arity=0)
 
 
 def active_category_choices(language: str | None = None) -> list[tuple[int, str]]:
@@ -25,4 +30,13 @@ def active_category_choices(language: str | None = None) -> list[tuple[int, str]
     return [
         (pk, Category(pk=pk, name_en=name_en, name_fr=name_fr).label(language))
         for pk, name_en, name_fr in _READ.rows()
+    ]
+
+
+def category_choices_in_order(language: str | None = None) -> list[tuple[int, str, bool]]:
+    """(id, name in `language`, active) of every category, in `categories_in_order`'s
+    order: active ones first."""
+    return [
+        (pk, Category(pk=pk, name_en=name_en, name_fr=name_fr).label(language), bool(active))
+        for pk, name_en, name_fr, active in _READ_ALL.rows()
     ]

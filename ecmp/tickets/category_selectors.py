@@ -35,4 +35,9 @@ def categories_active() -> QuerySet[Category]:
 def categories_in_order() -> list[Category]:
     """Every category, active ones first, in the list's order: the queue's filter also
     finds tickets filed under one deactivated since; its bulk bar offers the active."""
-    return list(Category.objects.order_by("-active", "position", "name_en", "pk"))
+    return list(categories_ordered())
+
+
+def categories_ordered() -> QuerySet[Category]:
+    """`categories_in_order` as a queryset."""
+    return Category.objects.order_by("-active", "position", "name_en", "pk")
