@@ -32,7 +32,7 @@ from ecmp.tickets.category_choices import active_category_choices
 from ecmp.tickets.downloads import attachment_response
 from ecmp.tickets.followers import follower_panel
 from ecmp.tickets.models import Ticket
-from ecmp.tickets.saved_view_selectors import saved_views_for_agent
+from ecmp.tickets.saved_view_links import saved_view_links
 from ecmp.tickets.selectors import (
     DESK_QUEUES,
     attachment_for_staff,
@@ -67,7 +67,7 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     }
     block = "list" if request.htmx and request.htmx.target == "queue-list" else None
     # Beside the list, not in it: the htmx filter's answer does not read them.
-    context["saved_views"] = saved_views_for_agent(request.user) if block is None else []
+    context["saved_views"] = saved_view_links(request.user) if block is None else []
     return render_page(request, "desk/queue.html", context, block=block)
 
 
