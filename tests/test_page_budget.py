@@ -282,3 +282,17 @@ def test_the_queue_filters_by_any_category_and_sets_only_active_ones(
     filter_select = html[: html.index('id="bulk-category"')]
     assert ">Any category</option>" in filter_select
     assert filter_select.index(">Hardware<") < filter_select.index(">Fax<")  # active first
+
+
+def test_prepared_choices_keep_no_data_between_reads(agnes, adam, acme, globex):
+    from ecmp.accounts.models import Organization
+    from ecmp.accounts.selectors import organization_choices
+
+    assert staff_choices() == [(adam.pk, "Adam Admin"), (agnes.pk, agnes.get_full_name())]
+    User.objects.filter(pk=adam.pk).update(full_name="Zoe Admin")
+    User.objects.filter(pk=agnes.pk).update(is_active=False)
+    assert staff_choices() == [(adam.pk, "Zoe Admin")]  # renamed, deactivated: at once
+    names = [name for _pk, name in organization_choices()]
+    assert names == sorted([acme.name, globex.name])
+    Organization.objects.filter(pk=acme.pk).update(name="Zzz Corp")
+    assert organization_choices()[-1] == (acme.pk, "Zzz Corp")

@@ -17,17 +17,38 @@ from ecmp.accounts.models import (
     User,
 )
 from ecmp.core.access import Actor, require_staff
+from ecmp.core.prepared import prepared
 
 # What people put between a phone number's digits: ignored when matching one.
 PHONE_SEPARATORS = (" ", "-", ".", "/", "(", ")")
 PICKER_WORDS_MAX = 5
 
 
+def _team() -> QuerySet[User, tuple[int, str, str]]:
+    team = User.objects.filter(role__in=STAFF_ROLES, is_active=True).order_by("full_name", "email")
+    return team.values_list("pk", "full_name", "email")
+
+
+# Compiled once per process (core/prepared.py): every desk ticket page and queue asks.
+_TEAM = prepared(_team, arity=0)
+
+
 def staff_choices() -> list[tuple[int, str]]:
     """The active support team as (id, name) for a select: the name, else the address
     (as `get_full_name`), without building a User for each."""
-    team = User.objects.filter(role__in=STAFF_ROLES, is_active=True).order_by("full_name", "email")
-    return [(pk, name or email) for pk, name, email in team.values_list("pk", "full_name", "email")]
+    return [(pk, name or email) for pk, name, email in _TEAM.rows()]
+
+
+def _clients() -> QuerySet[Organization, tuple[int, str]]:
+    return Organization.objects.order_by("name").values_list("pk", "name")
+
+
+_CLIENTS = prepared(_clients, arity=0)
+
+
+def organization_choices() -> list[tuple[int, str]]:
+    """Every client organization as (id, name), by name: the desk queue's filter."""
+    return [(pk, name) for pk, name in _CLIENTS.rows()]
 
 
 def user_find_by_identifier(identifier: str) -> User | None:

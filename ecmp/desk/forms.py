@@ -12,8 +12,8 @@ from django.conf import settings
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from ecmp.accounts.models import STAFF_ROLES, Organization, Role, User
-from ecmp.accounts.selectors import staff_choices
+from ecmp.accounts.models import STAFF_ROLES, Role, User
+from ecmp.accounts.selectors import organization_choices, staff_choices
 from ecmp.billing.activity_names import activity_label
 from ecmp.billing.forms import DurationField
 from ecmp.billing.models import ActivityType
@@ -209,8 +209,7 @@ class QueueFilterForm(forms.Form):
             ("none", _("Nobody")),
             *[(str(pk), name) for pk, name in self.agents],
         ]
-        clients = Organization.objects.order_by("name").values_list("pk", "name")
-        self.organization_choices = [("", _("Any organization")), *clients]
+        self.organization_choices = [("", _("Any organization")), *organization_choices()]
         categories = category_choices_in_order()  # one read: the filter's and the bulk bar's
         self.category_choices = [("", _("Any category")), *[(pk, ln) for pk, ln, _a in categories]]
         self.active_categories = [(pk, label) for pk, label, active in categories if active]
