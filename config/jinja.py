@@ -18,6 +18,7 @@ from django.template import defaultfilters
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import translation
+from django.utils.timezone import template_localtime
 from jinja2 import ChainableUndefined, Environment
 
 from ecmp.billing.activity_names import activity_label
@@ -50,6 +51,16 @@ def _duration(minutes: Any) -> str:
     return format_duration(int(minutes or 0))
 
 
+def _date(value: Any, arg: str | None = None) -> str:
+    # Django's `date`, in the current time zone as Django's templates give it (they
+    # convert an aware datetime before the filter: `expects_localtime`).
+    return defaultfilters.date(template_localtime(value), arg)
+
+
+def _time(value: Any, arg: str | None = None) -> str:
+    return defaultfilters.time(template_localtime(value), arg)
+
+
 def _default(value: Any, fallback: Any = "") -> Any:
     # Django's `default`: the fallback for any false value, not only undefined.
     return value or fallback
@@ -58,8 +69,8 @@ def _default(value: Any, fallback: Any = "") -> Any:
 # Django's filters, under their names, where Jinja2 has none or one that writes
 # something else (its urlize, filesizeformat and urlencode differ from Django's).
 FILTERS = {
-    "date": defaultfilters.date,
-    "time": defaultfilters.time,
+    "date": _date,
+    "time": _time,
     "default": _default,
     "default_if_none": defaultfilters.default_if_none,
     "truncatechars": defaultfilters.truncatechars,

@@ -1,7 +1,7 @@
 """Issue 20 §1: data labels and generated sentences in the reader's language, French
 grammar without gender or elision, plural forms, and dates with a 24-hour clock."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 from django.template import engines
@@ -285,3 +285,17 @@ def test_a_category_change_reads_with_the_french_names(
     with django_assert_max_num_queries(len(one.captured_queries)):
         html = desk.get(page).content.decode()
     assert "Catégorie : Matériel → Logiciel" in html and "Hardware" not in html
+
+
+def test_jinja_date_filters_show_the_local_time(client_for, agnes, ticket, settings):
+    # Django's templates convert a datetime to the current time zone before `date`;
+    # the pages' Jinja2 filter does the same (13:12 UTC is 14:12 in Brussels).
+    settings.TIME_ZONE = "Europe/Brussels"
+    utc = timezone.make_aware(datetime(2026, 12, 6, 13, 12), timezone=UTC)
+    type(ticket).objects.filter(pk=ticket.pk).update(created_at=utc)
+    html = client_for(agnes).get(reverse("desk:ticket-detail", args=[ticket.number])).content
+    page = html.decode()
+    assert "06/12/2026 14:12" in page
+    assert "06/12/2026 13:12" not in page
+    jinja = engines["jinja2"].from_string('{{ moment|date("H:i") }} {{ moment|time("H:i") }}')
+    assert jinja.render({"moment": utc}) == "14:12 14:12"
