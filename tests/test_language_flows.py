@@ -5,6 +5,7 @@ from datetime import datetime
 
 import pytest
 from django.core import mail
+from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -12,6 +13,7 @@ from ecmp.accounts import services
 from ecmp.mail import outbound
 from ecmp.mail.models import OutboundEmail
 from tests.helpers import last_link
+from tests.test_signin_protection import fail_from_many_addresses
 
 GOOD = "Bright-Meadow-42"
 
@@ -140,3 +142,42 @@ def test_the_password_reset_page_speaks_the_persons_language(
 def test_a_forged_reset_link_is_answered_in_the_browsers_language(client, db):
     page = client.get("/accounts/reset/MTIzNDU/forged-token/", HTTP_ACCEPT_LANGUAGE="fr")
     assert page.status_code == 200 and page["Content-Language"] == "fr"
+
+
+@override_settings(ECMP_SIGNIN_ACCOUNT_LIMIT=6, ECMP_SIGNIN_ACCOUNT_DELAY_SECONDS=0)
+def test_the_unlock_link_speaks_the_owners_language(alice, django_capture_on_commit_callbacks):
+    alice.language = "fr"
+    alice.save(update_fields=["language"])
+    with django_capture_on_commit_callbacks(execute=True):
+        fail_from_many_addresses("alice@acme.test", 6)
+    assert "mot de passe" in mail.outbox[-1].subject
+    link = last_link("/accounts/unlock/")
+    browser = Client(HTTP_ACCEPT_LANGUAGE="en")
+    page = browser.get(link)
+    assert page.status_code == 200 and page["Content-Language"] == "fr"
+    unlocked = browser.post(link)
+    assert unlocked.status_code == 302
+    # The sign-in page after it, and its message, in her language.
+    login = browser.get(unlocked.url).content.decode()
+    assert '<html lang="fr">' in login
+    assert "Identifiant ou adresse e-mail" in login
+
+
+def test_after_a_reset_the_next_page_is_in_the_persons_language(
+    client, alice, django_capture_on_commit_callbacks
+):
+    alice.language = "fr"
+    alice.save(update_fields=["language"])
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("accounts:password-reset"), {"email": "alice@acme.test"})
+    page = client.get(last_link("/accounts/reset/"), follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    new = "Fresh-Garden-51"
+    done = client.post(
+        page.redirect_chain[-1][0],
+        {"new_password1": new, "new_password2": new},
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert done.status_code == 200 and '<html lang="fr">' in done.content.decode()
+    alice.refresh_from_db()
+    assert alice.check_password(new)

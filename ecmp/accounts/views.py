@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
@@ -57,10 +58,30 @@ class SignOutView(auth_views.LogoutView):
     pass
 
 
+def _remember_language(response: HttpResponseBase, language: str) -> None:
+    """The browser of a person an email's link proved keeps their language for the
+    pages before they sign in (as the language switch does)."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax"
+    )
+
+
 @require_http_methods(["GET", "POST"])
 def signin_unlock(request: HttpRequest, token: str) -> HttpResponse:
     """The link of the "someone is trying your password" email. GET only shows a
     button: mail scanners that open links must not use up the single-use link."""
+    person = signin.signin_unlock_user(token)
+    if person is None or not person.language:
+        return _signin_unlock(request, token)
+    with translation.override(person.language):
+        response = _signin_unlock(request, token)
+    response.headers["Content-Language"] = person.language
+    if request.method == "POST" and response.status_code == 302:
+        _remember_language(response, person.language)
+    return response
+
+
+def _signin_unlock(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         try:
             user = signin.signin_unlock(token)
@@ -114,7 +135,10 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
             user=form.user, password=form.cleaned_data["new_password1"]
         )
         del self.request.session[auth_views.INTERNAL_RESET_SESSION_TOKEN]
-        return HttpResponseRedirect(self.get_success_url())
+        response = HttpResponseRedirect(self.get_success_url())
+        if form.user.language:  # the next pages, before sign-in, in their language
+            _remember_language(response, form.user.language)
+        return response
 
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
