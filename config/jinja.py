@@ -10,6 +10,7 @@ new-style: variables are escaped, and the msgids are those of Django's
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -17,8 +18,7 @@ from django.conf import settings
 from django.template import defaultfilters
 from django.templatetags.static import static
 from django.urls import reverse
-from django.utils import translation
-from django.utils.timezone import template_localtime
+from django.utils import timezone, translation
 from jinja2 import ChainableUndefined, Environment
 
 from ecmp.billing.activity_names import activity_label
@@ -51,14 +51,20 @@ def _duration(minutes: Any) -> str:
     return format_duration(int(minutes or 0))
 
 
+def _local(value: Any) -> Any:
+    # An aware datetime in the current time zone, as Django's templates give it to
+    # their `date` and `time` filters (`expects_localtime`).
+    if isinstance(value, datetime) and timezone.is_aware(value):
+        return timezone.localtime(value)
+    return value
+
+
 def _date(value: Any, arg: str | None = None) -> str:
-    # Django's `date`, in the current time zone as Django's templates give it (they
-    # convert an aware datetime before the filter: `expects_localtime`).
-    return defaultfilters.date(template_localtime(value), arg)
+    return defaultfilters.date(_local(value), arg)
 
 
 def _time(value: Any, arg: str | None = None) -> str:
-    return defaultfilters.time(template_localtime(value), arg)
+    return defaultfilters.time(_local(value), arg)
 
 
 def _default(value: Any, fallback: Any = "") -> Any:
