@@ -30,6 +30,7 @@ from ecmp.mail import wakeups
 from ecmp.mail.inbound.parse import parse_message
 from ecmp.mail.inbound.route import batch_prepare, inbound_route, mail_body, mail_files
 from ecmp.mail.models import InboundDecision, InboundEmail, OutboundEmail
+from ecmp.mail.reasons import reason_label
 from ecmp.mail.selectors import may_release
 from ecmp.tickets import services as ticket_services
 from ecmp.tickets.models import Ticket
@@ -250,7 +251,7 @@ def held_release(*, inbound: InboundEmail, by: User) -> Ticket:
     row.verification, row.evidence = recorded
     if row.status != InboundEmail.Status.PROCESSED or row.ticket is None:
         raise ValidationError(
-            _("This message cannot be released: %(reason)s") % {"reason": row.reason},
+            _("This message cannot be released: %(reason)s") % {"reason": reason_label(row.reason)},
             code="still_held",
         )
     row.reason = f"released by {by.email}"
