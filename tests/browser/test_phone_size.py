@@ -129,6 +129,9 @@ WIDEST = """() => [...document.querySelectorAll("main *, header *")]
     ` ${Math.round(el.getBoundingClientRect().right)}px`)"""
 
 
+IN_THE_MENU = "() => !!document.activeElement.closest('#app-menu')"
+
+
 def check_page(stack, page, url, name, axe):
     """What is wrong with the page on a phone: an empty list when nothing is."""
     page.goto(url)
@@ -145,6 +148,7 @@ def check_page(stack, page, url, name, axe):
     page.click("#app-menu-button")
     expect(menu).to_be_visible()
     expect(menu.locator("a.nav-link").first).to_be_in_viewport()
+    page.wait_for_function(IN_THE_MENU)  # opened: the focus has moved into it
     page.click("#app-menu .btn-close")
     expect(menu).not_to_be_visible()
     return problems
@@ -198,6 +202,7 @@ def test_the_portal_on_a_phone(stack, new_page, axe):
     menu = page.get_by_role("dialog", name="Main menu")
     expect(menu).to_be_visible()
     expect(menu.get_by_role("link", name="Service desk")).to_be_visible()
+    page.wait_for_function(IN_THE_MENU)
     assert axe(page) == []
     page.keyboard.press("Escape")
     expect(menu).to_be_hidden()
