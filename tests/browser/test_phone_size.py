@@ -291,3 +291,18 @@ def test_the_desk_on_a_small_tablet(stack, new_page):
         if width > 768:
             problems.append(f"{name}: {width} px wide: {page.evaluate(WIDEST)}")
     assert problems == [], "\n".join(problems)
+
+
+def test_the_public_pages_on_a_phone(stack, new_page, axe):
+    """Before signing in: no side menu, and the pages fit too."""
+    page = phone_page(new_page)
+    problems = []
+    for path in ("/", "/accounts/login/", "/accounts/password/reset/"):
+        page.goto(stack.url + path)
+        expect(page.locator("#app-menu-button")).to_have_count(0)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > PHONE["width"]:
+            problems.append(f"{path}: {width} px wide: {page.evaluate(WIDEST)}")
+        problems += [f"{path}: {violation}" for violation in axe(page)]
+        check_language_picker(page, "English")
+    assert problems == [], "\n".join(problems)
