@@ -8,6 +8,8 @@ from html.parser import HTMLParser
 
 import pytest
 
+from tests.factories import make_ticket
+
 
 class Elements(HTMLParser):
     """Every start tag's attributes, by id, and each element's text by id."""
@@ -91,3 +93,10 @@ def test_pages_without_the_side_menu_have_no_menu_button(client, db):
     response = client.get("/accounts/login/")
     assert response.status_code == 200
     assert b"app-menu-button" not in response.content
+
+
+def test_another_companys_ticket_is_not_found_on_a_phone_either(client_for, alice, carol):
+    ticket = make_ticket(alice)
+    response = client_for(carol).get(f"/portal/tickets/{ticket.number}/")
+    assert response.status_code == 404
+    assert ticket.subject.encode() not in response.content

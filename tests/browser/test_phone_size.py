@@ -196,6 +196,11 @@ def test_the_portal_on_a_phone(stack, new_page, axe):
     assert problems == [], "\n".join(problems)
     check_header(page)
 
+    # The customer's ticket page shows the reply, never the internal note.
+    page.goto(stack.url + f"/portal/tickets/{ticket.number}/")
+    expect(page.locator("main")).to_contain_text("Could you send")
+    expect(page.locator("main")).not_to_contain_text("Checked the logs.")
+
     # The open menu is a dialog named "Main menu", clean for axe, and Escape closes it.
     page.goto(stack.url + "/portal/")
     page.click("#app-menu-button")
