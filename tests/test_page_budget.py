@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from ecmp.accounts.models import STAFF_ROLES, User
@@ -296,3 +297,40 @@ def test_prepared_choices_keep_no_data_between_reads(agnes, adam, acme, globex):
     assert names == sorted([acme.name, globex.name])
     Organization.objects.filter(pk=acme.pk).update(name="Zzz Corp")
     assert organization_choices()[-1] == (acme.pk, "Zzz Corp")
+
+
+def test_the_bells_count_in_one_read_per_shape_matches_the_rule(
+    alice, bob, carol, agnes, acme, django_capture_on_commit_callbacks
+):
+    from ecmp.accounts.models import Organization
+    from ecmp.notifications.models import Notification
+    from ecmp.notifications.selectors import _visible, notification_unread_count_for
+    from ecmp.tickets import services
+    from ecmp.tickets.services.followers import follower_add
+
+    with django_capture_on_commit_callbacks(execute=True):
+        mine = make_ticket(bob, subject="Bob's")
+        followed = make_ticket(alice, subject="Alice's")
+        follower_add(ticket=followed, user=bob, by=agnes)
+        other = make_ticket(carol, subject="Carol's")
+        for ticket in (mine, followed, other):
+            services.ticket_reply(ticket=ticket, author=agnes, body="Answer")
+
+    def orm(user):  # the rule through the ORM, as the count was read before
+        return _visible(user).filter(read_at=None).count()
+
+    people = [alice, bob, carol, agnes]
+    assert all(notification_unread_count_for(u) == orm(u) for u in people)
+    assert notification_unread_count_for(bob) >= 2  # his and the one he follows
+    # About a ticket he may not see (another client's): not counted.
+    before = notification_unread_count_for(bob)
+    Notification.objects.create(recipient=bob, ticket=other, event=other.events.first())
+    assert notification_unread_count_for(bob) == orm(bob) == before
+    # A manager who sees all of Acme's tickets: another shape, another statement.
+    Organization.objects.filter(pk=acme.pk).update(managers_see_all_tickets=True)
+    alice = User.objects.get(pk=alice.pk)
+    Notification.objects.create(recipient=alice, ticket=mine, event=mine.events.first())
+    assert notification_unread_count_for(alice) == orm(alice)
+    with CaptureQueriesContext(connection) as captured:
+        notification_unread_count_for(alice)
+    assert len(captured) == 1

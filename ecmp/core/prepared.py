@@ -32,21 +32,21 @@ class Prepared:
 
     def __init__(self, build: Callable[..., QuerySet[Any]], arity: int) -> None:
         self._build = build
-        self._arity = arity
+        self.arity = arity
         self._statement = cache(self._compile)
 
     def _compile(self, alias: str) -> tuple[str, tuple[Any, ...], tuple[int | None, ...]]:
-        marks = [_MARK - n for n in range(self._arity)]
+        marks = [_MARK - n for n in range(self.arity)]
         sql, params = self._build(*marks).using(alias).query.sql_with_params()
         slots = tuple(marks.index(p) if isinstance(p, int) and p in marks else None for p in params)
-        missing = set(range(self._arity)) - set(slots)
+        missing = set(range(self.arity)) - set(slots)
         if missing:  # a value the ORM changed or dropped: not a plain parameter
             raise ValueError(f"prepared read: values {sorted(missing)} are not parameters")
         return sql, tuple(params), slots
 
     def rows(self, *values: int, using: str = "default") -> list[tuple[Any, ...]]:
-        if len(values) != self._arity:
-            raise TypeError(f"prepared read takes {self._arity} values, not {len(values)}")
+        if len(values) != self.arity:
+            raise TypeError(f"prepared read takes {self.arity} values, not {len(values)}")
         sql, params, slots = self._statement(using)
         bound = _bind(params, slots, values)
         connection = connections[using]

@@ -70,6 +70,8 @@ def _active_staff() -> list[User]:
 
 
 def tickets_visible_to(user: User, *, followed_read_first: bool = False) -> QuerySet[Ticket]:
+    # What it asks of `user` beyond its ids is `visibility_shape` (below): keep them
+    # together (notifications/selectors.py compiles the bell's count once per shape).
     if not (user.is_authenticated and user.is_active):
         return Ticket.objects.none()
     if user.is_support_staff:
@@ -87,6 +89,16 @@ def tickets_visible_to(user: User, *, followed_read_first: bool = False) -> Quer
     ids = list(followed) if followed_read_first else followed
     mine |= Q(pk__in=ids, organization_id=user.organization_id)
     return Ticket.objects.filter(mine)
+
+
+def visibility_shape(user: User) -> tuple[bool, bool, bool]:
+    """What `tickets_visible_to` depends on besides the user's and organization's ids:
+    (support staff, has an organization, a manager who sees all its tickets)."""
+    organization = user.organization
+    sees_all = bool(
+        user.is_team_manager and organization is not None and organization.managers_see_all_tickets
+    )
+    return user.is_support_staff, user.organization_id is not None, sees_all
 
 
 def ticket_visible_to(user: User, ticket: Ticket) -> bool:
