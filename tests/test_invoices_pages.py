@@ -89,6 +89,18 @@ def test_a_logo_is_a_small_png_or_jpeg(client_for, adam, name, content, media_ro
     assert not (media_root / "issuer").exists()
 
 
+def test_issuer_changes_are_in_the_audit_log_and_a_refusal_leaves_none(client_for, adam):
+    from ecmp.accounts.models import AuditEvent
+
+    make_issuer(adam, with_logo=False)
+    client_for(adam).post(reverse("desk:issuer"), {**ISSUER, "phone": "+32 2 555 00 00"})
+    event = AuditEvent.objects.filter(kind=AuditEvent.Kind.ISSUER_CHANGED).latest("pk")
+    assert event.actor == adam and event.changes["phone"][1] == "+32 2 555 00 00"
+    count = AuditEvent.objects.filter(kind=AuditEvent.Kind.ISSUER_CHANGED).count()
+    client_for(adam).post(reverse("desk:issuer"), {**ISSUER, "iban": "BE00"})
+    assert AuditEvent.objects.filter(kind=AuditEvent.Kind.ISSUER_CHANGED).count() == count
+
+
 def test_agents_and_customers_do_not_reach_the_issuer_page(client_for, agnes, alice):
     for user in (agnes, alice):
         client = client_for(user)

@@ -393,6 +393,8 @@ class AuditEvent(models.Model):
         INVOICE_CANCELLED = "invoice_cancelled", _("Invoice cancelled")
         DATA_EXPORTED = "data_exported", _("Personal data exported")
         USER_ERASED = "user_erased", _("User erased")
+        CATEGORY_CHANGED = "category_changed", _("Categories changed")
+        ISSUER_CHANGED = "issuer_changed", _("Issuer details changed")
 
     at = models.DateTimeField(_("when"), default=timezone.now)
     kind = models.CharField(_("event"), max_length=24, choices=Kind.choices)

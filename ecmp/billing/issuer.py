@@ -12,7 +12,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ecmp.accounts.models import User
+from ecmp.accounts.audit import audit_record
+from ecmp.accounts.models import AuditEvent, User
 from ecmp.billing.identifiers import bic_clean, company_number_clean, iban_clean, vat_number_clean
 from ecmp.billing.models import IssuerProfile
 from ecmp.core.access import require_admin
@@ -87,6 +88,8 @@ def issuer_profile_update(
     if errors:
         raise ValidationError(errors)
     profile = IssuerProfile.objects.select_for_update().filter(pk=1).first() or IssuerProfile(pk=1)
+    before = {name: getattr(profile, name) for name in cleaned}
+    before["logo"] = profile.logo.name or ""
     for name, value in cleaned.items():
         setattr(profile, name, value)
     if logo is not None:
@@ -96,4 +99,9 @@ def issuer_profile_update(
     profile.updated_at = timezone.now()
     profile.full_clean()
     profile.save()
+    after = {name: getattr(profile, name) for name in cleaned}
+    after["logo"] = profile.logo.name or ""
+    changes = {name: [before[name], after[name]] for name in after if before[name] != after[name]}
+    if changes:
+        audit_record(AuditEvent.Kind.ISSUER_CHANGED, actor=by, target=profile, changes=changes)
     return profile

@@ -12,7 +12,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from ecmp.accounts.audit import audit_record
-from ecmp.accounts.models import User
+from ecmp.accounts.models import AuditEvent, User
 from ecmp.core.access import require_admin, require_staff
 from ecmp.tickets.events import event_record
 from ecmp.tickets.models import Category, EventKind, Ticket
@@ -21,7 +21,7 @@ from ecmp.tickets.services.common import lock, require_writable_by, save
 NAME_MAX = 80
 # The audit log's kind for every change of the list (accounts' AuditEvent.Kind does
 # not name it yet: the log shows this code until it does).
-AUDIT_KIND = "category_changed"
+AUDIT_KIND = AuditEvent.Kind.CATEGORY_CHANGED
 
 
 def _clean_names(name_en: str, name_fr: str) -> tuple[str, str]:
