@@ -55,7 +55,7 @@ def test_admins_save_the_issuers_details_compact_with_a_logo(client_for, adam):
     [
         ("iban", "BE71 0961 2345 6768", "This is not a valid IBAN."),
         ("bic", "GKCC", "This is not a valid BIC."),
-        ("vat_number", "BE0403170702", "This is not a valid EU VAT number"),
+        ("vat_number", "BE0403170702", "check digits are wrong"),
         ("company_number", "12345", "This is not a valid company number"),
         ("legal_name", "", "This field is required."),
     ],

@@ -1,5 +1,6 @@
-"""Checking the numbers on an invoice's header: VAT and company numbers with
-python-stdnum, IBAN and BIC with schwifty. Each returns the compact form or refuses
+"""Checking the numbers on an invoice's header: company numbers with python-stdnum,
+IBAN and BIC with schwifty; VAT numbers as the contracts check them (one rule for
+both, `sla.contracts.vat_number_clean`). Each returns the compact form or refuses
 with a message for the person typing it."""
 
 from __future__ import annotations
@@ -10,20 +11,11 @@ from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 from stdnum import exceptions as stdnum_errors
 from stdnum.be import vat as be_enterprise
-from stdnum.eu import vat as eu_vat
 from stdnum.fr import siren, siret
 
+from ecmp.sla.contracts import vat_number_clean
 
-def vat_number_clean(value: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        return ""
-    try:
-        return str(eu_vat.validate(value))
-    except stdnum_errors.ValidationError:
-        raise ValidationError(
-            _("This is not a valid EU VAT number (for example BE0403170701)."), code="vat"
-        ) from None
+__all__ = ["bic_clean", "company_number_clean", "iban_clean", "vat_number_clean"]
 
 
 def company_number_clean(value: str) -> str:

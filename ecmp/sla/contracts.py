@@ -57,7 +57,7 @@ def vat_number_clean(value: str) -> str:
         return str(eu_vat.validate(value))
     except InvalidChecksum:
         raise ValidationError(
-            _("This VAT number's check digits are wrong: check it against the client's documents."),
+            _("This VAT number's check digits are wrong: check it against its source."),
             code="vat_checksum",
         ) from None
     except StdnumError:
