@@ -12,7 +12,7 @@ from ecmp.accounts.models import Organization
 from ecmp.billing.activity_names import activity_label
 from ecmp.billing.duration import parse_duration
 from ecmp.billing.identifiers import bic_clean, company_number_clean, iban_clean, vat_number_clean
-from ecmp.billing.issuer import logo_check
+from ecmp.billing.issuer import ISSUER_FIELDS, logo_check
 from ecmp.billing.models import ActivityType, BillingProfile, IssuerProfile
 
 
@@ -110,17 +110,7 @@ class IssuerProfileForm(forms.ModelForm):
 
     class Meta:
         model = IssuerProfile
-        fields = [
-            "legal_name",
-            "address",
-            "vat_number",
-            "company_number",
-            "iban",
-            "bic",
-            "email",
-            "phone",
-            "payment_reference_kind",
-        ]
+        fields = list(ISSUER_FIELDS)
         widgets = {"address": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
