@@ -12,7 +12,7 @@ import signal
 import socket
 import sys
 import threading
-from typing import Any
+from typing import Any, NoReturn
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.lmtp import LMTP
@@ -99,25 +99,34 @@ class Command(BaseCommand):
         parser.add_argument("--lmtp", action="store_true")
 
     def handle(self, *args: Any, host: str, port: int, lmtp: bool, **options: Any) -> None:
-        controller = make_controller(host, port, lmtp=lmtp)
         stop = threading.Event()
         signal.signal(signal.SIGINT, lambda *_: stop.set())
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         try:
+            # Before the controller exists: it opens an event loop that, left
+            # unclosed at exit, writes a traceback of its own to stderr.
             check_address_free(host, port)
+        except OSError as error:
+            self._port_unavailable(host, port, error)
+        controller = make_controller(host, port, lmtp=lmtp)
+        try:
             controller.start()
         except TimeoutError:
             raise  # aiosmtpd's "too slow to start" is no address problem
         except OSError as error:
-            # Most often another program (a local MTA, a second `make run`) holds the
-            # port: say which setting moves us, and exit with the code `serve` reads
-            # as "no listener this run" so that the web site stays up.
-            self.stderr.write(
-                f"The mail listener cannot listen on {host}:{port}: {error.strerror or error}. "
-                "Set ECMP_MAIL_LISTENER to a free host:port (e.g. ECMP_MAIL_LISTENER="
-                f"{host}:{port + 1}) to receive mail over SMTP/LMTP."
-            )
-            sys.exit(os.EX_UNAVAILABLE)  # 69, sendmail's "service unavailable"
+            controller.loop.close()
+            self._port_unavailable(host, port, error)
         self.stdout.write(f"Mail listener ({'LMTP' if lmtp else 'SMTP'}) on {host}:{port}")
         stop.wait()
         controller.stop()
+
+    def _port_unavailable(self, host: str, port: int, error: OSError) -> NoReturn:
+        # Most often another program (a local MTA, a second `make run`) holds the
+        # port: say which setting moves us, and exit with the code `serve` reads as
+        # "no listener this run" so that the web site stays up.
+        self.stderr.write(
+            f"The mail listener cannot listen on {host}:{port}: {error.strerror or error}. "
+            "Set ECMP_MAIL_LISTENER to a free host:port (e.g. ECMP_MAIL_LISTENER="
+            f"{host}:{port + 1}) to receive mail over SMTP/LMTP."
+        )
+        sys.exit(os.EX_UNAVAILABLE)  # 69, sendmail's "service unavailable"
