@@ -93,13 +93,17 @@ def test_the_page_shows_the_periods_figures(client_for, adam, desk):
 
 
 def test_the_default_period_is_this_month(client_for, adam, alice):
+    from datetime import datetime, time
+
     from django.utils import timezone
 
-    put(alice, timezone.now() - timedelta(minutes=5), channel="chat")
+    today = timezone.localdate()
+    # This month's, even in the first minutes of the 1st.
+    month_start = timezone.make_aware(datetime.combine(today.replace(day=1), time()))
+    put(alice, max(timezone.now() - timedelta(minutes=5), month_start), channel="chat")
     response = client_for(adam).get(PAGE)
     assert response.status_code == 200
     html = response.content.decode()
-    today = timezone.localdate()
     assert f'value="{today.replace(day=1).isoformat()}"' in html
     assert f'value="{today.isoformat()}"' in html
     assert 'data-figure="opened">1<' in html
