@@ -34,30 +34,6 @@ def time_entries_for_ticket(ticket: Ticket) -> QuerySet[TimeEntry]:
     )
 
 
-def last_activity_of(agent: User) -> int | None:
-    """The activity of the agent's last time entry: the composer offers it first."""
-    pk: int | None = (
-        TimeEntry.objects.filter(agent_id=agent.pk)
-        .order_by("-date", "-id")  # the time_by_agent index
-        .values_list("activity_type_id", flat=True)
-        .first()
-    )
-    return pk
-
-
-def time_spent_on(ticket: Ticket) -> int:
-    total: int = ticket.time_entries.aggregate(total=Coalesce(Sum("minutes"), 0))["total"]
-    return total
-
-
-def time_visible_to_customer(ticket: Ticket) -> int | None:
-    """The time a customer sees on their ticket page, or None when the client hides it."""
-    profile = BillingProfile.objects.filter(organization_id=ticket.organization_id).first()
-    if profile is not None and not profile.show_time_to_users:
-        return None
-    return time_spent_on(ticket)
-
-
 @dataclass
 class DraftLine:
     entry: TimeEntry

@@ -33,23 +33,22 @@ def in_force_on(day: date) -> Q:
     return Q(starts_on__lte=day) & (Q(ends_on__isnull=True) | Q(ends_on__gte=day))
 
 
+def _in_force(organization_id: int, day: date) -> QuerySet[Contract]:
+    # The latest version first: the one rule of which version holds (the
+    # contract_in_force index).
+    return Contract.objects.filter(in_force_on(day), organization_id=organization_id).order_by(
+        "-starts_on", "-pk"
+    )
+
+
 def contract_in_force(organization_id: int, day: date) -> Contract | None:
     """The organization's contract in force on `day`: its latest version started on
-    or before that day and not ended before it (one query, the contract_in_force index)."""
-    return (
-        Contract.objects.filter(in_force_on(day), organization_id=organization_id)
-        .order_by("-starts_on", "-pk")
-        .first()
-    )
+    or before that day and not ended before it (one query)."""
+    return _in_force(organization_id, day).first()
 
 
 def contract_in_force_id(organization_id: int, day: date) -> int | None:
-    pk: int | None = (
-        Contract.objects.filter(in_force_on(day), organization_id=organization_id)
-        .order_by("-starts_on", "-pk")
-        .values_list("pk", flat=True)
-        .first()
-    )
+    pk: int | None = _in_force(organization_id, day).values_list("pk", flat=True).first()
     return pk
 
 

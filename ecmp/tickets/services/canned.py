@@ -32,7 +32,7 @@ _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
 def canned_reply_may_edit(by: User, reply: CannedReply) -> bool:
     """Shared replies: admins; a personal one: its owner."""
-    if reply.owner_id is None:
+    if reply.is_shared:
         return is_admin(by)
     return reply.owner_id == by.pk and is_staff_member(by)
 

@@ -29,6 +29,7 @@ from ecmp.tickets.events import event_record
 from ecmp.tickets.followers import is_follower_candidate
 from ecmp.tickets.models import EventKind, Ticket, TicketFollower
 from ecmp.tickets.selectors import ticket_visible_to
+from ecmp.tickets.services.common import lock
 
 
 def _lock(ticket: Ticket, by: User) -> Ticket:
@@ -36,7 +37,7 @@ def _lock(ticket: Ticket, by: User) -> Ticket:
     follower at once: one wins, the other is told), if `by` may see it."""
     if not ticket_visible_to(by, ticket):
         raise PermissionDenied
-    return Ticket.objects.select_for_update(of=("self",)).get(pk=ticket.pk)
+    return lock(ticket)
 
 
 def _check_add(ticket: Ticket, user: User, by: User) -> None:
