@@ -395,6 +395,12 @@ class AuditEvent(models.Model):
         USER_ERASED = "user_erased", _("User erased")
         CATEGORY_CHANGED = "category_changed", _("Categories changed")
         ISSUER_CHANGED = "issuer_changed", _("Issuer details changed")
+        INVOICE_SENT = "invoice_sent", _("Invoice sent")
+        PAYMENT_RECORDED = "payment_recorded", _("Payment recorded")
+        HOUR_PACK_CHANGED = "hour_pack_changed", _("Hour pack changed")
+        API_TOKEN_CREATED = "api_token_created", _("API token created")
+        API_TOKEN_REVOKED = "api_token_revoked", _("API token revoked")
+        WEBHOOK_CHANGED = "webhook_changed", _("Webhook changed")
 
     at = models.DateTimeField(_("when"), default=timezone.now)
     kind = models.CharField(_("event"), max_length=24, choices=Kind.choices)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
@@ -17,6 +18,8 @@ from ecmp.billing.invoice_models import (  # the invoice's parts, in their own m
     IssuerProfile,
     ReferenceKind,
 )
+from ecmp.billing.pack_models import HourPack
+from ecmp.billing.payment_models import InvoiceDispatch, Payment
 from ecmp.billing.references import reference_display
 
 __all__ = [
@@ -25,12 +28,15 @@ __all__ = [
     "BillingProfile",
     "Charge",
     "ContractRate",
+    "HourPack",
     "Invoice",
     "InvoiceCounter",
+    "InvoiceDispatch",
     "InvoiceItem",
     "InvoiceLine",
     "InvoiceVatTotal",
     "IssuerProfile",
+    "Payment",
     "TimeEntry",
     "TimeEntryChange",
 ]
@@ -218,8 +224,16 @@ class Invoice(models.Model):
         CREDIT_NOTE = "credit_note", _("Credit note")
 
     class Status(models.TextChoices):
+        # draft -> issued -> sent -> partly paid -> paid; "overdue" is not stored: an
+        # issued, sent or partly paid invoice past its due date (see `is_overdue`).
         ISSUED = "issued", _("Issued")
+        SENT = "sent", _("Sent")
+        PARTLY_PAID = "partly_paid", _("Partly paid")
+        PAID = "paid", _("Paid")
         CANCELLED = "cancelled", _("Cancelled by a credit note")
+
+    # The states in which the client still owes money.
+    UNPAID = (Status.ISSUED, Status.SENT, Status.PARTLY_PAID)
 
     ReferenceKind = ReferenceKind
 
@@ -272,12 +286,23 @@ class Invoice(models.Model):
     client_address = models.TextField(blank=True)
     client_vat_number = models.CharField(max_length=20, blank=True)
     client_emails = models.CharField(max_length=500, blank=True)
+    # Sending and payment (issue 19 §5); `payments` and `dispatches` hold the history.
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    amount_paid = models.DecimalField(
+        _("paid"), max_digits=12, decimal_places=2, default=Decimal("0.00")
+    )
+    reminder_count = models.PositiveSmallIntegerField(_("reminders"), default=0)
+    last_reminder_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("invoice")
         verbose_name_plural = _("invoices")
         ordering = ["-issued_at", "-id"]
-        indexes = [models.Index(fields=["organization", "-issued_at"], name="invoice_by_org")]
+        indexes = [
+            models.Index(fields=["organization", "-issued_at"], name="invoice_by_org"),
+            # The reminders' job and the receivables report: unpaid invoices by due date.
+            models.Index(fields=["status", "due_date"], name="invoice_by_state_due"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["payment_reference"],
@@ -294,6 +319,18 @@ class Invoice(models.Model):
         """+++202/6000/01206+++ or RF36 2026 0000 12, as the client types it."""
         return reference_display(self.payment_reference_kind, self.payment_reference)
 
+    @property
+    def amount_due(self) -> Decimal:
+        return self.total_gross - self.amount_paid
+
+    def is_overdue(self, today: date) -> bool:
+        return (
+            self.kind == self.Kind.INVOICE
+            and self.status in self.UNPAID
+            and self.due_date is not None
+            and self.due_date < today
+        )
+
 
 class InvoiceLine(models.Model):
     """One time entry as the invoice shows it; a copy, so the invoice never changes."""
@@ -309,6 +346,15 @@ class InvoiceLine(models.Model):
     description = models.CharField(max_length=500, blank=True)
     minutes = models.PositiveIntegerField()
     billed_minutes = models.PositiveIntegerField()
+    # Set when these billed minutes are drawn from a prepaid pack (amount 0): an entry
+    # split across packs, or beyond them, has one line per part.
+    pack = models.ForeignKey(
+        "billing.HourPack",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="invoice_lines",
+    )
     hourly_rate = models.DecimalField(max_digits=10, decimal_places=2)
     amount = models.DecimalField(max_digits=12, decimal_places=2)
 

@@ -55,6 +55,22 @@ class OutboundEmail(models.Model):
         return f"{self.kind} to {', '.join(self.to)}"
 
 
+class OutboundAttachment(models.Model):
+    """A file sent with an outgoing email (an invoice's PDF and UBL): its bytes are
+    kept with the email, so a retry a day later sends exactly the same file."""
+
+    email = models.ForeignKey(OutboundEmail, on_delete=models.CASCADE, related_name="attachments")
+    filename = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    content = models.BinaryField()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
 class Verification(models.TextChoices):
     """Whether the sender of an incoming message is proven (mail/inbound/verify.py)."""
 

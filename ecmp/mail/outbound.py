@@ -8,6 +8,7 @@ commit and retries with growing delays. No request ever waits for SMTP.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
@@ -24,7 +25,7 @@ from ecmp.accounts.models import Invitation, RegistrationRequest, User
 from ecmp.core.links import absolute_url
 from ecmp.mail import wakeups
 from ecmp.mail.ids import make_message_id, plus_address
-from ecmp.mail.models import InboundEmail, OutboundEmail
+from ecmp.mail.models import InboundEmail, OutboundAttachment, OutboundEmail
 from ecmp.tickets.models import Message, Ticket
 
 # Notifications must not trigger auto-replies (RFC 3834, and Outlook's own header).
@@ -132,11 +133,13 @@ def queue_email(
     mail: TicketMail | None = None,
     automatic: bool = True,
     outbox: OutboxBatch | None = None,
+    files: Sequence[tuple[str, bytes, str]] = (),
 ) -> OutboundEmail:
     """Write one email to the outbox: `template` rendered with `context` in the
     recipient's language, or its (subject, text, html) already `rendered`; about a
     `ticket`, or about `mail.ticket` among the other emails of its event. At once,
-    or with the other emails of an `outbox` batch at its end."""
+    or with the other emails of an `outbox` batch at its end. `files` (name, bytes,
+    content type) are attached; an email with files is written at once."""
     subject, text, html = rendered or _render(template, context or {}, language)
     headers = dict(AUTOMATIC) if automatic else {}
     reply_to = settings.ECMP_FROM_ADDRESS
@@ -166,7 +169,9 @@ def queue_email(
     )
     if mail is not None:
         mail.recent().append((email.created_at, (to,), email.message_id))
-    if outbox is not None:
+    if files:
+        _write([email], files)
+    elif outbox is not None:
         outbox.add(email)  # written with the batch's others, at its end
     else:
         _write([email])
@@ -217,8 +222,14 @@ def _savepoint_ids() -> tuple[str, ...]:
     return tuple(transaction.get_connection().savepoint_ids)
 
 
-def _write(emails: list[OutboundEmail]) -> None:
-    for email in OutboundEmail.objects.bulk_create(emails):
+def _write(emails: list[OutboundEmail], files: Sequence[tuple[str, bytes, str]] = ()) -> None:
+    written = OutboundEmail.objects.bulk_create(emails)
+    OutboundAttachment.objects.bulk_create(
+        OutboundAttachment(email=email, filename=name, content=content, content_type=kind)
+        for email in written
+        for name, content, kind in files
+    )
+    for email in written:
         wakeups.outbox_send_after_commit(email.pk)
 
 

@@ -18,7 +18,7 @@ from functools import partial
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, QuerySet, prefetch_related_objects
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -87,6 +87,7 @@ def outbox_claim(*, email_ids: list[int], due_only: bool) -> list[OutboundEmail]
         )
     for email in claimed:
         email.status, email.next_attempt_at = OutboundEmail.Status.SENDING, lease
+    prefetch_related_objects(claimed, "attachments")  # one read for the batch's files
     return claimed
 
 

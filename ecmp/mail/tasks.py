@@ -42,6 +42,8 @@ def _deliver(email: OutboundEmail, connection: BaseEmailBackend) -> None:
     )
     if email.html:
         message.attach_alternative(email.html, "text/html")
+    for attachment in email.attachments.all():
+        message.attach(attachment.filename, bytes(attachment.content), attachment.content_type)
     message.send(fail_silently=False)
 
 
