@@ -13,8 +13,9 @@ class MailConfig(AppConfig):
     def ready(self) -> None:
         from ecmp.accounts.mailer import mailer_install
         from ecmp.accounts.removal_mailer import removal_mailer_install
+        from ecmp.billing.mailer import billing_mailer_install
         from ecmp.core.periodic import periodic_job_register
-        from ecmp.mail import outbound, removal_mail
+        from ecmp.mail import billing_mail, outbound, removal_mail
         from ecmp.mail.digest import staff_digest, staff_digest_period
         from ecmp.mail.events import MailSubscriber
         from ecmp.mail.tasks import (
@@ -35,6 +36,7 @@ class MailConfig(AppConfig):
         event_subscribe("mail", MailSubscriber())
         mailer_install(outbound)
         removal_mailer_install(removal_mail)
+        billing_mailer_install(billing_mail)
         periodic_job_register("outbox-sweep", outbox_sweep, 60)
         periodic_job_register("inbound-sweep", inbound_sweep, 60)
         periodic_job_register("inbound-raw-expire", inbound_raw_expire, 3600)
