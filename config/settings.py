@@ -385,6 +385,17 @@ if ECMP_STAFF_DIGEST not in ("immediately", "hourly", "off"):
 ECMP_TIME_ON_CLOSE = env_str("ECMP_TIME_ON_CLOSE", "warn").strip().lower() or "warn"
 if ECMP_TIME_ON_CLOSE not in ("require", "warn", "off"):
     raise ImproperlyConfigured("ECMP_TIME_ON_CLOSE must be require, warn or off")
+# Prepaid hours (billing/packs.py): the client's billing contacts and the agents are
+# emailed once as the hours in force reach each of these percentages used.
+ECMP_HOUR_PACK_ALERTS = sorted(
+    {int(level) for level in env_list("ECMP_HOUR_PACK_ALERTS", "80,100") if level.strip()}
+)
+if any(not 0 < level <= 100 for level in ECMP_HOUR_PACK_ALERTS):
+    raise ImproperlyConfigured("ECMP_HOUR_PACK_ALERTS must be percentages from 1 to 100")
+# Unpaid invoices (billing/reminders.py): a reminder every N days after the due date,
+# at most M of them (0: none).
+ECMP_INVOICE_REMINDER_DAYS = env_int("ECMP_INVOICE_REMINDER_DAYS", 7)
+ECMP_INVOICE_REMINDERS_MAX = env_int("ECMP_INVOICE_REMINDERS_MAX", 3)
 # Larger messages are refused at the door (SMTP 552, mailgate exit 65: the MTA bounces them).
 ECMP_INBOUND_MAX_BYTES = env_int("ECMP_INBOUND_MAX_MB", 40) * 1024 * 1024
 # Who wrote a message is proven, not read from From: (docs/operations.md, "Proving
