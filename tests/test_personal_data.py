@@ -18,6 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ecmp.accounts import services as accounts
 from ecmp.accounts.models import AuditEvent, Invitation, RegistrationRequest, Role
+from ecmp.accounts.removals import removal_request_create
 from ecmp.billing import services as billing
 from ecmp.billing.models import ActivityType, Invoice
 from ecmp.notifications.models import Notification
@@ -100,6 +101,23 @@ def test_a_person_downloads_their_data_as_a_zip_of_json_and_files(alice_data, al
     assert "SECRET" not in json.dumps(data)
     event = AuditEvent.objects.get(kind=AuditEvent.Kind.DATA_EXPORTED)
     assert (event.actor, event.target_id) == (alice, str(alice.pk))
+
+
+def test_the_export_holds_the_removal_requests_about_and_by_the_person(alice, bob):
+    """Alice (a team manager) asked to remove Bob: Bob's copy holds the request about
+    him, Alice's the one she wrote."""
+    removal_request_create(manager=alice, person=bob, reason="Left the company on Friday")
+    bobs = json.loads(zipfile.ZipFile(personal_data_export(user=bob, by=bob)).read("data.json"))
+    alices = json.loads(
+        zipfile.ZipFile(personal_data_export(user=alice, by=alice)).read("data.json")
+    )
+    assert [(r["about"], r["requested_by"], r["reason"]) for r in bobs["removal_requests"]] == [
+        ("you", alice.full_name, "Left the company on Friday")
+    ]
+    assert [(r["about"], r["requested_by"]) for r in alices["removal_requests"]] == [
+        (bob.full_name, "you")
+    ]
+    assert [r["status"] for r in bobs["removal_requests"]] == ["pending"]
 
 
 def test_the_export_is_a_post(alice, client_for):

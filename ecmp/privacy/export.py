@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from ecmp.accounts.audit import audit_record
 from ecmp.accounts.models import AuditEvent, User
+from ecmp.accounts.removal_models import RemovalRequest
 from ecmp.billing.models import TimeEntry
 from ecmp.core.access import is_admin
 from ecmp.notifications.models import Notification
@@ -154,6 +155,28 @@ def _notifications(user: User) -> list[dict[str, Any]]:
     ]
 
 
+def _removal_requests(user: User) -> list[dict[str, Any]]:
+    """Requests to remove this person from their organization, and those they made
+    as a team manager: both hold what was written about or by them."""
+    requests = (
+        RemovalRequest.objects.filter(Q(person=user) | Q(requested_by=user))
+        .select_related("person", "requested_by")
+        .order_by("created_at", "id")
+    )
+    return [
+        {
+            "about": "you" if r.person_id == user.pk else r.person.full_name,
+            "requested_by": "you" if r.requested_by_id == user.pk else r.requested_by.full_name,
+            "reason": r.reason,
+            "status": r.status,
+            "requested": _when(r.created_at),
+            "decided": _when(r.decided_at),
+            "why_declined": r.decline_reason,
+        }
+        for r in requests
+    ]
+
+
 def _zip_name(attachment: Attachment) -> str:
     return f"attachments/{attachment.pk}-{clean_filename(attachment.original_name)}"
 
@@ -194,6 +217,7 @@ def personal_data_export(*, user: User, by: User) -> IO[bytes]:
             "attachments": files,
             "time_entries": _time_entries(user),
             "notifications": _notifications(user),
+            "removal_requests": _removal_requests(user),
         }
         archive.writestr("data.json", json.dumps(data, ensure_ascii=False, indent=2))
     audit_record(
