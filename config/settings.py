@@ -61,6 +61,9 @@ INSTALLED_APPS = [
     "ecmp.portal",
     "ecmp.desk",
     "ecmp.demo",
+    "ecmp.api",
+    # django-ninja: only for its Swagger UI files, served from here (no CDN).
+    "ninja",
 ]
 
 MIDDLEWARE = [
@@ -266,6 +269,12 @@ ECMP_2FA_REMEMBER_DAYS = env_int("ECMP_2FA_REMEMBER_DAYS", 30)
 # The TOTP secrets stay out of the Django admin's device pages.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
+# --- REST API (ecmp/api) ------------------------------------------------------
+# Requests a personal access token may make per minute (a fixed window in the
+# cache), and the longest life a person may give a token.
+ECMP_API_RATE_PER_MINUTE = env_int("ECMP_API_RATE_PER_MINUTE", 600)
+ECMP_API_TOKEN_MAX_DAYS = env_int("ECMP_API_TOKEN_MAX_DAYS", 365)
+
 # --- Languages ----------------------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French"))]
@@ -325,6 +334,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # --- Billing -------------------------------------------------------------------------
 ECMP_VAT_RATE = env_str("ECMP_VAT_RATE", "21")
 ECMP_CURRENCY = env_str("ECMP_CURRENCY", "EUR")
+# E-invoices need each party's country (ISO 3166 code): taken from its VAT number,
+# else this one.
+ECMP_COUNTRY = env_str("ECMP_COUNTRY", "BE")
 
 # --- Background work ------------------------------------------------------------------
 # "database" (the default: no other server) or "redis" (django-tasks-rq, for scale-out:

@@ -1,0 +1,50 @@
+"""The REST API, version 1: django-ninja, mounted at /api/v1/ by config/urls.py.
+
+The OpenAPI 3.1 document is at /api/v1/openapi.json, made from the typed views;
+/api/v1/docs is Swagger UI served from our own static files (ninja ships them),
+so the site's Content-Security-Policy (`'self'` only) needs no exception.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ninja import NinjaAPI
+
+from ecmp.api import problems
+from ecmp.api.tickets import router as tickets_router
+
+DESCRIPTION = """
+ECMP's help desk, for tools. Authenticate with a personal access token (create one
+on *My account → API tokens*): `Authorization: Bearer ecmp_…`. A token acts as its
+owner: a customer's token sees what the portal shows them, an agent's the desk.
+
+Errors are RFC 9457 problem details (`application/problem+json`). Lists are paged by
+cursor (`next_cursor`). A ticket's `ETag` is its version: send it in `If-Match` with a
+change, and a ticket changed meanwhile answers 412. Each token may make
+`ECMP_API_RATE_PER_MINUTE` requests a minute (600 by default); past that, 429 with
+`Retry-After`. See docs/api.md.
+"""
+
+
+class EcmpApi(NinjaAPI):
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        """Errors are documented as what they are: application/problem+json."""
+        schema = super().get_openapi_schema(**kwargs)
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                for status, answer in operation.get("responses", {}).items():
+                    content = answer.get("content", {})
+                    if int(status) >= 400 and "application/json" in content:
+                        content[problems.PROBLEM_TYPE] = content.pop("application/json")
+        return schema
+
+
+api = EcmpApi(
+    title="ECMP API",
+    version="1.0.0",
+    description=DESCRIPTION,
+    urls_namespace="api-v1",
+)
+problems.install(api)
+api.add_router("/", tickets_router)
