@@ -9,10 +9,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.files.storage import default_storage
+from django.utils import timezone
 
 from ecmp.billing.epc import epc_fields, epc_qr_data_uri
 from ecmp.billing.issuer import LOGO_TYPES
 from ecmp.billing.models import Invoice, InvoiceItem, InvoiceLine, InvoiceVatTotal
+from ecmp.billing.payment_models import InvoiceDispatch, Payment
 from ecmp.billing.references import reference_display
 from ecmp.billing.vat import REVERSE_CHARGE_MENTION
 
@@ -27,6 +29,10 @@ class InvoicePage:
     qr: str
     logo: str
     reverse_charge_mention: Any
+    # Sending and payment (issue 19 §5), oldest first.
+    dispatches: list[InvoiceDispatch]
+    payments: list[Payment]
+    overdue: bool
 
 
 def logo_data_uri(name: str) -> str:
@@ -52,4 +58,7 @@ def invoice_page(invoice: Invoice) -> InvoicePage:
         qr=epc_qr_data_uri(fields) if fields else "",
         logo=logo_data_uri(invoice.issuer_logo),
         reverse_charge_mention=REVERSE_CHARGE_MENTION if invoice.reverse_charge else "",
+        dispatches=list(invoice.dispatches.select_related("by")),
+        payments=list(invoice.payments.select_related("recorded_by")),
+        overdue=invoice.is_overdue(timezone.localdate()),
     )

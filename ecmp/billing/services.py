@@ -268,8 +268,16 @@ def invoice_cancel(*, by: User, invoice: Invoice) -> Invoice:
     """
     require_admin(by)
     original = Invoice.objects.select_for_update().get(pk=invoice.pk)
-    if original.kind != Invoice.Kind.INVOICE or original.status != Invoice.Status.ISSUED:
-        raise ValidationError(_("Only an issued invoice can be cancelled."), code="not_issued")
+    if original.kind != Invoice.Kind.INVOICE or original.status not in (
+        Invoice.Status.ISSUED,
+        Invoice.Status.SENT,
+    ):
+        # Money received stays tied to its invoice: record the refund first.
+        raise ValidationError(
+            _("Only an issued or sent invoice, with no payment recorded, can be cancelled."),
+            code="not_issued",
+        )
+    before = original.status
     credit = Invoice.objects.create(
         number=_next_invoice_number(timezone.localdate().year),
         kind=Invoice.Kind.CREDIT_NOTE,
@@ -313,7 +321,7 @@ def invoice_cancel(*, by: User, invoice: Invoice) -> Invoice:
         AuditEvent.Kind.INVOICE_CANCELLED,
         actor=by,
         target=original,
-        changes={"status": [Invoice.Status.ISSUED, Invoice.Status.CANCELLED]},
+        changes={"status": [before, Invoice.Status.CANCELLED]},
         detail=f"{original.number} of {original.organization.name}, credit note {credit.number}",
     )
     return credit

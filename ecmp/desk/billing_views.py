@@ -29,6 +29,8 @@ from ecmp.billing.forms import (
 )
 from ecmp.billing.invoice_view import invoice_page
 from ecmp.billing.models import TimeEntry
+from ecmp.billing.payment_selectors import FILTERS as STATE_FILTERS
+from ecmp.billing.payment_selectors import invoices_in_state
 from ecmp.billing.selectors import (
     billing_profile_for,
     invoice_draft,
@@ -39,6 +41,7 @@ from ecmp.billing.selectors import (
 from ecmp.billing.vat import REVERSE_CHARGE_MENTION
 from ecmp.core.access import admin_required, staff_required
 from ecmp.core.refusals import refusal_to_messages
+from ecmp.desk.payment_forms import PaymentForm
 from ecmp.tickets.selectors import ticket_for_staff
 
 
@@ -126,9 +129,10 @@ def _this_month() -> tuple[date, date]:
 @require_GET
 def billing_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     start, end = _this_month()
-    page = Paginator(invoices_visible_to(request.user), settings.ECMP_LIST_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    today = timezone.localdate()
+    state = request.GET.get("state", "")  # issue 19 §5: unpaid, overdue, or every invoice
+    invoices = invoices_in_state(invoices_visible_to(request.user), state, today)
+    page = Paginator(invoices, settings.ECMP_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "desk/billing.html",
@@ -136,6 +140,8 @@ def billing_home(request: AuthenticatedHttpRequest) -> HttpResponse:
             "nav": "billing",
             "page": page,
             "form": InvoicePeriodForm(initial={"start": start, "end": end}),
+            "state": state if state in STATE_FILTERS else "",
+            "today": today,
         },
     )
 
@@ -186,7 +192,13 @@ def invoice_issue(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_GET
 def invoice_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     invoice = invoice_for(request.user, pk)
-    return render(request, "desk/invoice.html", {"nav": "billing", "page": invoice_page(invoice)})
+    context = {
+        "nav": "billing",
+        "page": invoice_page(invoice),
+        # issue 19 §5: the payment form offers what is still due.
+        "payment_form": PaymentForm(initial={"amount": invoice.amount_due}),
+    }
+    return render(request, "desk/invoice.html", context)
 
 
 @admin_required

@@ -11,6 +11,7 @@ from ecmp.desk import (
     client_views,
     contract_views,
     follower_views,
+    invoice_payment_views,
     issuer_views,
     mail_views,
     new_ticket_views,
@@ -174,6 +175,24 @@ urlpatterns = [
     path("billing/charges/<id:pk>/delete/", charge_views.charge_remove_view, name="charge-delete"),
     path("billing/invoices/<id:pk>/", billing_views.invoice_detail, name="invoice"),
     path("billing/invoices/<id:pk>/cancel/", billing_views.invoice_cancel, name="invoice-cancel"),
+    path(
+        "billing/invoices/<id:pk>/send/",
+        invoice_payment_views.invoice_send_view,
+        name="invoice-send",
+    ),
+    path(
+        "billing/invoices/<id:pk>/payments/",
+        invoice_payment_views.payment_add_view,
+        name="invoice-payment-add",
+    ),
+    path(
+        "billing/payments/<id:pk>/delete/",
+        invoice_payment_views.payment_delete_view,
+        name="payment-delete",
+    ),
+    path(
+        "billing/statement/", invoice_payment_views.statement_import_view, name="statement-import"
+    ),
     re_path(
         r"^billing/invoices/(?P<pk>[0-9]{1,19})/(?P<kind>pdf|csv)/$",
         billing_views.invoice_file,

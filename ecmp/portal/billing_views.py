@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from ecmp.accounts.requests import AuthenticatedHttpRequest
@@ -33,6 +34,7 @@ def invoices(request: AuthenticatedHttpRequest) -> HttpResponse:
         "page": page,
         "tickets": tickets,
         "hidden_time": time_on_hidden_tickets_for_manager(request.user),
+        "today": timezone.localdate(),  # which invoices are overdue
     }
     return render(request, "portal/invoices.html", context)
 

@@ -5,6 +5,7 @@ from ecmp.portal import (
     billing_views,
     contract_views,
     follower_views,
+    invoice_views,
     notification_views,
     personal_data_views,
     team_removal_views,
@@ -66,6 +67,7 @@ urlpatterns = [
     ),
     path("invoices/", billing_views.invoices, name="invoices"),
     path("invoices/<id:pk>/pdf/", billing_views.invoice_pdf, name="invoice-pdf"),
+    path("invoices/<id:pk>/", invoice_views.invoice_detail, name="invoice"),
     # Contracts
     path("contract/", contract_views.contract, name="contract"),
     path("contract/<id:pk>/", contract_views.contract, name="contract-version"),
