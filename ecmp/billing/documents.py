@@ -17,7 +17,8 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from ecmp.billing import pdf_parts
 from ecmp.billing.duration import format_duration
-from ecmp.billing.models import Invoice
+from ecmp.billing.einvoice import fonts
+from ecmp.billing.models import Invoice, InvoiceLine
 
 
 def _title(invoice: Invoice) -> str:
@@ -32,6 +33,7 @@ def _title(invoice: Invoice) -> str:
 def invoice_pdf(invoice: Invoice, language: str) -> bytes:
     buffer = io.BytesIO()
     styles = getSampleStyleSheet()
+    fonts.embed_fonts(styles)  # PDF/A (the Factur-X PDF) embeds every font
     small = styles["BodyText"].clone("small", fontSize=8, leading=10)
     with translation.override(language):
         story = [
@@ -44,6 +46,7 @@ def invoice_pdf(invoice: Invoice, language: str) -> bytes:
         rows: list[list[Any]] = [[_("Date"), _("Agent"), _("Work"), _("Time"), _("Amount")]]
         style: list[tuple[Any, ...]] = [
             ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+            ("FONTNAME", (0, 0), (-1, -1), fonts.REGULAR),
             ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey),
             ("ALIGN", (3, 0), (-1, -1), "RIGHT"),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -56,7 +59,7 @@ def invoice_pdf(invoice: Invoice, language: str) -> bytes:
 
         current = None
         subtotal = Decimal(0)
-        lines = list(invoice.lines.all())
+        lines = list(invoice.lines.select_related("pack"))
         for index, line in enumerate(lines):
             if line.ticket_number != current:
                 current, subtotal = line.ticket_number, Decimal(0)
@@ -69,7 +72,7 @@ def invoice_pdf(invoice: Invoice, language: str) -> bytes:
                 [
                     formats.date_format(line.date, "SHORT_DATE_FORMAT"),
                     Paragraph(_escape(line.agent_name), small),
-                    Paragraph(_escape(f"{line.activity}: {line.description}".strip(": ")), small),
+                    Paragraph(_work(line), small),
                     format_duration(line.billed_minutes),
                     _money(line.amount, invoice.currency),
                 ]
@@ -117,12 +120,24 @@ def invoice_pdf(invoice: Invoice, language: str) -> bytes:
         story += pdf_parts.payment(invoice, styles)
         SimpleDocTemplate(
             buffer, pagesize=A4, title=_title(invoice), leftMargin=15 * mm, rightMargin=15 * mm
-        ).build(story)
+        ).build(story, canvasmaker=fonts.canvas_maker())
     return buffer.getvalue()
 
 
 _escape = pdf_parts.esc
 _money = pdf_parts.money
+
+
+def _work(line: InvoiceLine) -> str:
+    """The work done; time drawn from a prepaid pack says so (its amount is 0)."""
+    work = _escape(f"{line.activity}: {line.description}".strip(": "))
+    if line.pack is None:
+        return work
+    drawn = _("%(time)s from prepaid hours (pack of %(day)s)") % {
+        "time": format_duration(line.billed_minutes),
+        "day": formats.date_format(line.pack.sold_on, "SHORT_DATE_FORMAT"),
+    }
+    return f"{work}<br/><i>{_escape(drawn)}</i>"
 
 
 def invoice_csv(invoice: Invoice) -> str:

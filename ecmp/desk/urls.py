@@ -194,7 +194,7 @@ urlpatterns = [
         "billing/statement/", invoice_payment_views.statement_import_view, name="statement-import"
     ),
     re_path(
-        r"^billing/invoices/(?P<pk>[0-9]{1,19})/(?P<kind>pdf|csv)/$",
+        r"^billing/invoices/(?P<pk>[0-9]{1,19})/(?P<kind>pdf|csv|ubl)/$",
         billing_views.invoice_file,
         name="invoice-file",
     ),

@@ -43,3 +43,10 @@ def invoices(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_GET
 def invoice_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return invoice_response(invoice_for(request.user, pk), "pdf", language=request.LANGUAGE_CODE)
+
+
+@team_manager_required
+@require_GET
+def invoice_ubl(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The Peppol UBL file, for the client's accounting software."""
+    return invoice_response(invoice_for(request.user, pk), "ubl", language=request.LANGUAGE_CODE)

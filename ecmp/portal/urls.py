@@ -7,6 +7,7 @@ from ecmp.portal import (
     follower_views,
     invoice_views,
     notification_views,
+    pack_views,
     personal_data_views,
     team_removal_views,
     ticket_views,
@@ -67,9 +68,11 @@ urlpatterns = [
     ),
     path("invoices/", billing_views.invoices, name="invoices"),
     path("invoices/<id:pk>/pdf/", billing_views.invoice_pdf, name="invoice-pdf"),
+    path("invoices/<id:pk>/ubl/", billing_views.invoice_ubl, name="invoice-ubl"),
     path("invoices/<id:pk>/", invoice_views.invoice_detail, name="invoice"),
     # Contracts
     path("contract/", contract_views.contract, name="contract"),
     path("contract/<id:pk>/", contract_views.contract, name="contract-version"),
+    path("hours/", pack_views.hour_packs, name="hour-packs"),
     path("me/data/", personal_data_views.my_data_download, name="my-data"),
 ]
