@@ -10,6 +10,7 @@ from ecmp.desk import (
     charge_views,
     client_views,
     contract_views,
+    finance_report_views,
     follower_views,
     invoice_payment_views,
     issuer_views,
@@ -206,6 +207,13 @@ urlpatterns = [
         "reports/support/<slug:table>.csv",
         support_report_views.support_report_csv,
         name="support-report-csv",
+    ),
+    # Billing reports
+    path("reports/billing/", finance_report_views.finance_reports, name="finance-reports"),
+    path(
+        "reports/billing/<slug:table>.csv",
+        finance_report_views.finance_report_csv,
+        name="finance-report-csv",
     ),
     # Mail
     path("mail/", mail_views.inbox, name="mail"),
