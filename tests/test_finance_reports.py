@@ -4,6 +4,8 @@ number of queries that does not grow with the clients."""
 
 import csv
 import io
+import json
+import re
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
@@ -280,6 +282,18 @@ def test_the_page_shows_every_table(client_for, adam, books, owed, work, service
     assert "182.11 EUR" in html and "12.10 USD" in html  # a month's gross; another currency
     assert "484.61 EUR" in html and "150.00 EUR" in html and "1 h" in html
     assert 'data-total="USD"' in html
+    found = re.search(
+        r'<script id="revenue-chart-data" type="application/json">(.*?)</script>', html
+    )
+    assert found
+    assert json.loads(found.group(1)) == {
+        "labels": ["2025-01", "2025-02", "2025-03"],
+        # January: Acme 100.00 + 53.33 (the invoiced time), Globex 80.00.
+        "series": [
+            {"currency": "EUR", "values": ["233.33", "150.50", "0.00"]},
+            {"currency": "USD", "values": ["0.00", "0.00", "10.00"]},
+        ],
+    }
     assert "Billing reports" in html and 'aria-current="page">Billing reports<' in html
 
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -25,6 +26,7 @@ from ecmp.billing.finance_reports import (
     RECEIVABLE_AMOUNTS,
     REVENUE_AMOUNTS,
     UNBILLED_AMOUNTS,
+    RevenueRow,
     money_totals,
     prepaid_hours,
     receivables_by_age,
@@ -74,6 +76,34 @@ class FinanceReportForm(forms.Form):
         return cleaned
 
 
+def _months(start: date, end: date) -> list[date]:
+    months, month = [], start.replace(day=1)
+    while month <= end:
+        months.append(month)
+        month = (month + timedelta(days=32)).replace(day=1)
+    return months
+
+
+def _revenue_chart(revenue: list[RevenueRow], start: date, end: date) -> dict[str, Any]:
+    """Net revenue per month of the period, one series per currency (amounts as text:
+    the chart reads them as numbers, nothing is rounded here)."""
+    months = _months(start, end)
+    sums: dict[str, dict[date, Decimal]] = {}
+    for row in revenue:
+        per_month = sums.setdefault(row.currency, {})
+        per_month[row.month] = per_month.get(row.month, Decimal("0.00")) + row.net
+    return {
+        "labels": [month.strftime("%Y-%m") for month in months],
+        "series": [
+            {
+                "currency": currency,
+                "values": [str(sums[currency].get(month, Decimal("0.00"))) for month in months],
+            }
+            for currency in sorted(sums)
+        ],
+    }
+
+
 def _percent(value: float | None) -> str:
     return "—" if value is None else f"{number_format(value, 1)} %"
 
@@ -105,6 +135,7 @@ def finance_reports(request: AuthenticatedHttpRequest) -> HttpResponse:
         query=f"start={start.isoformat()}&end={end.isoformat()}",
         revenue=revenue,
         revenue_totals=money_totals(revenue, REVENUE_AMOUNTS),
+        revenue_chart=_revenue_chart(revenue, start, end),
         hours=prepaid_hours(today),
         unbilled=unbilled,
         unbilled_totals=money_totals(unbilled, UNBILLED_AMOUNTS),
