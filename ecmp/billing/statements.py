@@ -18,6 +18,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from stdnum import iso11649
 
 MAX_BYTES = 1024 * 1024
 MAX_LINES = 5000
@@ -29,6 +30,7 @@ _REFERENCE_NAMES = ("communication", "reference", "référence", "mededeling", "
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
 _OGM = re.compile(r"(\d{3})\s*/\s*(\d{4})\s*/\s*(\d{5})")
 _RF = re.compile(r"RF\d{2}(?:\s?[0-9A-Z]){1,21}")
+_TWELVE_DIGITS = re.compile(r"(?<!\d)\d{12}(?!\d)")
 
 
 @dataclass(frozen=True)
@@ -40,11 +42,20 @@ class StatementLine:
 
     def references(self) -> set[str]:
         """Compact payment references this communication may carry: the whole of it
-        compacted (202600001206, RF18…), and each OGM or RF found inside a longer text."""
+        compacted (202600001206, RF18…), and each OGM or RF found inside a longer text.
+        An RF reference has no fixed length: a word written right after it would join
+        it, so each of its beginnings that passes the check digits is a candidate."""
         text = self.communication.upper()
         found = {re.sub(r"[^0-9A-Z]", "", text)}
         found.update("".join(match.groups()) for match in _OGM.finditer(text))
-        found.update(match.group().replace(" ", "") for match in _RF.finditer(text))
+        found.update(match.group() for match in _TWELVE_DIGITS.finditer(text))
+        for match in _RF.finditer(text):
+            compact = re.sub(r"\s", "", match.group())
+            found.update(
+                compact[:end]
+                for end in range(5, len(compact) + 1)
+                if iso11649.is_valid(compact[:end])
+            )
         found.discard("")
         return found
 
