@@ -23,8 +23,15 @@ from ecmp.billing.finance_reports import (
     sla_per_client,
     unbilled_time,
 )
-from ecmp.billing.models import ActivityType, ContractRate, HourPack, Invoice, TimeEntry
-from ecmp.billing.selectors import invoice_draft
+from ecmp.billing.models import (
+    ActivityRate,
+    ActivityType,
+    ContractRate,
+    HourPack,
+    Invoice,
+    TimeEntry,
+)
+from ecmp.billing.selectors import billing_profile_for, invoice_draft
 from tests.factories import OrganizationFactory, UserFactory, make_ticket
 from tests.invoices_data import log_time, make_contract, set_rate
 from tests.support_reports_data import put
@@ -406,3 +413,22 @@ def test_the_page_costs_the_same_for_one_client_or_many(client_for, adam, agnes)
     assert many == one
     html = client.get(PAGE, QUERY).content.decode()
     assert html.count("Client 005") == 5  # in each table
+
+
+def test_unbilled_time_at_the_clients_own_rate_and_an_ended_contract(acme, alice, agnes):
+    """A kind of work with the client's own rate; a contract whose rate stops at its end."""
+    set_rate(acme, "60.00", 1)
+    training = ActivityType.objects.create(name="Training")
+    profile = billing_profile_for(acme)
+    ActivityRate.objects.create(profile=profile, activity_type=training, hourly_rate=D("90.00"))
+    contract = make_contract(acme, starts_on=date(2024, 1, 1), ends_on=date(2025, 1, 31))
+    support = ActivityType.objects.get(name="Support")
+    ContractRate.objects.create(contract=contract, activity_type=support, hourly_rate=D("75.00"))
+    ticket = make_ticket(alice)
+    entry = log_time(ticket, agnes, 20, date(2025, 1, 15))  # 20 min at 90.00: 30.00
+    TimeEntry.objects.filter(pk=entry.pk).update(activity_type=training)
+    log_time(ticket, agnes, 7, date(2025, 1, 31))  # the contract's 75.00: 8.75
+    log_time(ticket, agnes, 7, date(2025, 2, 1))  # after it, the client's 60.00: 7.00
+    [row] = unbilled_time(START, END)
+    assert (row.minutes, row.billed_minutes, row.amount) == (34, 34, D("45.75"))
+    assert invoice_draft(acme, START, END).time_net == row.amount
