@@ -119,8 +119,14 @@ def invoice_pdf(invoice: Invoice, language: str) -> bytes:
         story.append(Spacer(1, 6 * mm))
         story += pdf_parts.payment(invoice, styles)
         SimpleDocTemplate(
-            buffer, pagesize=A4, title=_title(invoice), leftMargin=15 * mm, rightMargin=15 * mm
-        ).build(story, canvasmaker=fonts.canvas_maker())
+            buffer,
+            pagesize=A4,
+            title=_title(invoice),
+            leftMargin=15 * mm,
+            rightMargin=15 * mm,
+            # Written on every page even if no text uses it: not Helvetica (PDF/A).
+            initialFontName=fonts.REGULAR,
+        ).build(story)
     return buffer.getvalue()
 
 

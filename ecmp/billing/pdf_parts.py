@@ -17,6 +17,7 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Image, Paragraph, Table, TableStyle
 
+from ecmp.billing.einvoice.fonts import REGULAR
 from ecmp.billing.epc import epc_fields, epc_qr_png
 from ecmp.billing.models import Invoice
 from ecmp.billing.references import reference_display
@@ -83,7 +84,10 @@ def parties(invoice: Invoice, styles: Any) -> Table:
         ),
     ]
     table = Table([[issuer, client]], colWidths=[95 * mm, 85 * mm])
-    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    # A table sets its cells' font even around paragraphs: the embedded one (PDF/A).
+    table.setStyle(
+        TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("FONTNAME", (0, 0), (-1, -1), REGULAR)])
+    )
     return table
 
 
@@ -163,6 +167,7 @@ def payment(invoice: Invoice, styles: Any) -> list[Flowable]:
         TableStyle(
             [
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("FONTNAME", (0, 0), (-1, -1), REGULAR),
                 ("BOX", (0, 0), (-1, -1), 0.25, colors.grey),
             ]
         )

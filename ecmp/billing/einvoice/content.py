@@ -14,6 +14,7 @@ from django.conf import settings
 from django.utils import formats
 from django.utils.translation import gettext as _
 
+from ecmp.billing.duration import format_duration
 from ecmp.billing.models import Invoice, InvoiceLine
 from ecmp.billing.money import CENT
 from ecmp.billing.references import RF, reference_display
@@ -244,6 +245,12 @@ def _party(
     )
 
 
+def _signed(sign: int, value: Decimal) -> Decimal:
+    """The value times the sign, never "-0.00" (which EN 16931 rules read as non-zero)."""
+    value = value if sign > 0 else -value
+    return value if value else abs(value)
+
+
 def _first_email(emails: str) -> str:
     return next((part.strip() for part in re.split(r"[,;\s]+", emails or "") if part.strip()), "")
 
@@ -265,11 +272,13 @@ def _time_line(index: int, line: InvoiceLine, sign: int, category: str, rate: De
     note = f"{line.date.isoformat()} {line.agent_name} — {line.activity}"
     if line.description:
         note = f"{note}: {line.description}"
-    if line.pack_id is not None and line.pack is not None:
-        note = "{} ({})".format(
-            note,
-            _("prepaid hours bought on %(date)s") % {"date": _day(line.pack.sold_on)},
-        )
+    if line.pack is not None:
+        # The PDF's wording (documents._work), so both say the same.
+        drawn = _("%(time)s from prepaid hours (pack of %(day)s)") % {
+            "time": format_duration(line.billed_minutes),
+            "day": _day(line.pack.sold_on),
+        }
+        note = f"{note} — {drawn}"
     return Line(
         id=str(index),
         name=_("Ticket %(number)s: %(subject)s")
@@ -282,7 +291,7 @@ def _time_line(index: int, line: InvoiceLine, sign: int, category: str, rate: De
         price=Decimal("0.00") if line.pack_id is not None else line.hourly_rate,
         base_quantity=base_quantity,
         base_unit=base_unit,
-        amount=sign * line.amount,
+        amount=_signed(sign, line.amount),
         category=category,
         rate=rate,
         day=line.date,
@@ -302,9 +311,9 @@ def einvoice_content(invoice: Invoice) -> EInvoice:
     for line in invoice.lines.select_related("pack"):
         lines.append(_time_line(len(lines) + 1, line, sign, time_category, time_rate))
     for item in invoice.items.all():
-        quantity, price = sign * item.quantity, item.unit_price
+        quantity, price = _signed(sign, item.quantity), item.unit_price
         if price < 0:  # a discount: EN 16931 refuses a negative price (BR-27), not a quantity
-            quantity, price = -quantity, -price
+            quantity, price = _signed(-1, quantity), -price
         rate = item.vat_rate.quantize(CENT)
         lines.append(
             Line(
@@ -317,7 +326,7 @@ def einvoice_content(invoice: Invoice) -> EInvoice:
                 price=price,
                 base_quantity=Decimal(1),
                 base_unit=PIECE,
-                amount=sign * item.amount,
+                amount=_signed(sign, item.amount),
                 category=category_of(rate, reverse_charge=reverse_charge),
                 rate=rate,
                 day=item.date,
@@ -327,8 +336,8 @@ def einvoice_content(invoice: Invoice) -> EInvoice:
         VatGroup(
             category=total.category,
             rate=total.rate.quantize(CENT),
-            net=sign * total.net,
-            vat=sign * total.vat,
+            net=_signed(sign, total.net),
+            vat=_signed(sign, total.vat),
             exemption_reason=str(REVERSE_CHARGE_MENTION) if total.category == "AE" else "",
             exemption_code=REVERSE_CHARGE_CODE if total.category == "AE" else "",
         )
@@ -352,7 +361,7 @@ def einvoice_content(invoice: Invoice) -> EInvoice:
     )
     preceding = invoice.cancels
     payment = None
-    if not sign < 0:
+    if sign > 0:
         reference = invoice.payment_reference
         if reference and invoice.payment_reference_kind != RF:
             reference = reference_display(invoice.payment_reference_kind, reference)
@@ -387,9 +396,9 @@ def einvoice_content(invoice: Invoice) -> EInvoice:
         buyer=buyer,
         lines=lines,
         vat=vat,
-        total_net=sign * invoice.total_net,
-        total_vat=sign * invoice.total_vat,
-        total_gross=sign * invoice.total_gross,
+        total_net=_signed(sign, invoice.total_net),
+        total_vat=_signed(sign, invoice.total_vat),
+        total_gross=_signed(sign, invoice.total_gross),
         payment=payment,
         payment_terms=terms,
         notes=[str(REVERSE_CHARGE_MENTION)] if reverse_charge else [],

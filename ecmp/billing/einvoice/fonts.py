@@ -6,13 +6,10 @@ system font is needed), embedded as subsets."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
-from typing import Any
 
 from reportlab.lib.styles import StyleSheet1
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.pdfgen.canvas import Canvas
 
 REGULAR, BOLD, ITALIC, BOLD_ITALIC = "Vera", "VeraBd", "VeraIt", "VeraBI"
 # The standard fonts of ReportLab's sample styles and their embedded replacements.
@@ -49,10 +46,3 @@ def embed_fonts(styles: StyleSheet1) -> None:
         name = getattr(style, "fontName", None)
         if name in REPLACEMENTS:
             style.fontName = REPLACEMENTS[name]
-
-
-def canvas_maker() -> Callable[..., Any]:
-    """A canvas whose initial font (which ReportLab writes on every page, even when no
-    text uses it) is the embedded one, not Helvetica."""
-    register()
-    return functools.partial(Canvas, initialFontName=REGULAR)
