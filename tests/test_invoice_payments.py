@@ -379,3 +379,32 @@ def test_only_the_organizations_team_managers_see_its_invoices(
     other_manager = UserFactory(organization=acme, is_team_manager=True, is_active=True)
     assert client_for(other_manager).get(url).status_code == 200
     assert client_for(agnes).get(url).status_code == 403
+
+
+def test_the_portal_list_shows_each_invoices_state_in_constant_queries(
+    client_for, adam, agnes, alice, invoice
+):
+    client = client_for(alice)
+    url = reverse("portal:invoices")
+    with CaptureQueriesContext(connection) as one:
+        client.get(url)
+    paid = issued_invoice(adam, agnes, alice)
+    payment_record(by=adam, invoice=paid, date=TODAY, amount=Decimal("10"))
+    for _ in range(2):
+        issued_invoice(adam, agnes, alice)
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(url).content.decode()
+    assert len(many) == len(one)
+    assert page.count('class="badge') >= 4 and "Partly paid" in page and "Sent" in page
+
+
+def test_the_desk_invoice_page_says_overdue_and_a_credit_note_shows_no_qr(
+    client_for, adam, alice, invoice
+):
+    Invoice.objects.filter(pk=invoice.pk).update(due_date=TODAY - timedelta(days=1))
+    page = client_for(adam).get(reverse("desk:invoice", args=[invoice.pk])).content.decode()
+    assert '<span class="badge text-bg-danger">Overdue</span>' in page
+    assert "Record a payment" in page and 'value="96.80"' in page
+    credit = services.invoice_cancel(by=adam, invoice=invoice)
+    page = client_for(alice).get(reverse("portal:invoice", args=[credit.pk])).content.decode()
+    assert "Credit note" in page and "EPC QR code" not in page and "How to pay" not in page
