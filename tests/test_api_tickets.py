@@ -380,3 +380,54 @@ def test_past_the_rate_a_token_gets_429_with_retry_after(tickets, alice, bob, se
     assert 1 <= int(limited["Retry-After"]) <= 60
     # Per token: another one is not slowed down.
     assert api_as(bob).get("/tickets").status_code == 200
+
+
+# --- Files, categories, canned replies ----------------------------------------------------
+
+
+def test_files_follow_the_portal_s_rules(alice, carol, agnes):
+    from tests.factories import upload
+
+    ticket = make_ticket(alice, files=[upload("opening.png")])
+    ticket_reply(ticket=ticket, author=alice, body="Log", files=[upload("log.png")])
+    ticket_reply(
+        ticket=ticket, author=agnes, body="Note", internal=True, files=[upload("note.png")]
+    )
+    customer, staff = api_as(alice), api_as(agnes)
+    read = customer.get(f"/tickets/{ticket.number}").json()
+    opening = read["attachments"][0]
+    public = read["messages"][0]["attachments"][0]
+    assert opening["name"] == "opening.png" and public["name"] == "log.png"
+    assert "note.png" not in str(read)
+    note_file = staff.get(f"/tickets/{ticket.number}").json()["messages"][1]["attachments"][0]
+    assert note_file["name"] == "note.png"
+    path = f"/tickets/{ticket.number}/attachments"
+    for file in (opening, public):
+        response = customer.get(f"{path}/{file['id']}")
+        assert response.status_code == 200
+        assert b"".join(response.streaming_content).startswith(b"\x89PNG")
+    assert_problem(customer.get(f"{path}/{note_file['id']}"), 404)
+    assert staff.get(f"{path}/{note_file['id']}").status_code == 200
+    assert_problem(api_as(carol).get(f"{path}/{public['id']}"), 404)
+
+
+def test_categories_in_use(alice):
+    Category.objects.create(name_en="Network", name_fr="Réseau", position=2)
+    Category.objects.create(name_en="Printers", name_fr="Imprimantes", position=1)
+    Category.objects.create(name_en="Old", name_fr="Ancien", active=False)
+    api = api_as(alice)
+    assert [c["name"] for c in api.get("/categories").json()] == ["Printers", "Network"]
+    french = api.get("/categories", **{"Accept-Language": "fr"}).json()
+    assert [c["name"] for c in french] == ["Imprimantes", "Réseau"]
+
+
+def test_canned_replies_for_the_support_team_only(alice, agnes):
+    from ecmp.tickets.models import CannedReply
+
+    CannedReply.objects.create(title="Hello", body="Dear {{ customer }}", language="en")
+    CannedReply.objects.create(title="Mine", body="x", language="en", owner=agnes)
+    other = AgentFactory(email="otto@support.test")
+    CannedReply.objects.create(title="Otto's", body="y", language="en", owner=other)
+    titles = [r["title"] for r in api_as(agnes).get("/canned-replies").json()]
+    assert titles == ["Hello", "Mine"]
+    assert api_as(alice).get("/canned-replies").json() == []

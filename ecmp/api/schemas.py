@@ -64,6 +64,7 @@ class MessageOut(Schema):
 
 class TicketDetail(TicketSummary):
     description: str
+    attachments: list[AttachmentOut] = Field(description="The files given with the ticket")
     requested_priority: int
     closed_at: datetime | None
     first_response_at: datetime | None
@@ -113,3 +114,11 @@ class PriorityIn(Schema):
 
 class CategoryIn(Schema):
     category: int | None = Field(None, ge=1, le=2_147_483_647)
+
+
+class CannedReplyOut(Schema):
+    id: int
+    title: str
+    body: str
+    language: str
+    shared: bool

@@ -25,8 +25,8 @@ from ecmp.api.problems import PreconditionFailed
 from ecmp.api.selectors import ticket_list_for_api, ticket_messages_for_api
 from ecmp.core.access import is_staff_member, require_staff
 from ecmp.tickets.category_selectors import categories_active
-from ecmp.tickets.models import Category, Message, Ticket
-from ecmp.tickets.selectors import access_ticket
+from ecmp.tickets.models import Attachment, Category, Message, Ticket
+from ecmp.tickets.selectors import access_ticket, ticket_opening_attachments
 from ecmp.tickets.services import (
     ticket_accept,
     ticket_assign,
@@ -74,6 +74,15 @@ def _summary(ticket: Ticket) -> dict[str, Any]:
     }
 
 
+def _file(attachment: Attachment) -> dict[str, Any]:
+    return {
+        "id": attachment.pk,
+        "name": attachment.original_name,
+        "size": attachment.size,
+        "content_type": attachment.content_type,
+    }
+
+
 def _message(message: Message) -> dict[str, Any]:
     return {
         "id": message.pk,
@@ -81,10 +90,7 @@ def _message(message: Message) -> dict[str, Any]:
         "body": message.body,
         "internal": message.internal,
         "created_at": message.created_at,
-        "attachments": [
-            {"id": f.pk, "name": f.original_name, "size": f.size, "content_type": f.content_type}
-            for f in getattr(message, "files", ())
-        ],
+        "attachments": [_file(f) for f in getattr(message, "files", ())],
     }
 
 
@@ -100,6 +106,7 @@ def _detail(user: User, number: TicketNumber, response: HttpResponse) -> dict[st
     return {
         **_summary(ticket),
         "description": ticket.description,
+        "attachments": [_file(f) for f in ticket_opening_attachments(ticket)],
         "requested_priority": ticket.requested_priority,
         "closed_at": ticket.closed_at,
         "first_response_at": ticket.first_response_at,

@@ -12,6 +12,7 @@ from typing import Any
 from ninja import NinjaAPI
 
 from ecmp.api import problems
+from ecmp.api.resources import router as resources_router
 from ecmp.api.tickets import router as tickets_router
 
 DESCRIPTION = """
@@ -48,3 +49,4 @@ api = EcmpApi(
 )
 problems.install(api)
 api.add_router("/", tickets_router)
+api.add_router("/", resources_router)
