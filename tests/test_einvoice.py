@@ -524,7 +524,8 @@ def test_admins_download_the_factur_x_pdf_and_the_ubl_from_the_desk(
     assert ubl["Content-Type"] == "application/xml"
     assert f"invoice-{invoice.number}-ubl.xml" in ubl["Content-Disposition"]
     assert_valid_ubl(ubl.content)
-    assert admin.get(f"/desk/billing/invoices/{invoice.pk}/xml/").status_code == 404
+    unknown_kind = reverse("desk:invoice-file", args=[invoice.pk, "pdf"]).replace("/pdf/", "/xml/")
+    assert admin.get(unknown_kind).status_code == 404
 
 
 def test_agents_and_customers_do_not_get_the_desks_e_invoices(

@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.utils import translation
-from lxml import etree
+from lxml import etree  # type: ignore[import-untyped]
 
 from ecmp.billing.einvoice.content import (
     EInvoice,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import io
 
-import facturx
+import facturx  # type: ignore[import-untyped]
 from django.utils import translation
 from django.utils.translation import gettext as _
 from PIL import ImageCms

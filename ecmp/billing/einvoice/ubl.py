@@ -13,7 +13,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.utils import translation
-from lxml import etree
+from lxml import etree  # type: ignore[import-untyped]
 
 from ecmp.billing.einvoice.content import EInvoice, Party, einvoice_content
 from ecmp.billing.invoice_models import quantity_text
