@@ -58,6 +58,10 @@ def test_the_schema_is_openapi_3_1_with_every_operation(schema, client):
     errors = document["paths"]["/api/v1/tickets/{number}"]["get"]["responses"]["404"]
     assert list(errors["content"]) == ["application/problem+json"]
     assert document["components"]["securitySchemes"]["TokenAuth"]["scheme"] == "bearer"
+    reply = document["paths"]["/api/v1/tickets/{number}/replies"]["post"]
+    assert "If-Match" in [p["name"] for p in reply["parameters"]]
+    assert "ETag" in reply["responses"]["201"]["headers"]
+    assert "Retry-After" in reply["responses"]["429"]["headers"]
 
 
 def test_the_docs_page_loads_its_script_from_this_site(client):

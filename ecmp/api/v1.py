@@ -28,16 +28,39 @@ change, and a ticket changed meanwhile answers 412. Each token may make
 """
 
 
+_IF_MATCH = {
+    "in": "header",
+    "name": "If-Match",
+    "required": False,
+    "description": "The ticket's ETag as you read it: a ticket changed since is 412",
+    "schema": {"type": "string", "maxLength": 40},
+}
+_ETAG = {"description": "The ticket's version", "schema": {"type": "string"}}
+_RETRY_AFTER = {"description": "Seconds to wait", "schema": {"type": "integer"}}
+
+
 class EcmpApi(NinjaAPI):
     def get_openapi_schema(self, **kwargs: Any) -> Any:
-        """Errors are documented as what they are: application/problem+json."""
+        """What ninja cannot say from the views' types: errors are
+        application/problem+json, writes take If-Match, tickets carry an ETag, a 429
+        a Retry-After."""
         schema = super().get_openapi_schema(**kwargs)
         for operations in schema.get("paths", {}).values():
             for operation in operations.values():
-                for status, answer in operation.get("responses", {}).items():
+                responses = operation.get("responses", {})
+                for status, answer in responses.items():
                     content = answer.get("content", {})
                     if int(status) >= 400 and "application/json" in content:
                         content[problems.PROBLEM_TYPE] = content.pop("application/json")
+                    ref = str(content.get("application/json", {}).get("schema", {}))
+                    if "TicketDetail" in ref:
+                        answer.setdefault("headers", {})["ETag"] = _ETAG
+                # Ninja keys the responses by int; a JSON document by string.
+                codes = {str(code): answer for code, answer in responses.items()}
+                if "412" in codes:
+                    operation.setdefault("parameters", []).append(_IF_MATCH)
+                if "429" in codes:
+                    codes["429"].setdefault("headers", {})["Retry-After"] = _RETRY_AFTER
         return schema
 
 
