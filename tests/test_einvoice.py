@@ -18,7 +18,14 @@ from pypdf import PdfReader
 
 from ecmp.billing import services
 from ecmp.billing.einvoice.cii import invoice_cii
-from ecmp.billing.einvoice.content import Address, address_parse, country_of, einvoice_content
+from ecmp.billing.einvoice.content import (
+    Address,
+    address_parse,
+    country_of,
+    einvoice_content,
+    endpoint_for,
+    legal_registration,
+)
 from ecmp.billing.einvoice.facturx import invoice_facturx
 from ecmp.billing.einvoice.files import invoice_files
 from ecmp.billing.einvoice.ubl import invoice_ubl
@@ -555,3 +562,20 @@ def test_the_team_manager_downloads_the_e_invoices_and_nobody_else_outside_the_d
     carol.is_team_manager = True
     carol.save()
     assert client_for(carol).get(ubl_url).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("company_number", "vat_number", "email", "legal", "endpoint"),
+    [
+        ("0403.170.701", "BE0403170701", "", ("0403170701", "0208"), ("0403170701", "0208")),
+        ("", "BE0428759497", "a@b.test", ("0428759497", "0208"), ("0428759497", "0208")),
+        ("", "FR40303265045", "a@b.test", ("", ""), ("FR40303265045", "9957")),
+        ("732829320", "FR40303265045", "", ("732829320", "0002"), ("FR40303265045", "9957")),
+        ("", "NL004495445B01", "", ("", ""), ("NL004495445B01", "9944")),
+        ("", "", "billing@client.test", ("", ""), ("billing@client.test", "EM")),
+        ("", "", "", ("", ""), ("", "")),
+    ],
+)
+def test_legal_numbers_and_peppol_addresses(company_number, vat_number, email, legal, endpoint):
+    assert legal_registration(company_number, vat_number) == legal
+    assert endpoint_for(*legal, vat_number, email) == endpoint

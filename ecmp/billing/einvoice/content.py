@@ -44,12 +44,12 @@ VAT_ENDPOINT_SCHEMES = {
     "CZ": "9929",
     "DE": "9930",
     "EE": "9931",
+    "EL": "9933",
     "ES": "9920",
     "FR": "9957",
     "GR": "9933",
     "HR": "9934",
     "IE": "9935",
-    "IT": "0211",
     "LT": "9937",
     "LU": "9938",
     "LV": "9939",
@@ -199,16 +199,14 @@ def address_parse(text: str, country: str) -> Address:
     )
 
 
-def legal_registration(company_number: str, vat_number: str, country: str) -> tuple[str, str]:
+def legal_registration(company_number: str, vat_number: str) -> tuple[str, str]:
     """(number, ISO 6523 scheme) of a legal registration: the company number typed on the
-    issuer's details, else the one a Belgian VAT number holds (its ten digits)."""
+    issuer's details (checked there: a Belgian enterprise number, a SIREN or a SIRET, told
+    apart by their length), else the one a Belgian VAT number holds (its ten digits)."""
     number = re.sub(r"\D", "", company_number or "")
-    if number and country == "BE" and len(number) == 10:
-        return number, BE_ENTERPRISE
-    if number and len(number) == 9:
-        return number, FR_SIREN
-    if number and len(number) == 14:
-        return number, FR_SIRET
+    scheme = {10: BE_ENTERPRISE, 9: FR_SIREN, 14: FR_SIRET}.get(len(number))
+    if scheme:
+        return number, scheme
     if (vat_number or "").upper().startswith("BE") and vat_number[2:].isdigit():
         return vat_number[2:], BE_ENTERPRISE
     return "", ""
@@ -230,7 +228,7 @@ def _party(
     name: str, address: str, vat_number: str, company_number: str, email: str, phone: str
 ) -> Party:
     country = country_of(vat_number, address)
-    legal_id, legal_scheme = legal_registration(company_number, vat_number, country)
+    legal_id, legal_scheme = legal_registration(company_number, vat_number)
     endpoint, endpoint_scheme = endpoint_for(legal_id, legal_scheme, vat_number, email)
     return Party(
         name=name,
