@@ -431,3 +431,34 @@ def test_canned_replies_for_the_support_team_only(alice, agnes):
     titles = [r["title"] for r in api_as(agnes).get("/canned-replies").json()]
     assert titles == ["Hello", "Mine"]
     assert api_as(alice).get("/canned-replies").json() == []
+
+
+def test_a_reply_with_files_is_multipart_and_follows_the_portal_s_limits(tickets, alice, agnes):
+    from tests.factories import upload
+
+    number = tickets["alice"].number
+    api = api_as(alice)
+    path = f"/api/v1/tickets/{number}/messages"
+    sent = api.client.post(
+        path,
+        {"body": "Screenshots", "files": [upload("a.png"), upload("b.png")]},
+        headers=api.headers,
+    )
+    assert sent.status_code == 201, sent.content
+    files = sent.json()["messages"][-1]["attachments"]
+    assert [f["name"] for f in files] == ["a.png", "b.png"]
+    script = upload("run.sh", b"#!/bin/sh\nrm -rf /\n", "text/x-shellscript")
+    refused = api.client.post(path, {"body": "Try", "files": [script]}, headers=api.headers)
+    assert assert_problem(refused, 422)["detail"].endswith("such files are not accepted.")
+    too_many = [upload(f"{i}.png") for i in range(11)]
+    assert_problem(
+        api.client.post(path, {"body": "x", "files": too_many}, headers=api.headers), 422
+    )
+    # A customer's "internal" is refused; the agent's is a note.
+    assert_problem(
+        api.client.post(path, {"body": "psst", "internal": "true"}, headers=api.headers), 403
+    )
+    staff = api_as(agnes)
+    note = staff.client.post(path, {"body": "psst", "internal": "true"}, headers=staff.headers)
+    assert note.json()["messages"][-1]["internal"] is True
+    assert Message.objects.filter(ticket__number=number).count() == 2

@@ -8,20 +8,26 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from django.http import HttpRequest, HttpResponseBase
-from ninja import Router
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.utils.translation import gettext as _
+from ninja import File, Form, Router, UploadedFile
+from ninja.responses import Status as Reply
 from pydantic import Field
 
 from ecmp.api import schemas
-from ecmp.api.auth import caller, read_auth
+from ecmp.api.auth import caller, read_auth, write_auth
+from ecmp.api.tickets import WRITE_ERRORS, if_match, ticket_document
 from ecmp.core.access import is_staff_member
 from ecmp.tickets.category_selectors import categories_active
 from ecmp.tickets.downloads import attachment_response
 from ecmp.tickets.selectors import (
+    access_ticket,
     attachment_for_customer,
     attachment_for_staff,
     canned_replies_visible_to,
 )
+from ecmp.tickets.services import ticket_reply
 
 router = Router()
 
@@ -53,6 +59,46 @@ def attachment_download(request: HttpRequest, number: Id, attachment_id: Id) -> 
     user = caller(request)
     find = attachment_for_staff if is_staff_member(user) else attachment_for_customer
     return attachment_response(find(user, number, attachment_id))
+
+
+# As many files as the portal's message form takes at once.
+FILES_MAX = 10
+
+
+@router.post(
+    "/tickets/{number}/messages",
+    response={201: schemas.TicketDetail, **WRITE_ERRORS},
+    auth=write_auth,
+    tags=["tickets"],
+    summary="Reply or note with files (multipart)",
+)
+def ticket_message_upload(
+    request: HttpRequest,
+    number: Id,
+    response: HttpResponse,
+    body: Form[str],
+    internal: Form[bool] = False,
+    files: File[list[UploadedFile]] = None,  # type: ignore[assignment]  # ninja: optional files
+) -> Reply[dict[str, Any]]:
+    """`multipart/form-data`: `body`, `files` (up to 10, the portal's limits on size
+    and type), and for the support team `internal` (a note)."""
+    user = caller(request)
+    version = if_match(request)
+    uploads = list(files or [])
+    if len(uploads) > FILES_MAX:
+        raise ValidationError(
+            _("Send at most %(count)s files at once.") % {"count": FILES_MAX}, code="files"
+        )
+    ticket = access_ticket(user, number)
+    ticket_reply(
+        ticket=ticket,
+        author=user,
+        body=body,
+        files=uploads,
+        internal=internal,
+        version=version,
+    )
+    return Reply(201, ticket_document(user, number, response))
 
 
 @router.get(

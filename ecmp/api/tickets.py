@@ -98,7 +98,7 @@ def _etag(response: HttpResponse, ticket: Ticket) -> None:
     response["ETag"] = f'"{ticket.version}"'
 
 
-def _detail(user: User, number: TicketNumber, response: HttpResponse) -> dict[str, Any]:
+def ticket_document(user: User, number: TicketNumber, response: HttpResponse) -> dict[str, Any]:
     """The ticket as `user` may read it, read afresh (after a write: its new version)."""
     ticket = access_ticket(user, number)
     staff = is_staff_member(user)
@@ -115,7 +115,7 @@ def _detail(user: User, number: TicketNumber, response: HttpResponse) -> dict[st
     }
 
 
-def _if_match(request: HttpRequest) -> int | None:
+def if_match(request: HttpRequest) -> int | None:
     """The version named by If-Match ("7", W/"7" or 7); None when absent or `*`."""
     header = request.headers.get("If-Match", "").strip()
     if not header or header == "*":
@@ -215,7 +215,7 @@ def ticket_new(
             priority=payload.priority,
             category=_category(payload.category, active_only=True),
         )
-    return Reply(201, _detail(user, ticket.number, response))
+    return Reply(201, ticket_document(user, ticket.number, response))
 
 
 @router.get(
@@ -229,12 +229,12 @@ def ticket_read(
 ) -> dict[str, Any]:
     """With its messages (internal notes for the support team only). The `ETag` is the
     ticket's version: send it back in `If-Match` with a change."""
-    return _detail(caller(request), number, response)
+    return ticket_document(caller(request), number, response)
 
 
 def _write(request: HttpRequest, number: TicketNumber) -> tuple[User, Ticket, int | None]:
     user = caller(request)
-    version = _if_match(request)
+    version = if_match(request)
     return user, access_ticket(user, number), version
 
 
@@ -253,7 +253,7 @@ def ticket_reply_new(
     """A public message; a customer writing on a closed ticket reopens it."""
     user, ticket, version = _write(request, number)
     ticket_reply(ticket=ticket, author=user, body=payload.body, version=version)
-    return Reply(201, _detail(user, number, response))
+    return Reply(201, ticket_document(user, number, response))
 
 
 @router.post(
@@ -270,7 +270,7 @@ def ticket_note_new(
 ) -> Reply[dict[str, Any]]:
     user, ticket, version = _write(request, number)
     ticket_reply(ticket=ticket, author=user, body=payload.body, internal=True, version=version)
-    return Reply(201, _detail(user, number, response))
+    return Reply(201, ticket_document(user, number, response))
 
 
 @router.post(
@@ -285,7 +285,7 @@ def ticket_accept_view(
     """New → Open; the agent becomes the assignee when nobody is."""
     user, ticket, version = _write(request, number)
     ticket_accept(ticket=ticket, actor=user, version=version)
-    return _detail(user, number, response)
+    return ticket_document(user, number, response)
 
 
 def _transition(
@@ -293,7 +293,7 @@ def _transition(
 ) -> dict[str, Any]:
     user, ticket, version = _write(request, number)
     ticket_transition(ticket=ticket, actor=user, status=status, note=note, version=version)
-    return _detail(user, number, response)
+    return ticket_document(user, number, response)
 
 
 @router.post(
@@ -347,7 +347,7 @@ def ticket_assign_view(
     require_staff(user)
     assignee = _person(payload.assignee, _("Unknown agent.")) if payload.assignee else None
     ticket_assign(ticket=ticket, actor=user, assignee=assignee, version=version)
-    return _detail(user, number, response)
+    return ticket_document(user, number, response)
 
 
 @router.post(
@@ -367,7 +367,7 @@ def ticket_priority(
         reason=payload.reason,
         version=version,
     )
-    return _detail(user, number, response)
+    return ticket_document(user, number, response)
 
 
 @router.post(
@@ -384,4 +384,4 @@ def ticket_category(
     ticket_category_set(
         ticket=ticket, actor=user, category=_category(payload.category), version=version
     )
-    return _detail(user, number, response)
+    return ticket_document(user, number, response)
