@@ -51,7 +51,7 @@ def invoice_page(invoice: Invoice) -> InvoicePage:
     fields = epc_fields(invoice)
     return InvoicePage(
         invoice=invoice,
-        lines=list(invoice.lines.all()),
+        lines=list(invoice.lines.select_related("pack")),  # "from prepaid hours (pack of …)"
         items=list(invoice.items.all()),
         vat_totals=list(invoice.vat_totals.all()),
         reference=reference_display(invoice.payment_reference_kind, invoice.payment_reference),

@@ -18,8 +18,11 @@ from datetime import date
 from django.db.models import IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
+from ecmp.accounts.models import User
 from ecmp.billing.models import BillingProfile, HourPack, Invoice, InvoiceLine, TimeEntry
 from ecmp.billing.money import billed_minutes
+from ecmp.tickets.models import Ticket
+from ecmp.tickets.selectors import tickets_visible_to
 
 # ---------------------------------------------------------------------------
 # The rule, pure.
@@ -283,3 +286,34 @@ def pack_report(organization_id: int, *, today: date) -> PackReport | None:
     for ticket_id, minutes in fixed:
         drawn[ticket_id] += minutes
     return PackReport(balance, dict(drawn))
+
+
+@dataclass
+class ManagerPacks:
+    """What a team manager sees of their company's prepaid hours: the balance, the
+    minutes drawn per ticket they may see, and the rest as one total (a colleague's
+    ticket stays the colleague's, but the figures still add up)."""
+
+    balance: PackBalance
+    tickets: list[tuple[Ticket, int]]
+    hidden_minutes: int
+
+
+def pack_report_for_manager(user: User, *, today: date) -> ManagerPacks | None:
+    """None for anybody but a team manager of a company that bought hours."""
+    if not (user.is_active and user.is_customer and user.is_team_manager):
+        return None
+    if user.organization_id is None:
+        return None
+    report = pack_report(user.organization_id, today=today)
+    if report is None:
+        return None
+    visible = list(
+        tickets_visible_to(user)
+        .filter(organization_id=user.organization_id, pk__in=list(report.drawn_by_ticket))
+        .only("id", "number", "subject")
+        .order_by("-number")
+    )
+    shown = [(ticket, report.drawn_by_ticket[ticket.pk]) for ticket in visible]
+    hidden = sum(report.drawn_by_ticket.values()) - sum(minutes for _ticket, minutes in shown)
+    return ManagerPacks(report.balance, shown, hidden)

@@ -13,8 +13,16 @@ from django.http import Http404
 
 from ecmp.accounts.models import Organization, User
 from ecmp.billing.clients import Client, client_details
-from ecmp.billing.models import ActivityRate, BillingProfile, Charge, Invoice, TimeEntry
+from ecmp.billing.models import (
+    ActivityRate,
+    BillingProfile,
+    Charge,
+    HourPack,
+    Invoice,
+    TimeEntry,
+)
 from ecmp.billing.money import billed_minutes, charge_amount, line_amount
+from ecmp.billing.packs import pack_draws_for_entries
 from ecmp.billing.rates import draft_rate_picker
 from ecmp.billing.vat import DraftCharge, VatRow, vat_rows
 from ecmp.core.access import is_admin
@@ -40,6 +48,11 @@ class DraftLine:
     billed_minutes: int
     hourly_rate: Decimal
     amount: Decimal
+    # Prepaid hours (billing/packs.py): this part of the entry is drawn from the pack
+    # (amount 0); an entry split across packs, or beyond them, has one line per part.
+    pack: HourPack | None = None
+    # The entry's own minutes this part shows (None: the whole entry, not split).
+    minutes: int | None = None
 
 
 @dataclass
@@ -100,7 +113,8 @@ class Draft:
 
     @property
     def entries(self) -> list[TimeEntry]:
-        return [line.entry for t in self.tickets for line in t.lines]
+        # Once each, even when an entry is split into pack and rate parts.
+        return list({line.entry.pk: line.entry for t in self.tickets for line in t.lines}.values())
 
 
 def entries_to_invoice(organization: Organization, start: date, end: date) -> QuerySet[TimeEntry]:
@@ -117,6 +131,24 @@ def charges_to_invoice(organization: Organization, end: date) -> QuerySet[Charge
     """A client's charges not invoiced yet, dated up to the period's end (an older one
     forgotten last month goes on the next invoice)."""
     return Charge.objects.filter(organization=organization, invoice__isnull=True, date__lte=end)
+
+
+def _draft_parts(
+    entry: TimeEntry, billed: int, rate: Decimal, draws: list[tuple[HourPack, int]]
+) -> list[DraftLine]:
+    """The entry's line, or its parts: drawn from packs at 0, the rest at the rate;
+    the entry's own minutes shared out in the same order (they add up)."""
+    if not draws:
+        return [DraftLine(entry, billed, rate, line_amount(billed, rate))]
+    parts, own = [], entry.minutes
+    for pack, minutes in draws:
+        shown = min(own, minutes)
+        own -= shown
+        parts.append(DraftLine(entry, minutes, rate, Decimal("0.00"), pack, shown))
+    rest = billed - sum(minutes for _pack, minutes in draws)
+    if rest > 0:
+        parts.append(DraftLine(entry, rest, rate, line_amount(rest, rate), None, own))
+    return parts
 
 
 def invoice_draft(organization: Organization, start: date, end: date) -> Draft:
@@ -138,11 +170,12 @@ def invoice_draft(organization: Organization, start: date, end: date) -> Draft:
     )
     tickets: dict[int, DraftTicket] = {}
     rate_of = draft_rate_picker(organization, start, end, own=rates, default=profile.hourly_rate)
+    draws = pack_draws_for_entries(organization.pk)
     for entry in entries:
         rate = rate_of(entry)  # the contract's in force that day, else the client's
         billed = billed_minutes(entry.minutes, profile.rounding_minutes)
         group = tickets.setdefault(entry.ticket_id, DraftTicket(entry.ticket))
-        group.lines.append(DraftLine(entry, billed, rate, line_amount(billed, rate)))
+        group.lines.extend(_draft_parts(entry, billed, rate, draws.get(entry.pk, [])))
     client = client_details(organization, end)
     charges = [
         DraftCharge(

@@ -28,6 +28,7 @@ from ecmp.billing.models import (
     TimeEntry,
     TimeEntryChange,
 )
+from ecmp.billing.pack_services import hour_pack_alerts_check
 from ecmp.billing.selectors import (
     billing_profile_for,
     charges_to_invoice,
@@ -98,6 +99,8 @@ def time_entry_create(
         billable=billable,
     )
     _record(entry, agent, "created", after=_snapshot(entry))
+    if billable:  # non-billable time never draws from prepaid hours
+        hour_pack_alerts_check(organization=ticket.organization_id, agent=agent)
     return entry
 
 
@@ -135,6 +138,7 @@ def time_entry_update(
     locked.updated_at = timezone.now()
     locked.save()
     _record(locked, by, "updated", before=before, after=_snapshot(locked))
+    hour_pack_alerts_check(organization=locked.ticket.organization_id, agent=locked.agent)
     return locked
 
 
@@ -214,8 +218,9 @@ def invoice_issue(*, by: User, organization: Organization, start: date, end: dat
             agent_name=line.entry.agent.full_name,
             activity=line.entry.activity_type.name,
             description=line.entry.description,
-            minutes=line.entry.minutes,
+            minutes=line.entry.minutes if line.minutes is None else line.minutes,
             billed_minutes=line.billed_minutes,
+            pack=line.pack,  # drawn from prepaid hours: fixed from now on
             hourly_rate=line.hourly_rate,
             amount=line.amount,
         )

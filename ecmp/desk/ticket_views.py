@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from ecmp.accounts.requests import AuthenticatedHttpRequest
 from ecmp.billing import composer
 from ecmp.billing.activity_choices import composer_activities
+from ecmp.billing.packs import pack_balance
 from ecmp.billing.ticket_time import time_entries_for_ticket_page
 from ecmp.core.access import staff_required
 from ecmp.core.fragments import render_page
@@ -118,6 +119,7 @@ def _page(request: AuthenticatedHttpRequest, ticket: Ticket, **forms: Any) -> Ht
         or PriorityForm(initial={"version": ticket.version, "priority": ticket.priority}),
         "followers": follower_panel(ticket, request.user),
         "time_entries": time_entries_for_ticket_page(ticket),
+        "hour_balance": pack_balance(ticket.organization_id, today=timezone.localdate()),
         "category_form": TicketCategoryForm(
             initial={"version": ticket.version, "category": ticket.category_id},
             choices=active_category_choices(),

@@ -16,6 +16,7 @@ from ecmp.desk import (
     issuer_views,
     mail_views,
     new_ticket_views,
+    pack_views,
     people_views,
     presence_views,
     removal_views,
@@ -201,6 +202,9 @@ urlpatterns = [
     ),
     path("billing/reports/", billing_views.reports, name="reports"),
     path("clients/<id:pk>/billing/", billing_views.billing_profile_save, name="billing-profile"),
+    path("clients/<id:pk>/hours/", pack_views.hour_packs, name="hour-packs"),
+    path("clients/<id:pk>/hours/add/", pack_views.hour_pack_add_view, name="hour-pack-add"),
+    path("hour-packs/<id:pk>/delete/", pack_views.hour_pack_delete_view, name="hour-pack-delete"),
     # Support reports
     path("reports/support/", support_report_views.support_reports, name="support-reports"),
     path(

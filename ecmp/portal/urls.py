@@ -7,6 +7,7 @@ from ecmp.portal import (
     follower_views,
     invoice_views,
     notification_views,
+    pack_views,
     personal_data_views,
     team_removal_views,
     ticket_views,
@@ -72,5 +73,6 @@ urlpatterns = [
     # Contracts
     path("contract/", contract_views.contract, name="contract"),
     path("contract/<id:pk>/", contract_views.contract, name="contract-version"),
+    path("hours/", pack_views.hour_packs, name="hour-packs"),
     path("me/data/", personal_data_views.my_data_download, name="my-data"),
 ]
