@@ -462,3 +462,38 @@ def test_a_reply_with_files_is_multipart_and_follows_the_portal_s_limits(tickets
     note = staff.client.post(path, {"body": "psst", "internal": "true"}, headers=staff.headers)
     assert note.json()["messages"][-1]["internal"] is True
     assert Message.objects.filter(ticket__number=number).count() == 2
+
+
+# --- Organizations and people (support team) ------------------------------------------------
+
+
+def test_organizations_and_people_for_the_support_team_only(tickets, alice, bob, carol, agnes):
+    from tests.factories import OrganizationFactory
+
+    for i in range(3):
+        OrganizationFactory(name=f"Initech {i}")
+    api = api_as(agnes)
+    page = api.get("/organizations", {"limit": 2}).json()
+    names = [o["name"] for o in page["items"]]
+    while page["next_cursor"]:
+        page = api.get("/organizations", {"limit": 2, "cursor": page["next_cursor"]}).json()
+        names += [o["name"] for o in page["items"]]
+    assert names == ["Acme", "Globex", "Initech 0", "Initech 1", "Initech 2"]
+    acme = api.get(f"/organizations/{alice.organization_id}").json()
+    assert acme["people"] == 2 and acme["open_tickets"] == 2
+    assert [o["name"] for o in api.get("/organizations", {"q": "glob"}).json()["items"]] == [
+        "Globex"
+    ]
+    people = api.get(f"/organizations/{alice.organization_id}/people").json()
+    assert [(p["name"], p["team_manager"]) for p in people] == [
+        ("Alice Martin", True),
+        ("Bob Durand", False),
+    ]
+    assert_problem(api.get("/organizations/999999"), 404)
+    assert_problem(api.get("/organizations/999999/people"), 404)
+    customer = api_as(alice)
+    for path in ("/organizations", f"/organizations/{alice.organization_id}/people"):
+        assert_problem(customer.get(path), 403)
+    # A ticket list's cursor is not an organization list's.
+    ticket_cursor = api.get("/tickets", {"limit": 1}).json()["next_cursor"]
+    assert_problem(api.get("/organizations", {"cursor": ticket_cursor}), 422)

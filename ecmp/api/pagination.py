@@ -11,28 +11,27 @@ from collections.abc import Sequence
 from typing import TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.utils.translation import gettext as _
 
 from ecmp.tickets.models import Ticket
 
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 100
-T = TypeVar("T")
 
 
-def cursor_encode(number: int) -> str:
-    return base64.urlsafe_b64encode(f"n:{number}".encode()).decode().rstrip("=")
+def cursor_encode(number: int, kind: str = "n") -> str:
+    return base64.urlsafe_b64encode(f"{kind}:{number}".encode()).decode().rstrip("=")
 
 
-def cursor_decode(cursor: str) -> int:
+def cursor_decode(cursor: str, kind_expected: str = "n") -> int:
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         kind, value = text.split(":", 1)
         number = int(value)
     except (ValueError, UnicodeDecodeError):
         number, kind = 0, ""
-    if kind != "n" or not 0 < number < 2**31:
+    if kind != kind_expected or not 0 < number < 2**63:
         raise ValidationError(
             _("This cursor is not valid: use next_cursor as given."), code="cursor"
         )
@@ -49,3 +48,16 @@ def ticket_page(
     if len(rows) > limit:
         return rows[:limit], cursor_encode(rows[limit - 1].number)
     return rows, None
+
+
+M = TypeVar("M", bound=Model)
+
+
+def id_page(rows: QuerySet[M], *, cursor: str | None, limit: int) -> tuple[Sequence[M], str | None]:
+    """One page of `rows` in the order they were created (by id), and the next cursor."""
+    if cursor:
+        rows = rows.filter(pk__gt=cursor_decode(cursor, "i"))
+    found = list(rows.order_by("pk")[: limit + 1])
+    if len(found) > limit:
+        return found[:limit], cursor_encode(found[limit - 1].pk, "i")
+    return found, None
