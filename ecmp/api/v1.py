@@ -12,6 +12,7 @@ from typing import Any
 from ninja import NinjaAPI
 
 from ecmp.api import problems
+from ecmp.api.billing import router as billing_router
 from ecmp.api.people import router as people_router
 from ecmp.api.resources import router as resources_router
 from ecmp.api.tickets import router as tickets_router
@@ -75,3 +76,4 @@ problems.install(api)
 api.add_router("/", tickets_router)
 api.add_router("/", resources_router)
 api.add_router("/", people_router)
+api.add_router("/", billing_router)
