@@ -361,3 +361,58 @@ def test_without_billing_contacts_the_team_managers_are_told(
     run_on_commit(lambda: sell(adam, acme, 1))
     run_on_commit(lambda: log_time(ticket, agnes, 30, day=TODAY))
     assert [to for to, _ in alert_mails()] == sorted([alice.email, adam.email, agnes.email])
+
+
+def test_each_reader_gets_their_language_and_their_side_s_link(
+    alerts, acme, alice, adam, agnes, run_on_commit, monkeypatch, settings
+):
+    from ecmp.mail import pack_mail
+
+    make_contract(acme, billing_emails="ALICE@acme.test, outside@acme.test", starts_on=TODAY)
+    alice.language = "fr"
+    alice.save()
+    languages = {}
+    real = pack_mail.queue_email
+
+    def recording(**kwargs):
+        languages[kwargs["to"]] = kwargs["language"]
+        return real(**kwargs)
+
+    monkeypatch.setattr(pack_mail, "queue_email", recording)
+    run_on_commit(lambda: sell(adam, acme, 1))
+    run_on_commit(lambda: log_time(alerts, agnes, 60, day=TODAY))
+    assert languages == {
+        "ALICE@acme.test": "fr",
+        "outside@acme.test": settings.LANGUAGE_CODE,
+        adam.email: adam.language,
+        agnes.email: agnes.language,
+    }
+    bodies = {m.to[0]: m.body for m in mail.outbox}
+    assert "/portal/hours/" in bodies["outside@acme.test"]
+    assert f"/desk/clients/{acme.pk}/hours/" in bodies[agnes.email]
+
+
+def test_the_manager_report_counts_invoiced_and_pending_draws_per_ticket(
+    acme, alice, bob, agnes, adam
+):
+    from ecmp.billing.packs import pack_report_for_manager
+
+    set_rate(acme, rounding=1)
+    sell(adam, acme, 2)
+    day = max(MONTH_START, TODAY - timedelta(days=1))
+    invoiced = make_ticket(alice, subject="Invoiced")
+    pending = make_ticket(alice, subject="Pending")
+    hidden = make_ticket(bob, subject="Bob's")
+    log_time(invoiced, agnes, 30, day=day)
+    issue(adam, acme, day, day)
+    log_time(pending, agnes, 20, day=TODAY)
+    log_time(hidden, agnes, 10, day=TODAY)
+    report = pack_report_for_manager(alice, today=TODAY)
+    assert [(t.number, m) for t, m in report.tickets] == [
+        (pending.number, 20),
+        (invoiced.number, 30),
+    ]
+    assert report.hidden_minutes == 10
+    assert report.balance.used_minutes == 60
+    assert pack_report_for_manager(bob, today=TODAY) is None  # not a manager
+    assert pack_report_for_manager(agnes, today=TODAY) is None

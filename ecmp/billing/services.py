@@ -20,6 +20,7 @@ from ecmp.billing.issuer import issuer_profile_get
 from ecmp.billing.models import (
     ActivityType,
     Charge,
+    HourPack,
     Invoice,
     InvoiceCounter,
     InvoiceItem,
@@ -175,6 +176,9 @@ def invoice_issue(*, by: User, organization: Organization, start: date, end: dat
         .select_for_update(of=("self",))
         .values_list("pk", flat=True)
     )
+    # And the client's prepaid packs: two invoices of other periods issued at once
+    # would each draw the same minutes left (what an invoice draws is fixed).
+    list(HourPack.objects.select_for_update().filter(organization=organization).values("pk"))
     locked_charge_ids = list(
         charges_to_invoice(organization, end)
         .select_for_update(of=("self",))

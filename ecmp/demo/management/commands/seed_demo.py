@@ -14,6 +14,7 @@ from ecmp.accounts.models import STAFF_ROLES, Organization, Role, User
 from ecmp.accounts.twofactor import authenticator_for, enrol_demo_authenticator
 from ecmp.billing.contract_rates import contract_version_create
 from ecmp.billing.models import ActivityType
+from ecmp.billing.pack_services import hour_pack_add
 from ecmp.billing.services import time_entry_create
 from ecmp.sla.contracts import ContractTerms
 from ecmp.tickets.services import ticket_create, ticket_reply, ticket_transition
@@ -138,6 +139,15 @@ class Command(BaseCommand):
                 },
             ),
             rates={ActivityType.objects.get(name="Support").pk: Decimal("95.00")},
+        )
+        # Ten prepaid hours (issue 19 §2): the tickets' time below draws from them.
+        hour_pack_add(
+            by=admin,
+            organization=acme,
+            minutes=10 * 60,
+            price=Decimal("900.00"),
+            sold_on=timezone.localdate().replace(month=1, day=1),
+            description="Pack 10 h",
         )
 
     def _tickets(self, people: dict[str, User]) -> None:
