@@ -497,3 +497,34 @@ def test_organizations_and_people_for_the_support_team_only(tickets, alice, bob,
     # A ticket list's cursor is not an organization list's.
     ticket_cursor = api.get("/tickets", {"limit": 1}).json()["next_cursor"]
     assert_problem(api.get("/organizations", {"cursor": ticket_cursor}), 422)
+
+
+# --- Followers ----------------------------------------------------------------------------------
+
+
+def test_followers_through_the_follower_services(tickets, alice, bob, carol, agnes):
+    number = tickets["alice"].number
+    customer, staff = api_as(alice), api_as(agnes)
+    added = customer.post(f"/tickets/{number}/followers", {"person": bob.pk})
+    assert added.status_code == 200, added.content
+    assert [p["name"] for p in added.json()] == ["Bob Durand"]
+    # Another company's person does not exist for a customer; the service says no to others.
+    assert_problem(customer.post(f"/tickets/{number}/followers", {"person": carol.pk}), 422)
+    assert_problem(customer.post(f"/tickets/{number}/followers", {"person": bob.pk}), 422)
+    staff.post(f"/tickets/{number}/followers", {"person": agnes.pk})
+    assert {p["name"] for p in staff.get(f"/tickets/{number}/followers").json()} == {
+        "Bob Durand",
+        "Agnes Agent",
+    }
+    # A customer never sees who on the support team follows.
+    assert [p["name"] for p in customer.get(f"/tickets/{number}/followers").json()] == [
+        "Bob Durand"
+    ]
+    # bob now sees the ticket; carol never.
+    assert api_as(bob).get(f"/tickets/{number}").status_code == 200
+    assert_problem(api_as(carol).get(f"/tickets/{number}/followers"), 404)
+    removed = api_as(alice).client.delete(
+        f"/api/v1/tickets/{number}/followers/{bob.pk}", headers=customer.headers
+    )
+    assert removed.status_code == 200 and removed.json() == []
+    assert_problem(api_as(bob).get(f"/tickets/{number}"), 404)

@@ -13,6 +13,7 @@ from ninja import NinjaAPI
 
 from ecmp.api import problems
 from ecmp.api.billing import router as billing_router
+from ecmp.api.followers import router as followers_router
 from ecmp.api.people import router as people_router
 from ecmp.api.resources import router as resources_router
 from ecmp.api.tickets import router as tickets_router
@@ -77,3 +78,4 @@ api.add_router("/", tickets_router)
 api.add_router("/", resources_router)
 api.add_router("/", people_router)
 api.add_router("/", billing_router)
+api.add_router("/", followers_router)
