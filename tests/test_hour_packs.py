@@ -416,3 +416,14 @@ def test_the_manager_report_counts_invoiced_and_pending_draws_per_ticket(
     assert report.balance.used_minutes == 60
     assert pack_report_for_manager(bob, today=TODAY) is None  # not a manager
     assert pack_report_for_manager(agnes, today=TODAY) is None
+
+
+def test_a_pack_billed_but_not_drawn_from_is_deleted_its_invoiced_sale_stays(acme, adam):
+    set_rate(acme)
+    pack = sell(adam, acme, 5, sold=TODAY, bill=True)
+    invoice = issue(adam, acme)
+    charge = Charge.objects.get(pk=pack.charge_id)
+    assert charge.invoice_id == invoice.pk and invoice.total_net == Decimal("500.00")
+    hour_pack_delete(by=adam, pack=pack)
+    assert not HourPack.objects.exists()
+    assert Charge.objects.filter(pk=charge.pk, invoice=invoice).exists()

@@ -102,16 +102,13 @@ def hour_pack_delete(*, by: User, pack: HourPack) -> None:
             _("An invoice drew hours from this pack: it can no longer be deleted."),
             code="invoiced",
         )
+    # Its sale waiting for the next invoice goes with it; a sale already invoiced stays
+    # on its invoice (an issued invoice is never edited).
     charge = (
-        Charge.objects.select_for_update().filter(pk=locked.charge_id).first()
+        Charge.objects.select_for_update().filter(pk=locked.charge_id, invoice__isnull=True).first()
         if locked.charge_id
         else None
     )
-    if charge is not None and charge.invoice_id is not None:
-        raise ValidationError(
-            _("This pack was billed on an invoice: it can no longer be deleted."),
-            code="billed",
-        )
     detail = f"pack {locked.pk} deleted: {format_duration(locked.minutes)} sold on {locked.sold_on}"
     organization = locked.organization
     locked.delete()
