@@ -61,3 +61,28 @@ def test_a_ticket_s_time_for_the_support_team(alice, agnes):
     response = api_as(alice).get(f"/tickets/{ticket.number}/time-entries")
     assert response.status_code == 403
     assert api_as(agnes).get("/tickets/999999/time-entries").status_code == 404
+
+
+def test_a_client_s_contract_and_hours_for_the_team_and_its_manager(
+    acme, globex, alice, bob, carol, agnes, adam
+):
+    from decimal import Decimal
+
+    from ecmp.billing.models import HourPack
+
+    make_contract(acme, reference="ACME-2026", payment_terms_days=15)
+    HourPack.objects.create(
+        organization=acme, minutes=600, price=Decimal("800.00"), created_by=adam
+    )
+    log_time(make_ticket(alice), agnes, 90)
+    for who in (agnes, alice):
+        api = api_as(who)
+        contract = api.get(f"/organizations/{acme.pk}/contract").json()
+        assert contract["reference"] == "ACME-2026" and len(contract["targets"]) == 4
+        hours = api.get(f"/organizations/{acme.pk}/hours").json()
+        assert hours["included_hours"] == "10" and hours["left_hours"] == "8.5"
+    # Not a manager, another company, a client without a contract or hours: 404.
+    for who, organization in ((bob, acme), (carol, acme), (alice, globex), (agnes, globex)):
+        for what in ("contract", "hours"):
+            response = api_as(who).get(f"/organizations/{organization.pk}/{what}")
+            assert response.status_code == 404 and response["Content-Type"].startswith(PROBLEM)

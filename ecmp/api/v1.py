@@ -13,6 +13,7 @@ from ninja import NinjaAPI
 
 from ecmp.api import problems
 from ecmp.api.billing import router as billing_router
+from ecmp.api.contracts import router as contracts_router
 from ecmp.api.followers import router as followers_router
 from ecmp.api.people import router as people_router
 from ecmp.api.resources import router as resources_router
@@ -79,3 +80,4 @@ api.add_router("/", resources_router)
 api.add_router("/", people_router)
 api.add_router("/", billing_router)
 api.add_router("/", followers_router)
+api.add_router("/", contracts_router)
