@@ -8,6 +8,6 @@ app_name = "api-tokens"
 
 urlpatterns = [
     path("", token_views.token_list, name="list"),
-    path("<int:pk>/revoke/", token_views.token_revoke, name="revoke"),
+    path("<id:pk>/revoke/", token_views.token_revoke, name="revoke"),
     path("all/", token_views.token_list_all, name="all"),
 ]
