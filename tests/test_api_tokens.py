@@ -15,7 +15,7 @@ from ecmp.accounts.models import AuditEvent
 from ecmp.api.models import ApiToken
 from ecmp.api.tokens import api_token_authenticate, api_token_create, api_token_revoke
 from tests.api_helpers import ApiClient, token_for
-from tests.conftest import signed_in
+from tests.conftest import AUTH_BACKEND, signed_in
 from tests.factories import make_ticket
 
 PAGE = "/account/api-tokens/"
@@ -196,5 +196,13 @@ def test_a_read_token_is_refused_every_write(alice):
 
 def test_the_api_ignores_the_session_cookie(alice):
     """Tokens only: a signed-in browser cannot be made to call the API (no CSRF)."""
-    response = signed_in(alice).get("/api/v1/tickets")
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(alice, backend=AUTH_BACKEND)
+    assert client.get("/accounts/me/").status_code == 200  # signed in
+    assert client.get("/api/v1/tickets").status_code == 401
+    ticket = make_ticket(alice)
+    response = client.post(
+        f"/api/v1/tickets/{ticket.number}/replies", {"body": "Hi"}, content_type="application/json"
+    )
     assert response.status_code == 401
+    assert not ticket.messages.exists()
