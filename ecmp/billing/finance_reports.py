@@ -26,10 +26,8 @@ from django.db.models.functions import Coalesce, TruncMonth
 from ecmp.accounts.models import Organization
 from ecmp.billing.models import ActivityRate, BillingProfile, Invoice, TimeEntry
 from ecmp.billing.money import billed_minutes, cents, line_amount
-from ecmp.billing.packs import _load as _load_packs  # their allocation, for many clients
-from ecmp.billing.packs import pack_balances
-from ecmp.sla.contract_selectors import contract_pick
-from ecmp.sla.models import Contract
+from ecmp.billing.packs import pack_balances, pending_pack_minutes
+from ecmp.billing.rates import ContractVersion, contract_versions, rate_picker
 from ecmp.tickets.reports import ReportPeriod, report_reading
 from ecmp.tickets.reports_flow import SlaRow, sla_compliance
 
@@ -200,19 +198,11 @@ class UnbilledRow:
     amount: Decimal = ZERO  # without VAT, at the rates the invoice would apply
 
 
-@dataclass
-class _Version:
-    """A contract version and its rates (the shape contract_pick reads)."""
-
-    pk: int
-    starts_on: date
-    ends_on: date | None
-    rates: dict[int, Decimal] = field(default_factory=dict)
-
-
 def _rate_sources(
     organization_ids: set[int], start: date, end: date
-) -> tuple[dict[int, BillingProfile], dict[int, dict[int, Decimal]], dict[int, list[_Version]]]:
+) -> tuple[
+    dict[int, BillingProfile], dict[int, dict[int, Decimal]], dict[int, list[ContractVersion]]
+]:
     """What billing/rates.py draft_rate_picker reads for one client, for every client at
     once: the billing profiles, the clients' own rates per kind of work, the contract
     versions that may be in force in the period with their rates (three statements)."""
@@ -225,26 +215,7 @@ def _rate_sources(
         profile__organization_id__in=organization_ids
     ).values_list("profile__organization_id", "activity_type_id", "hourly_rate"):
         own.setdefault(organization_id, {})[activity_id] = rate
-    versions: dict[int, dict[int, _Version]] = {}
-    rows = (
-        Contract.objects.filter(organization_id__in=organization_ids, starts_on__lte=end)
-        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=start))
-        .values_list(
-            "organization_id",
-            "pk",
-            "starts_on",
-            "ends_on",
-            "rates__activity_type_id",
-            "rates__hourly_rate",
-        )
-    )
-    for organization_id, pk, starts_on, ends_on, activity_id, rate in rows:
-        version = versions.setdefault(organization_id, {}).setdefault(
-            pk, _Version(pk, starts_on, ends_on)
-        )
-        if activity_id is not None:
-            version.rates[activity_id] = rate
-    return profiles, own, {key: list(value.values()) for key, value in versions.items()}
+    return profiles, own, contract_versions(organization_ids, start, end)
 
 
 def unbilled_time(start: date, end: date) -> list[UnbilledRow]:
@@ -268,20 +239,23 @@ def unbilled_time(start: date, end: date) -> list[UnbilledRow]:
     if not organization_ids:
         return []
     profiles, own, versions = _rate_sources(organization_ids, start, end)
-    drawn = _pack_draws(sorted(organization_ids))
+    drawn = pending_pack_minutes(sorted(organization_ids))
     names = _names(organization_ids)
     rows: dict[int, UnbilledRow] = {}
+    pickers: dict[int, Callable[[date, int], Decimal]] = {}
     for entry_id, organization_id, day, activity_id, minutes in entries:
         profile = profiles.get(organization_id) or BillingProfile(organization_id=organization_id)
         row = rows.setdefault(
             organization_id,
             UnbilledRow(organization_id, names.get(organization_id, ""), profile.currency),
         )
-        version = contract_pick(versions.get(organization_id, []), day)
-        if version is not None and activity_id in version.rates:
-            rate = version.rates[activity_id]
-        else:
-            rate = own.get(organization_id, {}).get(activity_id, profile.hourly_rate)
+        if organization_id not in pickers:
+            pickers[organization_id] = rate_picker(
+                versions.get(organization_id, []),
+                own=own.get(organization_id, {}),
+                default=profile.hourly_rate,
+            )
+        rate = pickers[organization_id](day, activity_id)
         billed = billed_minutes(minutes, profile.rounding_minutes)
         from_packs = drawn.get(entry_id, 0)
         row.entries += 1
@@ -290,17 +264,6 @@ def unbilled_time(start: date, end: date) -> list[UnbilledRow]:
         row.prepaid_minutes += from_packs
         row.amount += line_amount(billed - from_packs, rate)
     return _by_name(list(rows.values()))
-
-
-def _pack_draws(organization_ids: list[int]) -> dict[int, int]:
-    """Entry id -> billed minutes its client's prepaid packs cover, for the time not
-    invoiced yet: the allocation the packs' balances and the invoice draft use, read
-    for all these clients at once."""
-    allocation = _load_packs(organization_ids).allocation
-    return {
-        entry_id: sum(minutes for _pack, minutes in parts)
-        for entry_id, parts in allocation.draws.items()
-    }
 
 
 UNBILLED_AMOUNTS = ("amount",)
