@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from ecmp.api.problems import not_found_view as api_not_found
-from ecmp.api.v1 import api
+from ecmp.api.v1 import api_urls
 from ecmp.core import views as core_views
 
 urlpatterns = [
@@ -14,7 +14,7 @@ urlpatterns = [
     path("desk/", include("ecmp.desk.urls")),
     path("admin/", admin.site.urls),
     path("account/api-tokens/", include("ecmp.api.urls")),
-    path("api/v1/", api.urls),
+    path("api/v1/", api_urls()),
     # Any other path under /api/: a problem document, not the site's HTML 404.
     re_path(r"^api/(?P<rest>.*)$", api_not_found),
 ]

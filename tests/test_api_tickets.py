@@ -528,3 +528,10 @@ def test_followers_through_the_follower_services(tickets, alice, bob, carol, agn
     )
     assert removed.status_code == 200 and removed.json() == []
     assert_problem(api_as(bob).get(f"/tickets/{number}"), 404)
+
+
+def test_a_method_a_path_does_not_take_is_a_problem(tickets, alice):
+    api = api_as(alice)
+    response = api.client.delete("/api/v1/tickets", headers=api.headers)
+    assert_problem(response, 405)
+    assert set(response["Allow"].replace(" ", "").split(",")) == {"GET", "POST"}

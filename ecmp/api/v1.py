@@ -7,8 +7,14 @@ so the site's Content-Security-Policy (`'self'` only) needs no exception.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
+from django.urls import URLPattern, URLResolver
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 
 from ecmp.api import problems
@@ -81,3 +87,30 @@ api.add_router("/", people_router)
 api.add_router("/", billing_router)
 api.add_router("/", followers_router)
 api.add_router("/", contracts_router)
+
+
+def _method_problem(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """Ninja answers a method a path does not take with a bare 405: a problem too."""
+
+    @wraps(view)  # keeps csrf_exempt
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        response = view(request, *args, **kwargs)
+        if response.status_code == 405 and response.get("Allow"):
+            return problems.problem(
+                request,
+                405,
+                _("This method is not allowed here."),
+                headers={"Allow": response["Allow"]},
+            )
+        return response
+
+    return wrapper
+
+
+def api_urls() -> tuple[list[URLPattern | URLResolver], str, str]:
+    """`api.urls` with every view answering a wrong method with a problem."""
+    patterns, app_name, namespace = api.urls
+    for pattern in patterns:
+        if isinstance(pattern, URLPattern):
+            pattern.callback = _method_problem(pattern.callback)
+    return patterns, app_name, namespace
