@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -107,8 +108,11 @@ def token_revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @admin_required
 @require_GET
 def token_list_all(request: AuthenticatedHttpRequest) -> HttpResponse:
+    page = Paginator(
+        tokens.api_tokens_for_admin(request.user), settings.ECMP_LIST_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
     return render(
         request,
         "api/tokens_all.html",
-        {"tokens": tokens.api_tokens_for_admin(request.user)[:500]},
+        {"nav": "api-tokens", "page": page, "tokens": page.object_list},
     )
