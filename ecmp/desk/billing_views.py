@@ -20,6 +20,7 @@ from ecmp.accounts.models import Organization
 from ecmp.accounts.requests import AuthenticatedHttpRequest
 from ecmp.billing import services
 from ecmp.billing.downloads import invoice_response
+from ecmp.billing.einvoice.gaps import einvoice_gaps
 from ecmp.billing.forms import (
     BillingProfileForm,
     ChargeForm,
@@ -168,6 +169,8 @@ def invoice_draft_view(request: AuthenticatedHttpRequest) -> HttpResponse:
         "form": form,
         "charge_form": charge_form,
         "reverse_charge_mention": REVERSE_CHARGE_MENTION,
+        # Warned before issuing: the issued invoice and its e-invoice keep these details.
+        "gaps": einvoice_gaps(draft.client),
     }
     return render(request, "desk/invoice_draft.html", context)
 
