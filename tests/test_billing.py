@@ -259,7 +259,9 @@ def test_the_pdf_and_csv_show_ticket_numbers_and_totals(acme_time, acme, adam, c
         )
     )
     assert {row[1] for row in rows[1:4]} == {str(first.number), str(second.number)}
-    assert rows[-1][2:] == ["total_gross", "", "", "", "", "", "", "", "", "169.40", "EUR"]
+    assert rows[0][-3:] == ["amount", "currency", "prepaid_pack"]
+    assert {len(row) for row in rows} == {len(rows[0])}
+    assert rows[-1][2:] == ["total_gross", "", "", "", "", "", "", "", "", "169.40", "EUR", ""]
 
 
 def test_a_credit_note_cancels_an_invoice_and_frees_its_time(acme_time, acme, adam):

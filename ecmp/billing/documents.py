@@ -164,9 +164,11 @@ def invoice_csv(invoice: Invoice) -> str:
             "hourly_rate",
             "amount",
             "currency",
+            # Issue 19 §2: the sale date of the pack a line's time was drawn from.
+            "prepaid_pack",
         ]
     )
-    for line in invoice.lines.all():
+    for line in invoice.lines.select_related("pack"):
         writer.writerow(
             [
                 invoice.number,
@@ -182,6 +184,7 @@ def invoice_csv(invoice: Invoice) -> str:
                 line.hourly_rate,
                 line.amount,
                 invoice.currency,
+                line.pack.sold_on.isoformat() if line.pack is not None else "",
             ]
         )
     for item in invoice.items.all():
@@ -200,18 +203,19 @@ def invoice_csv(invoice: Invoice) -> str:
                 item.unit_price,
                 item.amount,
                 invoice.currency,
+                "",
             ]
         )
     blanks = [""] * 8
     for total in invoice.vat_totals.all():
         for label, amount in ((f"net_{total.rate}", total.net), (f"vat_{total.rate}", total.vat)):
-            writer.writerow([invoice.number, "", label, *blanks, amount, invoice.currency])
+            writer.writerow([invoice.number, "", label, *blanks, amount, invoice.currency, ""])
     for label, amount in (
         ("total_net", invoice.total_net),
         ("total_vat", invoice.total_vat),
         ("total_gross", invoice.total_gross),
     ):
-        writer.writerow([invoice.number, "", label, *blanks, amount, invoice.currency])
+        writer.writerow([invoice.number, "", label, *blanks, amount, invoice.currency, ""])
     return out.getvalue()
 
 
