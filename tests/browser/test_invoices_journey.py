@@ -1,11 +1,13 @@
-"""An admin bills this month's support with a free line (issue 19 §3): the issuer's
-page, the draft (current month by default), the issued invoice with its payment
+"""An admin bills this month's support — time, prepaid hours and travel (issue 19 §2,
+§3): the issuer's page, a pack sold on the client's page, the draft (current month by
+default) drawing from it with a travel line, the issued invoice with its payment
 reference and EPC QR code, each page clean for axe. Then (issue 19 §5) sends it: the
 billing contact's email carries its files, the PDF the ticket number and the QR code;
 the team manager sees it in the portal with the QR code; the admin records the
 payment and both see it paid."""
 
 import io
+from decimal import Decimal
 
 from PIL import Image, ImageChops
 from playwright.sync_api import expect
@@ -36,7 +38,7 @@ def test_an_admin_bills_the_month_with_a_free_line(stack, new_page, axe):
     make_issuer(admin)
     make_contract(acme, billing_emails="accounts@acme.test")
     ticket = make_ticket(caller, subject="Printer on fire")
-    log_time(ticket, admin, 60)
+    log_time(ticket, admin, 90)  # 1 h from the pack sold below, 30 min at the rate
     page = new_page()
     sign_in(page, stack.url, admin.email)
 
@@ -45,10 +47,22 @@ def test_an_admin_bills_the_month_with_a_free_line(stack, new_page, axe):
     expect(page.locator("#id_iban")).to_have_value("BE71096123456769")
     assert axe(page) == []
 
+    # A pack of prepaid hours sold from the client's page, billed on the next invoice.
+    page.goto(stack.url + f"/desk/clients/{acme.pk}/")
+    submit(page, "main a[href$='/hours/']")
+    page.fill("#id_minutes", "1h")
+    page.fill("#id_price", "70.00")
+    submit(page, "button:has-text('Add the pack')")
+    expect(page.locator("main")).to_contain_text("The pack is added.")
+    expect(page.locator("#packs")).to_contain_text("70.00")
+    assert axe(page) == []
+
     page.goto(stack.url + "/desk/billing/")
     page.select_option("#id_organization", label="Acme Industries")
     submit(page, "button:has-text('Prepare the draft')")
     expect(page.locator("main")).to_contain_text(f"{ticket.number} — Printer on fire")
+    expect(page.locator("main")).to_contain_text("1 h from prepaid hours")
+    expect(page.locator("main")).to_contain_text("Prepaid hours: 1 h")
     page.fill("#id_description", "Travel")
     page.fill("#id_quantity", "37.5")
     page.fill("#id_unit_price", "0.42")
@@ -58,6 +72,9 @@ def test_an_admin_bills_the_month_with_a_free_line(stack, new_page, axe):
     submit(page, "button:has-text('Issue the invoice')")
     expect(page.locator("h1")).to_contain_text("Invoice")
     expect(page.locator("table")).to_contain_text(str(ticket.number))
+    expect(page.locator("main")).to_contain_text("1 h from prepaid hours")
+    # 30 min at 80.00, the pack's 70.00 and the travel's 15.75, with 21 % VAT.
+    expect(page.locator("main")).to_contain_text("152.16")
     expect(page.locator("main")).to_contain_text("+++")
     expect(page.locator("img[alt='EPC QR code for a SEPA transfer']")).to_be_visible()
     assert axe(page) == []
@@ -66,6 +83,7 @@ def test_an_admin_bills_the_month_with_a_free_line(stack, new_page, axe):
     submit(page, "button:has-text('Send to the billing contacts')")
     expect(page.locator("main")).to_contain_text("is sent to accounts@acme.test")
     invoice = Invoice.objects.get(kind="invoice")
+    assert (invoice.total_net, invoice.total_gross) == (Decimal("125.75"), Decimal("152.16"))
     message = stack.wait_for_mail(lambda m: m["To"] == "accounts@acme.test")
     assert message["Subject"] == f"Invoice {invoice.number} from Support Services SRL"
     attached = {
@@ -76,7 +94,9 @@ def test_an_admin_bills_the_month_with_a_free_line(stack, new_page, axe):
     assert sorted(attached) == sorted(name for name, _c, _k in invoice_files(invoice, "en"))
     (pdf,) = [content for name, content in attached.items() if name.endswith(".pdf")]
     reader = PdfReader(io.BytesIO(pdf))
-    assert str(ticket.number) in " ".join(p.extract_text() for p in reader.pages)
+    pdf_text = " ".join(p.extract_text() for p in reader.pages)
+    for expected in (str(ticket.number), "from prepaid hours", "Travel", "152.16"):
+        assert expected in pdf_text, expected
     qr = Image.open(io.BytesIO(epc_qr_png(epc_fields(invoice)))).convert("L")
     images = [image.image.convert("L") for p in reader.pages for image in p.images]
     assert any(
