@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "ecmp.notifications",
     "ecmp.sla",
     "ecmp.billing",
+    "ecmp.alerts",
     "ecmp.mail",
     "ecmp.portal",
     "ecmp.desk",
@@ -273,6 +274,9 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Requests a personal access token may make per minute (a fixed window in the
 # cache), and the longest life a person may give a token.
 ECMP_API_RATE_PER_MINUTE = env_int("ECMP_API_RATE_PER_MINUTE", 600)
+# Monitoring alerts (POST /api/v1/alerts/) have their own, larger budget per token:
+# a storm of alerts must be counted, not refused.
+ECMP_API_ALERT_RATE_PER_MINUTE = env_int("ECMP_API_ALERT_RATE_PER_MINUTE", 6000)
 ECMP_API_TOKEN_MAX_DAYS = env_int("ECMP_API_TOKEN_MAX_DAYS", 365)
 
 # --- Languages ----------------------------------------------------------------

@@ -13,18 +13,22 @@ from ecmp.api.problems import RateLimited
 WINDOW = 60
 
 
-def rate_check(token_id: int, *, now: float | None = None) -> None:
+def rate_check(
+    token_id: int, *, now: float | None = None, limit: int | None = None, bucket: str = ""
+) -> None:
     """Count one request; RateLimited (with the seconds to wait) past the setting.
 
-    A fixed window per minute: one `add` and one `incr`, atomic on Redis and in memory."""
+    A fixed window per minute: one `add` and one `incr`, atomic on Redis and in memory.
+    `bucket` and `limit`: a budget of its own (monitoring alerts, api/alerts.py, whose
+    storms must be counted, not refused, and must not use up the token's other calls)."""
     now = time.time() if now is None else now
     window = int(now // WINDOW)
-    key = f"ecmp-api-rate:{token_id}:{window}"
+    key = f"ecmp-api-rate{':' + bucket if bucket else ''}:{token_id}:{window}"
     cache.add(key, 0, timeout=WINDOW + 5)
     try:
         count = cache.incr(key)
     except ValueError:  # expired between add and incr: this request opens the window
         cache.set(key, 1, timeout=WINDOW + 5)
         count = 1
-    if count > settings.ECMP_API_RATE_PER_MINUTE:
+    if count > (settings.ECMP_API_RATE_PER_MINUTE if limit is None else limit):
         raise RateLimited(retry_after=max(1, (window + 1) * WINDOW - int(now)))

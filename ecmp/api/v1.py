@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 
 from ecmp.api import problems
+from ecmp.api.alerts import router as alerts_router
 from ecmp.api.billing import router as billing_router
 from ecmp.api.contracts import router as contracts_router
 from ecmp.api.followers import router as followers_router
@@ -87,6 +88,7 @@ api.add_router("/", people_router)
 api.add_router("/", billing_router)
 api.add_router("/", followers_router)
 api.add_router("/", contracts_router)
+api.add_router("/", alerts_router)
 
 
 def _method_problem(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
