@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "ecmp.billing",
     "ecmp.alerts",
     "ecmp.mail",
+    "ecmp.webhooks",
     "ecmp.portal",
     "ecmp.desk",
     "ecmp.demo",
@@ -433,6 +434,12 @@ ECMP_MAIL_HELD_DAYS = env_int("ECMP_MAIL_HELD_DAYS", 30)
 ECMP_MAIL_MAX_PARTS = env_int("ECMP_MAIL_MAX_PARTS", 100)
 # Outgoing mail is retried with growing delays for this long, then marked failed.
 ECMP_OUTBOX_RETRY_HOURS = env_int("ECMP_OUTBOX_RETRY_HOURS", 24)
+# Webhooks (docs/api.md): retried for a day; an endpoint is disabled after this many
+# failed deliveries in a row; a request waits this long. Private addresses are refused
+# (SSRF guard) unless allowed here, for an endpoint on the local network.
+ECMP_WEBHOOK_DISABLE_AFTER = env_int("ECMP_WEBHOOK_DISABLE_AFTER", 10)
+ECMP_WEBHOOK_TIMEOUT = env_int("ECMP_WEBHOOK_TIMEOUT", 10)
+ECMP_WEBHOOK_ALLOW_PRIVATE = env_bool("ECMP_WEBHOOK_ALLOW_PRIVATE", False)
 # IMAP polling (optional): every minute, new mail is fetched, stored and moved.
 ECMP_IMAP_HOST = env_str("ECMP_IMAP_HOST")
 ECMP_IMAP_PORT = env_int("ECMP_IMAP_PORT", 993)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from ecmp.accounts.audit import audit_record
 from ecmp.accounts.models import AuditEvent, User
+from ecmp.billing.events import billing_event_emit, invoice_payload
 from ecmp.billing.models import Invoice
 from ecmp.billing.payment_models import Payment
 from ecmp.billing.statements import StatementLine, statement_parse
@@ -85,6 +86,8 @@ def payment_apply(
         detail=f"{invoice.number}: {amount} {invoice.currency} on {day.isoformat()}"
         + (" (bank statement)" if source == Payment.Source.STATEMENT else ""),
     )
+    if invoice.status == Invoice.Status.PAID and before != Invoice.Status.PAID:
+        billing_event_emit("invoice.paid", invoice_payload(invoice))
     return payment
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from ecmp.accounts.audit import audit_record
 from ecmp.accounts.models import AuditEvent, User
 from ecmp.billing.einvoice.files import invoice_files
+from ecmp.billing.events import billing_event_emit, invoice_payload
 from ecmp.billing.mailer import billing_mailer
 from ecmp.billing.models import Invoice
 from ecmp.billing.payment_models import InvoiceDispatch
@@ -89,4 +90,5 @@ def invoice_send(*, by: User, invoice: Invoice) -> InvoiceDispatch:
         changes={"status": [before, invoice.status]} if before != invoice.status else None,
         detail=f"{invoice.number} {'sent again' if resend else 'sent'} to {', '.join(to)}",
     )
+    billing_event_emit("invoice.sent", invoice_payload(invoice))
     return dispatch

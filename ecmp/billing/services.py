@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from ecmp.accounts.audit import audit_record
 from ecmp.accounts.models import AuditEvent, Organization, User
 from ecmp.billing.duration import MAX_MINUTES
+from ecmp.billing.events import billing_event_emit, invoice_payload, time_entry_payload
 from ecmp.billing.header import credit_note_header, invoice_header
 from ecmp.billing.issuer import issuer_profile_get
 from ecmp.billing.models import (
@@ -102,6 +103,7 @@ def time_entry_create(
     _record(entry, agent, "created", after=_snapshot(entry))
     if billable:  # non-billable time never draws from prepaid hours
         hour_pack_alerts_check(organization=ticket.organization_id, agent=agent)
+    billing_event_emit("time_entry.created", time_entry_payload(entry))
     return entry
 
 
@@ -254,6 +256,7 @@ def invoice_issue(*, by: User, organization: Organization, start: date, end: dat
         detail=f"{invoice.number} to {organization.name}, {start} to {end}, "
         f"{invoice.total_gross} {invoice.currency}",
     )
+    billing_event_emit("invoice.issued", invoice_payload(invoice))
     return invoice
 
 

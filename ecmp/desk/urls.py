@@ -2,6 +2,7 @@ from django.urls import path, re_path
 
 from ecmp.core.ids import register_id_converter
 from ecmp.desk import (
+    alert_views,
     audit_views,
     billing_views,
     bulk_views,
@@ -27,6 +28,7 @@ from ecmp.desk import (
     team_views,
     ticket_views,
     views,
+    webhook_views,
 )
 
 register_id_converter()
@@ -63,6 +65,14 @@ urlpatterns = [
     # Presence
     path("tickets/<id:number>/presence/", presence_views.ticket_presence, name="ticket-presence"),
     # Categories, bulk actions, saved views
+    # Monitoring alerts: which client an Alertmanager label names (api/alerts.py)
+    path("settings/alert-mappings/", alert_views.alert_mappings, name="alert-mappings"),
+    path("settings/alert-mappings/new/", alert_views.alert_mapping_new, name="alert-mapping-new"),
+    path(
+        "settings/alert-mappings/<id:pk>/delete/",
+        alert_views.alert_mapping_delete,
+        name="alert-mapping-delete",
+    ),
     path("settings/categories/", category_views.categories, name="categories"),
     path("settings/categories/new/", category_views.category_new, name="category-new"),
     path(
@@ -233,6 +243,18 @@ urlpatterns = [
     # Audit log (admins)
     path("audit/", audit_views.audit_log, name="audit"),
     path("audit/export.csv", audit_views.audit_log_csv, name="audit-csv"),
+    # Webhooks (admins)
+    path("settings/webhooks/", webhook_views.webhooks, name="webhooks"),
+    path("settings/webhooks/new/", webhook_views.webhook_new, name="webhook-new"),
+    path("settings/webhooks/<id:pk>/", webhook_views.webhook_detail, name="webhook-detail"),
+    path("settings/webhooks/<id:pk>/edit/", webhook_views.webhook_edit, name="webhook-edit"),
+    path("settings/webhooks/<id:pk>/rotate/", webhook_views.webhook_rotate, name="webhook-rotate"),
+    path("settings/webhooks/<id:pk>/enable/", webhook_views.webhook_enable, name="webhook-enable"),
+    path(
+        "settings/webhooks/<id:pk>/deliveries/<id:delivery_id>/redeliver/",
+        webhook_views.webhook_redeliver,
+        name="webhook-redeliver",
+    ),
     # Service levels (admins)
     path("settings/sla/", sla_views.sla_settings, name="sla"),
     path("settings/sla/targets/", sla_views.sla_targets_save, name="sla-targets"),
