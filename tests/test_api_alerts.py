@@ -461,3 +461,102 @@ def test_an_inactive_requester_is_refused(agnes, acme):
     UserFactory(organization=acme, is_team_manager=True, is_active=False)
     body = assert_problem(api_as(agnes).post("/alerts/", alert(organization=acme.pk)), 422)
     assert body["code"] == "requester"
+
+
+# --- The desk's mapping page -----------------------------------------------------------
+
+
+def test_admins_add_and_remove_alert_mappings(adam, alice, client_for):
+    from ecmp.accounts.models import AuditEvent
+
+    desk = client_for(adam)
+    page = desk.get(reverse("desk:alert-mappings"))
+    assert page.status_code == 200 and "No alert mappings yet." in page.content.decode()
+    added = desk.post(
+        reverse("desk:alert-mapping-new"),
+        {"label": "customer", "value": "acme", "requester": "ALICE@acme.test"},
+    )
+    assert added.status_code == 302
+    mapping = AlertMapping.objects.get()
+    assert (mapping.label, mapping.value, mapping.requester, mapping.organization) == (
+        "customer",
+        "acme",
+        alice,
+        alice.organization,
+    )
+    assert "customer=acme" in desk.get(reverse("desk:alert-mappings")).content.decode()
+    twice = desk.post(
+        reverse("desk:alert-mapping-new"),
+        {"label": "customer", "value": "acme", "requester": "alice@acme.test"},
+    )
+    assert twice.status_code == 400 and "already a mapping" in twice.content.decode()
+    removed = desk.post(reverse("desk:alert-mapping-delete", args=[mapping.pk]))
+    assert removed.status_code == 302 and not AlertMapping.objects.exists()
+    assert AuditEvent.objects.filter(kind="alert_mapping_changed").count() == 2
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"label": "", "value": "acme", "requester": "alice@acme.test"},
+        {"label": "customer", "value": "acme", "requester": "nobody@acme.test"},
+        {"label": "customer", "value": "acme", "requester": "agnes@support.test"},
+        {"label": "customer", "value": "acme", "requester": "not an email"},
+    ],
+)
+def test_a_bad_mapping_is_refused_with_a_message(adam, alice, agnes, client_for, data):
+    page = client_for(adam).post(reverse("desk:alert-mapping-new"), data)
+    assert page.status_code == 400 and "invalid-feedback" in page.content.decode()
+    assert not AlertMapping.objects.exists()
+
+
+def test_the_mapping_page_is_for_admins_only(agnes, alice, acme_mapping, client_for):
+    for person in (agnes, alice):
+        client = client_for(person)
+        assert client.get(reverse("desk:alert-mappings")).status_code in (403, 404)
+        client.post(
+            reverse("desk:alert-mapping-new"),
+            {"label": "customer", "value": "x", "requester": "alice@acme.test"},
+        )
+        client.post(reverse("desk:alert-mapping-delete", args=[acme_mapping.pk]))
+    assert list(AlertMapping.objects.all()) == [acme_mapping]
+
+
+def test_the_mapping_page_s_writes_need_csrf(adam, alice, acme_mapping):
+    from django.test import Client
+
+    from tests.conftest import AUTH_BACKEND
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(adam, backend=AUTH_BACKEND)
+    assert (
+        client.post(reverse("desk:alert-mapping-delete", args=[acme_mapping.pk])).status_code == 403
+    )
+    assert (
+        client.get(reverse("desk:alert-mapping-delete", args=[acme_mapping.pk])).status_code == 405
+    )
+    assert AlertMapping.objects.exists()
+
+
+def test_the_mapping_page_reads_a_constant_number_of_queries(
+    adam, acme, client_for, django_assert_max_num_queries
+):
+    from tests.factories import OrganizationFactory
+
+    desk = client_for(adam)
+    AlertMapping.objects.create(
+        label="customer", value="0", organization=acme, requester=UserFactory(organization=acme)
+    )
+    with django_assert_max_num_queries(30) as one:
+        desk.get(reverse("desk:alert-mappings"))
+    for n in range(1, 8):
+        org = OrganizationFactory()
+        AlertMapping.objects.create(
+            label="customer",
+            value=str(n),
+            organization=org,
+            requester=UserFactory(organization=org),
+        )
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        page = desk.get(reverse("desk:alert-mappings"))
+    assert page.content.decode().count("<code>customer=") == 8

@@ -304,7 +304,7 @@ def _note(ticket: Ticket, author: User, body: str) -> None:
 
 # --- The admins' label mappings (desk/alert_views.py) ---------------------------
 
-AUDIT_KIND = "alert_mapping"
+AUDIT_KIND = "alert_mapping_changed"
 LABEL_MAX = 100
 VALUE_MAX = 200
 
