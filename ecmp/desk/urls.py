@@ -73,14 +73,6 @@ urlpatterns = [
         alert_views.alert_mapping_delete,
         name="alert-mapping-delete",
     ),
-    # Monitoring alerts: which client an Alertmanager label names (api/alerts.py)
-    path("settings/alert-mappings/", alert_views.alert_mappings, name="alert-mappings"),
-    path("settings/alert-mappings/new/", alert_views.alert_mapping_new, name="alert-mapping-new"),
-    path(
-        "settings/alert-mappings/<id:pk>/delete/",
-        alert_views.alert_mapping_delete,
-        name="alert-mapping-delete",
-    ),
     path("settings/categories/", category_views.categories, name="categories"),
     path("settings/categories/new/", category_views.category_new, name="category-new"),
     path(
