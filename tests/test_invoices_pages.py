@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.utils import formats
 from pypdf import PdfReader
 
-from ecmp.billing.models import Charge, Invoice, IssuerProfile
+from ecmp.billing import services
+from ecmp.billing.models import ActivityType, Charge, Invoice, IssuerProfile
 from tests.factories import make_ticket
 from tests.invoices_data import (
     ISSUER,
@@ -222,6 +223,30 @@ def test_the_pdf_of_a_reverse_charge_invoice_carries_the_mention(
     assert "Reverse charge: VAT to be accounted for by the customer" in " ".join(text.split())
     page = client_for(adam).get(reverse("desk:invoice", args=[invoice.pk])).content.decode()
     assert "Article 196, Directive 2006/112/EC" in page
+
+
+def test_the_pdf_names_the_seeded_kinds_of_work_in_its_readers_language(
+    client_for, acme, alice, agnes, adam
+):
+    set_rate(acme)
+    services.time_entry_create(
+        ticket=make_ticket(alice),
+        agent=agnes,
+        day=TODAY,
+        minutes=60,
+        activity_type=ActivityType.objects.get(name="On-site"),
+        description="Fuser",
+    )
+    invoice = issue(adam, acme)
+    adam.language = "fr"
+    adam.save(update_fields=["language"])
+    pdf = client_for(adam).get(
+        reverse("desk:invoice-file", args=[invoice.pk, "pdf"]), HTTP_ACCEPT_LANGUAGE="fr"
+    )
+    text = " ".join(
+        " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages).split()
+    )
+    assert "Sur site: Fuser" in text and "On-site" not in text
 
 
 def test_the_invoice_page_shows_parties_rates_reference_and_qr(

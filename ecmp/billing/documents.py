@@ -16,6 +16,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from ecmp.billing import pdf_parts
+from ecmp.billing.activity_names import activity_label
 from ecmp.billing.duration import format_duration
 from ecmp.billing.einvoice import fonts
 from ecmp.billing.models import Invoice, InvoiceLine
@@ -136,7 +137,7 @@ _money = pdf_parts.money
 
 def _work(line: InvoiceLine) -> str:
     """The work done; time drawn from a prepaid pack says so (its amount is 0)."""
-    work = _escape(f"{line.activity}: {line.description}".strip(": "))
+    work = _escape(f"{activity_label(line.activity)}: {line.description}".strip(": "))
     if line.pack is None:
         return work
     drawn = _("%(time)s from prepaid hours (pack of %(day)s)") % {

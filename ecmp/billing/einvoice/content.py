@@ -14,6 +14,7 @@ from django.conf import settings
 from django.utils import formats
 from django.utils.translation import gettext as _
 
+from ecmp.billing.activity_names import activity_label
 from ecmp.billing.duration import format_duration
 from ecmp.billing.models import Invoice, InvoiceLine
 from ecmp.billing.money import CENT
@@ -267,7 +268,7 @@ def _time_line(index: int, line: InvoiceLine, sign: int, category: str, rate: De
     else:
         quantity, unit = Decimal(line.billed_minutes), MINUTE
         base_quantity, base_unit = Decimal(60), MINUTE
-    note = f"{line.date.isoformat()} {line.agent_name} — {line.activity}"
+    note = f"{line.date.isoformat()} {line.agent_name} — {activity_label(line.activity)}"
     if line.description:
         note = f"{note}: {line.description}"
     if line.pack is not None:
