@@ -105,9 +105,9 @@ def webhook_post(*, url: str, secret: str, msg_id: str, payload: dict[str, Any])
             excerpt = _text(response.read(EXCERPT_BYTES, decode_content=True))
         finally:
             response.release_conn()
-    except Exception as error:  # timeouts, refused connections, TLS: retried later
+    except Exception as failure:  # timeouts, refused connections, TLS: retried later
         ms = int((time.monotonic() - started) * 1000)
-        return Outcome(ms=ms, error=f"{type(error).__name__}: {error}"[:500])
+        return Outcome(ms=ms, error=f"{type(failure).__name__}: {failure}"[:500])
     finally:
         pool.close()
     ms = int((time.monotonic() - started) * 1000)

@@ -77,7 +77,9 @@ def _snapshot(endpoint: WebhookEndpoint) -> dict[str, Any]:
     }
 
 
-def _audit(by: User, endpoint: WebhookEndpoint, detail: str, before: dict | None = None) -> None:
+def _audit(
+    by: User, endpoint: WebhookEndpoint, detail: str, before: dict[str, Any] | None = None
+) -> None:
     after = _snapshot(endpoint)
     changes = (
         {key: [before.get(key), value] for key, value in after.items() if before.get(key) != value}
