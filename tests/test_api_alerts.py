@@ -560,3 +560,26 @@ def test_the_mapping_page_reads_a_constant_number_of_queries(
     with django_assert_max_num_queries(len(one.captured_queries)):
         page = desk.get(reverse("desk:alert-mappings"))
     assert page.content.decode().count("<code>customer=") == 8
+
+
+def test_a_colleague_s_token_never_counts_on_a_ticket_it_may_not_see(alice, bob):
+    number = api_as(bob).post("/alerts/", alert()).json()["ticket"]
+    body = assert_problem(api_as(alice).post("/alerts/", alert(status="resolved")), 422)
+    assert body["code"] == "dedup_key" and str(number) not in body["detail"]
+    assert AlertGroup.objects.get().count == 1 and not Message.objects.exists()
+
+
+def test_an_alert_s_ticket_sends_the_client_no_email(alice, agnes, acme, run_on_commit):
+    """A machine opened it: no acknowledgement (which an agent's ticket for a caller
+    gets); the notes are internal: no email either."""
+    from ecmp.mail.models import OutboundEmail
+
+    for api, extra in ((api_as(alice), {}), (api_as(agnes), {"organization": acme.pk})):
+        key = {"dedup_key": f"key-{len(extra)}", **extra}
+        run_on_commit(lambda api=api, key=key: api.post("/alerts/", alert(**key)))
+        run_on_commit(lambda api=api, key=key: api.post("/alerts/", alert(**key)))
+        run_on_commit(
+            lambda api=api, key=key: api.post("/alerts/", alert(status="resolved", **key))
+        )
+    assert Ticket.objects.count() == 2 and Message.objects.filter(internal=True).count() == 2
+    assert not OutboundEmail.objects.filter(to=["alice@acme.test"]).exists()

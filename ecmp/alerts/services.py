@@ -30,6 +30,7 @@ from ecmp.alerts.models import DEDUP_KEY_MAX, EXCERPT_MAX, AlertGroup, AlertMapp
 from ecmp.core.access import is_staff_member, require_admin
 from ecmp.tickets.events import event_record
 from ecmp.tickets.models import EventKind, Message, Ticket
+from ecmp.tickets.selectors import ticket_visible_to
 from ecmp.tickets.services import ticket_reply
 from ecmp.tickets.services.common import SUBJECT_MAX, clean_text, lock
 from ecmp.tickets.services.create import (
@@ -178,6 +179,16 @@ def _receive(
         group.open = False
         group.save(update_fields=["open"])
         group = None
+    if group is not None and not is_staff_member(by) and not ticket_visible_to(by, group.ticket):
+        # The same key from a colleague's token (the company's alert, another user's
+        # ticket): counting on it would tell this client of a ticket they may not see.
+        raise ValidationError(
+            _(
+                "This dedup key is already used by an alert of another user of your "
+                "company: give this alert another key."
+            ),
+            code="dedup_key",
+        )
     if status == RESOLVED:
         if group is None or group.resolved_at is not None:
             # Alertmanager repeats its resolved notices: nothing more to say.
