@@ -493,6 +493,8 @@ def test_admins_add_and_remove_alert_mappings(adam, alice, client_for):
     removed = desk.post(reverse("desk:alert-mapping-delete", args=[mapping.pk]))
     assert removed.status_code == 302 and not AlertMapping.objects.exists()
     assert AuditEvent.objects.filter(kind="alert_mapping_changed").count() == 2
+    log = desk.get(reverse("desk:audit"))
+    assert log.status_code == 200 and "customer=acme" in log.content.decode()
 
 
 @pytest.mark.parametrize(
