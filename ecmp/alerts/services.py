@@ -23,6 +23,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ecmp.accounts.audit import audit_record
 from ecmp.accounts.models import Organization, User
@@ -202,7 +203,11 @@ def _receive(
         _note(
             group.ticket,
             by,
-            _("Resolved at %(time)s after %(count)s alerts.")
+            ngettext(
+                "Resolved at %(time)s after %(count)s alert.",
+                "Resolved at %(time)s after %(count)s alerts.",
+                group.count,
+            )
             % {"time": _when(now), "count": group.count},
         )
         return AlertResult(Outcome.RESOLVED, group.ticket, group.count)
@@ -238,7 +243,11 @@ def _receive(
         group.resolved_at = None
         note = _("The alert fires again (%(count)s alerts in all).") % {"count": group.count}
     elif now - group.noted_at >= REPEAT_NOTE_EVERY:
-        note = _("The alert fired %(new)s more times since %(time)s: %(count)s in all.") % {
+        note = ngettext(
+            "The alert fired %(new)s more time since %(time)s: %(count)s in all.",
+            "The alert fired %(new)s more times since %(time)s: %(count)s in all.",
+            group.count - group.noted_count,
+        ) % {
             "new": group.count - group.noted_count,
             "time": _when(group.noted_at),
             "count": group.count,
