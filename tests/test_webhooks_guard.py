@@ -158,3 +158,67 @@ def test_a_redirect_to_a_private_address_is_not_followed(
     delivery = WebhookDelivery.objects.get()
     assert delivery.status == "pending" and delivery.response_status == 302
     assert delivery.error.startswith("Redirect not followed")
+
+
+def _self_signed(tmp_path, name):
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
+
+
+def test_https_checks_the_certificate_of_the_host_name(
+    run_on_commit, server, settings, monkeypatch, tmp_path, adam, alice
+):
+    """Over https, the pinned connection still checks the certificate for the host
+    name (SNI): a certificate nobody vouches for is a failed attempt, nothing sent."""
+    import ssl
+
+    settings.ECMP_WEBHOOK_ALLOW_PRIVATE = True
+    cert_file, key_file = _self_signed(tmp_path, "hooks.example.test")
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    server.server.socket = context.wrap_socket(server.server.socket, server_side=True)
+    port = server.server.server_address[1]
+    real = socket.getaddrinfo
+
+    def resolve(host, port_, *args, **kwargs):
+        if host != "hooks.example.test":
+            return real(host, port_, *args, **kwargs)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port_))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    services.endpoint_create(
+        by=adam, url=f"https://hooks.example.test:{port}/in", events=["ticket.created"]
+    )
+    run_on_commit(lambda: make_ticket(alice))
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == "pending" and "CERTIFICATE_VERIFY_FAILED" in delivery.error
+    assert server.requests == []

@@ -27,7 +27,7 @@ from ecmp.webhooks.models import WebhookEndpoint
 
 logger = logging.getLogger(__name__)
 
-TICKET_EVENT_TYPES = {
+TICKET_EVENT_TYPES: dict[str, str] = {
     EventKind.CREATED: types.TICKET_CREATED,
     EventKind.STATUS: types.TICKET_STATUS_CHANGED,
     EventKind.REOPENED: types.TICKET_STATUS_CHANGED,
@@ -108,7 +108,7 @@ class WebhookSubscriber(EventSubscriber):
         return _Batch(endpoints, assignees)
 
     def handle(self, event: TicketEvent, teams: SupportTeams, preloaded: _Batch | None) -> int:
-        event_type = TICKET_EVENT_TYPES.get(EventKind(event.kind)) if event.kind else None
+        event_type = TICKET_EVENT_TYPES.get(event.kind)
         if preloaded is None or event_type is None:
             return 0
         endpoints = _subscribed(preloaded.endpoints, event_type)
