@@ -16,7 +16,13 @@ from standardwebhooks import Webhook
 from ecmp.accounts.models import AuditEvent
 from ecmp.billing.payments import payment_record
 from ecmp.billing.sending import invoice_send
-from ecmp.tickets.services import ticket_assign, ticket_reply
+from ecmp.tickets.services import (
+    ticket_assign,
+    ticket_reply,
+    ticket_set_priority,
+    ticket_transition,
+)
+from ecmp.tickets.status import Priority, Status
 from ecmp.webhooks import services
 from ecmp.webhooks.models import WebhookDelivery, WebhookEndpoint
 from ecmp.webhooks.tasks import webhook_deliver, webhook_sweep
@@ -123,6 +129,26 @@ def test_events_not_subscribed_are_not_sent(run_on_commit, endpoint, receiver, a
     assert payload["type"] == "ticket.assigned"
     assert payload["data"]["change"]["to"] == {"name": "Agnes Agent", "email": agnes.email}
     assert payload["data"]["ticket"]["assignee"]["email"] == agnes.email
+
+
+def test_status_and_priority_changes_say_from_and_to(
+    run_on_commit, endpoint, receiver, alice, agnes
+):
+    endpoint(events=["ticket.status_changed", "ticket.priority_changed"])
+    ticket = run_on_commit(lambda: make_ticket(alice))
+    run_on_commit(lambda: ticket_transition(ticket=ticket, actor=agnes, status=Status.OPEN))
+    run_on_commit(
+        lambda: ticket_set_priority(
+            ticket=ticket, actor=agnes, priority=Priority.URGENT, reason="Down"
+        )
+    )
+    status, priority = (json.loads(r[2]) for r in receiver.requests)
+    assert status["type"] == "ticket.status_changed"
+    assert status["data"]["change"] == {"from": Status.NEW, "to": Status.OPEN}
+    assert status["data"]["actor"]["name"] == "Agnes Agent"
+    assert priority["type"] == "ticket.priority_changed"
+    assert priority["data"]["change"]["to"] == str(Priority.URGENT.value)
+    assert priority["data"]["ticket"]["priority"] == Priority.URGENT
 
 
 def test_a_disabled_endpoint_gets_nothing(run_on_commit, endpoint, receiver, alice, adam):
@@ -297,3 +323,17 @@ def test_a_billing_subscriber_that_errs_never_fails_the_billing_action(
 
 def test_a_task_given_an_unknown_id_does_nothing(db):
     assert webhook_deliver.call([123456]) == {"skipped": 1}
+
+
+def test_the_sweep_takes_back_what_a_dead_worker_held(run_on_commit, endpoint, receiver, alice):
+    endpoint()
+    receiver.default = 500
+    run_on_commit(lambda: make_ticket(alice))
+    receiver.default = 200
+    # A worker claimed it, then died: its lease runs out.
+    WebhookDelivery.objects.update(
+        status=WebhookDelivery.Status.DELIVERING,
+        next_attempt_at=timezone.now() - timedelta(seconds=1),
+    )
+    assert webhook_sweep.call() == 1
+    assert WebhookDelivery.objects.get().status == WebhookDelivery.Status.DELIVERED
