@@ -401,6 +401,7 @@ class AuditEvent(models.Model):
         API_TOKEN_CREATED = "api_token_created", _("API token created")
         API_TOKEN_REVOKED = "api_token_revoked", _("API token revoked")
         WEBHOOK_CHANGED = "webhook_changed", _("Webhook changed")
+        ALERT_MAPPING_CHANGED = "alert_mapping_changed", _("Alert mapping changed")
 
     at = models.DateTimeField(_("when"), default=timezone.now)
     kind = models.CharField(_("event"), max_length=24, choices=Kind.choices)

@@ -26,14 +26,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from ecmp.accounts.audit import audit_record
-from ecmp.accounts.models import Organization, User
+from ecmp.accounts.models import AuditEvent, Organization, User
 from ecmp.alerts.models import DEDUP_KEY_MAX, EXCERPT_MAX, AlertGroup, AlertMapping
 from ecmp.core.access import is_staff_member, require_admin
-from ecmp.tickets.events import event_record
-from ecmp.tickets.models import EventKind, Message, Ticket
+from ecmp.tickets.models import Ticket
 from ecmp.tickets.selectors import ticket_visible_to
 from ecmp.tickets.services import ticket_reply
-from ecmp.tickets.services.common import SUBJECT_MAX, clean_text, lock
+from ecmp.tickets.services.common import SUBJECT_MAX
+from ecmp.tickets.services.conversation import ticket_note_for_team
 from ecmp.tickets.services.create import (
     may_request_tickets,
     ticket_create,
@@ -306,25 +306,18 @@ def _ticket_open(
 def _note(ticket: Ticket, author: User, body: str) -> None:
     """An internal note about the alert, never shown to the client.
 
-    The support team's token writes it through `ticket_reply`. A client's token may
-    not write internal notes there (a person may not hide words from themself), but
-    their monitoring tool's notes are facts for the support team: they are written
-    here with the ticket services' own lock and event, as `ticket_reply` writes a
-    note, and changing nothing the client sees."""
+    The support team's token writes it through `ticket_reply`; a client's token
+    through `ticket_note_for_team`, the tool's note for the team (ticket_reply
+    refuses a customer's internal note)."""
     if is_staff_member(author):
         ticket_reply(ticket=ticket, author=author, body=body, internal=True)
         return
-    body = clean_text(body, what=_("Note"))
-    locked = lock(ticket)
-    message = Message.objects.create(
-        ticket=locked, author=author, body=body, internal=True, created_at=timezone.now()
-    )
-    event_record(ticket=locked, actor=author, kind=EventKind.NOTE, message=message, internal=True)
+    ticket_note_for_team(ticket=ticket, author=author, body=body)
 
 
 # --- The admins' label mappings (desk/alert_views.py) ---------------------------
 
-AUDIT_KIND = "alert_mapping_changed"
+AUDIT_KIND = AuditEvent.Kind.ALERT_MAPPING_CHANGED
 LABEL_MAX = 100
 VALUE_MAX = 200
 

@@ -106,3 +106,20 @@ def ticket_reply(
     refresh(ticket, locked)
     ticket.waiting_since = locked.waiting_since
     return message
+
+
+@transaction.atomic
+def ticket_note_for_team(*, ticket: Ticket, author: User, body: str) -> Message:
+    """An internal note written on behalf of a tool, not a person: a monitoring tool
+    posting with a client's API token (ecmp/alerts) records facts for the support
+    team ("resolved after 12 alerts"). `ticket_reply` refuses a customer's internal
+    note (a person may not hide words from themself); this note is the token owner's
+    tool's, for the team only, and changes nothing the customer sees: no status, no
+    SLA, no email to them."""
+    body = clean_text(body, what=_("Note"))
+    locked = lock(ticket)
+    message = Message.objects.create(
+        ticket=locked, author=author, body=body, internal=True, created_at=timezone.now()
+    )
+    event_record(ticket=locked, actor=author, kind=EventKind.NOTE, message=message, internal=True)
+    return message
