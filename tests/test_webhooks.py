@@ -25,7 +25,7 @@ from ecmp.tickets.services import (
 from ecmp.tickets.status import Priority, Status
 from ecmp.webhooks import services
 from ecmp.webhooks.models import WebhookDelivery, WebhookEndpoint
-from ecmp.webhooks.tasks import webhook_deliver, webhook_sweep
+from ecmp.webhooks.tasks import webhook_deliver, webhook_log_expire, webhook_sweep
 from tests.factories import make_ticket
 from tests.invoice_sending_data import issued_invoice
 from tests.invoices_data import TODAY, log_time
@@ -337,3 +337,14 @@ def test_the_sweep_takes_back_what_a_dead_worker_held(run_on_commit, endpoint, r
     )
     assert webhook_sweep.call() == 1
     assert WebhookDelivery.objects.get().status == WebhookDelivery.Status.DELIVERED
+
+
+def test_finished_deliveries_leave_the_log_after_30_days(run_on_commit, endpoint, receiver, alice):
+    endpoint()
+    receiver.answers = [200, 500]
+    run_on_commit(lambda: make_ticket(alice))
+    run_on_commit(lambda: make_ticket(alice))
+    old = timezone.now() - timedelta(days=31)
+    WebhookDelivery.objects.update(created_at=old)
+    assert webhook_log_expire.call() == 1  # the delivered one; the pending one stays
+    assert WebhookDelivery.objects.get().status == WebhookDelivery.Status.PENDING

@@ -358,3 +358,23 @@ def deliveries_reclaim_abandoned(*, now: datetime) -> int:
     return WebhookDelivery.objects.filter(
         status=WebhookDelivery.Status.DELIVERING, next_attempt_at__lt=now
     ).update(status=WebhookDelivery.Status.PENDING, next_attempt_at=now)
+
+
+# Finished deliveries are kept this long in the log (their payloads name people).
+KEEP_LOG = timedelta(days=30)
+EXPIRY_BATCH = 1000
+
+
+def deliveries_expire(*, now: datetime) -> int:
+    """Delete finished deliveries older than KEEP_LOG, a batch at a time (short
+    transactions); returns how many."""
+    done = (WebhookDelivery.Status.DELIVERED, WebhookDelivery.Status.FAILED)
+    ids = list(
+        WebhookDelivery.objects.filter(status__in=done, created_at__lt=now - KEEP_LOG)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:EXPIRY_BATCH]
+    )
+    if not ids:
+        return 0
+    deleted, _detail = WebhookDelivery.objects.filter(pk__in=ids).delete()
+    return deleted

@@ -44,3 +44,15 @@ def webhook_sweep() -> int:
     if due:
         webhook_deliver.enqueue(due, due_only=True)
     return len(due)
+
+
+@task()
+def webhook_log_expire() -> int:
+    """Every hour: the log keeps finished deliveries for services.KEEP_LOG."""
+    now, total = timezone.now(), 0
+    for _round in range(50):
+        deleted = services.deliveries_expire(now=now)
+        total += deleted
+        if deleted < services.EXPIRY_BATCH:
+            break
+    return total
