@@ -175,6 +175,10 @@ class SecondaryIndexes:
                     # As autovacuum would: statistics, and the visibility map that
                     # lets counts read the indexes alone.
                     cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(table)}")
+                # And the small tables written beside them (organizations, people):
+                # planned on stale counts, the API's list joined 200 organizations
+                # as if 28 and took 63 ms instead of 2.
+                cursor.execute("ANALYZE")
 
 
 class Command(BaseCommand):
