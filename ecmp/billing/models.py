@@ -10,6 +10,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ecmp.billing.invoice_models import (  # the invoice's parts, in their own module
     Charge,
@@ -227,7 +228,7 @@ class Invoice(models.Model):
         # draft -> issued -> sent -> partly paid -> paid; "overdue" is not stored: an
         # issued, sent or partly paid invoice past its due date (see `is_overdue`).
         ISSUED = "issued", _("Issued")
-        SENT = "sent", _("Sent")
+        SENT = "sent", pgettext_lazy("invoice", "Sent")
         PARTLY_PAID = "partly_paid", _("Partly paid")
         PAID = "paid", _("Paid")
         CANCELLED = "cancelled", _("Cancelled by a credit note")

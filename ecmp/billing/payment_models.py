@@ -7,13 +7,14 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class InvoiceDispatch(models.Model):
     """An invoice emailed to the client's billing contacts: when, to whom, by whom."""
 
     class Kind(models.TextChoices):
-        SENT = "sent", _("Sent")
+        SENT = "sent", pgettext_lazy("invoice", "Sent")
         REMINDER = "reminder", _("Reminder")
 
     invoice = models.ForeignKey(
