@@ -4,15 +4,56 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0012_audit_kinds_billing_api'),
+        ("accounts", "0012_audit_kinds_billing_api"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditevent',
-            name='kind',
-            field=models.CharField(choices=[('sign_in', 'Signed in'), ('sign_in_failed', 'Sign-in failed'), ('locked_out', 'Sign-in locked'), ('unlocked', 'Sign-in unlocked'), ('2fa_enrolled', 'Two-factor authentication set up'), ('2fa_reset', 'Two-factor authentication reset'), ('backup_codes', 'Backup codes created'), ('password_changed', 'Password changed'), ('password_reset_asked', 'Password reset requested'), ('password_reset', 'Password reset'), ('role_changed', 'Role changed'), ('user_changed', "Person's details changed"), ('user_activated', 'User activated'), ('user_deactivated', 'User deactivated'), ('org_created', 'Organization created'), ('org_changed', 'Organization changed'), ('org_activated', 'Organization reactivated'), ('org_deactivated', 'Organization deactivated'), ('priority_locked', 'Priority locked to Normal'), ('priority_unlocked', 'Priority unlocked'), ('invitation_sent', 'Invitation sent'), ('invitation_revoked', 'Invitation revoked'), ('held_released', 'Held mail released'), ('held_discarded', 'Held mail discarded'), ('invoice_issued', 'Invoice issued'), ('invoice_cancelled', 'Invoice cancelled'), ('data_exported', 'Personal data exported'), ('user_erased', 'User erased'), ('category_changed', 'Categories changed'), ('issuer_changed', 'Issuer details changed'), ('invoice_sent', 'Invoice sent'), ('payment_recorded', 'Payment recorded'), ('hour_pack_changed', 'Hour pack changed'), ('api_token_created', 'API token created'), ('api_token_revoked', 'API token revoked'), ('webhook_changed', 'Webhook changed'), ('alert_mapping_changed', 'Alert mapping changed')], max_length=24, verbose_name='event'),
+            model_name="auditevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("sign_in", "Signed in"),
+                    ("sign_in_failed", "Sign-in failed"),
+                    ("locked_out", "Sign-in locked"),
+                    ("unlocked", "Sign-in unlocked"),
+                    ("2fa_enrolled", "Two-factor authentication set up"),
+                    ("2fa_reset", "Two-factor authentication reset"),
+                    ("backup_codes", "Backup codes created"),
+                    ("password_changed", "Password changed"),
+                    ("password_reset_asked", "Password reset requested"),
+                    ("password_reset", "Password reset"),
+                    ("role_changed", "Role changed"),
+                    ("user_changed", "Person's details changed"),
+                    ("user_activated", "User activated"),
+                    ("user_deactivated", "User deactivated"),
+                    ("org_created", "Organization created"),
+                    ("org_changed", "Organization changed"),
+                    ("org_activated", "Organization reactivated"),
+                    ("org_deactivated", "Organization deactivated"),
+                    ("priority_locked", "Priority locked to Normal"),
+                    ("priority_unlocked", "Priority unlocked"),
+                    ("invitation_sent", "Invitation sent"),
+                    ("invitation_revoked", "Invitation revoked"),
+                    ("held_released", "Held mail released"),
+                    ("held_discarded", "Held mail discarded"),
+                    ("invoice_issued", "Invoice issued"),
+                    ("invoice_cancelled", "Invoice cancelled"),
+                    ("data_exported", "Personal data exported"),
+                    ("user_erased", "User erased"),
+                    ("category_changed", "Categories changed"),
+                    ("issuer_changed", "Issuer details changed"),
+                    ("invoice_sent", "Invoice sent"),
+                    ("payment_recorded", "Payment recorded"),
+                    ("hour_pack_changed", "Hour pack changed"),
+                    ("api_token_created", "API token created"),
+                    ("api_token_revoked", "API token revoked"),
+                    ("webhook_changed", "Webhook changed"),
+                    ("alert_mapping_changed", "Alert mapping changed"),
+                ],
+                max_length=24,
+                verbose_name="event",
+            ),
         ),
     ]
