@@ -53,9 +53,7 @@ def test_a_search_covers_every_list_and_says_so(client_for, alice, tickets, whic
     }
 
 
-def test_a_customer_s_word_matches_the_start_of_a_word_as_on_the_desk(
-    client_for, alice, tickets
-):
+def test_a_customer_s_word_matches_the_start_of_a_word_as_on_the_desk(client_for, alice, tickets):
     """The words are looked up in the search documents first (one read, however many
     tickets the customer sees), then in the public texts: the start of a word finds
     it, its middle does not, in every list and on both databases."""
