@@ -5,6 +5,8 @@ answer to the POST that made it (never kept in the session or a message)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -37,11 +39,13 @@ class TokenForm(forms.Form):
         help_text=gettext_lazy("Leave empty for a token that does not expire."),
     )
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         limit = settings.ECMP_API_TOKEN_MAX_DAYS
-        self.fields["expires_in_days"].max_value = limit  # type: ignore[attr-defined]
-        self.fields["expires_in_days"].widget.attrs["max"] = limit
+        field = self.fields["expires_in_days"]
+        assert isinstance(field, forms.IntegerField)  # declared above
+        field.max_value = limit
+        field.widget.attrs["max"] = limit
 
 
 def _verified(request: AuthenticatedHttpRequest) -> bool:

@@ -142,7 +142,8 @@ def _pending(packs: list[HourPack]) -> list[_Pending]:
 
 
 def _slot(pack: HourPack) -> PackSlot:
-    return PackSlot(pack.pk, pack.sold_on, pack.expires_on, pack.minutes, int(pack.fixed))  # type: ignore[attr-defined]
+    fixed = int(pack.fixed)  # type: ignore[attr-defined]  # annotated by _packs()
+    return PackSlot(pack.pk, pack.sold_on, pack.expires_on, pack.minutes, fixed)
 
 
 @dataclass(frozen=True)
