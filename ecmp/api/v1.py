@@ -22,6 +22,7 @@ from ecmp.api.alerts import router as alerts_router
 from ecmp.api.billing import router as billing_router
 from ecmp.api.contracts import router as contracts_router
 from ecmp.api.followers import router as followers_router
+from ecmp.api.parser import CleanParser
 from ecmp.api.people import router as people_router
 from ecmp.api.resources import router as resources_router
 from ecmp.api.tickets import router as tickets_router
@@ -80,6 +81,7 @@ api = EcmpApi(
     version="1.0.0",
     description=DESCRIPTION,
     urls_namespace="api-v1",
+    parser=CleanParser(),
 )
 problems.install(api)
 api.add_router("/", tickets_router)
