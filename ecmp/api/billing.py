@@ -1,4 +1,5 @@
-"""/api/v1/invoices and a ticket's time: read only, through billing's selectors.
+"""/api/v1/invoices and a ticket's time, through billing's selectors; the support
+team logs time through the time service, as the desk's composer does.
 
 Invoices as the pages show them (`invoices_visible_to`): admins every one, a client's
 team manager their company's, anybody else none (404 for one by id). The PDF and UBL
@@ -7,21 +8,28 @@ files are the ones the desk and the portal serve (`invoice_response`)."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from datetime import date as Day
 from decimal import Decimal
 from typing import Annotated, Any
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
+from ninja.responses import Status as Reply
 from pydantic import Field
 
 from ecmp.api import schemas
-from ecmp.api.auth import caller, read_auth
+from ecmp.api.auth import caller, read_auth, write_auth
 from ecmp.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, id_page
 from ecmp.billing.activity_names import activity_label
 from ecmp.billing.downloads import invoice_response
-from ecmp.billing.models import Invoice
+from ecmp.billing.duration import MAX_MINUTES
+from ecmp.billing.models import ActivityType, Invoice, TimeEntry
 from ecmp.billing.selectors import invoice_for, invoices_visible_to, time_entries_for_ticket
+from ecmp.billing.services import time_entry_create
 from ecmp.core.access import require_staff
 from ecmp.tickets.selectors import access_ticket
 
@@ -170,17 +178,62 @@ def ticket_time_entries(
     user = caller(request)
     require_staff(user)
     ticket = access_ticket(user, number)
-    return [
-        {
-            "id": entry.pk,
-            "date": entry.date,
-            "minutes": entry.minutes,
-            "agent": {"id": entry.agent.pk, "name": entry.agent.full_name},
-            "activity": activity_label(entry.activity_type.name) if entry.activity_type else "",
-            "description": entry.description,
-            "billable": entry.billable,
-            "invoiced": entry.invoice_id is not None,
-            "created_at": entry.created_at,
-        }
-        for entry in time_entries_for_ticket(ticket)[:1000]
-    ]
+    return [_entry(entry) for entry in time_entries_for_ticket(ticket)[:1000]]
+
+
+class TimeEntryIn(Schema):
+    minutes: int = Field(ge=1, le=MAX_MINUTES, description="The time spent, in minutes")
+    activity: Id = Field(description="An activity type's id (the desk's activities)")
+    # Named `day` here (a field named `date` would hide the type `date` in its own
+    # annotation); `date` on the wire.
+    day: Day | None = Field(
+        None, alias="date", description="The day of the work; today when left out"
+    )
+    description: str = Field("", max_length=500)
+    billable: bool | None = Field(None, description="The activity's default when left out")
+
+
+def _entry(entry: TimeEntry) -> dict[str, Any]:
+    return {
+        "id": entry.pk,
+        "date": entry.date,
+        "minutes": entry.minutes,
+        "agent": {"id": entry.agent.pk, "name": entry.agent.full_name},
+        "activity": activity_label(entry.activity_type.name),
+        "description": entry.description,
+        "billable": entry.billable,
+        "invoiced": entry.invoice_id is not None,
+        "created_at": entry.created_at,
+    }
+
+
+@router.post(
+    "/tickets/{number}/time-entries",
+    response={201: TimeEntryOut, **ERRORS},
+    auth=write_auth,
+    tags=["tickets"],
+    summary="Log time on a ticket (support team)",
+)
+def ticket_time_entry_new(
+    request: HttpRequest,
+    number: Annotated[int, Field(ge=1, le=2_147_483_647)],
+    data: TimeEntryIn,
+) -> Reply[dict[str, Any]]:
+    """Time spent by the token's owner, as the desk logs it: never in the future, one
+    minute to a day; billable as the activity says unless told."""
+    user = caller(request)
+    require_staff(user)
+    ticket = access_ticket(user, number)
+    activity = ActivityType.objects.filter(pk=data.activity, active=True).first()
+    if activity is None:
+        raise ValidationError(_("Unknown activity."), code="activity")
+    entry = time_entry_create(
+        ticket=ticket,
+        agent=user,
+        day=data.day or timezone.localdate(),
+        minutes=data.minutes,
+        activity_type=activity,
+        description=data.description,
+        billable=activity.billable_by_default if data.billable is None else data.billable,
+    )
+    return Reply(201, _entry(entry))
