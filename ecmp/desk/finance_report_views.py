@@ -11,13 +11,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django import forms
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.formats import number_format
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from ecmp.accounts.audit_export import csv_cell
@@ -35,7 +32,8 @@ from ecmp.billing.finance_reports import (
     unbilled_time,
 )
 from ecmp.core.access import admin_required
-from ecmp.desk.support_report_forms import LONGEST_DAYS
+from ecmp.desk.support_report_forms import PeriodForm
+from ecmp.desk.support_report_views import sla_csv_rows
 from ecmp.tickets.reports_flow import sla_total
 
 
@@ -49,31 +47,12 @@ def last_year() -> tuple[date, date]:
     return date(today.year - 1, 1, 1), date(today.year - 1, 12, 31)
 
 
-class FinanceReportForm(forms.Form):
-    start = forms.DateField(
-        label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    end = forms.DateField(
-        label=_("To"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+class FinanceReportForm(PeriodForm):
+    """Without `start` and `end` in the query: this year, to today."""
 
-    def __init__(self, data: Any = None) -> None:
-        """Without `start` and `end` in the query: this year, to today."""
-        start, end = this_year()
-        values = dict(data.items()) if data else {}
-        values.setdefault("start", start.isoformat())
-        values.setdefault("end", end.isoformat())
-        super().__init__(values)
-
-    def clean(self) -> dict:
-        cleaned = super().clean() or {}
-        start, end = cleaned.get("start"), cleaned.get("end")
-        if start and end:
-            if end < start:
-                raise ValidationError(_("The end of the period is before its start."))
-            if (end - start).days >= LONGEST_DAYS:
-                raise ValidationError(_("Choose a period of two years at most."))
-        return cleaned
+    @staticmethod
+    def default_period() -> tuple[date, date]:
+        return this_year()
 
 
 def _months(start: date, end: date) -> list[date]:
@@ -216,33 +195,7 @@ def _receivable_rows(start: date, end: date, today: date) -> Iterator[list[Any]]
 
 
 def _sla_rows(start: date, end: date, today: date) -> Iterator[list[Any]]:
-    yield [
-        "organization",
-        "tickets",
-        "first_response_met",
-        "first_response_missed",
-        "first_response_met_percent",
-        "resolution_met",
-        "resolution_missed",
-        "resolution_met_percent",
-        "both_met",
-        "any_missed",
-        "both_met_percent",
-    ]
-    for row in sla_per_client(start, end):
-        yield [
-            csv_cell(row.name),
-            row.tickets,
-            row.first_response_met,
-            row.first_response_missed,
-            row.first_response_share,
-            row.resolution_met,
-            row.resolution_missed,
-            row.resolution_share,
-            row.both_met,
-            row.any_missed,
-            row.both_share,
-        ]
+    return sla_csv_rows(sla_per_client(start, end))
 
 
 ROWS = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -26,27 +27,27 @@ def last_month() -> tuple[date, date]:
     return end.replace(day=1), end
 
 
-class SupportReportForm(forms.Form):
+class PeriodForm(forms.Form):
+    """From, to (days included), two years at most; without them in the query, the
+    `default_period`. The support reports' and the billing reports' (desk)."""
+
     start = forms.DateField(
         label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     end = forms.DateField(
         label=_("To"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
-    organization = forms.ModelChoiceField(
-        label=_("Organization"),
-        queryset=Organization.objects.order_by("name"),
-        required=False,
-        empty_label=_("All organizations"),
-    )
 
-    def __init__(self, data: dict | None = None) -> None:
-        """Without `start` and `end` in the query: the current month, to today."""
-        start, end = this_month()
-        data = dict(data.items()) if data else {}
-        data.setdefault("start", start.isoformat())
-        data.setdefault("end", end.isoformat())
-        super().__init__(data)
+    @staticmethod
+    def default_period() -> tuple[date, date]:
+        return this_month()
+
+    def __init__(self, data: Any = None) -> None:
+        start, end = self.default_period()
+        values = dict(data.items()) if data else {}
+        values.setdefault("start", start.isoformat())
+        values.setdefault("end", end.isoformat())
+        super().__init__(values)
 
     def clean(self) -> dict:
         cleaned = super().clean() or {}
@@ -57,6 +58,17 @@ class SupportReportForm(forms.Form):
             if (end - start).days >= LONGEST_DAYS:
                 raise ValidationError(_("Choose a period of two years at most."))
         return cleaned
+
+
+class SupportReportForm(PeriodForm):
+    """Without `start` and `end` in the query: the current month, to today."""
+
+    organization = forms.ModelChoiceField(
+        label=_("Organization"),
+        queryset=Organization.objects.order_by("name"),
+        required=False,
+        empty_label=_("All organizations"),
+    )
 
     def period(self) -> ReportPeriod:
         data = self.cleaned_data

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
@@ -21,6 +21,7 @@ from ecmp.desk.support_report_forms import SupportReportForm, last_month, this_m
 from ecmp.tickets.reports import ReportPeriod, TimesRow, report_reading, response_times
 from ecmp.tickets.reports_flow import (
     DAILY_UP_TO_DAYS,
+    SlaRow,
     backlog,
     opened_by_channel,
     sla_compliance,
@@ -114,7 +115,8 @@ def _time_rows(period: ReportPeriod, table: str) -> Iterator[list[Any]]:
         ]
 
 
-def _sla_rows(period: ReportPeriod) -> Iterator[list[Any]]:
+def sla_csv_rows(rows: Iterable[SlaRow]) -> Iterator[list[Any]]:
+    """SLA compliance per client as CSV rows, header first (the billing reports' too)."""
     yield [
         "organization",
         "tickets",
@@ -128,7 +130,7 @@ def _sla_rows(period: ReportPeriod) -> Iterator[list[Any]]:
         "any_missed",
         "both_met_percent",
     ]
-    for row in sla_compliance(period):
+    for row in rows:
         yield [
             csv_cell(row.name),
             row.tickets,
@@ -148,7 +150,7 @@ def _table_rows(period: ReportPeriod, table: str) -> Iterator[list[Any]]:
     if table in TIME_TABLES:
         yield from _time_rows(period, table)
     elif table == "sla":
-        yield from _sla_rows(period)
+        yield from sla_csv_rows(sla_compliance(period))
     elif table == "backlog":
         yield ["day", "open_tickets", "opened", "closed"]
         for point in backlog(period):
