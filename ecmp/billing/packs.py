@@ -21,6 +21,7 @@ from django.db.models.functions import Coalesce
 from ecmp.accounts.models import User
 from ecmp.billing.models import BillingProfile, HourPack, Invoice, InvoiceLine, TimeEntry
 from ecmp.billing.money import billed_minutes
+from ecmp.core.prepared import prepared
 from ecmp.tickets.models import Ticket
 from ecmp.tickets.selectors import tickets_visible_to
 
@@ -241,9 +242,21 @@ def pack_balances(
     return _balances(_load(organization_ids), today)
 
 
+# Whether a client ever bought hours: compiled once per process (core/prepared.py),
+# the desk's ticket page asks it on every view, and most clients have none.
+_HAS_PACKS = prepared(
+    lambda organization_id: (
+        HourPack.objects.filter(organization_id=organization_id).order_by().values_list("pk")[:1]
+    ),
+    arity=1,
+)
+
+
 def pack_balance(organization_id: int, *, today: date) -> PackBalance | None:
-    """One client's prepaid hours, None when it never bought any: one query then,
-    two otherwise (the desk's ticket page shows it beside the time)."""
+    """One client's prepaid hours, None when it never bought any: one prepared
+    statement then, three otherwise (the desk's ticket page shows it beside the time)."""
+    if not _HAS_PACKS.rows(organization_id):
+        return None
     return pack_balances([organization_id], today=today).get(organization_id)
 
 
