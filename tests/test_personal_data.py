@@ -27,6 +27,7 @@ from ecmp.privacy.erasure import FORMER_USER, person_erase
 from ecmp.privacy.export import personal_data_export
 from ecmp.tickets.models import Attachment
 from ecmp.tickets.services import ticket_reply
+from ecmp.webhooks.models import WebhookDelivery, WebhookEndpoint
 from tests.factories import TEST_PASSWORD, UserFactory, make_ticket, upload
 
 TODAY = timezone.localdate()
@@ -263,6 +264,29 @@ def test_erasure_anonymises_the_person_and_keeps_what_must_stay(
     assert (erased.actor, erased.target_id) == (adam, str(alice.pk))
     assert erased.target_label == str(alice)
     assert "Alice" not in json.dumps(erased.changes) + erased.detail
+
+
+def test_erasure_drops_the_webhook_deliveries_that_name_the_person(alice, bob, adam):
+    endpoint = WebhookEndpoint.objects.create(
+        url="https://hooks.example.test/in", events=["ticket.created"], secret="whsec_x"
+    )
+
+    def delivery(n, person, status=WebhookDelivery.Status.DELIVERED):
+        data = {"requester": {"name": person.full_name, "email": person.email.upper()}}
+        return WebhookDelivery.objects.create(
+            endpoint=endpoint,
+            event_type="ticket.created",
+            msg_id=f"msg_{n}",
+            payload={"type": "ticket.created", "data": data},
+            status=status,
+        )
+
+    delivery(1, alice)
+    delivery(2, alice, WebhookDelivery.Status.PENDING)
+    in_flight = delivery(3, alice, WebhookDelivery.Status.DELIVERING)
+    bobs = delivery(4, bob)
+    person_erase(user=alice, by=adam)
+    assert set(WebhookDelivery.objects.values_list("pk", flat=True)) == {in_flight.pk, bobs.pk}
 
 
 def test_files_stay_unless_the_admin_asks(alice_data, alice, adam):

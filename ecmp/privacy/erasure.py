@@ -34,6 +34,7 @@ from ecmp.core.access import is_admin, require_admin
 from ecmp.notifications.models import Notification
 from ecmp.tickets.attachments import delete_stored
 from ecmp.tickets.models import Attachment
+from ecmp.webhooks.services import webhook_deliveries_forget
 
 # Stored as the name, not translated per reader: it replaces a person's name.
 FORMER_USER = "Former user"
@@ -111,6 +112,7 @@ def person_erase(*, user: User, by: User, delete_files: bool = False) -> Erasure
         # So do the reasons given for removing them (the request itself stays, as history).
         RemovalRequest.objects.filter(person=user).update(reason="", decline_reason="")
         notifications, _counts = Notification.objects.filter(recipient=user).delete()
+        webhook_deliveries_forget(email=old_email)
         factors = second_factors_remove(user)
         sessions = _end_sessions(user)
         files: list[Attachment] = []

@@ -17,7 +17,8 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, TextField
+from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -377,4 +378,20 @@ def deliveries_expire(*, now: datetime) -> int:
     if not ids:
         return 0
     deleted, _detail = WebhookDelivery.objects.filter(pk__in=ids).delete()
+    return deleted
+
+
+def webhook_deliveries_forget(*, email: str) -> int:
+    """Drop the deliveries whose payload names this address (privacy/erasure.py: an
+    erased person's name and email must not wait in the log for its 30-day expiry).
+    A delivery being sent right now is left to finish; the next expiry takes it."""
+    email = email.strip()
+    if not email:
+        return 0
+    deleted, _counts = (
+        WebhookDelivery.objects.annotate(payload_text=Cast("payload", TextField()))
+        .filter(payload_text__icontains=email)
+        .exclude(status=WebhookDelivery.Status.DELIVERING)
+        .delete()
+    )
     return deleted
