@@ -243,8 +243,11 @@ def test_repeated_failures_disable_the_endpoint_and_tell_the_admins(
     settings.ECMP_WEBHOOK_DISABLE_AFTER = 3
     hook = endpoint()
     receiver.default = 500
-    for _n in range(3):
+    for _n in range(2):
         run_on_commit(lambda: make_ticket(alice))
+    # Failing for over an hour, then a third failed attempt in a row.
+    WebhookEndpoint.objects.update(failing_since=timezone.now() - timedelta(minutes=61))
+    run_on_commit(lambda: make_ticket(alice))
     hook.refresh_from_db()
     assert not hook.active and hook.disabled_at is not None and hook.consecutive_failures == 3
     to_admin = [m for m in mail.outbox if m.to == [adam.email] and "Webhook" in m.subject]
@@ -261,6 +264,23 @@ def test_repeated_failures_disable_the_endpoint_and_tell_the_admins(
     run_on_commit(lambda: services.endpoint_enable(by=adam, endpoint=hook))
     assert len(receiver.requests) == 6
     assert WebhookDelivery.objects.filter(status="delivered").count() == 3
+
+
+def test_a_burst_of_failures_within_minutes_does_not_disable_the_endpoint(
+    run_on_commit, endpoint, receiver, settings, alice
+):
+    """A receiver restarting while ten tickets arrive: ten failed attempts in seconds."""
+    settings.ECMP_WEBHOOK_DISABLE_AFTER = 3
+    hook = endpoint()
+    receiver.default = 500
+    for _n in range(5):
+        run_on_commit(lambda: make_ticket(alice))
+    hook.refresh_from_db()
+    assert hook.active and hook.consecutive_failures == 5
+    receiver.default = 200
+    run_on_commit(lambda: make_ticket(alice))
+    hook.refresh_from_db()
+    assert hook.active and hook.consecutive_failures == 0 and hook.failing_since is None
 
 
 def test_a_failing_endpoint_for_a_day_is_disabled(run_on_commit, endpoint, receiver, alice):

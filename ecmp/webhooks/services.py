@@ -48,6 +48,10 @@ BACKOFF = [
 RETRY_FOR = timedelta(hours=24)
 # An endpoint failing for this long without one success is disabled, whatever the count.
 FAILING_FOR = timedelta(hours=24)
+# ECMP_WEBHOOK_DISABLE_AFTER failed attempts in a row disable it only once it has also
+# failed for this long: a burst of events during a receiver's short restart fails
+# many attempts within seconds, and must not cut the endpoint off.
+FAILING_AT_LEAST = timedelta(hours=1)
 # How long a worker holds a claimed delivery: one request (ECMP_WEBHOOK_TIMEOUT).
 LEASE = timedelta(minutes=2)
 DUE_BATCH = 500
@@ -325,8 +329,12 @@ def _endpoint_failed(endpoint_id: int, now: datetime) -> None:
         endpoint.failing_since = now
     endpoint.save(update_fields=["consecutive_failures", "failing_since"])
     endpoint.refresh_from_db(fields=["consecutive_failures"])
-    too_many = endpoint.consecutive_failures >= settings.ECMP_WEBHOOK_DISABLE_AFTER
-    too_long = now - endpoint.failing_since >= FAILING_FOR
+    failing_for = now - endpoint.failing_since
+    too_many = (
+        endpoint.consecutive_failures >= settings.ECMP_WEBHOOK_DISABLE_AFTER
+        and failing_for >= FAILING_AT_LEAST
+    )
+    too_long = failing_for >= FAILING_FOR
     if endpoint.active and (too_many or too_long):
         endpoint.active, endpoint.disabled_at = False, now
         endpoint.save(update_fields=["active", "disabled_at"])
