@@ -435,8 +435,9 @@ ECMP_MAIL_MAX_PARTS = env_int("ECMP_MAIL_MAX_PARTS", 100)
 # Outgoing mail is retried with growing delays for this long, then marked failed.
 ECMP_OUTBOX_RETRY_HOURS = env_int("ECMP_OUTBOX_RETRY_HOURS", 24)
 # Webhooks (docs/api.md): retried for a day; an endpoint is disabled after this many
-# failed attempts in a row, once failing for an hour at least; a request waits this long. Private addresses are refused
-# (SSRF guard) unless allowed here, for an endpoint on the local network.
+# failed attempts in a row, once failing for an hour at least; a request waits this
+# long. Private addresses are refused (SSRF guard) unless allowed here, for an
+# endpoint on the local network.
 ECMP_WEBHOOK_DISABLE_AFTER = env_int("ECMP_WEBHOOK_DISABLE_AFTER", 10)
 ECMP_WEBHOOK_TIMEOUT = env_int("ECMP_WEBHOOK_TIMEOUT", 10)
 ECMP_WEBHOOK_ALLOW_PRIVATE = env_bool("ECMP_WEBHOOK_ALLOW_PRIVATE", False)
