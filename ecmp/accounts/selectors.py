@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable, Iterable
 
+from django.conf import settings
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Replace
 
@@ -67,6 +69,18 @@ def user_find_by_identifier(identifier: str) -> User | None:
 def customer_find_by_email(email: str) -> User | None:
     """The active client user who signs in with `email`, or None."""
     return User.objects.filter(email=email, role=Role.CUSTOMER, is_active=True).first()
+
+
+def reading_language(addresses: Iterable[str]) -> Callable[[str], str]:
+    """language_of(address): the language of the person an email address belongs to,
+    the site's for an address without an account (billing contacts, mostly). One read
+    for all the addresses."""
+    languages = dict(
+        User.objects.filter(email__in=[a.lower() for a in addresses]).values_list(
+            "email", "language"
+        )
+    )
+    return lambda address: languages.get(address.lower()) or settings.LANGUAGE_CODE
 
 
 def user_email_taken(email: str) -> bool:

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from ecmp.accounts.models import Organization, User
+from ecmp.accounts.models import User
 from ecmp.accounts.selectors import user_list_for_organization
 from ecmp.api import schemas
 from ecmp.api.auth import caller, read_auth
@@ -107,7 +107,7 @@ def organization_read(request: HttpRequest, organization_id: Id) -> dict[str, An
 def organization_people(request: HttpRequest, organization_id: Id) -> list[dict[str, Any]]:
     """By name; their ids are the `requester` of a ticket an agent opens for them."""
     _staff(request)
-    organization = get_object_or_404(Organization, pk=organization_id)
+    organization = get_object_or_404(organization_list_for_staff(), pk=organization_id)
     return [
         {
             "id": person.pk,

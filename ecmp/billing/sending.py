@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -14,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from ecmp.accounts.audit import audit_record
 from ecmp.accounts.models import AuditEvent, User
+from ecmp.accounts.selectors import reading_language
 from ecmp.billing.einvoice.files import invoice_files
 from ecmp.billing.events import billing_event_emit, invoice_payload
 from ecmp.billing.mailer import billing_mailer
@@ -38,14 +38,10 @@ def invoice_dispatch(invoice: Invoice, to: list[str], *, reminder: bool) -> None
     """Queue the emails, one per address, with the files in the language each
     recipient reads (the site's for an address without an account): the PDF's words
     follow the reader as the email's do. Inside the caller's transaction."""
-    languages = dict(
-        User.objects.filter(email__in=[address.lower() for address in to]).values_list(
-            "email", "language"
-        )
-    )
+    language_of = reading_language(to)
     by_language: dict[str, list[str]] = defaultdict(list)
     for address in to:
-        by_language[languages.get(address.lower()) or settings.LANGUAGE_CODE].append(address)
+        by_language[language_of(address)].append(address)
     for language, addresses in by_language.items():
         files = invoice_files(invoice, language)
         billing_mailer().send_invoice(invoice, addresses, files, reminder=reminder)

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.conf import settings
-
-from ecmp.accounts.models import User
+from ecmp.accounts.selectors import reading_language
 from ecmp.billing.mailer import File
 from ecmp.billing.models import Invoice
 from ecmp.mail.outbound import queue_email
@@ -19,11 +17,7 @@ def send_invoice(
     """One email per address, with the files, in the language of the person behind
     the address when they have an account, else the site's. Written in the caller's
     transaction: the dispatch it records and its emails are kept together or not at all."""
-    languages = dict(
-        User.objects.filter(email__in=[address.lower() for address in to]).values_list(
-            "email", "language"
-        )
-    )
+    language_of = reading_language(to)
     template = "invoice_reminder" if reminder else "invoice_sent"
     context = {"invoice": invoice, "amount_due": invoice.amount_due}
     for address in to:
@@ -31,7 +25,7 @@ def send_invoice(
             kind=template,
             to=address,
             template=template,
-            language=languages.get(address.lower()) or settings.LANGUAGE_CODE,
+            language=language_of(address),
             context=context,
             files=files,
         )

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.conf import settings
 from django.urls import reverse
 
 from ecmp.accounts.models import Organization, User
+from ecmp.accounts.selectors import reading_language
 from ecmp.billing.duration import format_duration
 from ecmp.core.links import absolute_url
 from ecmp.mail.outbound import queue_email
@@ -24,11 +24,7 @@ def send_hour_pack_alert(
 ) -> None:
     """The billing contacts read the balance in the portal, the agents on the desk.
     A contact with an account reads it in their language, else in the site's."""
-    languages = dict(
-        User.objects.filter(email__in=[address.lower() for address in customers]).values_list(
-            "email", "language"
-        )
-    )
+    language_of = reading_language(customers)
     context = {
         "organization": organization,
         "level": level,
@@ -41,7 +37,7 @@ def send_hour_pack_alert(
             kind="hour_pack_alert",
             to=address,
             template="hour_pack_alert",
-            language=languages.get(address.lower()) or settings.LANGUAGE_CODE,
+            language=language_of(address),
             context={**context, "link": portal, "customer": True},
         )
     desk = absolute_url(reverse("desk:hour-packs", args=[organization.pk]))
