@@ -111,6 +111,31 @@ def test_a_prepared_read_runs_its_sql_with_each_calls_values(alice, agnes, adam)
         read.rows()
 
 
+def test_a_prepared_read_takes_instants_as_the_orm_would(alice, agnes, adam):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from ecmp.core.prepared import INSTANT, INTEGER
+
+    def joined(role, since):
+        return User.objects.filter(role=role, date_joined__gte=since).values_list("pk")
+
+    read = prepared(
+        lambda pk, since: User.objects.filter(pk__gte=pk, date_joined__gte=since)
+        .order_by("pk")
+        .values_list("pk"),
+        kinds=(INTEGER, INSTANT),
+    )
+    now = timezone.now()
+    for since in (now - timedelta(days=1), now + timedelta(days=1), agnes.date_joined):
+        orm = User.objects.filter(pk__gte=0, date_joined__gte=since).order_by("pk")
+        assert read.rows(0, since) == list(orm.values_list("pk"))
+    assert read.rows(0, now - timedelta(days=1))  # the people made by the fixtures
+    with pytest.raises(TypeError):
+        prepared(lambda pk: joined("agent", pk), arity=1, kinds=(INSTANT,))
+
+
 def test_a_prepared_read_refuses_a_value_that_is_not_a_parameter(db):
     # A value the ORM folds into the SQL text (a slice) cannot be replaced later.
     read = prepared(lambda n: User.objects.values_list("pk")[:n], arity=1)

@@ -5,14 +5,16 @@ compiling the SQL) costs 0.3-1 ms on the bench machine; running a small indexed 
 on SQLite costs tens of µs. A read made on every view of a page, whose shape never
 changes, is written as a queryset once: `prepared(build)` compiles `build(*marks)`
 the first time a process runs it on a database, with placeholder values (`marks`,
-integers no row holds), and each call then runs the same SQL with the caller's
-values in the marks' places. Nothing read is kept between calls: only the SQL text,
-which depends on the code alone (as `desk/menu.py`'s counts, compiled once).
+integers no row holds, or instants no row holds for the values declared `INSTANT`),
+and each call then runs the same SQL with the caller's values in the marks' places.
+Nothing read is kept between calls: only the SQL text, which depends on the code
+alone (as `desk/menu.py`'s counts, compiled once).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -22,33 +24,55 @@ from django.db.models import QuerySet
 # Integers no id, count or flag holds: where they stand in the compiled parameters,
 # the caller's values go.
 _MARK = -7_340_019_001
+# The kinds of values a prepared read takes: integers (ids, counts, flags), and
+# aware datetimes (`INSTANT`: "now", a deadline), marked by instants no row holds.
+INTEGER = "integer"
+INSTANT = "instant"
+_INSTANT_MARK = datetime(1901, 2, 3, 4, 5, 6, tzinfo=UTC)
 
 
 class Prepared:
     """`build(*marks)` gives the queryset; `rows(*values)` runs its SQL with `values`
-    (integers) in place of the marks and returns the rows as tuples, in the
-    queryset's `values_list` order, as the database gives them (no field converters:
-    keep to ids, numbers, text and flags)."""
+    in place of the marks and returns the rows as tuples, in the queryset's
+    `values_list` order, as the database gives them (no field converters: keep to
+    ids, numbers, text and flags)."""
 
-    def __init__(self, build: Callable[..., QuerySet[Any]], arity: int) -> None:
+    def __init__(self, build: Callable[..., QuerySet[Any]], kinds: Sequence[str]) -> None:
         self._build = build
-        self.arity = arity
+        self.kinds = tuple(kinds)
+        self.arity = len(self.kinds)
         self._statement = cache(self._compile)
 
+    def _marks(self) -> list[Any]:
+        return [
+            _INSTANT_MARK + timedelta(microseconds=n) if kind == INSTANT else _MARK - n
+            for n, kind in enumerate(self.kinds)
+        ]
+
     def _compile(self, alias: str) -> tuple[str, tuple[Any, ...], tuple[int | None, ...]]:
-        marks = [_MARK - n for n in range(self.arity)]
+        marks = self._marks()
         sql, params = self._build(*marks).using(alias).query.sql_with_params()
-        slots = tuple(marks.index(p) if isinstance(p, int) and p in marks else None for p in params)
+        # The ORM gives a datetime's parameter as the database takes it (text on
+        # SQLite): the marks are looked for in that form.
+        adapted = [self._adapt(mark, kind, alias) for mark, kind in zip(marks, self.kinds)]
+        slots = tuple(adapted.index(p) if _is_mark(p, adapted) else None for p in params)
         missing = set(range(self.arity)) - set(slots)
         if missing:  # a value the ORM changed or dropped: not a plain parameter
             raise ValueError(f"prepared read: values {sorted(missing)} are not parameters")
         return sql, tuple(params), slots
 
-    def rows(self, *values: int, using: str = "default") -> list[tuple[Any, ...]]:
+    @staticmethod
+    def _adapt(value: Any, kind: str, alias: str) -> Any:
+        if kind == INSTANT:
+            return connections[alias].ops.adapt_datetimefield_value(value)
+        return int(value)
+
+    def rows(self, *values: Any, using: str = "default") -> list[tuple[Any, ...]]:
         if len(values) != self.arity:
             raise TypeError(f"prepared read takes {self.arity} values, not {len(values)}")
         sql, params, slots = self._statement(using)
-        bound = _bind(params, slots, values)
+        adapted = [self._adapt(v, kind, using) for v, kind in zip(values, self.kinds)]
+        bound = _bind(params, slots, adapted)
         connection = connections[using]
         with connection.cursor() as cursor:
             cursor.execute(sql, bound)
@@ -56,13 +80,21 @@ class Prepared:
         return rows
 
 
+def _is_mark(param: Any, marks: list[Any]) -> bool:
+    # `1 in [True]` is true: a boolean parameter is never a mark.
+    return not isinstance(param, bool) and type(param) in (int, str, datetime) and param in marks
+
+
 def _bind(
-    params: tuple[Any, ...], slots: tuple[int | None, ...], values: Sequence[int]
+    params: tuple[Any, ...], slots: tuple[int | None, ...], values: Sequence[Any]
 ) -> tuple[Any, ...]:
-    return tuple(
-        p if slot is None else int(values[slot]) for p, slot in zip(params, slots, strict=True)
-    )
+    return tuple(p if slot is None else values[slot] for p, slot in zip(params, slots, strict=True))
 
 
-def prepared(build: Callable[..., QuerySet[Any]], *, arity: int) -> Prepared:
-    return Prepared(build, arity)
+def prepared(
+    build: Callable[..., QuerySet[Any]], *, arity: int = 0, kinds: Sequence[str] = ()
+) -> Prepared:
+    """`arity` integer values, or the values' `kinds` (INTEGER, INSTANT) in order."""
+    if arity and kinds:
+        raise TypeError("give either arity or kinds")
+    return Prepared(build, kinds or (INTEGER,) * arity)

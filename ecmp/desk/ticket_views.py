@@ -21,11 +21,9 @@ from ecmp.billing.activity_choices import composer_activities
 from ecmp.billing.packs import pack_balance
 from ecmp.billing.ticket_time import time_entries_for_ticket_page
 from ecmp.core.access import staff_required
-from ecmp.core.fragments import render_page
-from ecmp.core.paging import long_list_page
 from ecmp.core.refusals import refusal_to_messages
 from ecmp.desk.category_forms import TicketCategoryForm
-from ecmp.desk.forms import AssignForm, CloseForm, ComposerForm, PriorityForm, QueueFilterForm
+from ecmp.desk.forms import AssignForm, CloseForm, ComposerForm, PriorityForm
 from ecmp.mail.selectors import sender_checks_for_ticket
 from ecmp.notifications.services import notification_mark_viewed_for_ticket
 from ecmp.tickets import services
@@ -33,43 +31,16 @@ from ecmp.tickets.category_choices import active_category_choices
 from ecmp.tickets.downloads import attachment_response
 from ecmp.tickets.followers import follower_panel
 from ecmp.tickets.models import Ticket
-from ecmp.tickets.saved_view_links import saved_view_links
 from ecmp.tickets.selectors import (
-    DESK_QUEUES,
     attachment_for_staff,
     clean_search,
-    desk_queue_counts,
     parse_number,
     ticket_for_staff,
-    ticket_list_for_desk,
     tickets_visible_to,
 )
 from ecmp.tickets.services import waiting
 from ecmp.tickets.status import Status
 from ecmp.tickets.thread_reads import thread_with_files
-
-
-@staff_required
-@require_GET
-def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
-    form = QueueFilterForm(request.GET or None)
-    filters = form.filters()
-    tickets = ticket_list_for_desk(request.user, **filters)
-    page, query_without_page = long_list_page(request, tickets)
-    context = {
-        "nav": "queues",
-        "form": form,
-        "filters": filters,
-        "queues": DESK_QUEUES,
-        "counts": desk_queue_counts(request.user),
-        "page": page,
-        "query_without_page": query_without_page,
-        "now": timezone.now(),
-    }
-    block = "list" if request.htmx and request.htmx.target == "queue-list" else None
-    # Beside the list, not in it: the htmx filter's answer does not read them.
-    context["saved_views"] = saved_view_links(request.user) if block is None else []
-    return render_page(request, "desk/queue.html", context, block=block)
 
 
 @staff_required

@@ -20,6 +20,7 @@ from ecmp.desk import (
     pack_views,
     people_views,
     presence_views,
+    queue_views,
     removal_views,
     saved_view_views,
     search_views,
@@ -38,7 +39,7 @@ app_name = "desk"
 urlpatterns = [
     path("", views.home, name="home"),
     # Tickets
-    path("tickets/", ticket_views.queue, name="queue"),
+    path("tickets/", queue_views.queue, name="queue"),
     path("tickets/jump/", ticket_views.jump, name="jump"),
     path("tickets/new/", new_ticket_views.ticket_new, name="ticket-new"),
     path("people/picker/", new_ticket_views.people_picker, name="people-picker"),
