@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from jinja2 import ChainableUndefined, Environment
 
+from config.jinja_gettext import GETTEXT_GLOBALS
 from ecmp.billing.activity_names import activity_label
 from ecmp.billing.duration import format_duration
 from ecmp.core.presentation import choices_of, instant, link, when, widget
@@ -125,6 +126,8 @@ def environment(**options: Any) -> Environment:
         pgettext=translation.pgettext,
         npgettext=translation.npgettext,
     )
+    # The same new-style functions, translated once per language (config/jinja_gettext.py).
+    env.globals.update(GETTEXT_GLOBALS)
     env.filters.update(FILTERS)
     env.globals.update(GLOBALS, LANGUAGES=settings.LANGUAGES)
     return env

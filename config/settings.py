@@ -114,7 +114,11 @@ TEMPLATES = [
         "APP_DIRS": False,
         "OPTIONS": {
             "environment": "config.jinja.environment",
-            "context_processors": [*_CONTEXT_PROCESSORS, "ecmp.core.context_processors.csrf_once"],
+            "context_processors": [
+                *_CONTEXT_PROCESSORS,
+                "ecmp.core.context_processors.csrf_once",
+                "config.jinja_gettext.page_translations",
+            ],
         },
     },
     # Emails (templates/emails/) and the Django admin: Django's template language.
