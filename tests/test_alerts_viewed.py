@@ -53,10 +53,14 @@ def test_opening_a_ticket_in_the_desk_marks_the_agents_notifications_viewed(
     assert Notification.objects.filter(recipient=adam, read_at=None).count() == 2
 
 
-def test_marking_a_ticket_viewed_is_one_statement(alice, two_tickets):
+def test_marking_a_ticket_viewed_is_one_update_and_nothing_when_all_are_read(alice, two_tickets):
     with CaptureQueriesContext(connection) as queries:
         assert notification_mark_viewed_for_ticket(user=alice, ticket=two_tickets[0]) == 1
-    assert len(queries) == 1 and queries[0]["sql"].startswith("UPDATE")
+    assert [q["sql"].split()[0] for q in queries] == ["SELECT", "UPDATE"]
+    # Viewed again: a read (compiled once per process), no write.
+    with CaptureQueriesContext(connection) as queries:
+        assert notification_mark_viewed_for_ticket(user=alice, ticket=two_tickets[0]) == 0
+    assert [q["sql"].split()[0] for q in queries] == ["SELECT"]
 
 
 def test_an_outsider_opening_the_ticket_gets_404_and_marks_nothing(

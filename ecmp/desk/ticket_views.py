@@ -24,7 +24,7 @@ from ecmp.core.access import staff_required
 from ecmp.core.refusals import refusal_to_messages
 from ecmp.desk.category_forms import TicketCategoryForm
 from ecmp.desk.forms import AssignForm, CloseForm, ComposerForm, PriorityForm
-from ecmp.mail.selectors import sender_checks_for_ticket
+from ecmp.mail.sender_marks import sender_marks_for_ticket
 from ecmp.notifications.services import notification_mark_viewed_for_ticket
 from ecmp.tickets import services
 from ecmp.tickets.category_choices import active_category_choices
@@ -59,12 +59,6 @@ def jump(request: AuthenticatedHttpRequest) -> HttpResponse:
     return redirect("desk:queue")
 
 
-def _sender_marks(ticket: Ticket) -> dict[int, Any]:
-    """Who sent each message that came by mail, as proven: by message id (0: the
-    opening text); the thread writes each with desk/_sender_mark.html."""
-    return {row.reply_id or 0: row for row in sender_checks_for_ticket(ticket.pk)}
-
-
 def _composer(request: AuthenticatedHttpRequest, ticket: Ticket) -> ComposerForm:
     activities, last = composer_activities(request.user)
     return ComposerForm(
@@ -79,7 +73,9 @@ def _page(request: AuthenticatedHttpRequest, ticket: Ticket, **forms: Any) -> Ht
         "ticket": ticket,
         "thread": thread,
         "opening_files": opening_files,
-        "sender_marks": _sender_marks(ticket),
+        # Who sent each message that came by mail, as proven: by message id (0: the
+        # opening text); the thread writes each with desk/_sender_mark.html.
+        "sender_marks": sender_marks_for_ticket(ticket.pk),
         "reply_form": forms.get("reply_form") or _composer(request, ticket),
         "close_form": forms.get("close_form") or CloseForm(initial={"version": ticket.version}),
         "assign_form": AssignForm(

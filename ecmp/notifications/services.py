@@ -7,6 +7,7 @@ from django.utils import timezone
 from ecmp.accounts.models import User
 from ecmp.notifications.models import Notification
 from ecmp.notifications.selectors import notification_list_for
+from ecmp.notifications.ticket_unread import has_unread_for_ticket
 from ecmp.tickets.followers import BatchFollowers, batch_followers
 from ecmp.tickets.models import EventKind, Ticket, TicketEvent
 from ecmp.tickets.selectors import SupportTeams
@@ -120,6 +121,8 @@ def notification_mark_all_viewed(*, user: User) -> int:
 
 
 def notification_mark_viewed_for_ticket(*, user: User, ticket: Ticket) -> int:
+    if not has_unread_for_ticket(user.pk, ticket.pk):  # most views: nothing to write
+        return 0
     return Notification.objects.filter(recipient=user, ticket=ticket, read_at=None).update(
         read_at=timezone.now()
     )
