@@ -16,13 +16,9 @@ from ecmp.core.presentation import widget
 from ecmp.desk.forms import CloseForm
 from ecmp.tickets import services
 from ecmp.tickets.models import Ticket, TicketEvent
-from ecmp.tickets.selectors import (
-    ticket_list_for_desk,
-    ticket_opening_attachments,
-    ticket_thread_for_customer,
-    ticket_thread_for_staff,
-)
+from ecmp.tickets.queue_reads import queue_page_rows
 from ecmp.tickets.status import Channel, Priority, Status
+from ecmp.tickets.thread_reads import thread_with_files
 from tests.factories import make_ticket
 
 HOSTILE = "<script>alert('x')</script> & \"quotes\""
@@ -100,23 +96,24 @@ def test_the_thread_escapes_text_and_keeps_internal_notes_from_customers(alice, 
     TicketEvent.objects.filter(ticket=ticket, kind="status").update(actor=None)
     ticket = Ticket.objects.get(pk=ticket.pk)
 
-    def thread(entries, download):
+    def thread(staff, download):
+        entries, opening_files = thread_with_files(ticket, staff=staff)
         return render(
             '{% include "includes/thread.html" %}',
             thread=entries,
             ticket=ticket,
-            opening_files=ticket_opening_attachments(ticket),
+            opening_files=opening_files,
             download=download,
         )
 
-    desk = thread(ticket_thread_for_staff(ticket), "desk:attachment-download")
+    desk = thread(True, "desk:attachment-download")
     assert "first &lt;1&gt;.png" in desk and "&lt;Alice&gt;" in desk
     assert "c=2</a><br>Line &lt;two&gt; &amp; &#x27;three&#x27;</div>" in desk
     assert '<a href="http://www.example.test"' in desk
     assert "internal-entry" in desk and "Secret<br>note" in desk and "note.png" in desk
     assert "<strong>Support</strong>" in desk  # the transition without an actor
     assert "<time " in desk
-    customer = thread(ticket_thread_for_customer(ticket), "portal:attachment-download")
+    customer = thread(False, "portal:attachment-download")
     assert "first &lt;1&gt;.png" in customer
     assert "Secret" not in customer and "note.png" not in customer
     assert "internal-entry" not in customer
@@ -138,7 +135,7 @@ def test_the_queue_rows_escape_text_and_mark_late_and_mailed_tickets(alice, caro
     Ticket.objects.filter(pk=late.pk).update(sla_due_at=timezone.now() - timedelta(hours=3))
     none = make_ticket(alice, subject="No deadline")
     Ticket.objects.filter(pk=none.pk).update(sla_due_at=None)
-    tickets = list(ticket_list_for_desk(agnes, queue="open"))
+    tickets = queue_page_rows(agnes, {"queue": "open", "sort": "due"}, offset=0, size=25)
     # The list alone, as htmx asks.
     env = engines["jinja2"].env  # type: ignore[attr-defined]
     page = Paginator(tickets, 25).page(1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -39,6 +40,43 @@ def long_list_page(request: HttpRequest, rows: QuerySet[Any]) -> tuple[Page[Any]
     """The requested page of a filtered list, and its filters without the page
     number (for the pager's links)."""
     page = CappedPaginator(rows, settings.ECMP_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return page, query.urlencode()
+
+
+class _Window:
+    """A list's rows read a page at a time: `read(offset, size)`, as a paginator slices."""
+
+    def __init__(self, read: Callable[[int, int], list[Any]]) -> None:
+        self._read = read
+
+    def __getitem__(self, window: slice) -> list[Any]:
+        start, stop = window.start or 0, window.stop
+        return self._read(start, stop - start) if stop > start else []
+
+
+class CountedPaginator(CappedPaginator):
+    """A `CappedPaginator` over rows read by the page (`read(offset, size)`), counted by
+    `count(cap)` — a count up to `cap` + 1, or one the page knows already."""
+
+    def __init__(
+        self, read: Callable[[int, int], list[Any]], count: Callable[[int], int], per_page: int
+    ) -> None:
+        super().__init__(_Window(read), per_page)  # type: ignore[arg-type]  # sliced only
+        self._count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._count(self.cap)
+
+
+def read_page(
+    request: HttpRequest, read: Callable[[int, int], list[Any]], count: Callable[[int], int]
+) -> tuple[Page[Any], str]:
+    """`long_list_page` for rows read by a selector a page at a time (no QuerySet)."""
+    paginator = CountedPaginator(read, count, settings.ECMP_LIST_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return page, query.urlencode()

@@ -201,17 +201,22 @@ class QueueFilterForm(forms.Form):
         choices=[(s, s) for key in DESK_SORTS for s in (key, f"-{key}")], required=False
     )
 
+    # The first choices of the selects whose others are read (desk/queue_forms.py's
+    # filter bar writes them too).
+    ANY_ASSIGNEE = (("", _("Anyone")), ("none", _("Nobody")))
+    ANY_ORGANIZATION = ("", _("Any organization"))
+    ANY_CATEGORY = ("", _("Any category"))
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.agents = staff_choices()  # the filter's and the bulk bar's
         cast(forms.ChoiceField, self.fields["assignee"]).choices = [
-            ("", _("Anyone")),
-            ("none", _("Nobody")),
+            *self.ANY_ASSIGNEE,
             *[(str(pk), name) for pk, name in self.agents],
         ]
-        self.organization_choices = [("", _("Any organization")), *organization_choices()]
+        self.organization_choices = [self.ANY_ORGANIZATION, *organization_choices()]
         categories = category_choices_in_order()  # one read: the filter's and the bulk bar's
-        self.category_choices = [("", _("Any category")), *[(pk, ln) for pk, ln, _a in categories]]
+        self.category_choices = [self.ANY_CATEGORY, *[(pk, ln) for pk, ln, _a in categories]]
         self.active_categories = [(pk, label) for pk, label, active in categories if active]
 
     def filters(self) -> dict[str, Any]:

@@ -2,37 +2,78 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from ecmp.accounts.requests import AuthenticatedHttpRequest
+from ecmp.accounts.selectors import organization_choices, staff_choices
 from ecmp.core.access import staff_required
 from ecmp.core.fragments import render_page
-from ecmp.core.paging import long_list_page
+from ecmp.core.paging import read_page
 from ecmp.desk.forms import QueueFilterForm
+from ecmp.desk.queue_forms import queue_filter_bar, queue_filters
+from ecmp.tickets.category_choices import category_choices_in_order
+from ecmp.tickets.queue_reads import queue_count, queue_counts, queue_page_rows
 from ecmp.tickets.saved_view_links import saved_view_links
-from ecmp.tickets.selectors import DESK_QUEUES, desk_queue_counts, ticket_list_for_desk
+from ecmp.tickets.selectors import DESK_QUEUES
+
+# The queues `queue_counts` counts, and the filters that leave a queue as counted.
+_COUNTED = ("new", "mine", "open", "wait")
+_UNFILTERED = {
+    "status": "",
+    "priority": None,
+    "organization_id": None,
+    "assignee": "",
+    "channel": "",
+    "category_id": None,
+    "waiting": "",
+    "text": "",
+}
 
 
 @staff_required
 @require_GET
 def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
-    form = QueueFilterForm(request.GET or None)
-    filters = form.filters()
-    tickets = ticket_list_for_desk(request.user, **filters)
-    page, query_without_page = long_list_page(request, tickets)
+    user = request.user
+    agents = staff_choices()  # the filter's and the bulk bar's
+    filters = queue_filters(request.GET, agents)
+    if filters is None:  # a query of unusual values: the form's rules decide
+        filters = QueueFilterForm(request.GET or None).filters()
+    block = "list" if request.htmx and request.htmx.target == "queue-list" else None
+    now = timezone.now()
+    unfiltered = filters["queue"] in _COUNTED and all(
+        filters[name] == value for name, value in _UNFILTERED.items()
+    )
+    # The tabs' counts (the page's, not the list's); an unfiltered queue's is its count.
+    counts: dict[str, int] = queue_counts(user.pk, now) if block is None or unfiltered else {}
+
+    def count(cap: int) -> int:
+        if unfiltered:
+            return counts[filters["queue"]]
+        return queue_count(user, filters, cap=cap)
+
+    def rows(offset: int, size: int) -> list[Any]:
+        return queue_page_rows(user, filters, offset=offset, size=size)
+
+    page, query_without_page = read_page(request, rows, count)
     context = {
         "nav": "queues",
-        "form": form,
+        "bar": queue_filter_bar(
+            request.GET,
+            agents,
+            organization_choices() if block is None else [],  # the filters', above the list
+            category_choices_in_order(),
+        ),
         "filters": filters,
         "queues": DESK_QUEUES,
-        "counts": desk_queue_counts(request.user),
+        "counts": counts,
         "page": page,
         "query_without_page": query_without_page,
-        "now": timezone.now(),
+        "now": now,
     }
-    block = "list" if request.htmx and request.htmx.target == "queue-list" else None
     # Beside the list, not in it: the htmx filter's answer does not read them.
-    context["saved_views"] = saved_view_links(request.user) if block is None else []
+    context["saved_views"] = saved_view_links(user) if block is None else []
     return render_page(request, "desk/queue.html", context, block=block)

@@ -11,8 +11,10 @@ from django.utils.translation import gettext as _
 
 from ecmp.core.presentation import instant, link
 from ecmp.tickets.category_names import category_name
-from ecmp.tickets.models import EventKind, Ticket, TicketEvent
+from ecmp.tickets.models import EventKind, Ticket
+from ecmp.tickets.queue_reads import moment
 from ecmp.tickets.status import Channel, Priority, Status
+from ecmp.tickets.thread_reads import ThreadEvent, ThreadFile
 
 STATUS_STYLES = {
     Status.NEW: "text-bg-primary",
@@ -65,7 +67,7 @@ def priority_badge(priority: int) -> dict:
     return _badge("priority", priority, get_language())
 
 
-def event_summary(event: TicketEvent) -> str:
+def event_summary(event: ThreadEvent) -> str:
     """What happened, in words: "Ticket created", "Status changed from New to Open"…"""
     if event.kind in (EventKind.STATUS, EventKind.REOPENED):
         words = {
@@ -139,45 +141,115 @@ def sla_badge(ticket) -> dict:
 # (the template engine's fastest lookup). No markup here.
 
 
-def queue_cells(tickets: Iterable[Ticket], now: datetime, view: str) -> list[dict]:
-    """Each row of a ticket list (desk/queue.html): the ticket's values and its cells'."""
+def queue_cells(rows: Iterable[tuple], now: datetime, view: str) -> list[dict]:
+    """Each row of the desk queue (desk/queue.html), from the rows of
+    tickets/queue_reads.py (`ROW`'s columns): the ticket's values and its cells'.
+    The words every row may show are translated once per call."""
     language = get_language()
-    rows = []
-    for t in tickets:
-        status = _badge("status", t.status, language)
-        priority = _badge("priority", t.priority, language)
-        assignee = t.assignee.full_name if t.assignee_id and t.assignee else ""
-        machine, person = instant(t.last_activity_at) if t.last_activity_at else ("", "")
-        sla = sla_values(t, now)
-        rows.append(
+    french = (language or "en").startswith("fr")  # as Category.label
+    words = _queue_words()
+    rows_out = []
+    for (
+        number,
+        subject,
+        status_value,
+        priority_value,
+        channel,
+        version,
+        last_activity_at,
+        sla_due_at,
+        first_response_at,
+        waiting_since,
+        requester,
+        organization_id,
+        organization,
+        assignee_id,
+        assignee,
+        category_id,
+        category_en,
+        category_fr,
+    ) in rows:
+        status = _badge("status", status_value, language)
+        priority = _badge("priority", priority_value, language)
+        due = moment(sla_due_at)
+        activity = moment(last_activity_at)
+        machine, person = instant(activity) if activity else ("", "")
+        if waiting_since is not None:  # the clock stands still (as `sla_values`)
+            sla_due, sla_style, sla_what, sla_text = (
+                True,
+                "text-bg-info",
+                words["paused"],
+                words["waiting"],
+            )
+        elif due is None:
+            sla_due, sla_style, sla_what, sla_text = False, None, None, None
+        else:
+            left = (due - now).total_seconds()
+            sla_what = words["first"] if first_response_at is None else words["resolution"]
+            sla_due = True
+            if left < 0:
+                sla_style = "text-bg-danger"
+                sla_text = words["overdue"] % {"time": _queue_duration(left, words)}
+            else:
+                sla_style = "text-bg-warning" if left < 3600 else "text-bg-light border"
+                sla_text = words["left"] % {"time": _queue_duration(left, words)}
+        rows_out.append(
             {
-                "number": t.number,
-                "url": link(view, t.number),
-                "late": bool(t.sla_due_at and t.sla_due_at < now),
-                "channel_icon": CHANNEL_ICONS.get(t.channel, ""),
-                "channel": _channel_label(t.channel, language) if t.channel != Channel.WEB else "",
-                "version": t.version,
-                # Read with the row (select_related), never a query of its own.
-                "category": t.category.label(language)
-                if t.category_id and Ticket.category.is_cached(t) and t.category
+                "number": number,
+                "url": link(view, number),
+                "select": words["select"] % {"number": number},
+                "late": bool(due and due < now),
+                "channel_icon": CHANNEL_ICONS.get(channel, ""),
+                "channel": _channel_label(channel, language) if channel != Channel.WEB else "",
+                "version": version,
+                "category": (category_fr if french and category_fr else category_en)
+                if category_id
                 else "",
-                "subject": t.subject,
-                "requester": t.requester.full_name,
-                "organization": t.organization.name if t.organization_id else "",
+                "subject": subject,
+                "requester": requester,
+                "organization": organization if organization_id else "",
                 "status_style": status["style"],
                 "status": status["label"],
                 "priority_style": priority["style"],
                 "priority": priority["label"],
-                "assignee": assignee or "—",
-                "sla_due": sla["due"],
-                "sla_style": sla.get("style"),
-                "sla_what": sla.get("what"),
-                "sla_text": sla.get("text"),
+                "assignee": (assignee if assignee_id else "") or "—",
+                "sla_due": sla_due,
+                "sla_style": sla_style,
+                "sla_what": sla_what,
+                "sla_text": sla_text,
                 "machine": machine,
                 "person": person,
             }
         )
-    return rows
+    return rows_out
+
+
+def _queue_words() -> dict[str, str]:
+    # The words of `sla_values` and `_duration`, and the row's checkbox label.
+    return {
+        "paused": _("SLA paused: waiting for the customer's answer"),
+        "waiting": _("Waiting for the customer"),
+        "first": _("first response"),
+        "resolution": _("resolution"),
+        "overdue": _("overdue by %(time)s"),
+        "left": _("%(time)s left"),
+        "days": _("%(d)s d %(h)s h"),
+        "hours": _("%(h)s h %(m)s min"),
+        "minutes": _("%(m)s min"),
+        "select": _("Select ticket %(number)s"),
+    }
+
+
+def _queue_duration(delta_seconds: float, words: dict[str, str]) -> str:
+    # `_duration` with its words translated once per list.
+    minutes = int(abs(delta_seconds) // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return words["days"] % {"d": days, "h": hours}
+    if hours:
+        return words["hours"] % {"h": hours, "m": minutes}
+    return words["minutes"] % {"m": minutes}
 
 
 def ticket_cells(tickets: Iterable[Ticket], view: str) -> list[dict]:
@@ -212,26 +284,30 @@ def ticket_cells(tickets: Iterable[Ticket], view: str) -> list[dict]:
     return rows
 
 
-def thread_cells(thread: Iterable[TicketEvent], ticket: Ticket, opening_files, marks=None) -> list:
-    """Each entry of includes/thread.html, newest first: whom and what it shows.
-    `marks`: the desk's verdict on who mailed a message (desk/_sender_mark.html's
-    row), by message id, 0 for the ticket's opening text."""
+def thread_cells(
+    thread: list[ThreadEvent], ticket: Ticket, opening_files: list[ThreadFile], marks=None
+) -> list[dict]:
+    """Each entry of includes/thread.html, newest first: whom and what it shows, from
+    tickets/thread_reads.py's rows. `marks`: the desk's verdict on who mailed a
+    message (desk/_sender_mark.html's row), by message id, 0 for the ticket's opening
+    text."""
     marks = marks or {}
     support = _("Support")
     entries = []
-    for event in reversed(list(thread)):
-        actor, message = event.actor, event.message
+    for event in reversed(thread):
         if event.internal:
             css = "internal-entry bg-warning-subtle"
-        elif actor is not None and actor.is_support_staff:
+        elif event.by_support:
             css = "from-support bg-white"
         else:
             css = "bg-white"
         created = event.kind == EventKind.CREATED
+        body: str | None
+        files: list[ThreadFile] | None
         if created:
             body, files = ticket.description, opening_files
-        elif message is not None:
-            body, files = message.body, message.files  # type: ignore[attr-defined]  # prefetched (to_attr)
+        elif event.message_id is not None:
+            body, files = event.body, event.files
         else:
             body, files = None, None
         machine, person = instant(event.created_at)
@@ -239,7 +315,7 @@ def thread_cells(thread: Iterable[TicketEvent], ticket: Ticket, opening_files, m
             {
                 "css": css,
                 "internal": event.internal,
-                "name": (actor.full_name if actor is not None else "") or support,
+                "name": event.actor_name or support,
                 "summary": event_summary(event),
                 "machine": machine,
                 "person": person,

@@ -7,16 +7,27 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
+from functools import partial
 
+from django.db import connection
 from django.db.models import Case, Count, F, Prefetch, Q, QuerySet, Value, When
 from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.utils import timezone
 
-from ecmp.accounts.models import STAFF_ROLES, Organization, User
+from ecmp.accounts.models import STAFF_ROLES, Organization, Role, User
 from ecmp.core.access import is_staff_member
+from ecmp.core.prepared import INTEGER
+from ecmp.core.prepared_rows import ConvertedRead, Joined, attnames
 from ecmp.tickets.customer_files import customer_files
-from ecmp.tickets.models import Attachment, CannedReply, Ticket, TicketEvent, TicketFollower
+from ecmp.tickets.models import (
+    Attachment,
+    CannedReply,
+    Category,
+    Ticket,
+    TicketEvent,
+    TicketFollower,
+)
 from ecmp.tickets.search import customer_search_filter, search_filter
 from ecmp.tickets.status import UNRESOLVED, Priority, Status
 
@@ -111,17 +122,20 @@ def ticket_visible_to(user: User, ticket: Ticket) -> bool:
     return tickets_visible_to(user).filter(pk=ticket.pk).exists()
 
 
-# What a ticket's page never reads of the rows joined below (sign-in columns, the
-# followed-up ticket but its number, search words): less SQL to compile, fewer fields.
+# What a ticket's page reads: the ticket but its search words, its requester and
+# assignee but their sign-in columns, its organization and category, and only the
+# number of the ticket it follows up (`ticket_page_read`, at the end of this module).
 _PEOPLE_UNREAD = ("password", "last_login", "is_superuser", "username", "date_joined")
-_TICKET_PAGE_UNREAD = (
-    "search_document",
-    *(f"{who}__{name}" for who in ("requester", "assignee") for name in _PEOPLE_UNREAD),
-    *(
-        f"related_to__{f.name}"
-        for f in Ticket._meta.concrete_fields
-        if f.name not in ("id", "number")
-    ),
+_TICKET_PAGE = Joined(
+    Ticket,
+    attnames(Ticket, unread=("search_document",)),
+    {
+        "requester": attnames(User, unread=_PEOPLE_UNREAD),
+        "organization": attnames(Organization),
+        "assignee": attnames(User, unread=_PEOPLE_UNREAD),
+        "related_to": ("id", "number"),
+        "category": attnames(Category),
+    },
 )
 
 
@@ -131,13 +145,7 @@ def access_ticket(user: User, number: int | str) -> Ticket:
         number = int(number)
     except (TypeError, ValueError):
         raise Http404 from None
-    ticket = (
-        tickets_visible_to(user)
-        .select_related("requester", "organization", "assignee", "related_to", "category")
-        .defer(*_TICKET_PAGE_UNREAD)
-        .filter(number=number)
-        .first()
-    )
+    ticket = ticket_page_read(user, number)
     if ticket is None:
         raise Http404
     return ticket
@@ -278,10 +286,12 @@ def ticket_list_for_desk(
     sort: str = DESK_DEFAULT_SORT,
     category_id: int | None = None,
     waiting: str = "",
+    assignee_id: int | None = None,
 ) -> QuerySet[Ticket]:
     """A desk queue with its filters, sorted and ready to paginate in the database.
 
-    `waiting`: "yes", the tickets waiting for the customer's answer; "no", the others."""
+    `waiting`: "yes", the tickets waiting for the customer's answer; "no", the others.
+    `assignee_id`: an agent's id, as `assignee` in digits (tickets/queue_reads.py)."""
     if not is_staff_member(user):
         return Ticket.objects.none()
     tickets = Ticket.objects.all()
@@ -303,6 +313,8 @@ def ticket_list_for_desk(
         tickets = tickets.filter(organization_id=organization_id)
     if assignee == "none":
         tickets = tickets.filter(assignee__isnull=True)
+    elif assignee_id is not None:
+        tickets = tickets.filter(assignee_id=assignee_id)
     elif parse_number(assignee) is not None:
         tickets = tickets.filter(assignee_id=parse_number(assignee))
     if channel:
@@ -335,19 +347,11 @@ def ticket_list_for_desk(
 
 
 def desk_queue_counts(user: User) -> dict[str, int]:
-    """How many tickets each queue holds, in one query."""
-    # Only the unresolved tickets are read (through the ticket_sla index), however
-    # many closed and archived ones the database holds.
-    unresolved = Ticket.objects.filter(archived_at__isnull=True, status__in=UNRESOLVED)
-    # Counting "status" (never null), not "id": every column read is then in the
-    # index ticket_unresolved_due, and PostgreSQL answers from the index alone.
-    return unresolved.aggregate(
-        new=Count("status", filter=Q(status=Status.NEW)),
-        mine=Count("status", filter=Q(assignee=user)),
-        open=Count("status"),
-        wait=Count("status", filter=Q(status=Status.WAIT)),
-        overdue=Count("status", filter=Q(sla_due_at__lt=timezone.now())),
-    )
+    """How many tickets each queue holds, in one query (compiled once per process:
+    tickets/queue_reads.py, which reads the queue through this module)."""
+    from ecmp.tickets.queue_reads import queue_counts
+
+    return queue_counts(user.pk, timezone.now())
 
 
 def ticket_for_staff(user: User, number: int | str) -> Ticket:
@@ -467,3 +471,60 @@ def canned_replies_for_picker(
         replies = replies.filter(Q(title__icontains=search) | Q(body__icontains=search))
     first_language = Case(When(language=language, then=Value(0)), default=Value(1))
     return list(replies.order_by(first_language, "-usage_count", "title", "pk")[:limit])
+
+
+# --- Reads compiled once per shape of the visibility rule (core/prepared.py) -------
+
+
+def visibility_stand_in(
+    shape: tuple[bool, bool, bool], user_id: int = 0, organization_id: int | None = None
+) -> User:
+    """A user of `shape` (`visibility_shape`) with these ids: what `tickets_visible_to`
+    gives them is the rule for every user of that shape, their ids as parameters."""
+    staff, _has_organization, sees_all = shape
+    user = User(pk=user_id, role=Role.AGENT if staff else Role.CUSTOMER, is_active=True)
+    if organization_id is not None:
+        user.is_team_manager = sees_all
+        user.organization = Organization(pk=organization_id, managers_see_all_tickets=sees_all)
+    return user
+
+
+def visibility_ids(user: User) -> tuple[int, ...]:
+    """The ids `tickets_visible_to(user)`'s statement takes, as `visibility_stand_in`
+    takes them: none for the support team, then the user's, then their organization's."""
+    if visibility_shape(user)[0]:
+        return ()
+    organization_id = user.organization_id
+    return (user.pk,) if organization_id is None else (user.pk, organization_id)
+
+
+def _ticket_page(*values: int, shape: tuple[bool, bool, bool]) -> QuerySet[Ticket]:
+    *ids, number = values
+    tickets = tickets_visible_to(visibility_stand_in(shape, *ids))
+    # `number__in`: an exact lookup would refuse the compiler's placeholder (out of
+    # the column's range); the number's range is checked before the read.
+    return tickets.filter(number__in=[number]).values_list(*_TICKET_PAGE.columns)[:1]
+
+
+_TICKET_PAGE_READS: dict[tuple[bool, bool, bool], ConvertedRead] = {}
+
+
+def ticket_page_read(user: User, number: int) -> Ticket | None:
+    """`access_ticket`'s read: `tickets_visible_to(user)`'s ticket of this number with
+    its requester, organization, assignee, followed-up ticket and category (as
+    `select_related` gives them), in one statement compiled once per shape of the
+    rule: through the ORM, building it cost each ticket page 1.3-1.9 ms."""
+    if not (user.is_authenticated and user.is_active):
+        return None  # the rule's first case
+    number_type = Ticket._meta.get_field("number").get_internal_type()
+    low, high = connection.ops.integer_field_range(number_type)
+    if not (low is None or low <= number) or not (high is None or number <= high):
+        return None  # as the ORM answers a number out of the column's range: no row
+    shape = visibility_shape(user)
+    ids = visibility_ids(user)
+    read = _TICKET_PAGE_READS.get(shape)
+    if read is None:
+        read = ConvertedRead(partial(_ticket_page, shape=shape), (INTEGER,) * (len(ids) + 1))
+        _TICKET_PAGE_READS[shape] = read
+    rows = read.rows(*ids, number)
+    return _TICKET_PAGE.instance(rows[0]) if rows else None

@@ -1,0 +1,155 @@
+"""The desk queue's reads compiled once per process (tickets/queue_reads.py) and its
+filters read without the form (desk/queue_forms.py) give what the ORM and the form give."""
+
+from datetime import timedelta
+
+import pytest
+from django.db.models import Count, Q
+from django.http import QueryDict
+from django.utils import timezone
+
+from ecmp.accounts.selectors import staff_choices
+from ecmp.desk.forms import QueueFilterForm
+from ecmp.desk.queue_forms import queue_filters
+from ecmp.tickets import services
+from ecmp.tickets.models import Category, Ticket
+from ecmp.tickets.queue_reads import ROW, moment, queue_count, queue_counts, queue_page_rows
+from ecmp.tickets.selectors import ticket_list_for_desk
+from ecmp.tickets.status import UNRESOLVED, Channel, Priority, Status
+from tests.factories import make_ticket
+
+
+@pytest.fixture
+def queue(alice, carol, agnes, adam):
+    category = Category.objects.create(name_en="Printers", name_fr="Imprimantes")
+    made = []
+    for n in range(9):
+        ticket = make_ticket(
+            alice if n % 2 else carol,
+            subject=f"Printer {n}" if n % 3 else f"Network {n}",
+            priority=[Priority.LOW, Priority.NORMAL, Priority.HIGH][n % 3],
+            channel=Channel.EMAIL if n % 4 == 0 else Channel.WEB,
+        )
+        made.append(ticket)
+    services.ticket_accept(ticket=made[1], actor=agnes)
+    services.ticket_accept(ticket=made[2], actor=adam)
+    services.ticket_transition(ticket=made[3], actor=agnes, status=Status.WAIT)
+    services.ticket_transition(ticket=made[4], actor=agnes, status=Status.CLOSED)
+    Ticket.objects.filter(pk=made[5].pk).update(category=category)
+    Ticket.objects.filter(pk=made[6].pk).update(sla_due_at=timezone.now() - timedelta(hours=2))
+    Ticket.objects.filter(pk=made[7].pk).update(sla_due_at=None)
+    return {"tickets": made, "category": category}
+
+
+def _orm(user, filters, offset=0, size=25):
+    query = ticket_list_for_desk(user, **filters).values_list(*ROW)
+    return [tuple(row) for row in query[offset : offset + size]]
+
+
+def _same(rows):
+    # Datetimes as the pages read them (prepared rows carry no field converters).
+    return [tuple(moment(v) if i in (6, 7, 8, 9) else v for i, v in enumerate(r)) for r in rows]
+
+
+def _cases(agnes, adam, queue):
+    organization = queue["tickets"][0].organization_id
+    return [
+        {"queue": "open", "sort": "due"},
+        {"queue": "open", "sort": "-activity"},
+        {"queue": "new", "sort": "number"},
+        {"queue": "mine", "sort": "due"},
+        {"queue": "wait", "sort": "subject"},
+        {"queue": "closed", "sort": "-number"},
+        {"queue": "archived", "sort": "due"},
+        {"queue": "open", "sort": "-organization", "priority": Priority.HIGH},
+        {"queue": "open", "sort": "organization", "assignee": "none"},
+        {"queue": "open", "sort": "due", "assignee": str(adam.pk)},
+        {"queue": "open", "sort": "-priority", "organization_id": organization},
+        {"queue": "open", "sort": "due", "category_id": queue["category"].pk},
+        {"queue": "open", "sort": "due", "channel": Channel.EMAIL, "status": Status.NEW},
+        {"queue": "open", "sort": "due", "waiting": "no"},
+        {"queue": "open", "sort": "due", "text": "printer"},
+    ]
+
+
+def test_the_queue_reads_give_what_the_orm_gives(queue, agnes, adam):
+    for filters in _cases(agnes, adam, queue):
+        for user in (agnes, adam):
+            expected = _orm(user, filters)
+            assert _same(queue_page_rows(user, filters, offset=0, size=25)) == expected, filters
+            assert queue_count(user, filters, cap=10_000) == len(expected), filters
+            assert queue_count(user, filters, cap=2) == min(len(expected), 3), filters
+            # A later page, and a smaller one.
+            later = queue_page_rows(user, filters, offset=2, size=3)
+            assert _same(later) == _orm(user, filters, 2, 3), filters
+
+
+def test_a_customer_reads_no_queue(queue, alice):
+    filters = {"queue": "open", "sort": "due"}
+    assert queue_page_rows(alice, filters, offset=0, size=25) == []
+    assert queue_count(alice, filters, cap=10_000) == 0
+
+
+def test_the_tabs_counts_are_the_aggregates(queue, agnes, adam):
+    now = timezone.now()
+    for user in (agnes, adam):
+        unresolved = Ticket.objects.filter(archived_at__isnull=True, status__in=UNRESOLVED)
+        expected = unresolved.aggregate(
+            new=Count("status", filter=Q(status=Status.NEW)),
+            mine=Count("status", filter=Q(assignee=user)),
+            open=Count("status"),
+            wait=Count("status", filter=Q(status=Status.WAIT)),
+            overdue=Count("status", filter=Q(sla_due_at__lt=now)),
+        )
+        assert queue_counts(user.pk, now) == expected
+        assert expected["overdue"] >= 1 and expected["mine"] == 1
+
+
+QUERIES = [
+    "",
+    "queue=open&sort=due",
+    "queue=mine",
+    "queue=nope",
+    "queue=open&priority=3&q=printer",
+    "priority=9",
+    "priority=03",
+    "priority= 3",
+    "status=wait&channel=email&waiting=yes",
+    "status=nope",
+    "organization=12",
+    "organization=0",
+    "organization=-4",
+    "organization=%EF%BC%91%EF%BC%92",  # fullwidth digits
+    "organization=1.0",
+    "organization= 7 ",
+    "organization=99999999999999999999999",
+    "category=3&category=4",
+    "assignee=none",
+    "assignee=AGENT",
+    "assignee=999999",
+    "assignee=xyz",
+    "q=%20%20printer%20%20",
+    "q=" + "x" * 200,
+    "q=" + "x" * 201,
+    "q=a%00b",
+    "sort=-organization",
+    "sort=sideways",
+    "waiting=maybe",
+]
+
+
+@pytest.mark.parametrize("text", QUERIES)
+def test_the_filters_are_the_forms(db, agnes, text):
+    query = QueryDict(text.replace("AGENT", str(agnes.pk)))
+    expected = QueueFilterForm(query or None).filters()
+    fast = queue_filters(query, staff_choices())
+    # Either the same filters, or the form decides (unusual values).
+    assert fast is None or fast == expected, (text, fast, expected)
+
+
+def test_the_usual_filters_do_not_need_the_form(db, agnes):
+    usual = f"queue=open&sort=-activity&status=new&priority=2&organization=4&assignee={agnes.pk}"
+    assert queue_filters(
+        QueryDict(usual + "&channel=web&category=2&waiting=no&q=vpn"), staff_choices()
+    )
+    assert queue_filters(QueryDict(""), staff_choices()) == QueueFilterForm(None).filters()
