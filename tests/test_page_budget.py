@@ -169,7 +169,7 @@ def test_the_thread_and_its_files_in_one_read_each(alice, agnes):
     for staff in (True, False):
         thread, opening = thread_with_files(ticket, staff=staff)
         assert [f.original_name for f in opening] == ["opening.png"]
-        by_body = {e.message.body: e.message.files for e in thread if e.message is not None}
+        by_body = {e.body: e.files for e in thread if e.message_id is not None}
         assert [f.original_name for f in by_body["Hi"]] == ["public.png"]
         if staff:
             assert [f.original_name for f in by_body["Note"]] == ["secret.png"]

@@ -36,7 +36,7 @@ from ecmp.tickets.selectors import (
     ticket_list_for_customer,
 )
 from ecmp.tickets.status import Status
-from ecmp.tickets.thread_reads import thread_with_files
+from ecmp.tickets.thread_reads import support_question, thread_with_files
 
 
 def _form_errors_to(form, error: ValidationError) -> None:
@@ -125,6 +125,7 @@ def _detail_context(request: AuthenticatedHttpRequest, ticket, reply_form=None) 
         "ticket": ticket,
         "thread": thread,
         "opening_files": opening_files,
+        "asked": support_question(thread) if ticket.waiting_since else None,
         "form": reply_form or ReplyForm(),
         "tabs": tabs.tabs_add(request, ticket.number, ticket.subject),
         "can_close": ticket.status != Status.CLOSED and not ticket.is_archived,

@@ -1,0 +1,216 @@
+"""The ticket page's reads compiled once per process (core/prepared.py): the ticket
+(`access_ticket`, one statement per shape of the visibility rule) and the thread
+(tickets/thread_reads.py) give what the ORM gives, to the same people only."""
+
+import pytest
+from django.http import Http404
+
+from ecmp.accounts.models import Organization, User
+from ecmp.core.prepared_rows import ConvertedRead
+from ecmp.tickets import services
+from ecmp.tickets.models import Attachment, Ticket, TicketEvent
+from ecmp.tickets.selectors import (
+    _PEOPLE_UNREAD,
+    access_ticket,
+    ticket_for_staff,
+    tickets_visible_to,
+    visibility_shape,
+)
+from ecmp.tickets.services.followers import follower_add
+from ecmp.tickets.status import Priority
+from ecmp.tickets.thread_reads import support_question, thread_with_files
+from tests.factories import UserFactory, make_ticket, upload
+
+_RELATED = ("requester", "organization", "assignee", "related_to", "category")
+
+
+def _through_the_orm(user: User, number: int) -> Ticket | None:
+    """The read as the ORM made it before (select_related, the same columns deferred)."""
+    unread = (
+        "search_document",
+        *(f"{who}__{name}" for who in ("requester", "assignee") for name in _PEOPLE_UNREAD),
+        *(
+            f"related_to__{f.name}"
+            for f in Ticket._meta.concrete_fields
+            if f.name not in ("id", "number")
+        ),
+    )
+    return (
+        tickets_visible_to(user)
+        .select_related(*_RELATED)
+        .defer(*unread)
+        .filter(number=number)
+        .first()
+    )
+
+
+def _fields(instance) -> dict:
+    return {k: v for k, v in instance.__dict__.items() if k != "_state"}
+
+
+def _prepared(user: User, number: int) -> Ticket | None:
+    try:
+        return access_ticket(user, number)
+    except Http404:
+        return None
+
+
+def _same(user: User, number: int) -> bool:
+    """Whether `access_ticket` gives `user` what the ORM gives, field by field and
+    joined model by joined model; and whether that is a ticket."""
+    expected, got = _through_the_orm(user, number), _prepared(user, number)
+    assert (expected is None) == (got is None), (user, number)
+    if expected is None or got is None:
+        return False
+    assert _fields(got) == _fields(expected)
+    assert got.get_deferred_fields() == expected.get_deferred_fields()
+    for name in _RELATED:
+        assert Ticket._meta.get_field(name).is_cached(got)  # no query when a page reads it
+        one, other = getattr(expected, name), getattr(got, name)
+        assert (one is None) == (other is None), name
+        if one is not None:
+            assert _fields(other) == _fields(one), name
+            assert other.get_deferred_fields() == one.get_deferred_fields(), name
+    return True
+
+
+@pytest.fixture
+def tickets(alice, bob, carol, agnes):
+    """Alice's (assigned, with a category, following up another), Bob's (followed by
+    Dave), Carol's at Globex, and one of Acme's without an organization's manager's view."""
+    from ecmp.tickets.models import Category
+
+    category = Category.objects.create(name_en="Printers", name_fr="Imprimantes")
+    first = make_ticket(alice, subject="First")
+    own = make_ticket(alice, subject="Alice's", related_to=first, category=category)
+    services.ticket_accept(ticket=own, actor=agnes)
+    services.ticket_set_priority(ticket=own, actor=agnes, priority=Priority.HIGH, reason="VIP")
+    bobs = make_ticket(bob, subject="Bob's")
+    carols = make_ticket(carol, subject="Carol's")
+    return {"first": first, "own": own, "bob": bobs, "carol": carols}
+
+
+@pytest.mark.parametrize("managers_see_all", [False, True])
+def test_the_ticket_read_is_the_orms_for_every_shape_of_the_rule(
+    tickets, alice, bob, carol, agnes, adam, managers_see_all
+):
+    acme = Organization.objects.get(pk=alice.organization_id)
+    acme.managers_see_all_tickets = managers_see_all
+    acme.save(update_fields=["managers_see_all_tickets"])
+    dave = UserFactory(email="dave@acme.test", full_name="Dave Dupont", organization=acme)
+    follower_add(ticket=tickets["bob"], user=dave, by=bob)
+    people = [
+        User.objects.select_related("organization").get(pk=p.pk)
+        for p in (alice, bob, carol, agnes, adam, dave)
+    ]
+    seen = {
+        person.email: {name for name, t in tickets.items() if _same(person, t.number)}
+        for person in people
+    }
+    mine = {"first", "own"}
+    assert seen["alice@acme.test"] == (mine | {"bob"} if managers_see_all else mine)
+    assert seen["bob@acme.test"] == {"bob"}
+    assert seen["carol@globex.test"] == {"carol"}
+    assert seen["dave@acme.test"] == {"bob"}  # a follower, while at Acme
+    assert seen["agnes@support.test"] == seen["adam@support.test"] == set(tickets)
+    # Each shape of the rule has its own statement: the shapes met here differ.
+    assert len({visibility_shape(p) for p in people}) == (3 if managers_see_all else 2)
+
+
+def test_a_follower_who_leaves_the_company_no_longer_sees_the_ticket(tickets, bob, carol):
+    dave = UserFactory(
+        email="dave@acme.test", full_name="Dave", organization_id=bob.organization_id
+    )
+    follower_add(ticket=tickets["bob"], user=dave, by=bob)
+    assert _same(dave, tickets["bob"].number)
+    User.objects.filter(pk=dave.pk).update(organization=carol.organization)
+    dave = User.objects.select_related("organization").get(pk=dave.pk)
+    assert not _same(dave, tickets["bob"].number)
+
+
+def test_no_ticket_for_the_inactive_nor_numbers_out_of_range(tickets, alice, agnes):
+    number = tickets["own"].number
+    assert access_ticket(alice, str(number)).pk == tickets["own"].pk
+    for wrong in (-1, 2**31, 10**30, "", "x", None):
+        with pytest.raises(Http404):
+            access_ticket(alice, wrong)  # type: ignore[arg-type]
+    alice.is_active = False
+    with pytest.raises(Http404):
+        access_ticket(alice, number)
+    with pytest.raises(Http404):
+        ticket_for_staff(alice, number)  # a customer, active or not
+    assert ticket_for_staff(agnes, number).pk == tickets["own"].pk
+
+
+def test_the_ticket_read_gives_a_model_the_services_save(tickets, alice, agnes):
+    ticket = access_ticket(agnes, tickets["own"].number)
+    services.ticket_reply(ticket=ticket, author=agnes, body="Saved through the read")
+    assert TicketEvent.objects.filter(
+        ticket=ticket, message__body="Saved through the read"
+    ).exists()
+    assert Ticket.objects.get(pk=ticket.pk).version == ticket.version
+
+
+def _orm_thread(ticket: Ticket, *, staff: bool) -> list[tuple]:
+    events = TicketEvent.objects.filter(ticket=ticket).select_related("actor", "message")
+    if not staff:
+        events = events.filter(internal=False)
+    return [
+        (
+            e.pk,
+            e.kind,
+            e.from_value,
+            e.to_value,
+            e.internal,
+            e.created_at,
+            e.actor.full_name if e.actor else None,
+            e.actor.role if e.actor else None,
+            e.message_id,
+            e.message.body if e.message else None,
+        )
+        for e in events.order_by("created_at", "id")
+    ]
+
+
+def test_the_thread_is_the_orms_and_a_customer_never_reads_a_note(alice, agnes):
+    ticket = make_ticket(alice, files=[upload("opening.png")])
+    services.ticket_accept(ticket=ticket, actor=agnes)
+    services.ticket_reply(
+        ticket=ticket, author=agnes, body="Secret", internal=True, files=[upload("note.png")]
+    )
+    services.ticket_reply(ticket=ticket, author=agnes, body="Hi", files=[upload("hi.png")])
+    services.ticket_reply(ticket=ticket, author=alice, body="Thanks")
+    ticket = Ticket.objects.get(pk=ticket.pk)
+    for staff in (True, False):
+        thread, opening = thread_with_files(ticket, staff=staff)
+        assert [tuple(e)[:-1] for e in thread] == _orm_thread(ticket, staff=staff)
+        assert all(isinstance(e.internal, bool) for e in thread)
+        assert all(e.created_at.tzinfo is not None for e in thread)
+        files = {e.body: [f.original_name for f in e.files] for e in thread if e.message_id}
+        assert files["Hi"] == ["hi.png"] and files["Thanks"] == []
+        assert [f.original_name for f in opening] == ["opening.png"]
+        stored = Attachment.objects.get(original_name="hi.png")
+        (hi,) = files_of = [f for e in thread for f in e.files if f.original_name == "hi.png"]
+        assert files_of and (hi.pk, hi.size, hi.content_type) == (
+            stored.pk,
+            stored.size,
+            stored.content_type,
+        )
+        # The question a waiting ticket shows: the support team's last message.
+        assert support_question(thread).body == "Hi"  # type: ignore[union-attr]
+        if staff:
+            assert files["Secret"] == ["note.png"]
+        else:
+            assert "Secret" not in files and not any(e.internal for e in thread)
+
+
+def test_converted_reads_type_values_as_the_orm(alice):
+    read = ConvertedRead(
+        lambda pk: User.objects.filter(pk=pk).values_list("is_active", "date_joined", "pk"),
+        ("integer",),
+    )
+    (row,) = read.rows(alice.pk)
+    assert row == tuple(
+        User.objects.filter(pk=alice.pk).values_list("is_active", "date_joined", "pk")[0]
+    )
+    assert row[0] is True
