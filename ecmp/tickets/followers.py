@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
@@ -32,7 +32,28 @@ _ROW_FIELDS = (
 )
 
 
-def is_follower_candidate(user: User, ticket: Ticket) -> bool:
+class PanelPerson(NamedTuple):
+    """A person of the follower panel, as its pages and the API show them: plain
+    values (a model per row cost a ticket page about 0.25 ms for a client's 25
+    people)."""
+
+    pk: int
+    email: str
+    full_name: str
+    organization_id: int | None
+    role: str
+    is_active: bool
+
+    @property
+    def is_support_staff(self) -> bool:
+        return self.role in (Role.AGENT, Role.ADMIN)
+
+    @property
+    def is_customer(self) -> bool:
+        return self.role == Role.CUSTOMER
+
+
+def is_follower_candidate(user: User | PanelPerson, ticket: Ticket) -> bool:
     """A customer who may follow `ticket`: an active member of its organization, and
     not its requester (who follows it anyway)."""
     return (
@@ -48,20 +69,16 @@ class FollowerPanel:
     """The followers of a ticket as one person's page shows them, and whom that
     person may add. One query."""
 
-    followers: list[User]
-    candidates: list[User]
+    followers: list[PanelPerson]
+    candidates: list[PanelPerson]
     # The viewer follows the ticket (an agent's Follow / Unfollow, a customer's Stop following).
     following: bool
     # The viewer may add and remove customers (the requester, an agent).
     may_manage: bool
 
 
-# In the model's order, as `Model.from_db` takes the values of a partial row.
-_PANEL_FIELDS = tuple(
-    field.attname
-    for field in User._meta.concrete_fields
-    if field.attname in {"id", "full_name", "email", "role", "organization_id", "is_active"}
-)
+# PanelPerson's fields, in its order.
+_PANEL_FIELDS = ("id", "email", "full_name", "organization_id", "role", "is_active")
 
 
 def _panel_people(
@@ -99,16 +116,18 @@ def follower_panel(ticket: Ticket, viewer: User) -> FollowerPanel:
     with_candidates = may_manage and not ticket.is_archived
     asked = (ticket.pk, ticket.requester_id, ticket.organization_id)
     found = _PANEL[with_candidates].rows(*asked[: 3 if with_candidates else 2])
-    rows: list[User] = []
-    follows: dict[int, bool] = {}
-    for *values, follows_it in found:
-        person = User.from_db("default", _PANEL_FIELDS, values)
-        person.is_active = bool(person.is_active)  # as the database gives it (SQLite: 0/1)
-        rows.append(person)
-        follows[person.pk] = bool(follows_it)
-    followed = {p.pk for p in rows if follows[p.pk]}
-    followers = [p for p in rows if p.pk in followed and (staff or p.role == Role.CUSTOMER)]
-    candidates = [p for p in rows if p.pk not in followed and is_follower_candidate(p, ticket)]
+    followers: list[PanelPerson] = []
+    candidates: list[PanelPerson] = []
+    followed: set[int] = set()
+    for pk, email, full_name, organization_id, role, is_active, follows_it in found:
+        # is_active and follows_it as the database gives them (SQLite: 0/1).
+        person = PanelPerson(pk, email, full_name, organization_id, role, bool(is_active))
+        if follows_it:
+            followed.add(pk)
+            if staff or role == Role.CUSTOMER:
+                followers.append(person)
+        elif is_follower_candidate(person, ticket):
+            candidates.append(person)
     following = viewer.pk in followed
     return FollowerPanel(followers, candidates if may_manage else [], following, may_manage)
 
