@@ -74,9 +74,24 @@ class CountedPaginator(CappedPaginator):
 def read_page(
     request: HttpRequest, read: Callable[[int, int], list[Any]], count: Callable[[int], int]
 ) -> tuple[Page[Any], str]:
-    """`long_list_page` for rows read by a selector a page at a time (no QuerySet)."""
-    paginator = CountedPaginator(read, count, settings.ECMP_LIST_PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
+    """`long_list_page` for rows read by a selector a page at a time (no QuerySet).
+    The first page is read first: shorter than a page, it is the whole list, and
+    the list is not counted."""
+    per_page = settings.ECMP_LIST_PAGE_SIZE
+    number = request.GET.get("page")
+    if number in (None, "", "1"):
+        first = read(0, per_page)
+        whole = len(first) < per_page
+
+        def read_first(offset: int, size: int) -> list[Any]:
+            return first[:size] if offset == 0 else read(offset, size)
+
+        paginator = CountedPaginator(
+            read_first, (lambda cap: len(first)) if whole else count, per_page
+        )
+    else:
+        paginator = CountedPaginator(read, count, per_page)
+    page = paginator.get_page(number)
     query = request.GET.copy()
     query.pop("page", None)
     return page, query.urlencode()
