@@ -214,3 +214,25 @@ def test_converted_reads_type_values_as_the_orm(alice):
         User.objects.filter(pk=alice.pk).values_list("is_active", "date_joined", "pk")[0]
     )
     assert row[0] is True
+
+
+def test_the_thread_s_words_follow_the_language_of_each_page(alice, agnes):
+    from django.utils import translation
+
+    from ecmp.tickets.presentation import thread_cells
+    from ecmp.tickets.status import Status
+
+    ticket = make_ticket(alice)
+    services.ticket_accept(ticket=ticket, actor=agnes)
+    services.ticket_transition(ticket=ticket, actor=agnes, status=Status.WAIT)
+    thread, opening = thread_with_files(ticket, staff=False)
+
+    def words(language: str) -> list[str]:
+        with translation.override(language):
+            return [e.summary for e in thread_cells(thread, ticket, opening)]
+
+    english = words("en")
+    assert "Ticket created" in english and "Status changed from Open to Wait" in english
+    french = words("fr")
+    assert "Ticket created" not in french and any("→" in w for w in french)
+    assert words("en") == english and words("fr") == french

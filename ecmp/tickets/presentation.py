@@ -4,11 +4,15 @@ thread's entries, computed once per row (config/jinja.py makes them globals)."""
 from collections.abc import Iterable
 from datetime import datetime
 from functools import lru_cache
+from typing import Any, NamedTuple
 
+from django.urls import get_script_prefix, get_urlconf
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from ecmp.core.presentation import _instant as instant_in  # `instant`, the language and zone given
+from ecmp.core.presentation import _reverse as link_in  # `link`, the prefix and urlconf given
 from ecmp.core.presentation import instant, link
 from ecmp.tickets.category_names import category_name
 from ecmp.tickets.models import EventKind, Ticket
@@ -67,33 +71,49 @@ def priority_badge(priority: int) -> dict:
     return _badge("priority", priority, get_language())
 
 
-def event_summary(event: ThreadEvent) -> str:
-    """What happened, in words: "Ticket created", "Status changed from New to Open"…"""
-    if event.kind in (EventKind.STATUS, EventKind.REOPENED):
-        words = {
-            "from": _label(Status, event.from_value),
-            "to": _label(Status, event.to_value),
-        }
-        if event.kind == EventKind.REOPENED:
+def event_summary(event: ThreadEvent, language: str | None = None) -> str:
+    """What happened, in words: "Ticket created", "Status changed from New to Open"…
+    (`language`: the active one, when the caller has read it)."""
+    kind = event.kind
+    if kind in _NAMED_KINDS:  # names: never kept past the page
+        return _summary(kind, event.from_value, event.to_value)
+    coded = kind in _CODED_KINDS
+    from_value, to_value = (event.from_value, event.to_value) if coded else ("", "")
+    return _coded_summary(kind, from_value, to_value, language or get_language())
+
+
+# Kinds whose words hold names (a category's, a follower's), and those whose values
+# are codes (a status, a priority): the words of the latter and of every other kind
+# depend on the code and the language alone, and are memoized per process.
+_NAMED_KINDS = frozenset({EventKind.CATEGORY, EventKind.FOLLOWER_ADDED, EventKind.FOLLOWER_REMOVED})
+_CODED_KINDS = frozenset({EventKind.STATUS, EventKind.REOPENED, EventKind.PRIORITY})
+
+
+@lru_cache(maxsize=512)
+def _coded_summary(kind: str, from_value: str, to_value: str, language: str | None) -> str:
+    return _summary(kind, from_value, to_value)
+
+
+def _summary(kind: str, from_value: str, to_value: str) -> str:
+    if kind in (EventKind.STATUS, EventKind.REOPENED):
+        words = {"from": _label(Status, from_value), "to": _label(Status, to_value)}
+        if kind == EventKind.REOPENED:
             return _("Reopened (%(from)s → %(to)s)") % words
         return _("Status changed from %(from)s to %(to)s") % words
-    if event.kind == EventKind.PRIORITY:
+    if kind == EventKind.PRIORITY:
         return _("Priority changed from %(from)s to %(to)s") % {
-            "from": _label(Priority, int(event.from_value or 0)),
-            "to": _label(Priority, int(event.to_value or 0)),
+            "from": _label(Priority, int(from_value or 0)),
+            "to": _label(Priority, int(to_value or 0)),
         }
-    if event.kind == EventKind.CATEGORY:  # the categories' English names, as recorded
+    if kind == EventKind.CATEGORY:  # the categories' English names, as recorded
         return _("Category changed from %(from)s to %(to)s") % {
-            "from": category_name(event.from_value) or "—",
-            "to": category_name(event.to_value) or "—",
+            "from": category_name(from_value) or "—",
+            "to": category_name(to_value) or "—",
         }
-    if event.kind in (EventKind.FOLLOWER_ADDED, EventKind.FOLLOWER_REMOVED):
+    if kind in (EventKind.FOLLOWER_ADDED, EventKind.FOLLOWER_REMOVED):
         # to_value: the follower's name as it was then.
-        return _("%(kind)s: %(name)s") % {
-            "kind": _label(EventKind, event.kind),
-            "name": event.to_value,
-        }
-    return _label(EventKind, event.kind)
+        return _("%(kind)s: %(name)s") % {"kind": _label(EventKind, kind), "name": to_value}
+    return str(_label(EventKind, kind))
 
 
 def _duration(delta_seconds: float) -> str:
@@ -141,13 +161,44 @@ def sla_badge(ticket) -> dict:
 # (the template engine's fastest lookup). No markup here.
 
 
-def queue_cells(rows: Iterable[tuple], now: datetime, view: str) -> list[dict]:
+class QueueRow(NamedTuple):
+    """A row of the desk queue as desk/queue.html writes it. A named tuple, not a
+    dictionary: Jinja2 reads `row.name` as an attribute first (a dictionary's costs
+    an AttributeError per cell, 24 cells in each of 25 rows)."""
+
+    number: Any
+    url: Any
+    select: Any
+    late: Any
+    channel_icon: Any
+    channel: Any
+    version: Any
+    category: Any
+    subject: Any
+    requester: Any
+    organization: Any
+    status_style: Any
+    status: Any
+    priority_style: Any
+    priority: Any
+    assignee: Any
+    sla_due: Any
+    sla_style: Any
+    sla_what: Any
+    sla_text: Any
+    machine: Any
+    person: Any
+
+
+def queue_cells(rows: Iterable[tuple], now: datetime, view: str) -> list[QueueRow]:
     """Each row of the desk queue (desk/queue.html), from the rows of
     tickets/queue_reads.py (`ROW`'s columns): the ticket's values and its cells'.
     The words every row may show are translated once per call."""
     language = get_language()
     french = (language or "en").startswith("fr")  # as Category.label
     words = _queue_words()
+    # What `instant` and `link` read per call (thread-local), read once for the list.
+    zone, prefix, urlconf = timezone.get_current_timezone_name(), get_script_prefix(), get_urlconf()
     rows_out = []
     for (
         number,
@@ -173,7 +224,7 @@ def queue_cells(rows: Iterable[tuple], now: datetime, view: str) -> list[dict]:
         priority = _badge("priority", priority_value, language)
         due = moment(sla_due_at)
         activity = moment(last_activity_at)
-        machine, person = instant(activity) if activity else ("", "")
+        machine, person = instant_in(activity, language, zone) if activity else ("", "")
         if waiting_since is not None:  # the clock stands still (as `sla_values`)
             sla_due, sla_style, sla_what, sla_text = (
                 True,
@@ -194,32 +245,32 @@ def queue_cells(rows: Iterable[tuple], now: datetime, view: str) -> list[dict]:
                 sla_style = "text-bg-warning" if left < 3600 else "text-bg-light border"
                 sla_text = words["left"] % {"time": _queue_duration(left, words)}
         rows_out.append(
-            {
-                "number": number,
-                "url": link(view, number),
-                "select": words["select"] % {"number": number},
-                "late": bool(due and due < now),
-                "channel_icon": CHANNEL_ICONS.get(channel, ""),
-                "channel": _channel_label(channel, language) if channel != Channel.WEB else "",
-                "version": version,
-                "category": (category_fr if french and category_fr else category_en)
+            QueueRow(
+                number=number,
+                url=link_in(view, (number,), prefix, urlconf),
+                select=words["select"] % {"number": number},
+                late=bool(due and due < now),
+                channel_icon=CHANNEL_ICONS.get(channel, ""),
+                channel=_channel_label(channel, language) if channel != Channel.WEB else "",
+                version=version,
+                category=(category_fr if french and category_fr else category_en)
                 if category_id
                 else "",
-                "subject": subject,
-                "requester": requester,
-                "organization": organization if organization_id else "",
-                "status_style": status["style"],
-                "status": status["label"],
-                "priority_style": priority["style"],
-                "priority": priority["label"],
-                "assignee": (assignee if assignee_id else "") or "—",
-                "sla_due": sla_due,
-                "sla_style": sla_style,
-                "sla_what": sla_what,
-                "sla_text": sla_text,
-                "machine": machine,
-                "person": person,
-            }
+                subject=subject,
+                requester=requester,
+                organization=organization if organization_id else "",
+                status_style=status["style"],
+                status=status["label"],
+                priority_style=priority["style"],
+                priority=priority["label"],
+                assignee=(assignee if assignee_id else "") or "—",
+                sla_due=sla_due,
+                sla_style=sla_style,
+                sla_what=sla_what,
+                sla_text=sla_text,
+                machine=machine,
+                person=person,
+            )
         )
     return rows_out
 
@@ -284,15 +335,31 @@ def ticket_cells(tickets: Iterable[Ticket], view: str) -> list[dict]:
     return rows
 
 
+class ThreadEntry(NamedTuple):
+    """An entry of includes/thread.html (attributes: Jinja2's fastest lookup)."""
+
+    css: str
+    internal: bool
+    name: str
+    summary: str
+    machine: str
+    person: str
+    mark: Any  # desk/_sender_mark.html's row, or None
+    body: str | None
+    files: list[ThreadFile] | None
+
+
 def thread_cells(
     thread: list[ThreadEvent], ticket: Ticket, opening_files: list[ThreadFile], marks=None
-) -> list[dict]:
+) -> list[ThreadEntry]:
     """Each entry of includes/thread.html, newest first: whom and what it shows, from
     tickets/thread_reads.py's rows. `marks`: the desk's verdict on who mailed a
     message (desk/_sender_mark.html's row), by message id, 0 for the ticket's opening
     text."""
     marks = marks or {}
     support = _("Support")
+    # Read once, not per entry (each a context-local read): what `instant` reads.
+    language, zone = get_language(), timezone.get_current_timezone_name()
     entries = []
     for event in reversed(thread):
         if event.internal:
@@ -310,18 +377,18 @@ def thread_cells(
             body, files = event.body, event.files
         else:
             body, files = None, None
-        machine, person = instant(event.created_at)
+        machine, person = instant_in(event.created_at, language, zone)
         entries.append(
-            {
-                "css": css,
-                "internal": event.internal,
-                "name": event.actor_name or support,
-                "summary": event_summary(event),
-                "machine": machine,
-                "person": person,
-                "mark": marks.get(0 if created else event.message_id),
-                "body": body,
-                "files": files,
-            }
+            ThreadEntry(
+                css,
+                event.internal,
+                event.actor_name or support,
+                event_summary(event, language),
+                machine,
+                person,
+                marks.get(0 if created else event.message_id),
+                body,
+                files,
+            )
         )
     return entries
