@@ -181,3 +181,27 @@ def test_the_page_reads_nothing_more_for_notifications_once_viewed(client_for, a
     with CaptureQueriesContext(connection) as queries:
         client.get(url)
     assert not [q for q in queries if q["sql"].startswith("UPDATE")]
+
+
+def test_a_view_writes_every_form_as_django_would(client_for, alice, agnes):
+    from ecmp.billing.activity_choices import composer_activities
+
+    ticket = make_ticket(alice)
+    html = client_for(agnes).get(reverse("desk:ticket-detail", args=[ticket.number]))
+    html = html.content.decode()
+    activities, last = composer_activities(agnes)
+    version = {"version": ticket.version}
+    composer = ComposerForm(initial=version, activities=activities, last_activity=last)
+    priority = PriorityForm(initial=version | {"priority": ticket.priority})
+    close = CloseForm(initial=version)
+    for form, names in [
+        (composer, ("body", "time", "activity_type", "billable")),
+        (priority, ("priority", "reason")),
+        (close, ("note",)),
+    ]:
+        for name in names:
+            assert widget(form[name]) in html, name
+        assert str(form["version"]) in html
+    for choice in composer["kind"]:
+        assert choice.tag() in html
+    assert 'value="reply" class="btn-check" id="id_kind_0" checked>' in html

@@ -43,6 +43,21 @@ class DeskReplyForm(VersionedForm):
     internal = forms.BooleanField(required=False)
 
 
+def activity_setup(
+    activities: Sequence[tuple[int, str, bool]], last_activity: int | None
+) -> tuple[list[tuple[int, str]], str, int | None, bool]:
+    """The composer's activity select from the active `activities` (id, name, billable
+    by default) and the agent's last one: its choices, the ids billable by default
+    (ecmp.js ticks Billable as the agent changes the activity), the one chosen (the
+    agent's last while still active, else the first) and whether Billable starts
+    ticked."""
+    choices = [(pk, activity_label(name)) for pk, name, _billable in activities]
+    billable: dict[int | None, bool] = {pk: flag for pk, _name, flag in activities}
+    ids = " ".join(str(pk) for pk, is_billable in billable.items() if is_billable)
+    chosen = last_activity if last_activity in billable else next(iter(billable), None)
+    return choices, ids, chosen, billable.get(chosen, True)
+
+
 class ComposerForm(VersionedForm):
     """The ticket page's composer: a reply or an internal note, the time it took,
     then (the button) stay, Wait or Closed. billing/composer.py writes it."""
@@ -104,15 +119,12 @@ class ComposerForm(VersionedForm):
                 (value.value, label, value.instance.billable_by_default)
                 for value, label in widget.choices
             ]
-        widget.choices = [(pk, activity_label(name)) for pk, name, _billable in activities]
-        # Which are billable by default: ecmp.js ticks Billable as the agent changes the activity.
-        billable: dict[int | None, bool] = {pk: flag for pk, _name, flag in activities}
-        widget.attrs["data-billable-activities"] = " ".join(
-            str(pk) for pk, is_billable in billable.items() if is_billable
+        widget.choices, billable, chosen, billable_default = activity_setup(
+            activities, last_activity
         )
-        chosen = last_activity if last_activity in billable else next(iter(billable), None)
+        widget.attrs["data-billable-activities"] = billable
         self.initial.setdefault("activity_type", chosen)
-        self.initial.setdefault("billable", billable.get(chosen, True))
+        self.initial.setdefault("billable", billable_default)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -131,6 +143,16 @@ class CloseForm(VersionedForm):
     )
 
 
+def assignee_choices(current: User | None) -> list[tuple[Any, str]]:
+    """Nobody, the active support team, and the ticket's `current` assignee when
+    deactivated since (shown as such, not as "Nobody")."""
+    choices: list[tuple[Any, str]] = [("", str(_("Nobody"))), *staff_choices()]
+    if current is not None and all(pk != current.pk for pk, _name in choices[1:]):
+        label = _("%(name)s (deactivated)") % {"name": current.get_full_name()}
+        choices.append((current.pk, label))
+    return choices
+
+
 class AssignForm(VersionedForm):
     # Plain choices, read as (id, name): the ticket page shows this select on every
     # view, and a model per agent cost more than the rest of the form.
@@ -140,12 +162,7 @@ class AssignForm(VersionedForm):
 
     def __init__(self, *args: Any, current: User | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        choices = [("", _("Nobody")), *staff_choices()]
-        if current is not None and all(pk != current.pk for pk, _name in choices[1:]):
-            # Assigned before they left: shown as such, not as "Nobody".
-            label = _("%(name)s (deactivated)") % {"name": current.get_full_name()}
-            choices.append((current.pk, label))
-        cast(forms.ChoiceField, self.fields["assignee"]).choices = choices
+        cast(forms.ChoiceField, self.fields["assignee"]).choices = assignee_choices(current)
 
     def clean_assignee(self) -> User | None:
         pk = self.cleaned_data["assignee"]

@@ -22,8 +22,14 @@ from ecmp.billing.packs import pack_balance
 from ecmp.billing.ticket_time import time_entries_for_ticket_page
 from ecmp.core.access import staff_required
 from ecmp.core.refusals import refusal_to_messages
-from ecmp.desk.category_forms import TicketCategoryForm
 from ecmp.desk.forms import AssignForm, CloseForm, ComposerForm, PriorityForm
+from ecmp.desk.ticket_page_forms import (
+    assign_view,
+    category_view,
+    close_view,
+    composer_view,
+    priority_view,
+)
 from ecmp.mail.sender_marks import sender_marks_for_ticket
 from ecmp.notifications.services import notification_mark_viewed_for_ticket
 from ecmp.tickets import services
@@ -59,15 +65,14 @@ def jump(request: AuthenticatedHttpRequest) -> HttpResponse:
     return redirect("desk:queue")
 
 
-def _composer(request: AuthenticatedHttpRequest, ticket: Ticket) -> ComposerForm:
-    activities, last = composer_activities(request.user)
-    return ComposerForm(
-        initial={"version": ticket.version}, activities=activities, last_activity=last
-    )
-
-
 def _page(request: AuthenticatedHttpRequest, ticket: Ticket, **forms: Any) -> HttpResponse:
+    """The page; `forms`: the one form a POST refused, written with its errors (the
+    others, and all on a view, from the ticket: desk/ticket_page_forms.py)."""
     thread, opening_files = thread_with_files(ticket, staff=True)
+    if (refused := forms.get("reply_form")) is not None:
+        composer = composer_view(ticket, form=refused)
+    else:
+        composer = composer_view(ticket, *composer_activities(request.user))
     context = {
         "nav": "queues",
         "ticket": ticket,
@@ -76,21 +81,14 @@ def _page(request: AuthenticatedHttpRequest, ticket: Ticket, **forms: Any) -> Ht
         # Who sent each message that came by mail, as proven: by message id (0: the
         # opening text); the thread writes each with desk/_sender_mark.html.
         "sender_marks": sender_marks_for_ticket(ticket.pk),
-        "reply_form": forms.get("reply_form") or _composer(request, ticket),
-        "close_form": forms.get("close_form") or CloseForm(initial={"version": ticket.version}),
-        "assign_form": AssignForm(
-            initial={"version": ticket.version, "assignee": ticket.assignee_id},
-            current=ticket.assignee,
-        ),
-        "priority_form": forms.get("priority_form")
-        or PriorityForm(initial={"version": ticket.version, "priority": ticket.priority}),
+        "reply_form": composer,
+        "close_form": close_view(ticket, forms.get("close_form")),
+        "assign_form": assign_view(ticket, ticket.assignee),
+        "priority_form": priority_view(ticket, forms.get("priority_form")),
         "followers": follower_panel(ticket, request.user),
         "time_entries": time_entries_for_ticket_page(ticket),
         "hour_balance": pack_balance(ticket.organization_id, today=timezone.localdate()),
-        "category_form": TicketCategoryForm(
-            initial={"version": ticket.version, "category": ticket.category_id},
-            choices=active_category_choices(),
-        ),
+        "category_form": category_view(ticket, active_category_choices()),
     }
     status = 400 if forms else 200
     return render(request, "desk/ticket_detail.html", context, status=status)
