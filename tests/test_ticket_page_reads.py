@@ -236,3 +236,76 @@ def test_the_thread_s_words_follow_the_language_of_each_page(alice, agnes):
     french = words("fr")
     assert "Ticket created" not in french and any("→" in w for w in french)
     assert words("en") == english and words("fr") == french
+
+
+# --- The customer's lists (tickets/customer_list_reads.py) ---------------------------
+
+
+def _orm_list(user, which, sort, text=""):
+    from ecmp.tickets.customer_list_reads import ROW
+    from ecmp.tickets.selectors import ticket_list_for_customer
+
+    return list(ticket_list_for_customer(user, which=which, text=text, sort=sort).values_list(*ROW))
+
+
+@pytest.mark.parametrize("managers_see_all", [False, True])
+def test_the_customer_lists_are_the_orms_for_every_shape(
+    alice, bob, carol, agnes, managers_see_all, settings
+):
+    from ecmp.tickets.customer_list_reads import CustomerList
+    from ecmp.tickets.status import Status
+
+    acme = Organization.objects.get(pk=alice.organization_id)
+    acme.managers_see_all_tickets = managers_see_all
+    acme.save(update_fields=["managers_see_all_tickets"])
+    for n in range(4):
+        make_ticket(alice, subject=f"Alice {n}")
+        make_ticket(bob, subject=f"Bob {n}")
+        make_ticket(carol, subject=f"Carol {n}")
+    closed = make_ticket(bob, subject="Closed")
+    services.ticket_transition(ticket=closed, actor=agnes, status=Status.CLOSED)
+    dave = UserFactory(email="dave@acme.test", full_name="Dave", organization=acme)
+    follower_add(ticket=closed, user=dave, by=bob)
+    people = [
+        User.objects.select_related("organization").get(pk=p.pk)
+        for p in (alice, bob, carol, agnes, dave)
+    ]
+    for person in people:
+        for which in ("open", "recent", "archive"):
+            for sort in ("-activity", "number", "-priority", "subject"):
+                expected = _orm_list(person, which, sort)
+                tickets = CustomerList(person, which=which, text="", sort=sort)
+                assert tickets.count(10_000) == len(expected)
+                assert tickets.rows(0, 3) == expected[:3]
+                assert tickets.rows(3, 3) == expected[3:6]  # a later page, through the ORM
+                assert CustomerList(person, which=which, text="", sort=sort).count(2) == min(
+                    len(expected), 3
+                )
+        found = CustomerList(person, which="open", text="Bob", sort="-activity")
+        assert found.rows(0, 25) == _orm_list(person, "open", "-activity", text="Bob")
+    alice_sees = {
+        row.subject
+        for row in CustomerList(people[0], which="open", text="", sort="number").rows(0, 25)
+    }
+    assert {"Alice 0", "Bob 0"} <= alice_sees if managers_see_all else "Bob 0" not in alice_sees
+    assert not any(s.startswith("Carol") for s in alice_sees)
+    dave_sees = CustomerList(people[4], which="recent", text="", sort="number").rows(0, 25)
+    assert [row.subject for row in dave_sees] == ["Closed"]  # followed, through the ORM
+
+
+def test_the_service_desk_list_pages_through_the_compiled_reads(client_for, alice, settings):
+    from django.urls import reverse
+
+    settings.ECMP_LIST_PAGE_SIZE = 2
+    for n in range(5):
+        make_ticket(alice, subject=f"Number {n}")
+    client = client_for(alice)
+    pages = [
+        client.get(
+            reverse("portal:service-desk"), {"sort": "number", "page": page}
+        ).content.decode()
+        for page in (1, 2, 3)
+    ]
+    assert "Page 1 of 3" in pages[0] and "Number 0" in pages[0] and "Number 1" in pages[0]
+    assert "Number 2" in pages[1] and "Number 3" in pages[1] and "Number 0" not in pages[1]
+    assert "Number 4" in pages[2] and "Page 3 of 3" in pages[2]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,14 +17,16 @@ from django_htmx.http import HttpResponseClientRedirect
 from ecmp.accounts.requests import AuthenticatedHttpRequest
 from ecmp.billing.ticket_time import time_visible_to_customer
 from ecmp.core.fragments import render_page
-from ecmp.core.paging import CappedPaginator
+from ecmp.core.paging import read_page
 from ecmp.core.refusals import refusal_to_messages
 from ecmp.notifications.services import notification_mark_viewed_for_ticket
 from ecmp.portal import tabs
 from ecmp.tickets import services
+from ecmp.tickets.customer_list_reads import CustomerList
 from ecmp.tickets.downloads import attachment_response
 from ecmp.tickets.followers import follower_panel
 from ecmp.tickets.forms import NewTicketForm, ReplyForm
+from ecmp.tickets.presentation import customer_cells
 from ecmp.tickets.selectors import (
     CUSTOMER_LISTS,
     DEFAULT_SORT,
@@ -33,7 +34,6 @@ from ecmp.tickets.selectors import (
     access_ticket,
     attachment_for_customer,
     clean_search,
-    ticket_list_for_customer,
 )
 from ecmp.tickets.status import Status
 from ecmp.tickets.thread_reads import support_question, thread_with_files
@@ -55,8 +55,8 @@ def ticket_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     if sort.lstrip("-") not in SORTS:
         sort = DEFAULT_SORT
     text = clean_search(request.GET.get("q"))
-    tickets = ticket_list_for_customer(request.user, which=which, text=text, sort=sort)
-    page = CappedPaginator(tickets, settings.ECMP_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    tickets = CustomerList(request.user, which=which, text=text, sort=sort)
+    page, _query = read_page(request, tickets.rows, tickets.count)
     context = {
         "nav": "service-desk",
         "which": which,
@@ -66,6 +66,7 @@ def ticket_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         "base_query": urlencode({"list": which, "q": text}),
         "pagination_query": urlencode({"list": which, "q": text, "sort": sort}),
         "page": page,
+        "cells": customer_cells(page.object_list, "portal:ticket-detail"),
         "tabs": tabs.tabs_list(request),
     }
     block = "list" if request.htmx and request.htmx.target == "ticket-list" else None

@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 
 from ecmp.core.presentation import _instant as instant_in  # `instant`, the language and zone given
 from ecmp.core.presentation import _reverse as link_in  # `link`, the prefix and urlconf given
-from ecmp.core.presentation import instant, link
 from ecmp.tickets.category_names import category_name
+from ecmp.tickets.customer_list_reads import CustomerRow
 from ecmp.tickets.models import EventKind, Ticket
 from ecmp.tickets.queue_reads import moment
 from ecmp.tickets.status import Channel, Priority, Status
@@ -303,36 +303,115 @@ def _queue_duration(delta_seconds: float, words: dict[str, str]) -> str:
     return words["minutes"] % {"m": minutes}
 
 
-def ticket_cells(tickets: Iterable[Ticket], view: str) -> list[dict]:
-    """Each row of the portal's ticket list (portal/ticket_list.html)."""
-    language = get_language()
-    rows = []
-    for t in tickets:
-        status = _badge("status", t.status, language)
-        priority = _badge("priority", t.priority, language)
-        created, person = instant(t.created_at)
-        activity, activity_person = instant(t.last_activity_at) if t.last_activity_at else ("", "")
-        rows.append(
-            {
-                "number": t.number,
-                "url": link(view, t.number),
-                "subject": t.subject,
-                "requester_id": t.requester_id,
-                "requester": t.requester,
-                "status_style": status["style"],
-                "status": status["label"],
-                # "Waiting for your answer" beside the status (tickets/services/waiting.py),
-                # where the list reads the column (the desk's search does not): no query.
-                "waiting": t.__dict__.get("waiting_since") is not None,
-                "priority_style": priority["style"],
-                "priority": priority["label"],
-                "created": created,
-                "created_person": person,
-                "activity": activity,
-                "activity_person": activity_person,
-            }
+class TicketCell(NamedTuple):
+    """A row of a customer's ticket list (portal/_ticket_table.html) or of the desk
+    search's tickets (attributes: Jinja2's fastest lookup)."""
+
+    number: int
+    url: str
+    subject: str
+    requester_id: int
+    requester_name: str
+    status_style: str
+    status: str
+    # "Waiting for your answer" beside the status (tickets/services/waiting.py).
+    waiting: bool
+    priority_style: str
+    priority: str
+    created: str
+    created_person: str
+    activity: str
+    activity_person: str
+
+
+def _ticket_cell(
+    number: int,
+    subject: str,
+    status_value: str,
+    priority_value: int,
+    created_at: datetime,
+    last_activity_at: datetime | None,
+    waiting: bool,
+    requester_id: int,
+    requester_name: str,
+    context: tuple[str, str | None, str, str, str | None],
+) -> TicketCell:
+    view, language, zone, prefix, urlconf = context
+    status = _badge("status", status_value, language)
+    priority = _badge("priority", priority_value, language)
+    created, person = instant_in(created_at, language, zone)
+    activity, activity_person = (
+        instant_in(last_activity_at, language, zone) if last_activity_at else ("", "")
+    )
+    return TicketCell(
+        number,
+        link_in(view, (number,), prefix, urlconf),
+        subject,
+        requester_id,
+        requester_name,
+        status["style"],
+        status["label"],
+        waiting,
+        priority["style"],
+        priority["label"],
+        created,
+        person,
+        activity,
+        activity_person,
+    )
+
+
+def _cell_context(view: str) -> tuple[str, str | None, str, str, str | None]:
+    # What `instant` and `link` read per call (context-local), read once for the list.
+    return (
+        view,
+        get_language(),
+        timezone.get_current_timezone_name(),
+        get_script_prefix(),
+        get_urlconf(),
+    )
+
+
+def ticket_cells(tickets: Iterable[Ticket], view: str) -> list[TicketCell]:
+    """Each row of a list of tickets read as models (the followed tickets, the desk
+    search)."""
+    context = _cell_context(view)
+    return [
+        _ticket_cell(
+            t.number,
+            t.subject,
+            t.status,
+            t.priority,
+            t.created_at,
+            t.last_activity_at,
+            # Where the list reads the column (the desk's search does not): no query.
+            t.__dict__.get("waiting_since") is not None,
+            t.requester_id,
+            t.requester.full_name,
+            context,
         )
-    return rows
+        for t in tickets
+    ]
+
+
+def customer_cells(rows: Iterable[CustomerRow], view: str) -> list[TicketCell]:
+    """Each row of a customer's list read as plain rows (tickets/customer_list_reads.py)."""
+    context = _cell_context(view)
+    return [
+        _ticket_cell(
+            r.number,
+            r.subject,
+            r.status,
+            r.priority,
+            r.created_at,
+            r.last_activity_at,
+            r.waiting_since is not None,
+            r.requester_id,
+            r.requester_name,
+            context,
+        )
+        for r in rows
+    ]
 
 
 class ThreadEntry(NamedTuple):
