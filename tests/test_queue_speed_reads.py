@@ -153,3 +153,70 @@ def test_the_usual_filters_do_not_need_the_form(db, agnes):
         QueryDict(usual + "&channel=web&category=2&waiting=no&q=vpn"), staff_choices()
     )
     assert queue_filters(QueryDict(""), staff_choices()) == QueueFilterForm(None).filters()
+
+
+# --- The desk home --------------------------------------------------------------------
+
+
+def _per_day_by_the_orm(days):
+    from datetime import datetime, time
+
+    from django.db.models.functions import TruncDate
+
+    today = timezone.localdate()
+    start = today - timedelta(days=days - 1)
+    since = timezone.make_aware(datetime.combine(start, time.min))
+
+    def per_day(field):
+        rows = (
+            Ticket.objects.filter(**{f"{field}__gte": since})
+            .annotate(day=TruncDate(field))
+            .values("day")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        return {row["day"]: row["n"] for row in rows}
+
+    opened, closed = per_day("created_at"), per_day("closed_at")
+    labels = [start + timedelta(days=n) for n in range(days)]
+    return {
+        "labels": [day.isoformat() for day in labels],
+        "opened": [opened.get(day, 0) for day in labels],
+        "closed": [closed.get(day, 0) for day in labels],
+    }
+
+
+def test_the_tickets_per_day_are_the_local_days(queue, settings):
+    from ecmp.tickets.selectors import tickets_per_day
+
+    tickets = queue["tickets"]
+    now = timezone.now()
+    # Spread over the month, some near midnight (local time: Europe/Paris).
+    for n, ticket in enumerate(tickets):
+        when = now - timedelta(days=3 * n, hours=n)
+        Ticket.objects.filter(pk=ticket.pk).update(
+            created_at=when, closed_at=when + timedelta(hours=5) if n % 2 else None
+        )
+    for days in (1, 7, 30, 90):
+        assert tickets_per_day(days=days) == _per_day_by_the_orm(days), days
+    figures = tickets_per_day(days=30)
+    assert sum(figures["opened"]) == len(tickets) and sum(figures["closed"]) >= 3
+
+
+def test_the_home_lists_are_the_selectors(queue, agnes, adam):
+    from ecmp.tickets.queue_reads import my_open_tickets, tickets_at_risk_items
+    from ecmp.tickets.selectors import tickets_at_risk
+
+    item = ("number", "subject", "priority", "waiting_since", "sla_due_at", "first_response_at")
+    for user in (agnes, adam):
+        expected = list(ticket_list_for_desk(user, queue="mine").values_list(*item)[:10])
+        assert [tuple(i) for i in my_open_tickets(user)] == expected
+        assert expected
+    at_risk = [tuple(getattr(t, f) for f in item) for t in tickets_at_risk()]
+    assert [tuple(i) for i in tickets_at_risk_items(timezone.now())] == at_risk and at_risk
+
+
+def test_a_customer_has_no_own_queue(queue, alice):
+    from ecmp.tickets.queue_reads import my_open_tickets
+
+    assert my_open_tickets(alice) == []

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -17,12 +18,8 @@ from ecmp.accounts.requests import AuthenticatedHttpRequest
 from ecmp.accounts.selectors import invitation_list_for_staff, registration_request_list_for_staff
 from ecmp.core.access import staff_required
 from ecmp.core.refusals import refusal_to_messages
-from ecmp.tickets.selectors import (
-    desk_queue_counts,
-    ticket_list_for_desk,
-    tickets_at_risk,
-    tickets_per_day,
-)
+from ecmp.tickets.queue_reads import my_open_tickets, queue_counts, tickets_at_risk_items
+from ecmp.tickets.selectors import tickets_per_day
 
 
 @staff_required
@@ -31,14 +28,15 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The agent's dashboard: queues, my tickets, SLA at risk, the last 30 days."""
     user = request.user
     pending = registration_request_list_for_staff(status=RegistrationRequest.Status.PENDING)
+    now = timezone.now()
     return render(
         request,
         "desk/home.html",
         {
             "nav": "desk",
-            "counts": desk_queue_counts(user),
-            "mine": ticket_list_for_desk(user, queue="mine")[:10],
-            "at_risk": tickets_at_risk(),
+            "counts": queue_counts(user.pk, now),
+            "mine": my_open_tickets(user, limit=10),
+            "at_risk": tickets_at_risk_items(now),
             "per_day": tickets_per_day(days=30),
             "pending_count": pending.count(),
             "invitations": invitation_list_for_staff()[:5],

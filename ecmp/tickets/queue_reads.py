@@ -14,7 +14,7 @@ Rows come back as tuples (`ROW`'s order), never models; nothing read is kept.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache, partial
 from typing import Any, NamedTuple
 
@@ -24,7 +24,12 @@ from ecmp.accounts.models import Role, User
 from ecmp.core.access import is_staff_member
 from ecmp.core.prepared import INSTANT, INTEGER, Prepared, prepared
 from ecmp.tickets.models import Ticket
-from ecmp.tickets.selectors import parse_number, ticket_list_for_desk
+from ecmp.tickets.selectors import (
+    DESK_DEFAULT_SORT,
+    parse_number,
+    ticket_list_for_desk,
+    tickets_due_before,
+)
 from ecmp.tickets.status import UNRESOLVED, Status
 
 # What a row of the queue shows (tickets/presentation.py's `queue_cells`), in order.
@@ -215,3 +220,57 @@ def moment(value: Any) -> datetime | None:
         return None
     parsed = value if isinstance(value, datetime) else datetime.fromisoformat(value)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+# --- The desk home's two short lists: my open tickets, the SLA at risk -------------
+
+# What a short list's item shows (desk/_ticket_items.html: its number, subject,
+# priority and SLA badge).
+ITEM = ("number", "subject", "priority", "waiting_since", "sla_due_at", "first_response_at")
+
+
+class TicketItem(NamedTuple):
+    number: int
+    subject: str
+    priority: int
+    waiting_since: datetime | None
+    sla_due_at: datetime | None
+    first_response_at: datetime | None
+
+
+def _items(rows: list[tuple[Any, ...]]) -> list[TicketItem]:
+    return [
+        TicketItem(number, subject, priority, moment(waiting), moment(due), moment(answered))
+        for number, subject, priority, waiting, due, answered in rows
+    ]
+
+
+@lru_cache(maxsize=16)
+def _mine(size: int) -> Prepared:
+    shape, _values = queue_shape(User(pk=0), {"queue": "mine", "sort": DESK_DEFAULT_SORT})
+
+    def build(agent_id: int) -> QuerySet[Any, Any]:
+        return _queue(shape, agent_id).values_list(*ITEM)[:size]
+
+    return prepared(build, arity=1)
+
+
+def my_open_tickets(user: User, *, limit: int = 10) -> list[TicketItem]:
+    """The first of the agent's own queue (`ticket_list_for_desk`, "mine"), by deadline."""
+    if not is_staff_member(user):
+        return []
+    return _items(_mine(limit).rows(user.pk))
+
+
+@lru_cache(maxsize=16)
+def _at_risk(size: int) -> Prepared:
+    return prepared(
+        lambda horizon: tickets_due_before(horizon).values_list(*ITEM)[:size], kinds=(INSTANT,)
+    )
+
+
+def tickets_at_risk_items(
+    now: datetime, *, within_hours: int = 4, limit: int = 10
+) -> list[TicketItem]:
+    """`tickets_at_risk` as the desk home lists them."""
+    return _items(_at_risk(limit).rows(now + timedelta(hours=within_hours)))

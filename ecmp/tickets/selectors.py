@@ -6,12 +6,11 @@ A ticket the user may not see does not exist for them (404, never 403).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from functools import partial
 
 from django.db import connection
 from django.db.models import Case, Count, F, Prefetch, Q, QuerySet, Value, When
-from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.utils import timezone
 
@@ -378,42 +377,24 @@ def attachment_for_staff(user: User, number: int | str, attachment_id: int) -> A
 
 
 def tickets_per_day(*, days: int = 30) -> dict[str, list[str] | list[int]]:
-    """Tickets opened and closed on each of the last `days` days (two grouped queries)."""
-    today = timezone.localdate()
-    start = today - timedelta(days=days - 1)
-    since = timezone.make_aware(datetime.combine(start, time.min))
+    """Tickets opened and closed on each of the last `days` days (two statements
+    compiled once per process: tickets/day_counts.py)."""
+    from ecmp.tickets.day_counts import tickets_per_day as per_day  # it reads the models only
 
-    def per_day(field: str) -> dict[date, int]:
-        rows = (
-            Ticket.objects.filter(**{f"{field}__gte": since})
-            .annotate(day=TruncDate(field))
-            .values("day")
-            .annotate(n=Count("id"))
-            .order_by()
-        )
-        return {row["day"]: row["n"] for row in rows}
-
-    opened, closed = per_day("created_at"), per_day("closed_at")
-    labels = [start + timedelta(days=n) for n in range(days)]
-    return {
-        "labels": [day.isoformat() for day in labels],
-        "opened": [opened.get(day, 0) for day in labels],
-        "closed": [closed.get(day, 0) for day in labels],
-    }
+    return per_day(days=days)
 
 
 def tickets_at_risk(*, within_hours: int = 4, limit: int = 10) -> QuerySet[Ticket]:
     """Unresolved tickets whose next deadline is past or near, most urgent first."""
-    from datetime import timedelta
-
     horizon = timezone.now() + timedelta(hours=within_hours)
-    return (
-        Ticket.objects.filter(
-            archived_at__isnull=True, status__in=UNRESOLVED, sla_due_at__lt=horizon
-        )
-        .select_related("organization", "assignee")
-        .order_by("sla_due_at")[:limit]
-    )
+    return tickets_due_before(horizon).select_related("organization", "assignee")[:limit]
+
+
+def tickets_due_before(horizon: datetime) -> QuerySet[Ticket]:
+    """`tickets_at_risk`'s rule and order, up to an instant (tickets/queue_reads.py)."""
+    return Ticket.objects.filter(
+        archived_at__isnull=True, status__in=UNRESOLVED, sla_due_at__lt=horizon
+    ).order_by("sla_due_at")
 
 
 # --- Organizations, by their tickets (the desk's clients) -------------------------
