@@ -194,8 +194,9 @@ def test_the_tickets_per_day_are_the_local_days(queue, settings):
     # Spread over the month, some near midnight (local time: Europe/Paris).
     for n, ticket in enumerate(tickets):
         when = now - timedelta(days=3 * n, hours=n)
+        closed = {"status": Status.CLOSED, "closed_at": when + timedelta(hours=5)}
         Ticket.objects.filter(pk=ticket.pk).update(
-            created_at=when, closed_at=when + timedelta(hours=5) if n % 2 else None
+            created_at=when, **(closed if n % 2 else {"closed_at": None})
         )
     for days in (1, 7, 30, 90):
         assert tickets_per_day(days=days) == _per_day_by_the_orm(days), days
