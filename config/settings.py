@@ -78,7 +78,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "ecmp.core.security.PrivateCacheMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    # django-otp's OTPMiddleware, its device read compiled once (accounts/session_device.py).
+    "ecmp.accounts.session_device.SessionDeviceMiddleware",
     "ecmp.accounts.twofactor_middleware.TwoFactorMiddleware",
     "ecmp.accounts.middleware.UserLanguageMiddleware",
     "ecmp.accounts.audit.AuditAddressMiddleware",
