@@ -309,3 +309,35 @@ def test_the_service_desk_list_pages_through_the_compiled_reads(client_for, alic
     assert "Page 1 of 3" in pages[0] and "Number 0" in pages[0] and "Number 1" in pages[0]
     assert "Number 2" in pages[1] and "Number 3" in pages[1] and "Number 0" not in pages[1]
     assert "Number 4" in pages[2] and "Page 3 of 3" in pages[2]
+
+
+_BODIES = [
+    "Thanks",
+    "<script>alert('x')</script> & \"quotes\"\r\nline two\rline three\n\nend",
+    "a &amp; b <b>bold</b> 'single' \"double\" (paren) [bracket] &lt;",
+    "Visit www.example.test now",
+    "Mail me@example.test, or call: thanks",
+    "http://example.test/?a=1&b=<2>",
+]
+
+
+def test_a_body_without_a_possible_link_is_written_as_urlize_writes_it(alice, agnes):
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.template import engines
+
+    ticket = make_ticket(alice, description="No link here\r\n<i>at all</i>")
+    for body in _BODIES:
+        services.ticket_reply(ticket=ticket, author=agnes, body=body)
+    ticket = Ticket.objects.get(pk=ticket.pk)
+    thread, opening = thread_with_files(ticket, staff=True)
+    context = {"thread": thread, "ticket": ticket, "opening_files": opening, "download": "x"}
+    env = engines["jinja2"]
+    source = Path(settings.BASE_DIR, "jinja2/includes/thread.html").read_text()
+    always = "{{ e.body|urlize|linebreaksbr }}"
+    fast = "{% if e.linkable %}" + always + "{% else %}{{ e.body|linebreaksbr }}{% endif %}"
+    assert fast in source
+    expected = env.from_string(source.replace(fast, always)).render(context)
+    assert env.get_template("includes/thread.html").render(context) == expected
+    assert '<a href="http://www.example.test"' in expected and "&lt;script&gt;" in expected

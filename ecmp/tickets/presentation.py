@@ -426,6 +426,10 @@ class ThreadEntry(NamedTuple):
     mark: Any  # desk/_sender_mark.html's row, or None
     body: str | None
     files: list[ThreadFile] | None
+    # Whether Django's urlize could find a link in the body: it looks only at words
+    # holding ".", "@" or ":", and escapes every other word (so, without any, the
+    # template writes the body escaped, as urlize would, without its cost).
+    linkable: bool
 
 
 def thread_cells(
@@ -468,6 +472,7 @@ def thread_cells(
                 marks.get(0 if created else event.message_id),
                 body,
                 files,
+                body is not None and ("." in body or "@" in body or ":" in body),
             )
         )
     return entries
