@@ -221,3 +221,39 @@ def test_a_customer_has_no_own_queue(queue, alice):
     from ecmp.tickets.queue_reads import my_open_tickets
 
     assert my_open_tickets(alice) == []
+
+
+def test_searches_give_what_the_orm_gives(queue, agnes):
+    number = str(queue["tickets"][1].number)
+    texts = [
+        "printer",
+        "Printers network",
+        "netw",
+        "print 2",
+        number,
+        f"#{number}",
+        "é",
+        "'",
+        "x" * 30,
+    ]
+    for text in texts:
+        for filters in (
+            {"queue": "open", "sort": "due", "text": text},
+            {"queue": "mine", "sort": "-number", "text": text, "priority": Priority.NORMAL},
+            {"queue": "closed", "sort": "subject", "text": text, "channel": Channel.EMAIL},
+        ):
+            expected = _orm(agnes, filters)
+            assert _same(queue_page_rows(agnes, filters, offset=0, size=25)) == expected, filters
+            assert queue_count(agnes, filters, cap=10_000) == len(expected), filters
+    found = queue_page_rows(
+        agnes, {"queue": "open", "sort": "due", "text": number}, offset=0, size=5
+    )
+    assert [row[0] for row in found] == [int(number)]
+    assert (
+        len(
+            queue_page_rows(
+                agnes, {"queue": "open", "sort": "due", "text": "printer"}, offset=0, size=25
+            )
+        )
+        == 5
+    )

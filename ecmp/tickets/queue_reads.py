@@ -15,15 +15,18 @@ Rows come back as tuples (`ROW`'s order), never models; nothing read is kept.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache, partial
+from functools import cache, lru_cache, partial
 from typing import Any, NamedTuple
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
 from django.db.models import Case, F, Func, IntegerField, Q, QuerySet, Value, When
 
 from ecmp.accounts.models import Role, User
 from ecmp.core.access import is_staff_member
 from ecmp.core.prepared import INSTANT, INTEGER, Prepared, prepared
 from ecmp.tickets.models import Ticket
+from ecmp.tickets.search import MAX_WORDS, search_filter, words_of
 from ecmp.tickets.selectors import (
     DESK_DEFAULT_SORT,
     parse_number,
@@ -155,6 +158,107 @@ def _count(shape: QueueShape, arity: int, cap: int) -> Prepared:
     return _Counted(partial(_capped, shape, cap=cap), (INTEGER,) * arity)
 
 
+# --- A search: the statement compiled once per shape and kind of search -------------
+# The words are no parameter the compiler keeps (their condition is text, and its
+# statement differs with their number on PostgreSQL). The statement is compiled once
+# with stand-in words of the same kind (a number or not, as many words); each search
+# then compiles its condition alone (search_filter's, about a tenth of the whole) and
+# its parameters take the stand-in's place. An unusual search goes through the ORM.
+
+_STAND_IN_NUMBER = "987654321"
+
+
+def _search_kind(text: str) -> tuple[bool, int]:
+    return parse_number(text) is not None, len(words_of(text)[:MAX_WORDS])
+
+
+def _stand_in(kind: tuple[bool, int]) -> str:
+    number, words = kind
+    if number:
+        return _STAND_IN_NUMBER
+    return " ".join(f"qzxjw{chr(ord('a') + n)}" for n in range(words))
+
+
+def _condition(text: str, alias: str) -> tuple[Any, ...]:
+    """The parameters of the search's condition alone, as the ORM compiles it."""
+    query = search_filter(Ticket.objects.using(alias).all(), text, parse_number(text))
+    return tuple(query.values("pk").query.sql_with_params()[1])
+
+
+class _Searched(Prepared):
+    """`build(*marks)` searched for stand-in words: `search_rows(text, *values)` runs its
+    statement with the text's condition in their place (or gives None: then ask the
+    ORM). `counted`: COUNT(*) over the statement."""
+
+    def __init__(self, build: Any, arity: int, stand_in: str, *, counted: bool) -> None:
+        super().__init__(build, (INTEGER,) * arity)
+        self.stand_in = stand_in
+        self.counted = counted
+        self._place = cache(self._find)
+
+    def _compile(self, alias: str) -> tuple[str, tuple[Any, ...], tuple[int | None, ...]]:
+        sql, params, slots = super()._compile(alias)
+        if self.counted:
+            sql = f"SELECT COUNT(*) FROM ({sql}) subquery"  # noqa: S608 - the ORM's SQL
+        return sql, params, slots
+
+    def _find(self, alias: str) -> tuple[int, int] | None:
+        # Where the stand-in's condition stands in the statement's parameters: once,
+        # and none of them a value's place.
+        _sql, params, slots = self._statement(alias)
+        try:
+            condition = _condition(self.stand_in, alias)
+        except EmptyResultSet:  # no words: the ORM answers
+            return None
+        size = len(condition)
+        found = [
+            start
+            for start in range(len(params) - size + 1)
+            if params[start : start + size] == condition
+            and all(slot is None for slot in slots[start : start + size])
+        ]
+        return (found[0], size) if size and len(found) == 1 else None
+
+    def search_rows(
+        self, text: str, *values: int, using: str = "default"
+    ) -> list[tuple[Any, ...]] | None:
+        found = self._place(using)
+        if found is None:
+            return None
+        place, size = found
+        sql, params, slots = self._statement(using)
+        try:
+            condition = _condition(text, using)
+        except EmptyResultSet:  # no word the index reads, no number
+            return None
+        if len(condition) != size:
+            return None
+        bound = [
+            p if slot is None else int(values[slot]) for p, slot in zip(params, slots, strict=True)
+        ]
+        bound[place : place + size] = condition
+        with connections[using].cursor() as cursor:
+            cursor.execute(sql, bound)
+            return cursor.fetchall()
+
+
+def _searched_rows(shape: QueueShape, *values: int, size: int, text: str) -> QuerySet[Any, Any]:
+    return _queue(shape, *values, text=text).values_list(*ROW)[:size]
+
+
+@lru_cache(maxsize=128)
+def _search_page(shape: QueueShape, arity: int, size: int, kind: tuple[bool, int]) -> _Searched:
+    stand_in = _stand_in(kind)
+    build = partial(_searched_rows, shape, size=size, text=stand_in)
+    return _Searched(build, arity, stand_in, counted=False)
+
+
+@lru_cache(maxsize=128)
+def _search_count(shape: QueueShape, arity: int, cap: int, kind: tuple[bool, int]) -> _Searched:
+    stand_in = _stand_in(kind)
+    return _Searched(partial(_capped, shape, cap=cap, text=stand_in), arity, stand_in, counted=True)
+
+
 def queue_page_rows(
     user: User, filters: dict[str, Any], *, offset: int, size: int
 ) -> list[tuple[Any, ...]]:
@@ -166,6 +270,11 @@ def queue_page_rows(
     text = filters.get("text") or ""
     if offset == 0 and not text:
         return _first_page(shape, len(values), size).rows(*values)
+    if offset == 0:
+        kind = _search_kind(text)
+        found = _search_page(shape, len(values), size, kind).search_rows(text, *values)
+        if found is not None:
+            return found
     query = _queue(shape, *values, text=text).values_list(*ROW)
     return list(query[offset : offset + size])
 
@@ -177,6 +286,10 @@ def queue_count(user: User, filters: dict[str, Any], *, cap: int) -> int:
     shape, values = queue_shape(user, filters)
     text = filters.get("text") or ""
     if text:
+        kind = _search_kind(text)
+        found = _search_count(shape, len(values), cap, kind).search_rows(text, *values)
+        if found is not None:
+            return int(found[0][0])
         return _queue(shape, *values, text=text)[: cap + 1].count()
     rows = _count(shape, len(values), cap).rows(*values)
     return int(rows[0][0])
