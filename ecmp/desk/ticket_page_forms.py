@@ -11,6 +11,7 @@ both the same way, with Django's markup (tested against `core.presentation.widge
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from types import SimpleNamespace
 from typing import Any, NamedTuple
 
 from django import forms
@@ -45,8 +46,9 @@ class FieldView(NamedTuple):
     help_text: str = ""
 
 
-# A form's fields by name; "errors" holds the form's own errors (non-field).
-FormView = dict[str, Any]
+# A form's fields as attributes (Jinja2 reads an attribute first: a dict's key
+# costs it a failed attribute read); `errors`: the form's own (non-field) errors.
+FormView = SimpleNamespace
 
 
 def options(pairs: Iterable[tuple[Any, Any]], current: Any) -> list[tuple[str, str, bool]]:
@@ -93,9 +95,8 @@ def _bound(form: forms.Form, name: str) -> FieldView:
 
 
 def _of(form: forms.Form) -> FormView:
-    view: FormView = {name: _bound(form, name) for name in form.fields}
-    view["errors"] = list(form.non_field_errors())
-    return view
+    fields = {name: _bound(form, name) for name in form.fields}
+    return SimpleNamespace(**fields, errors=list(form.non_field_errors()))
 
 
 def composer_view(
@@ -108,57 +109,57 @@ def composer_view(
     agent's `last_activity`, billing/activity_choices.py)."""
     if form is not None:
         view = _of(form)
-        view["billable_activities"] = form.fields["activity_type"].widget.attrs[
+        view.billable_activities = form.fields["activity_type"].widget.attrs[
             "data-billable-activities"
         ]
         return view
     choices, billable, chosen, billable_default = activity_setup(activities or [], last_activity)
     kinds = ComposerForm.base_fields["kind"]
-    return {
-        "version": _plain(ComposerForm, "version", ticket.version),
-        "kind": _plain(ComposerForm, "kind", kinds.initial, kinds.choices),  # type: ignore[attr-defined]
-        "body": _plain(ComposerForm, "body", None),
-        "files": _plain(ComposerForm, "files", None),
-        "time": _plain(ComposerForm, "time", None),
-        "activity_type": _plain(ComposerForm, "activity_type", chosen, choices),
-        "billable": _plain(ComposerForm, "billable", billable_default),
-        "billable_activities": billable,
-        "errors": [],
-    }
+    return SimpleNamespace(
+        version=_plain(ComposerForm, "version", ticket.version),
+        kind=_plain(ComposerForm, "kind", kinds.initial, kinds.choices),  # type: ignore[attr-defined]
+        body=_plain(ComposerForm, "body", None),
+        files=_plain(ComposerForm, "files", None),
+        time=_plain(ComposerForm, "time", None),
+        activity_type=_plain(ComposerForm, "activity_type", chosen, choices),
+        billable=_plain(ComposerForm, "billable", billable_default),
+        billable_activities=billable,
+        errors=[],
+    )
 
 
 def close_view(ticket: Ticket, form: CloseForm | None = None) -> FormView:
     if form is not None:
         return _of(form)
-    return {
-        "version": _plain(CloseForm, "version", ticket.version),
-        "note": _plain(CloseForm, "note", None),
-    }
+    return SimpleNamespace(
+        version=_plain(CloseForm, "version", ticket.version),
+        note=_plain(CloseForm, "note", None),
+    )
 
 
 def priority_view(ticket: Ticket, form: PriorityForm | None = None) -> FormView:
     if form is not None:
         return _of(form)
-    return {
-        "version": _plain(PriorityForm, "version", ticket.version),
-        "priority": _plain(PriorityForm, "priority", ticket.priority, Priority.choices),
-        "reason": _plain(PriorityForm, "reason", None),
-    }
+    return SimpleNamespace(
+        version=_plain(PriorityForm, "version", ticket.version),
+        priority=_plain(PriorityForm, "priority", ticket.priority, Priority.choices),
+        reason=_plain(PriorityForm, "reason", None),
+    )
 
 
 def assign_view(ticket: Ticket, current: User | None) -> FormView:
-    return {
-        "version": _plain(AssignForm, "version", ticket.version),
-        "assignee": _plain(AssignForm, "assignee", ticket.assignee_id, assignee_choices(current)),
-    }
+    return SimpleNamespace(
+        version=_plain(AssignForm, "version", ticket.version),
+        assignee=_plain(AssignForm, "assignee", ticket.assignee_id, assignee_choices(current)),
+    )
 
 
 def category_view(ticket: Ticket, categories: Sequence[tuple[int, str]]) -> FormView:
     """The category select: `categories`, the active ones as (id, label)."""
     empty = TicketCategoryForm.base_fields["category"].empty_label  # type: ignore[attr-defined]
-    return {
-        "version": _plain(TicketCategoryForm, "version", ticket.version),
-        "category": _plain(
+    return SimpleNamespace(
+        version=_plain(TicketCategoryForm, "version", ticket.version),
+        category=_plain(
             TicketCategoryForm, "category", ticket.category_id, [("", empty), *categories]
         ),
-    }
+    )
