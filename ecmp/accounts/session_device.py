@@ -11,7 +11,6 @@ user's and confirmed, else the session forgets it), are unchanged.
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 from django.apps import apps
@@ -38,14 +37,19 @@ def session_device(persistent_id: str) -> Device | None:
     return model.from_db("default", fields, rows[0]) if rows else None
 
 
-@cache
+_READS: dict[type[Device], tuple[ConvertedRead, tuple[str, ...]]] = {}
+
+
 def _read(model: type[Device]) -> tuple[ConvertedRead, tuple[str, ...]]:
+    if model in _READS:
+        return _READS[model]
     fields = attnames(model)
 
     def build(pk: Any) -> Any:
         return model.objects.filter(id=pk).values_list(*fields)
 
-    return ConvertedRead(build, kinds=(INTEGER,)), fields
+    _READS[model] = ConvertedRead(build, kinds=(INTEGER,)), fields
+    return _READS[model]
 
 
 class SessionDeviceMiddleware(OTPMiddleware):

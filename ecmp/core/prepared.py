@@ -21,9 +21,12 @@ from typing import Any
 from django.db import connections
 from django.db.models import QuerySet
 
-# Integers no id, count or flag holds: where they stand in the compiled parameters,
-# the caller's values go.
-_MARK = -7_340_019_001
+# Integers no id, count or flag holds, and no constant of a statement: where they
+# stand in the compiled parameters, the caller's values go. Positive and within a
+# 32-bit column's range: a value out of a field's range (a negative number for a
+# PositiveIntegerField on PostgreSQL) is no parameter, the ORM compiles the lookup
+# away as matching nothing.
+_MARK = 2_034_019_001
 # The kinds of values a prepared read takes: integers (ids, counts, flags), and
 # aware datetimes (`INSTANT`: "now", a deadline), marked by instants no row holds.
 INTEGER = "integer"
@@ -54,7 +57,8 @@ class Prepared:
         sql, params = self._build(*marks).using(alias).query.sql_with_params()
         # The ORM gives a datetime's parameter as the database takes it (text on
         # SQLite): the marks are looked for in that form.
-        adapted = [self._adapt(mark, kind, alias) for mark, kind in zip(marks, self.kinds)]
+        kinds = self.kinds
+        adapted = [self._adapt(mark, kind, alias) for mark, kind in zip(marks, kinds, strict=True)]
         slots = tuple(adapted.index(p) if _is_mark(p, adapted) else None for p in params)
         missing = set(range(self.arity)) - set(slots)
         if missing:  # a value the ORM changed or dropped: not a plain parameter
@@ -71,7 +75,7 @@ class Prepared:
         if len(values) != self.arity:
             raise TypeError(f"prepared read takes {self.arity} values, not {len(values)}")
         sql, params, slots = self._statement(using)
-        adapted = [self._adapt(v, kind, using) for v, kind in zip(values, self.kinds)]
+        adapted = [self._adapt(v, kind, using) for v, kind in zip(values, self.kinds, strict=True)]
         bound = _bind(params, slots, adapted)
         connection = connections[using]
         with connection.cursor() as cursor:
@@ -81,14 +85,24 @@ class Prepared:
 
 
 def _is_mark(param: Any, marks: list[Any]) -> bool:
-    # `1 in [True]` is true: a boolean parameter is never a mark.
-    return not isinstance(param, bool) and type(param) in (int, str, datetime) and param in marks
+    # `1 in [True]` is true: a boolean parameter is never a mark. (psycopg's integers
+    # are int subclasses: Int4, Int8.)
+    if isinstance(param, bool):
+        return False
+    return isinstance(param, int | str | datetime) and param in marks
 
 
 def _bind(
     params: tuple[Any, ...], slots: tuple[int | None, ...], values: Sequence[Any]
 ) -> tuple[Any, ...]:
-    return tuple(p if slot is None else values[slot] for p, slot in zip(params, slots, strict=True))
+    return tuple(
+        p if slot is None else _as(p, values[slot]) for p, slot in zip(params, slots, strict=True)
+    )
+
+
+def _as(mark: Any, value: Any) -> Any:
+    # The value in the mark's own type: psycopg's Int4 where the ORM gave one.
+    return type(mark)(value) if isinstance(mark, int) else value
 
 
 def prepared(
