@@ -341,3 +341,31 @@ def test_a_body_without_a_possible_link_is_written_as_urlize_writes_it(alice, ag
     expected = env.from_string(source.replace(fast, always)).render(context)
     assert env.get_template("includes/thread.html").render(context) == expected
     assert '<a href="http://www.example.test"' in expected and "&lt;script&gt;" in expected
+
+
+@pytest.mark.parametrize(
+    "body",
+    [None, "   ", "<script>alert('x')</script> & \"q\"\n" * 3000],  # unbound, blank, too long
+)
+def test_the_reply_field_is_written_as_django_writes_it(client_for, alice, body):
+    from django.template import engines
+    from django.urls import reverse
+
+    from ecmp.tickets.forms import ReplyForm
+
+    ticket = make_ticket(alice)
+    client = client_for(alice)
+    if body is None:
+        form = ReplyForm()
+        response = client.get(reverse("portal:ticket-detail", args=[ticket.number]))
+    else:
+        form = ReplyForm({"body": body})
+        assert not form.is_valid()
+        url = reverse("portal:ticket-reply", args=[ticket.number])
+        response = client.post(url, {"body": body})
+        assert response.status_code == 400
+    django_s = engines["jinja2"].from_string(
+        '{% with field=form.body %}{% include "includes/field.html" %}{% endwith %}'
+    )
+    expected = django_s.render({"form": form})
+    assert "<textarea" in expected and expected in response.content.decode()
