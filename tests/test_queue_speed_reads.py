@@ -257,3 +257,10 @@ def test_searches_give_what_the_orm_gives(queue, agnes):
         )
         == 5
     )
+
+
+def test_no_ticket_no_day_counts(db):
+    from ecmp.tickets.selectors import tickets_per_day
+
+    figures = tickets_per_day(days=7)
+    assert figures["opened"] == [0] * 7 == figures["closed"] and len(figures["labels"]) == 7
