@@ -45,7 +45,7 @@ from ecmp.tickets.selectors import (
     tickets_visible_to,
 )
 from ecmp.tickets.services import waiting
-from ecmp.tickets.status import Status
+from ecmp.tickets.status import Channel, Status
 from ecmp.tickets.thread_reads import thread_with_files
 
 
@@ -69,6 +69,7 @@ def _page(request: AuthenticatedHttpRequest, ticket: Ticket, **forms: Any) -> Ht
     """The page; `forms`: the one form a POST refused, written with its errors (the
     others, and all on a view, from the ticket: desk/ticket_page_forms.py)."""
     thread, opening_files = thread_with_files(ticket, staff=True)
+    followers = follower_panel(ticket, request.user)
     if (refused := forms.get("reply_form")) is not None:
         composer = composer_view(ticket, form=refused)
     else:
@@ -85,7 +86,11 @@ def _page(request: AuthenticatedHttpRequest, ticket: Ticket, **forms: Any) -> Ht
         "close_form": close_view(ticket, forms.get("close_form")),
         "assign_form": assign_view(ticket, ticket.assignee),
         "priority_form": priority_view(ticket, forms.get("priority_form")),
-        "followers": follower_panel(ticket, request.user),
+        "followers": followers,
+        # Each customer who may be added: (id, "name (email)"), text the select escapes.
+        "follower_options": [(p.pk, f"{p.full_name} ({p.email})") for p in followers.candidates],
+        # As get_channel_display() gives it, for a fraction of its cost.
+        "channel": str(dict(Channel.choices).get(ticket.channel, ticket.channel)),
         "time_entries": time_entries_for_ticket_page(ticket),
         "hour_balance": pack_balance(ticket.organization_id, today=timezone.localdate()),
         "category_form": category_view(ticket, active_category_choices()),
