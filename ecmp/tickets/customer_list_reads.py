@@ -13,6 +13,7 @@ into the statement, `tickets_visible_to(followed_read_first=True)`). A user who
 follows none — most — gets the compiled statements; a follower, a search by words
 (text, whose statement depends on the words) and a later page go through the ORM
 each time, with the same columns. Rows come back as `CustomerRow`s either way.
+(Compiling reads the placeholder user's followed tickets: none, no user has its id.)
 """
 
 from __future__ import annotations
