@@ -264,3 +264,85 @@ def test_no_ticket_no_day_counts(db):
 
     figures = tickets_per_day(days=7)
     assert figures["opened"] == [0] * 7 == figures["closed"] and len(figures["labels"]) == 7
+
+
+def test_the_home_reads_of_people_are_the_selectors(db, alice, carol, agnes):
+    from ecmp.accounts.desk_home_reads import latest_invitations, pending_registration_count
+    from ecmp.accounts.models import Invitation, RegistrationRequest
+    from ecmp.accounts.selectors import (
+        invitation_list_for_staff,
+        registration_request_list_for_staff,
+    )
+
+    now = timezone.now()
+    for n, (user, state) in enumerate(
+        [(alice, {}), (carol, {"accepted_at": now}), (agnes, {"revoked_at": now}), (alice, {})]
+    ):
+        Invitation.objects.create(
+            user=user,
+            token_hash=f"{n}" * 64,
+            created_at=now - timedelta(hours=n),
+            expires_at=now + timedelta(days=1 - n),  # the last ones expired
+            **state,
+        )
+    for n, status in enumerate(["pending", "pending", "declined"]):
+        RegistrationRequest.objects.create(
+            organization=alice.organization,
+            requested_by=alice,
+            email=f"someone{n}@acme.test",
+            full_name=f"Someone {n}",
+            status=status,
+        )
+    pending = RegistrationRequest.Status.PENDING
+    assert (
+        pending_registration_count()
+        == registration_request_list_for_staff(status=pending).count()
+        == 2
+    )
+
+    def shown(invitation):
+        user = invitation.user
+        return (
+            invitation.pk,
+            invitation.user_id,
+            user.full_name,
+            user.email,
+            str(user.organization) if user.organization else None,
+            user.activated_at,
+            invitation.created_at,
+            invitation.accepted_at,
+            invitation.revoked_at,
+            invitation.is_expired,
+        )
+
+    expected = [shown(i) for i in invitation_list_for_staff()[:3]]
+    assert [shown(i) for i in latest_invitations(3)] == expected and len(expected) == 3
+    # An agent without an organization, an accepted, a revoked and an expired one.
+    assert [e[4] is None for e in expected] == [False, False, True]
+    assert [shown(i) for i in latest_invitations(5)][-1][-1] is True
+
+
+def test_the_home_shows_the_invitations_as_the_orm_gave_them(
+    client_for, alice, carol, agnes, monkeypatch
+):
+    from django.urls import reverse
+
+    from ecmp.accounts.models import Invitation
+    from ecmp.accounts.selectors import invitation_list_for_staff
+    from ecmp.desk import views
+
+    now = timezone.now()
+    Invitation.objects.create(user=alice, token_hash="a" * 64, expires_at=now + timedelta(days=1))
+    Invitation.objects.create(user=agnes, token_hash="b" * 64, expires_at=now - timedelta(days=1))
+    Invitation.objects.create(user=carol, token_hash="c" * 64, expires_at=now, accepted_at=now)
+    desk = client_for(agnes)
+
+    def invitations(html):
+        return html[html.index("Latest invitations") : html.rindex("</ul>")]
+
+    fast = invitations(desk.get(reverse("desk:home")).content.decode())
+    monkeypatch.setattr(
+        views, "latest_invitations", lambda size: list(invitation_list_for_staff()[:size])
+    )
+    assert fast == invitations(desk.get(reverse("desk:home")).content.decode())
+    assert fast.count("list-group-item") == 3 and "Expired" in fast and "Activated" in fast

@@ -11,11 +11,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ecmp.accounts import services
+from ecmp.accounts.desk_home_reads import latest_invitations, pending_registration_count
 from ecmp.accounts.forms import DeclineForm, InviteForm
 from ecmp.accounts.models import RegistrationRequest, RemovalRequest, User
 from ecmp.accounts.removal_selectors import removal_request_list_for_staff
 from ecmp.accounts.requests import AuthenticatedHttpRequest
-from ecmp.accounts.selectors import invitation_list_for_staff, registration_request_list_for_staff
+from ecmp.accounts.selectors import registration_request_list_for_staff
 from ecmp.core.access import staff_required
 from ecmp.core.refusals import refusal_to_messages
 from ecmp.tickets.queue_reads import my_open_tickets, queue_counts, tickets_at_risk_items
@@ -27,7 +28,6 @@ from ecmp.tickets.selectors import tickets_per_day
 def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The agent's dashboard: queues, my tickets, SLA at risk, the last 30 days."""
     user = request.user
-    pending = registration_request_list_for_staff(status=RegistrationRequest.Status.PENDING)
     now = timezone.now()
     return render(
         request,
@@ -38,8 +38,8 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
             "mine": my_open_tickets(user, limit=10),
             "at_risk": tickets_at_risk_items(now),
             "per_day": tickets_per_day(days=30),
-            "pending_count": pending.count(),
-            "invitations": invitation_list_for_staff()[:5],
+            "pending_count": pending_registration_count(),
+            "invitations": latest_invitations(5),
         },
     )
 
