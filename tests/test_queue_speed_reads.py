@@ -264,6 +264,8 @@ def test_no_ticket_no_day_counts(db):
 
     figures = tickets_per_day(days=7)
     assert figures["opened"] == [0] * 7 == figures["closed"] and len(figures["labels"]) == 7
+    counts = queue_counts(1, timezone.now())
+    assert counts == {"new": 0, "mine": 0, "open": 0, "wait": 0, "overdue": 0}
 
 
 def test_the_home_reads_of_people_are_the_selectors(db, alice, carol, agnes):
