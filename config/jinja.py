@@ -26,6 +26,7 @@ from ecmp.billing.activity_names import activity_label
 from ecmp.billing.duration import format_duration
 from ecmp.core.presentation import choices_of, instant, link, when, widget
 from ecmp.mail.reasons import reason_label
+from ecmp.tickets.item_cells import ticket_item_cells
 from ecmp.tickets.presentation import (
     event_summary,
     priority_badge,
@@ -106,6 +107,7 @@ GLOBALS = {
     "priority_badge": priority_badge,
     "sla_badge": sla_badge,
     "queue_cells": queue_cells,
+    "ticket_item_cells": ticket_item_cells,
     "ticket_cells": ticket_cells,
     "thread_cells": thread_cells,
     "get_current_language": translation.get_language,

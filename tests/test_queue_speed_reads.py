@@ -348,3 +348,32 @@ def test_the_home_shows_the_invitations_as_the_orm_gave_them(
     )
     assert fast == invitations(desk.get(reverse("desk:home")).content.decode())
     assert fast.count("list-group-item") == 3 and "Expired" in fast and "Activated" in fast
+
+
+def test_the_home_items_are_what_the_filters_wrote(queue, agnes):
+    import unicodedata
+
+    from django.template.defaultfilters import truncatechars
+
+    from ecmp.tickets.item_cells import ticket_item_cells
+    from ecmp.tickets.presentation import priority_badge, sla_values
+    from ecmp.tickets.queue_reads import TicketItem
+
+    now = timezone.now()
+    decomposed = unicodedata.normalize("NFD", "Écran noir après la mise à jour")
+    subjects = ["Short", "x" * 50, "y" * 51, decomposed, "é" * 60 + "\u0301" * 3]
+    items = [
+        TicketItem(n + 1, subject, Priority.HIGH, None, now - timedelta(hours=n), None)
+        for n, subject in enumerate(subjects)
+    ]
+    cells = ticket_item_cells(items, now)
+    assert [c.subject for c in cells] == [truncatechars(s, 50) for s in subjects]
+    assert cells[3].subject != decomposed  # NFC, as the filter gives it
+    for cell, item in zip(cells, items, strict=True):
+        sla = sla_values(item, now)
+        assert (cell.sla_due, cell.sla_style, cell.sla_text) == (
+            sla["due"],
+            sla.get("style"),
+            sla.get("text"),
+        )
+        assert (cell.priority_style, cell.priority) == tuple(priority_badge(item.priority).values())

@@ -37,6 +37,7 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
             "counts": queue_counts(user.pk, now),
             "mine": my_open_tickets(user, limit=10),
             "at_risk": tickets_at_risk_items(now),
+            "now": now,
             "per_day": tickets_per_day(days=30),
             "pending_count": pending_registration_count(),
             "invitations": latest_invitations(5),

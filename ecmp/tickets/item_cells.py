@@ -1,0 +1,58 @@
+"""The desk home's short lists of tickets (desk/_ticket_items.html), computed once per
+item as plain values (config/jinja.py makes `ticket_item_cells` a global): per item,
+the template's filter, two macros and the SLA badge cost the home about 0.5 ms."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from django.template.defaultfilters import truncatechars
+
+from ecmp.core.presentation import link
+from ecmp.tickets.presentation import priority_badge, sla_values
+
+SUBJECT_SHOWN = 50  # characters, as `truncatechars(50)`
+
+
+class ItemCells(NamedTuple):
+    number: int
+    url: str
+    subject: str
+    priority_style: str
+    priority: str
+    sla_due: bool
+    sla_style: str | None
+    sla_what: str | None
+    sla_text: str | None
+
+
+def _short(subject: str) -> str:
+    # `truncatechars` gives a short text as it is once in NFC: spare it the work.
+    if len(subject) <= SUBJECT_SHOWN and unicodedata.is_normalized("NFC", subject):
+        return subject
+    return truncatechars(subject, SUBJECT_SHOWN)
+
+
+def ticket_item_cells(items: Iterable[Any], now: datetime) -> list[ItemCells]:
+    """Each item (number, subject, priority and the SLA's columns) as the list shows it."""
+    cells = []
+    for item in items:
+        priority = priority_badge(item.priority)
+        sla = sla_values(item, now)
+        cells.append(
+            ItemCells(
+                number=item.number,
+                url=link("desk:ticket-detail", item.number),
+                subject=_short(item.subject),
+                priority_style=priority["style"],
+                priority=priority["label"],
+                sla_due=sla["due"],
+                sla_style=sla.get("style"),
+                sla_what=sla.get("what"),
+                sla_text=sla.get("text"),
+            )
+        )
+    return cells
