@@ -377,3 +377,16 @@ def test_the_home_items_are_what_the_filters_wrote(queue, agnes):
             sla.get("text"),
         )
         assert (cell.priority_style, cell.priority) == tuple(priority_badge(item.priority).values())
+
+
+def test_a_search_uses_its_compiled_statement(queue, agnes):
+    from ecmp.tickets.queue_reads import _search_kind, _search_page, queue_shape
+
+    number = str(queue["tickets"][1].number)
+    for text in ("printer", "printers network", number):
+        filters = {"queue": "open", "sort": "due", "text": text}
+        shape, values = queue_shape(agnes, filters)
+        read = _search_page(shape, len(values), 25, _search_kind(text))
+        assert read.search_rows(text, *values) is not None, text  # not the ORM's way
+    shape, values = queue_shape(agnes, {"queue": "open", "sort": "due", "text": "'"})
+    assert _search_page(shape, len(values), 25, _search_kind("'")).search_rows("'") is None

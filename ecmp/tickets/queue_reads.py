@@ -181,8 +181,9 @@ def _stand_in(kind: tuple[bool, int]) -> str:
 
 def _condition(text: str, alias: str) -> tuple[Any, ...]:
     """The parameters of the search's condition alone, as the ORM compiles it."""
-    query = search_filter(Ticket.objects.using(alias).all(), text, parse_number(text))
-    return tuple(query.values("pk").query.sql_with_params()[1])
+    query = search_filter(Ticket.objects.using(alias).all(), text, parse_number(text)).query
+    _sql, params = query.get_compiler(alias).compile(query.where)  # the WHERE alone
+    return tuple(params)
 
 
 class _Searched(Prepared):
