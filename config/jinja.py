@@ -22,6 +22,7 @@ from django.utils import timezone, translation
 from jinja2 import ChainableUndefined, Environment
 
 from config.jinja_gettext import GETTEXT_GLOBALS
+from config.side_menu import side_menu
 from ecmp.billing.activity_names import activity_label
 from ecmp.billing.duration import format_duration
 from ecmp.core.presentation import choices_of, instant, link, when, widget
@@ -111,6 +112,7 @@ GLOBALS = {
     "ticket_cells": ticket_cells,
     "thread_cells": thread_cells,
     "get_current_language": translation.get_language,
+    "side_menu": side_menu,
 }
 
 

@@ -87,3 +87,31 @@ def test_the_menu_speaks_french(client_for, agnes, held, pending):
     agnes.save(update_fields=["language"])
     html = client_for(agnes).get(reverse("desk:home")).content.decode()
     assert 'data-held-mail="2"' in html
+
+
+def test_the_side_menu_is_each_readers_own(client_for, agnes, adam, alice, bob):
+    """Rendered once per language, kind of reader, page and counts (config/side_menu.py):
+    what one reader is shown never leaks into another's menu."""
+    from django.urls import reverse
+
+    pages = {
+        agnes: reverse("desk:queue"),
+        adam: reverse("desk:queue"),
+        alice: reverse("portal:service-desk"),
+        bob: reverse("portal:service-desk"),
+    }
+    menus = {}
+    for _ in range(2):  # the second time from the memo
+        for person, page in pages.items():
+            html = client_for(person).get(page).content.decode()
+            menus.setdefault(person, set()).add(html.split('id="app-menu"')[1].split("</nav>")[0])
+    assert all(len(seen) == 1 for seen in menus.values())
+    agent, admin, manager, customer = (menus[p].pop() for p in (agnes, adam, alice, bob))
+    assert 'href="/desk/tickets/" aria-current="page"' in agent
+    assert "Audit log" not in agent and "Audit log" in admin
+    assert "My team" in manager and "My team" not in customer
+    assert "/desk/" not in customer and "/desk/" not in manager
+    french = client_for(agnes)
+    french.post(reverse("accounts:set-language"), {"language": "fr", "next": "/"})
+    assert "Bureau" in french.get(reverse("desk:queue")).content.decode()
+    assert "Bureau" not in client_for(adam).get(reverse("desk:queue")).content.decode()
