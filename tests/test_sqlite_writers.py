@@ -140,3 +140,21 @@ def test_executemany_error_outside_a_transaction_leaves_nothing_open(rows_table)
         insert_many([(1,), (1,)])
     assert not connection.connection.in_transaction
     assert rows_table() == []
+
+
+def test_statements_are_converted_as_django_converts_them():
+    from django.db.backends.sqlite3.base import SQLiteCursorWrapper
+
+    statements = [
+        "SELECT 1",
+        'SELECT "a" FROM "t" WHERE "b" = %s AND "c" IN (%s, %s)',
+        "SELECT '100%%' WHERE x LIKE %s ESCAPE '\\'",
+        "SELECT %%s, %s",
+    ]
+    with connection.cursor() as wrapper:
+        ours = wrapper.cursor
+        assert type(ours).__name__ == "RetryingCursor"
+        for sql in statements * 2:  # the second time from the memo
+            assert ours.convert_query(sql) == SQLiteCursorWrapper.convert_query(ours, sql)
+        named = "SELECT %(a)s, %(b)s"
+        assert ours.convert_query(named, param_names=["a", "b"]) == "SELECT :a, :b"
