@@ -22,6 +22,10 @@ def test_the_ticket_lists_do_not_grow_with_tickets(client_for, alice, agnes):
     services.ticket_transition(ticket=make_ticket(alice), actor=agnes, status=Status.CLOSED)
     urls = [reverse("portal:service-desk") + f"?list={w}" for w in ("open", "recent")]
     urls.append(reverse("portal:dashboard"))
+    # A process's first view of a list compiles its statements (core/prepared.py),
+    # which may read once (the stand-in's followed tickets): counted after it.
+    for url in urls:
+        queries_for(client, url)
     few = [queries_for(client, url) for url in urls]
     for n in range(12):
         ticket = make_ticket(alice, subject=f"More {n}")
