@@ -42,6 +42,7 @@ from ecmp.billing.selectors import (
 from ecmp.billing.vat import REVERSE_CHARGE_MENTION
 from ecmp.core.access import admin_required, staff_required
 from ecmp.core.refusals import refusal_to_messages
+from ecmp.desk.billing_page import draft_form_fields
 from ecmp.desk.payment_forms import PaymentForm
 from ecmp.tickets.selectors import ticket_for_staff
 
@@ -140,7 +141,7 @@ def billing_home(request: AuthenticatedHttpRequest) -> HttpResponse:
         {
             "nav": "billing",
             "page": page,
-            "form": InvoicePeriodForm(initial={"start": start, "end": end}),
+            "fields": draft_form_fields(None, start, end),
             "state": state if state in STATE_FILTERS else "",
             "today": today,
         },
@@ -155,9 +156,8 @@ def invoice_draft_view(request: AuthenticatedHttpRequest) -> HttpResponse:
         page = Paginator(invoices_visible_to(request.user), settings.ECMP_LIST_PAGE_SIZE).get_page(
             1
         )
-        return render(
-            request, "desk/billing.html", {"nav": "billing", "page": page, "form": form}, status=400
-        )
+        context = {"nav": "billing", "page": page, "fields": draft_form_fields(form)}
+        return render(request, "desk/billing.html", context, status=400)
     data = form.cleaned_data
     draft = invoice_draft(data["organization"], data["start"], data["end"])
     charge_form = ChargeForm(
