@@ -156,8 +156,8 @@ def invoice_draft_view(request: AuthenticatedHttpRequest) -> HttpResponse:
         page = Paginator(invoices_visible_to(request.user), settings.ECMP_LIST_PAGE_SIZE).get_page(
             1
         )
-        context = {"nav": "billing", "page": page, "fields": draft_form_fields(form)}
-        return render(request, "desk/billing.html", context, status=400)
+        refused = {"nav": "billing", "page": page, "fields": draft_form_fields(form)}
+        return render(request, "desk/billing.html", refused, status=400)
     data = form.cleaned_data
     draft = invoice_draft(data["organization"], data["start"], data["end"])
     charge_form = ChargeForm(
