@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -21,19 +21,17 @@ from ecmp.core.access import staff_required
 from ecmp.core.refusals import refusal_to_messages
 from ecmp.desk.contract_views import contract_card
 from ecmp.desk.forms import OrganizationForm, PersonDetailsForm, ReasonForm, UserRoleForm
-from ecmp.tickets.selectors import (
-    clean_search,
-    organization_list_for_staff,
-    organization_priority_figures,
-)
+from ecmp.tickets.organization_reads import OrganizationDirectory, OrganizationRow
+from ecmp.tickets.selectors import clean_search, organization_priority_figures
 
 
 @staff_required
 @require_GET
 def organization_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     text = clean_search(request.GET.get("q"), limit=100)
-    page = Paginator(
-        organization_list_for_staff(text=text), settings.ECMP_DIRECTORY_PAGE_SIZE
+    page: Page[OrganizationRow] = Paginator(
+        OrganizationDirectory(text=text),  # type: ignore[arg-type]  # counted and sliced only
+        settings.ECMP_DIRECTORY_PAGE_SIZE,
     ).get_page(request.GET.get("page"))
     return render(request, "desk/organizations.html", {"nav": "clients", "page": page, "q": text})
 
