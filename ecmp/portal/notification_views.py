@@ -2,30 +2,48 @@
 
 from __future__ import annotations
 
+import sys
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from ecmp.accounts.requests import AuthenticatedHttpRequest
+from ecmp.core.paging import CountedPaginator
 from ecmp.notifications import services
-from ecmp.notifications.selectors import notification_list_for
+from ecmp.notifications.list_reads import notification_count, notification_rows
+from ecmp.portal.news_cells import notification_items
 
 
 @login_required
 @require_GET
 def notification_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     unread_only = request.GET.get("show") == "unread"
-    notifications = notification_list_for(request.user, unread_only=unread_only)
-    page = Paginator(notifications, settings.ECMP_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "portal/notifications.html",
-        {"page": page, "unread_only": unread_only, "nav": "notifications"},
+    user = request.user
+    paginator = _Paginator(
+        lambda offset, size: notification_rows(
+            user, unread_only=unread_only, offset=offset, size=size
+        ),
+        lambda _cap: notification_count(user, unread_only=unread_only),
+        settings.ECMP_LIST_PAGE_SIZE,
     )
+    page = paginator.get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "items": notification_items(page.object_list),
+        "unread_only": unread_only,
+        "nav": "notifications",
+    }
+    return render(request, "portal/notifications.html", context)
+
+
+class _Paginator(CountedPaginator):
+    """Django's Paginator over rows read a page at a time: counted without a cap."""
+
+    cap = sys.maxsize
 
 
 @login_required

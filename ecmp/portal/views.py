@@ -16,8 +16,9 @@ from ecmp.accounts.removal_selectors import colleagues_for_manager, removal_requ
 from ecmp.accounts.requests import AuthenticatedHttpRequest
 from ecmp.accounts.selectors import registration_request_list_for_manager
 from ecmp.core.access import team_manager_required
-from ecmp.notifications.selectors import notification_list_for
-from ecmp.tickets.selectors import recent_events_for_customer, ticket_status_counts_for
+from ecmp.notifications.list_reads import notification_rows
+from ecmp.portal.news_cells import event_items, notification_items
+from ecmp.tickets.dashboard_reads import recent_events, status_counts
 
 
 @login_required
@@ -32,9 +33,9 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         "portal/dashboard.html",
         {
             "nav": "home",
-            "counts": ticket_status_counts_for(user),
-            "events": recent_events_for_customer(user, limit=8),
-            "notifications": notification_list_for(user, unread_only=True)[:5],
+            "counts": status_counts(user),
+            "events": event_items(recent_events(user, limit=8)),
+            "notifications": notification_items(notification_rows(user, unread_only=True, size=5)),
         },
     )
 
