@@ -83,3 +83,66 @@ def test_the_invoices_page_is_for_admins_only(clients, adam, client_for):
     agent = AgentFactory(email="agent@support.test")
     assert client_for(agent).get(reverse("desk:billing")).status_code in (302, 403, 404)
     assert client_for(adam).get(reverse("desk:billing")).status_code == 200
+
+
+# The audit page's row as it was written from AuditEvent instances.
+_AUDIT_ROW_BEFORE = """{% for event in events %}
+    <td class="text-nowrap"><time datetime="{{ event.at|date('c') }}">{{ event.at|date("Y-m-d H:i:s") }}</time></td>
+    <td>{{ event.get_kind_display() }}</td>
+    <td>{{ event.actor_label|default("—") }}</td>
+    <td class="font-monospace small">{{ event.address|default("—") }}</td>
+    <td>{{ event.target_label|default("—") }}|{{ event.changes }}|{{ event.detail }}</td>
+{% endfor %}"""
+_AUDIT_ROW_AFTER = """{% for event in events %}
+    <td class="text-nowrap"><time datetime="{{ event.at_machine }}">{{ event.at_text }}</time></td>
+    <td>{{ event.kind_label }}</td>
+    <td>{{ event.actor_label|default("—") }}</td>
+    <td class="font-monospace small">{{ event.address|default("—") }}</td>
+    <td>{{ event.target_label|default("—") }}|{{ event.changes }}|{{ event.detail }}</td>
+{% endfor %}"""
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+@pytest.mark.parametrize("zone", ["Europe/Paris", "America/New_York", "UTC"])
+def test_the_audit_rows_write_what_the_events_wrote(adam, language, zone):
+    from datetime import UTC, datetime
+
+    from django.utils import timezone, translation
+
+    from ecmp.accounts.audit_selectors import (
+        audit_event_list_for_admin,
+        audit_row_list_for_admin,
+        audit_rows,
+    )
+    from ecmp.accounts.models import AuditEvent
+
+    for i, kind in enumerate(AuditEvent.Kind.values):
+        AuditEvent.objects.create(
+            at=datetime(2026, 3, 29, 0, 30 + i % 30, i % 60, 1234 * i, tzinfo=UTC),
+            kind=kind,
+            actor_label="<b>Adam</b> & co" if i % 2 else "",
+            address="192.0.2.7" if i % 3 else None,
+            target_type="organization",
+            target_id=str(i),
+            target_label=f'"T{i}"',
+            changes={"role": ["agent", None]} if i % 4 else {},
+            detail="<i>d</i>" if i % 5 else "",
+        )
+    env = engines["jinja2"]
+    with translation.override(language), timezone.override(zone):
+        events = list(audit_event_list_for_admin(adam))
+        rows = audit_rows(audit_row_list_for_admin(adam))
+        assert len(rows) == len(events) == len(AuditEvent.Kind.values)
+        before = env.from_string(_AUDIT_ROW_BEFORE).render({"events": events})
+        after = env.from_string(_AUDIT_ROW_AFTER).render({"events": rows})
+    assert after == before
+    assert "&lt;b&gt;Adam" in after
+
+
+def test_the_audit_page_is_for_admins_only(adam, client_for):
+    from tests.factories import AgentFactory
+
+    agent = AgentFactory(email="agent@support.test")
+    assert client_for(agent).get(reverse("desk:audit")).status_code in (302, 403, 404)
+    response = client_for(adam).get(reverse("desk:audit"))
+    assert response.status_code == 200

@@ -13,7 +13,12 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from ecmp.accounts.audit_export import audit_csv_rows
-from ecmp.accounts.audit_selectors import AuditFilters, audit_event_list_for_admin
+from ecmp.accounts.audit_selectors import (
+    AuditFilters,
+    audit_event_list_for_admin,
+    audit_row_list_for_admin,
+    audit_rows,
+)
 from ecmp.accounts.models import AuditEvent, Organization, User
 from ecmp.accounts.requests import AuthenticatedHttpRequest
 from ecmp.billing.models import Invoice
@@ -69,8 +74,9 @@ class AuditFilterForm(forms.Form):
 @require_GET
 def audit_log(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
-    events = audit_event_list_for_admin(request.user, form.filters())
+    events = audit_row_list_for_admin(request.user, form.filters())
     page, query_without_page = long_list_page(request, events)
+    page.object_list = audit_rows(page.object_list)
     context = {
         "nav": "audit",
         "form": form,
