@@ -146,3 +146,66 @@ def test_the_audit_page_is_for_admins_only(adam, client_for):
     assert client_for(agent).get(reverse("desk:audit")).status_code in (302, 403, 404)
     response = client_for(adam).get(reverse("desk:audit"))
     assert response.status_code == 200
+
+
+def _django_inputs(forms_: list) -> list[str]:
+    env = engines["jinja2"]
+    source = "{{ widget(field) }}"
+    return [
+        env.from_string(source).render({"field": form[name]})
+        for form in forms_
+        for name in form.fields
+    ]
+
+
+@pytest.mark.parametrize(
+    "post",
+    [
+        None,
+        {
+            "p4-first_response_hours": "abc",
+            "p3-first_response_hours": "0.1",
+            "p2-resolution_hours": "4",
+        },
+        {"p4-first_response_hours": '"><b>', "p4-resolution_hours": "1e3"},
+    ],
+)
+def test_the_service_level_targets_are_written_as_django_writes_them(adam, client_for, post):
+    from ecmp.desk.sla_views import _hours_form, _target_forms
+
+    client = client_for(adam)
+    if post is None:
+        response = client.get(reverse("desk:sla"))
+        forms_ = [form for _l, _p, form in _target_forms()]
+    else:
+        response = client.post(reverse("desk:sla-targets"), post)
+        assert response.status_code == 400
+        forms_ = [form for _l, _p, form in _target_forms(post)]
+    html = response.content.decode()
+    expected = _django_inputs([*forms_, _hours_form()])
+    assert len(expected) == 8 + 21
+    for markup in expected:
+        assert markup in html, markup
+
+
+@pytest.mark.parametrize(
+    "post",
+    [
+        {"open_0": "on", "opens_0": "18:00", "closes_0": "09:00", "open_2": "on", "opens_2": "x"},
+        {"open_6": "on", "opens_6": "08:00", "closes_6": "12:30", "opens_1": "<i>"},
+    ],
+)
+def test_refused_business_hours_are_written_as_django_writes_them(adam, client_for, post):
+    from ecmp.desk.forms import BusinessHoursForm
+
+    response = client_for(adam).post(reverse("desk:sla-hours"), post)
+    form = BusinessHoursForm(post)
+    if form.is_valid():
+        assert response.status_code == 302
+        return
+    assert response.status_code == 400
+    html = response.content.decode()
+    expected = _django_inputs([form])
+    assert any("is-invalid" in markup for markup in expected)
+    for markup in expected:
+        assert markup in html, markup

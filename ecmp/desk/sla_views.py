@@ -14,6 +14,7 @@ from ecmp.accounts.requests import AuthenticatedHttpRequest
 from ecmp.core.access import admin_required
 from ecmp.core.refusals import refusal_to_messages
 from ecmp.desk.forms import BusinessHoursForm, HolidayForm, SlaTargetForm
+from ecmp.desk.sla_page import hours_rows, target_rows
 from ecmp.sla import services
 from ecmp.sla.contract_summary import hours_of
 from ecmp.sla.selectors import (
@@ -57,13 +58,15 @@ def _hours_form(data=None) -> BusinessHoursForm:
 
 
 def _render(request, *, targets=None, hours=None, holiday=None, status=200) -> HttpResponse:
+    hours_form = hours or _hours_form()
     return render(
         request,
         "desk/sla_settings.html",
         {
             "nav": "sla",
-            "targets": targets or _target_forms(),
-            "hours_form": hours or _hours_form(),
+            "targets": target_rows(targets or _target_forms()),
+            "hours_form": hours_form,
+            "hours": hours_rows(hours_form),
             "holiday_form": holiday or HolidayForm(),
             "holidays": holiday_list_for_admin(),
         },
