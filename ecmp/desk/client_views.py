@@ -13,16 +13,24 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ecmp.accounts import services
 from ecmp.accounts.models import Organization, User
+from ecmp.accounts.organization_page_reads import (
+    organization_for_staff,
+    organization_history,
+    people_of_organization,
+)
 from ecmp.accounts.requests import AuthenticatedHttpRequest
-from ecmp.accounts.selectors import user_list_for_organization
 from ecmp.billing.forms import BillingProfileForm
 from ecmp.billing.selectors import billing_profile_for
 from ecmp.core.access import staff_required
 from ecmp.core.refusals import refusal_to_messages
 from ecmp.desk.contract_views import contract_card
 from ecmp.desk.forms import OrganizationForm, PersonDetailsForm, ReasonForm, UserRoleForm
-from ecmp.tickets.organization_reads import OrganizationDirectory, OrganizationRow
-from ecmp.tickets.selectors import clean_search, organization_priority_figures
+from ecmp.tickets.organization_reads import (
+    OrganizationDirectory,
+    OrganizationRow,
+    priority_figures,
+)
+from ecmp.tickets.selectors import clean_search
 
 
 @staff_required
@@ -54,7 +62,7 @@ def organization_new(request: AuthenticatedHttpRequest) -> HttpResponse:
 @staff_required
 @require_http_methods(["GET", "POST"])
 def organization_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    organization = get_object_or_404(Organization, pk=pk)
+    organization = organization_for_staff(pk)
     form = OrganizationForm(
         request.POST or None,
         initial={
@@ -77,13 +85,13 @@ def organization_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
         "nav": "clients",
         "organization": organization,
         "form": form,
-        "reason_form": ReasonForm(),
-        "figures": organization_priority_figures(organization),
-        "people": user_list_for_organization(organization),
-        "history": organization.events.select_related("actor")[:20],
-        "billing_form": BillingProfileForm(instance=billing_profile_for(organization)),
+        "figures": priority_figures(organization.pk),
+        "people": people_of_organization(organization.pk),
+        "history": organization_history(organization.pk),
         **contract_card(organization),
     }
+    if request.user.is_staff:  # the billing card is for administrators only
+        context["billing_form"] = BillingProfileForm(instance=billing_profile_for(organization))
     return render(request, "desk/organization.html", context, status=400 if form.errors else 200)
 
 

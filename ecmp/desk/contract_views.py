@@ -29,6 +29,7 @@ from ecmp.core.access import admin_required, is_admin, staff_required
 from ecmp.core.refusals import refusal_to_messages
 from ecmp.desk.contract_forms import ContractForm, hours_form
 from ecmp.desk.forms import BusinessHoursForm
+from ecmp.sla.contract_reads import has_contract
 from ecmp.sla.contract_selectors import contract_for_staff, contract_history, contract_pick
 from ecmp.sla.contract_summary import contract_summary, hours_of
 from ecmp.sla.contracts import contract_delete, contract_in_use
@@ -37,8 +38,8 @@ from ecmp.sla.models import Contract
 
 def contract_card(organization: Organization) -> dict[str, Any]:
     """What the client's page shows of its contract: the version in force today and
-    the history (three queries)."""
-    history = list(contract_history(organization.pk))
+    the history (three queries; one for a client without a contract)."""
+    history = list(contract_history(organization.pk)) if has_contract(organization.pk) else []
     in_force = contract_pick(history, timezone.localdate())
     return {
         "contract_in_force": contract_summary(in_force) if in_force else None,

@@ -1,5 +1,6 @@
 """The desk's clients list (desk/clients/) as its page reads it: the rows of
-`organization_list_for_staff`, the shown columns only, as named tuples.
+`organization_list_for_staff`, the shown columns only, as named tuples; and the
+client page's priority figures (`priority_figures`).
 
 Without search words, the count and each page's rows are statements compiled once
 per process (core/prepared.py; a page's rows once per offset and size, which the
@@ -14,11 +15,13 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from django.db.models import F, Func, QuerySet
+from django.db.models import Count, F, Func, Q, QuerySet
 
 from ecmp.core.prepared import prepared
 from ecmp.core.prepared_rows import ConvertedRead
+from ecmp.tickets.models import Ticket
 from ecmp.tickets.selectors import organization_list_for_staff
+from ecmp.tickets.status import Priority
 
 
 class OrganizationRow(NamedTuple):
@@ -76,3 +79,35 @@ class OrganizationDirectory:
             found = organization_list_for_staff(text=self.text).values_list(*ROW)[start:stop]
             return [OrganizationRow._make(row) for row in found]
         return [OrganizationRow._make(row) for row in _window(start, stop - start).rows()]
+
+
+def _priority_counts(organization_id: int) -> QuerySet[Any, Any]:
+    # Grouped by the organization the rows are filtered on: one group, or no row.
+    asked = Q(requested_priority__gte=Priority.HIGH)
+    return (
+        Ticket.objects.filter(organization_id=organization_id)
+        .order_by()
+        .values("organization_id")
+        .annotate(
+            total=Count("id"),
+            asked_high=Count("id", filter=asked),
+            lowered=Count("id", filter=asked & Q(priority__lt=F("requested_priority"))),
+        )
+        .values_list("total", "asked_high", "lowered")
+    )
+
+
+_PRIORITY_COUNTS = prepared(_priority_counts, arity=1)
+
+
+def priority_figures(organization_id: int) -> dict[str, int | float]:
+    """`organization_priority_figures`, in a statement compiled once per process."""
+    rows = _PRIORITY_COUNTS.rows(organization_id)
+    total, asked, lowered = (int(n) for n in rows[0]) if rows else (0, 0, 0)
+    return {
+        "total": total,
+        "asked_high": asked,
+        "lowered": lowered,
+        "asked_high_share": round(100 * asked / total) if total else 0,
+        "lowered_share": round(100 * lowered / asked) if asked else 0,
+    }
