@@ -209,3 +209,62 @@ def test_refused_business_hours_are_written_as_django_writes_them(adam, client_f
     assert any("is-invalid" in markup for markup in expected)
     for markup in expected:
         assert markup in html, markup
+
+
+def test_the_team_rows_are_what_the_orm_gives(adam, client_for):
+    from django.core.exceptions import PermissionDenied
+    from django.utils import translation
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from ecmp.accounts.models import ERASED_DOMAIN, Role, User
+    from ecmp.accounts.team_reads import team_rows_for_admin
+    from ecmp.accounts.twofactor import team_list_with_two_factor
+    from tests.factories import AgentFactory, UserFactory
+
+    on = AgentFactory(email="on@support.test", full_name="Zed On")
+    TOTPDevice.objects.create(user=on, name="phone", confirmed=True)
+    half = AgentFactory(email="half@support.test", full_name="")
+    TOTPDevice.objects.create(user=half, name="phone", confirmed=False)
+    AgentFactory(email="gone@support.test", full_name="Gone", is_active=False)
+    erased = AgentFactory(email="x@support.test", full_name="<i>Erased</i>")
+    User.objects.filter(pk=erased.pk).update(email=f"erased-{erased.pk}@{ERASED_DOMAIN}")
+    UserFactory(email="customer@client.test")  # not of the team
+    for language in ("en", "fr"):
+        with translation.override(language):
+            rows = team_rows_for_admin(adam)
+            people = list(team_list_with_two_factor())
+            assert [
+                (
+                    r.pk,
+                    r.full_name,
+                    r.email,
+                    r.role_label,
+                    r.is_active,
+                    r.two_factor_on,
+                    r.is_erased,
+                )
+                for r in rows
+            ] == [
+                (
+                    p.pk,
+                    p.full_name,
+                    p.email,
+                    p.get_role_display(),
+                    p.is_active,
+                    p.two_factor_on,
+                    p.is_erased,
+                )
+                for p in people
+            ]
+    assert {r.email for r in rows} >= {"on@support.test", "half@support.test", adam.email}
+    assert [r.two_factor_on for r in rows if r.email.startswith(("on@", "half@"))] == [False, True]
+    with pytest.raises(PermissionDenied):
+        team_rows_for_admin(on)
+    assert client_for(on).get(reverse("desk:team")).status_code in (302, 403, 404)
+    html = client_for(adam).get(reverse("desk:team")).content.decode()
+    assert "&lt;i&gt;Erased&lt;/i&gt;" in html
+    assert reverse("desk:person-edit", args=[erased.pk]) not in html
+    assert reverse("desk:person-erase", args=[erased.pk]) not in html
+    assert reverse("desk:person-erase", args=[adam.pk]) not in html
+    assert reverse("desk:person-erase", args=[on.pk]) in html
+    assert Role.ADMIN.label and "Deactivated" in html

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from ecmp.accounts import twofactor
 from ecmp.accounts.models import User
 from ecmp.accounts.requests import AuthenticatedHttpRequest
+from ecmp.accounts.team_reads import team_rows_for_admin
 from ecmp.accounts.twofactor_forms import ResetForm
 from ecmp.core.access import admin_required
 
@@ -21,7 +22,7 @@ def team(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "desk/team.html",
-        {"nav": "team-staff", "people": twofactor.team_list_with_two_factor()},
+        {"nav": "team-staff", "people": team_rows_for_admin(request.user)},
     )
 
 

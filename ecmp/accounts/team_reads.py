@@ -1,0 +1,62 @@
+"""The desk's Team page (admins): the support team as plain rows, read by a statement
+compiled once per process (core/prepared.py) instead of User instances."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import NamedTuple
+
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils.translation import get_language
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from ecmp.accounts.models import ERASED_DOMAIN, STAFF_ROLES, Role, User
+from ecmp.core.access import require_admin
+from ecmp.core.prepared import prepared
+
+
+class TeamRow(NamedTuple):
+    pk: int
+    full_name: str
+    email: str
+    role_label: str
+    is_active: bool
+    two_factor_on: bool
+    is_erased: bool
+
+
+def _team() -> QuerySet[User, tuple[int, str, str, str, bool, bool]]:
+    # As twofactor.team_list_with_two_factor, in the users' order (name, address).
+    enrolled = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
+    people = User.objects.filter(role__in=STAFF_ROLES).annotate(two_factor_on=Exists(enrolled))
+    return people.order_by("full_name", "email").values_list(
+        "pk", "full_name", "email", "role", "is_active", "two_factor_on"
+    )
+
+
+_TEAM = prepared(_team, arity=0)
+
+
+@lru_cache(maxsize=16)
+def _role_labels(language: str | None) -> dict[str, str]:
+    # Code only (the roles' labels in one language), translated once per process.
+    return {value: str(label) for value, label in Role.choices}
+
+
+def team_rows_for_admin(user: User) -> list[TeamRow]:
+    """Agents and admins, active or not, each with their role's label, whether their
+    second factor is set up, and whether they were erased (as `User.is_erased`)."""
+    require_admin(user)
+    labels = _role_labels(get_language())
+    return [
+        TeamRow(
+            pk,
+            name,
+            email,
+            labels.get(role, role),
+            bool(active),
+            bool(two_factor),
+            email == f"erased-{pk}@{ERASED_DOMAIN}",
+        )
+        for pk, name, email, role, active, two_factor in _TEAM.rows()
+    ]
