@@ -18,6 +18,7 @@ from ecmp.accounts.organization_page_reads import (
     organization_history,
     people_of_organization,
 )
+from ecmp.accounts.people_cells import people_cells
 from ecmp.accounts.selectors import user_list_for_organization
 from ecmp.sla.contract_reads import has_contract
 from ecmp.tickets.models import Ticket
@@ -159,3 +160,23 @@ def test_the_billing_card_is_for_admins_and_queries_stay_constant(client_for, ag
 def test_customers_are_refused_the_client_page(client_for, alice, acme):
     response = client_for(alice).get(reverse("desk:organization", args=[acme.pk]))
     assert response.status_code == 403
+
+
+def test_each_persons_links_are_reverses_own(acme, alice, bob):
+    bob.phone = "+32 2 555 01 02"
+    bob.save()
+    cells = people_cells(people_of_organization(acme.pk))
+    assert [cell.person.pk for cell in cells] == [alice.pk, bob.pk]
+    for cell in cells:
+        pk = cell.person.pk
+        assert cell[2:] == (
+            reverse("desk:invitation-resend", args=[pk]),
+            reverse("desk:invitation-revoke", args=[pk]),
+            reverse("desk:person-edit", args=[pk]),
+            reverse("desk:user-role", args=[pk]),
+            reverse("desk:user-active", args=[pk]),
+            reverse("desk:two-factor-reset", args=[pk]),
+            reverse("desk:person-export", args=[pk]),
+            reverse("desk:person-erase", args=[pk]),
+        )
+    assert cells[1].phone_link == "+3225550102"

@@ -18,6 +18,7 @@ from ecmp.accounts.organization_page_reads import (
     organization_history,
     people_of_organization,
 )
+from ecmp.accounts.people_cells import people_cells
 from ecmp.accounts.requests import AuthenticatedHttpRequest
 from ecmp.billing.forms import BillingProfileForm
 from ecmp.billing.selectors import billing_profile_for
@@ -86,7 +87,7 @@ def organization_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
         "organization": organization,
         "form": form,
         "figures": priority_figures(organization.pk),
-        "people": people_of_organization(organization.pk),
+        "people": people_cells(people_of_organization(organization.pk)),
         "history": organization_history(organization.pk),
         **contract_card(organization),
     }
