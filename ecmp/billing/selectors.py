@@ -234,10 +234,7 @@ def time_on_hidden_tickets_for_manager(user: User) -> dict[str, int]:
     still add up to what the company is billed, as the invoice shows."""
     if not _is_manager(user) or user.organization_id is None:
         return {"tickets": 0, "minutes": 0, "billable_minutes": 0}
-    entries = TimeEntry.objects.filter(ticket__organization_id=user.organization_id).exclude(
-        ticket__in=tickets_visible_to(user)
-    )
-    totals = entries.aggregate(
+    totals = hidden_time_entries(user).aggregate(
         ticket_count=Count("ticket", distinct=True),
         total=Coalesce(Sum("minutes"), 0),
         billable=Coalesce(Sum("minutes", filter=Q(billable=True)), 0),
@@ -247,6 +244,15 @@ def time_on_hidden_tickets_for_manager(user: User) -> dict[str, int]:
         "minutes": totals["total"],
         "billable_minutes": totals["billable"],
     }
+
+
+def hidden_time_entries(user: User) -> QuerySet[TimeEntry]:
+    """The time entries `time_on_hidden_tickets_for_manager` adds up (a manager's)."""
+    if user.organization_id is None:
+        return TimeEntry.objects.none()
+    return TimeEntry.objects.filter(ticket__organization_id=user.organization_id).exclude(
+        ticket__in=tickets_visible_to(user)
+    )
 
 
 def report_rows(start: date, end: date) -> dict[str, list[dict[str, Any]]]:

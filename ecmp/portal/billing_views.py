@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+
 from django.conf import settings
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -11,29 +12,46 @@ from django.views.decorators.http import require_GET
 
 from ecmp.accounts.requests import AuthenticatedHttpRequest
 from ecmp.billing.downloads import invoice_response
-from ecmp.billing.selectors import (
-    invoice_for,
-    invoices_visible_to,
-    time_on_hidden_tickets_for_manager,
-    time_per_ticket_for_manager,
+from ecmp.billing.portal_reads import (
+    hidden_time,
+    invoice_count,
+    invoice_rows,
+    ticket_time_count,
+    ticket_time_rows,
 )
+from ecmp.billing.selectors import invoice_for
 from ecmp.core.access import team_manager_required
+from ecmp.core.paging import CountedPaginator
+
+
+class _Paginator(CountedPaginator):
+    """Django's Paginator over rows read a page at a time: counted without a cap."""
+
+    cap = sys.maxsize
 
 
 @team_manager_required
 @require_GET
 def invoices(request: AuthenticatedHttpRequest) -> HttpResponse:
-    page = Paginator(invoices_visible_to(request.user), settings.ECMP_LIST_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    tickets = Paginator(
-        time_per_ticket_for_manager(request.user), settings.ECMP_LIST_PAGE_SIZE
+    user = request.user
+    size = settings.ECMP_LIST_PAGE_SIZE
+    # A first page is read whole (its statement compiled once), then cut to the
+    # paginator's slice (shorter on the last page).
+    page = _Paginator(
+        lambda offset, n: invoice_rows(user, offset, size)[:n],
+        lambda _cap: invoice_count(user),
+        size,
+    ).get_page(request.GET.get("page"))
+    tickets = _Paginator(
+        lambda offset, n: ticket_time_rows(user, offset, size)[:n],
+        lambda _cap: ticket_time_count(user),
+        size,
     ).get_page(request.GET.get("tickets_page"))
     context = {
         "nav": "invoices",
         "page": page,
         "tickets": tickets,
-        "hidden_time": time_on_hidden_tickets_for_manager(request.user),
+        "hidden_time": hidden_time(user),
         "today": timezone.localdate(),  # which invoices are overdue
     }
     return render(request, "portal/invoices.html", context)
