@@ -268,3 +268,42 @@ def test_the_team_rows_are_what_the_orm_gives(adam, client_for):
     assert reverse("desk:person-erase", args=[adam.pk]) not in html
     assert reverse("desk:person-erase", args=[on.pk]) in html
     assert Role.ADMIN.label and "Deactivated" in html
+
+
+def test_the_whole_logs_compiled_reads_give_what_the_orm_gives(adam, client_for, settings):
+    from datetime import UTC, datetime
+
+    from django.core.exceptions import PermissionDenied
+
+    from ecmp.accounts.audit_selectors import (
+        audit_count_unfiltered,
+        audit_row_list_for_admin,
+        audit_rows,
+        audit_rows_unfiltered,
+    )
+    from ecmp.accounts.models import AuditEvent
+    from tests.factories import AgentFactory
+
+    size = settings.ECMP_LIST_PAGE_SIZE
+    for i in range(size + 3):
+        AuditEvent.objects.create(
+            at=datetime(2026, 1, 1 + i % 3, 12, 0, 0, 500 * i, tzinfo=UTC),  # ties on purpose
+            kind=AuditEvent.Kind.values[i % len(AuditEvent.Kind.values)],
+            actor_label=f"a{i}",
+            changes={"n": [i, None], "t": ["é", "<b>"]} if i % 2 else {},
+        )
+    orm = list(audit_row_list_for_admin(adam))
+    assert audit_rows_unfiltered(adam, 0, size) == orm[:size]
+    assert audit_rows_unfiltered(adam, size, size) == orm[size : 2 * size]
+    assert audit_rows(audit_rows_unfiltered(adam, 0, size)) == audit_rows(orm[:size])
+    assert isinstance(audit_rows_unfiltered(adam, 0, size)[1][-2], dict)
+    assert audit_count_unfiltered(adam, 10_000) == len(orm)
+    assert audit_count_unfiltered(adam, 5) == 6
+    agent = AgentFactory(email="agent@support.test")
+    with pytest.raises(PermissionDenied):
+        audit_rows_unfiltered(agent, 0, size)
+    with pytest.raises(PermissionDenied):
+        audit_count_unfiltered(agent, 10)
+    first = client_for(adam).get(reverse("desk:audit")).content.decode()
+    second = client_for(adam).get(reverse("desk:audit"), {"page": 2}).content.decode()
+    assert 'href="?&page=2"' in first and "a0</td>" in second and "a0</td>" not in first

@@ -15,15 +15,17 @@ from django.views.decorators.http import require_GET
 from ecmp.accounts.audit_export import audit_csv_rows
 from ecmp.accounts.audit_selectors import (
     AuditFilters,
+    audit_count_unfiltered,
     audit_event_list_for_admin,
     audit_row_list_for_admin,
     audit_rows,
+    audit_rows_unfiltered,
 )
 from ecmp.accounts.models import AuditEvent, Organization, User
 from ecmp.accounts.requests import AuthenticatedHttpRequest
 from ecmp.billing.models import Invoice
 from ecmp.core.access import admin_required
-from ecmp.core.paging import long_list_page
+from ecmp.core.paging import long_list_page, read_page
 from ecmp.mail.models import InboundEmail
 from ecmp.tickets.selectors import clean_search
 
@@ -74,8 +76,16 @@ class AuditFilterForm(forms.Form):
 @require_GET
 def audit_log(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
-    events = audit_row_list_for_admin(request.user, form.filters())
-    page, query_without_page = long_list_page(request, events)
+    filters = form.filters()
+    if filters == AuditFilters():  # the whole log: its first page and count compiled once
+        page, query_without_page = read_page(
+            request,
+            lambda offset, size: audit_rows_unfiltered(request.user, offset, size),
+            lambda cap: audit_count_unfiltered(request.user, cap),
+        )
+    else:
+        events = audit_row_list_for_admin(request.user, filters)
+        page, query_without_page = long_list_page(request, events)
     page.object_list = audit_rows(page.object_list)
     context = {
         "nav": "audit",
