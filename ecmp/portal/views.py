@@ -12,9 +12,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from ecmp.accounts import services
 from ecmp.accounts.forms import RegistrationRequestForm
-from ecmp.accounts.removal_selectors import colleagues_for_manager, removal_request_list_for_manager
 from ecmp.accounts.requests import AuthenticatedHttpRequest
-from ecmp.accounts.selectors import registration_request_list_for_manager
+from ecmp.accounts.team_page_reads import team_colleagues, team_removals
+from ecmp.accounts.team_page_reads import team_requests as requests_for_manager
 from ecmp.core.access import team_manager_required
 from ecmp.notifications.list_reads import notification_rows
 from ecmp.portal.news_cells import event_items, notification_items
@@ -58,13 +58,12 @@ def team_requests(request: AuthenticatedHttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Your request was sent to the support team."))
             return redirect("portal:team-requests")
-    requests = registration_request_list_for_manager(request.user)[:100]
     context = {
         "form": form,
-        "requests": requests,
+        "requests": requests_for_manager(request.user),
         "nav": "team",
         # Asking to remove a colleague who left (portal/team_removal_views.py).
-        "colleagues": colleagues_for_manager(request.user)[:500],
-        "removals": removal_request_list_for_manager(request.user)[:100],
+        "colleagues": team_colleagues(request.user),
+        "removals": team_removals(request.user),
     }
     return render(request, "portal/team_requests.html", context)
