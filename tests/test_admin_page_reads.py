@@ -307,3 +307,43 @@ def test_the_whole_logs_compiled_reads_give_what_the_orm_gives(adam, client_for,
     first = client_for(adam).get(reverse("desk:audit")).content.decode()
     second = client_for(adam).get(reverse("desk:audit"), {"page": 2}).content.decode()
     assert 'href="?&page=2"' in first and "a0</td>" in second and "a0</td>" not in first
+
+
+def test_the_service_levels_rows_are_what_the_orm_gives(adam, client_for):
+    from datetime import date, time
+
+    from django.utils import formats
+
+    from ecmp.sla.models import BusinessHours, Holiday, SlaTarget
+    from ecmp.sla.selectors import (
+        business_hours_for_admin,
+        holiday_list_for_admin,
+        sla_targets_for_admin,
+    )
+    from ecmp.sla.settings_selectors import business_hours_rows, holiday_rows, sla_target_rows
+
+    SlaTarget.objects.all().delete()
+    BusinessHours.objects.all().delete()
+    SlaTarget.objects.create(priority=4, first_response_minutes=75, resolution_minutes=241)
+    SlaTarget.objects.create(priority=1, first_response_minutes=960, resolution_minutes=4800)
+    BusinessHours.objects.create(weekday=4, opens=time(8, 30), closes=time(12, 15))
+    BusinessHours.objects.create(weekday=0, opens=time(9), closes=time(17, 59))
+    Holiday.objects.create(day=date(2026, 12, 25), name="<b>Noël</b>")
+    Holiday.objects.create(day=date(2026, 1, 1), name="New year")
+    assert {p: tuple(r) for p, r in sla_target_rows().items()} == {
+        p: (t.priority, t.first_response_minutes, t.resolution_minutes)
+        for p, t in sla_targets_for_admin().items()
+    }
+    assert [tuple(r) for r in business_hours_rows()] == [
+        (h.weekday, h.opens, h.closes) for h in business_hours_for_admin()
+    ]
+    assert business_hours_rows()[1].opens == time(8, 30)
+    assert [tuple(r) for r in holiday_rows()] == [
+        (h.pk, h.day, h.name) for h in holiday_list_for_admin()
+    ]
+    assert holiday_rows()[0].day == date(2026, 1, 1)
+    html = client_for(adam).get(reverse("desk:sla")).content.decode()
+    christmas = formats.date_format(date(2026, 12, 25), "DATE_FORMAT")
+    assert f"{christmas} — &lt;b&gt;Noël&lt;/b&gt;" in html
+    assert 'name="p4-first_response_hours" value="1.25"' in html
+    assert 'name="opens_4" value="08:30"' in html and 'id="id_open_4" checked' in html

@@ -17,16 +17,12 @@ from ecmp.desk.forms import BusinessHoursForm, HolidayForm, SlaTargetForm
 from ecmp.desk.sla_page import hours_rows, target_rows
 from ecmp.sla import services
 from ecmp.sla.contract_summary import hours_of
-from ecmp.sla.selectors import (
-    business_hours_for_admin,
-    holiday_list_for_admin,
-    sla_targets_for_admin,
-)
+from ecmp.sla.settings_selectors import business_hours_rows, holiday_rows, sla_target_rows
 from ecmp.tickets.status import Priority
 
 
 def _target_forms(data=None) -> list[tuple[str | Promise, int, SlaTargetForm]]:
-    targets = sla_targets_for_admin()
+    targets = sla_target_rows()
     forms: list[tuple[str | Promise, int, SlaTargetForm]] = []
     for priority in reversed(Priority.values):
         target = targets.get(priority)
@@ -50,7 +46,7 @@ def _target_forms(data=None) -> list[tuple[str | Promise, int, SlaTargetForm]]:
 
 def _hours_form(data=None) -> BusinessHoursForm:
     initial: dict[str, object] = {}
-    for row in business_hours_for_admin():
+    for row in business_hours_rows():
         initial[f"open_{row.weekday}"] = True
         initial[f"opens_{row.weekday}"] = row.opens
         initial[f"closes_{row.weekday}"] = row.closes
@@ -68,7 +64,7 @@ def _render(request, *, targets=None, hours=None, holiday=None, status=200) -> H
             "hours_form": hours_form,
             "hours": hours_rows(hours_form),
             "holiday_form": holiday or HolidayForm(),
-            "holidays": holiday_list_for_admin(),
+            "holidays": holiday_rows(),
         },
         status=status,
     )
