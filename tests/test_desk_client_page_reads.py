@@ -180,3 +180,43 @@ def test_each_persons_links_are_reverses_own(acme, alice, bob):
             reverse("desk:person-erase", args=[pk]),
         )
     assert cells[1].phone_link == "+3225550102"
+
+
+@pytest.mark.parametrize(
+    ("name", "notes", "sees_all", "language"),
+    [
+        ("Acme", "", False, "en"),
+        ('Acme "R&D" <b>\'s', "Gold\n<script>alert(1)</script> & 'more'", True, "en"),
+        ("Acme", "\nStarts with a blank line", False, "fr"),
+        ("Ça & Cie", "Remarques", True, "fr"),
+    ],
+)
+def test_the_organization_form_is_written_as_the_form_writes_it(
+    client_for, agnes, acme, name, notes, sees_all, language
+):
+    from django.template import engines
+
+    from ecmp.desk.forms import OrganizationForm
+
+    Organization.objects.filter(pk=acme.pk).update(
+        name=name, contract_notes=notes, managers_see_all_tickets=sees_all
+    )
+    agnes.language = language
+    agnes.save()
+    client = client_for(agnes)
+    client.cookies["django_language"] = language
+    page = client.get(
+        reverse("desk:organization", args=[acme.pk]), HTTP_ACCEPT_LANGUAGE=language
+    ).content.decode()
+    from django.utils import translation
+
+    with translation.override(language):
+        form = OrganizationForm(
+            initial={"name": name, "contract_notes": notes, "managers_see_all_tickets": sees_all}
+        )
+        expected = engines["jinja2"].from_string('{% include "includes/form_fields.html" %}')
+        written = expected.render({"form": form})
+    assert 'id="id_managers_see_all_tickets"' in written
+    if language == "fr":  # the French labels, an apostrophe escaped as the form escapes it
+        assert "Notes sur le contrat" in written and "responsables d&#39;équipe" in written
+    assert f"\n        {written}\n        <button" in page
