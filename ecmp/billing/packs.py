@@ -289,6 +289,8 @@ class PackReport:
 
 
 def pack_report(organization_id: int, *, today: date) -> PackReport | None:
+    if not _HAS_PACKS.rows(organization_id):
+        return None  # as `pack_balance`: most clients never bought hours
     loaded = _load([organization_id])
     balance = _balances(loaded, today).get(organization_id)
     if balance is None:
