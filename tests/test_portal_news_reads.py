@@ -104,3 +104,16 @@ def test_the_pages_write_them(client_for, news, alice):
     assert "Viewed" in page and "Mark as viewed" in page
     assert 'name="next" value="/portal/notifications/"' in page
     assert 'data-count="open">1<' in html
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "Printer", "A" * 49, "A" * 50, "A" * 51, "e\u0301" * 30, "é" * 50, "<b>&amp;</b>" * 3],
+)
+def test_subjects_shortened_as_truncatechars_shortens_them(text):
+    from django.template.defaultfilters import truncatechars
+
+    from ecmp.portal.news_cells import _short
+
+    assert _short(text, 50) == truncatechars(text, 50)
+    assert _short(text, 60) == truncatechars(text, 60)
