@@ -347,3 +347,23 @@ def test_the_service_levels_rows_are_what_the_orm_gives(adam, client_for):
     assert f"{christmas} — &lt;b&gt;Noël&lt;/b&gt;" in html
     assert 'name="p4-first_response_hours" value="1.25"' in html
     assert 'name="opens_4" value="08:30"' in html and 'id="id_open_4" checked' in html
+
+
+@pytest.mark.parametrize(
+    "post", [None, {}, {"day": "2026-02-30", "name": "x" * 101}, {"day": '"><b>', "name": "<i>"}]
+)
+def test_the_holiday_form_is_written_as_django_writes_it(adam, client_for, post):
+    from ecmp.desk.forms import HolidayForm
+
+    client = client_for(adam)
+    if post is None:
+        response, form = client.get(reverse("desk:sla")), HolidayForm()
+    else:
+        response = client.post(reverse("desk:sla-holiday-add"), post)
+        form = HolidayForm(post)
+        assert not form.is_valid() and response.status_code == 400
+    source = '{% with field=form[name] %}{% include "includes/field.html" %}{% endwith %}'
+    html = response.content.decode()
+    for name in ("day", "name"):
+        expected = engines["jinja2"].from_string(source).render({"form": form, "name": name})
+        assert 'name="' + name + '"' in expected and expected in html, expected

@@ -17,6 +17,7 @@ class PlainInput(NamedTuple):
     errors: list[str]
     checked: bool
     required: bool
+    label: str
 
 
 def plain_input(field: forms.BoundField) -> PlainInput:
@@ -31,7 +32,9 @@ def plain_input(field: forms.BoundField) -> PlainInput:
     attrs = tuple((key, str(v)) for key, v in widget.attrs.items())
     errors = [str(error) for error in field.errors]
     required = widget.use_required_attribute(field.initial) and field.field.required
-    return PlainInput(field.html_name, field.auto_id, value, attrs, errors, checked, required)
+    return PlainInput(
+        field.html_name, field.auto_id, value, attrs, errors, checked, required, str(field.label)
+    )
 
 
 def target_rows(targets: list) -> list[tuple]:
@@ -53,3 +56,8 @@ def hours_rows(form: forms.Form) -> list[tuple]:
         (day, plain_input(is_open), plain_input(opens), plain_input(closes))
         for day, is_open, opens, closes in form.days()  # type: ignore[attr-defined]
     ]
+
+
+def holiday_inputs(form: forms.Form) -> dict[str, PlainInput]:
+    """The holiday form's day and name."""
+    return {"day": plain_input(form["day"]), "name": plain_input(form["name"])}

@@ -14,7 +14,7 @@ from ecmp.accounts.requests import AuthenticatedHttpRequest
 from ecmp.core.access import admin_required
 from ecmp.core.refusals import refusal_to_messages
 from ecmp.desk.forms import BusinessHoursForm, HolidayForm, SlaTargetForm
-from ecmp.desk.sla_page import hours_rows, target_rows
+from ecmp.desk.sla_page import holiday_inputs, hours_rows, target_rows
 from ecmp.sla import services
 from ecmp.sla.contract_summary import hours_of
 from ecmp.sla.settings_selectors import business_hours_rows, holiday_rows, sla_target_rows
@@ -63,7 +63,7 @@ def _render(request, *, targets=None, hours=None, holiday=None, status=200) -> H
             "targets": target_rows(targets or _target_forms()),
             "hours_form": hours_form,
             "hours": hours_rows(hours_form),
-            "holiday_form": holiday or HolidayForm(),
+            "holiday": holiday_inputs(holiday or HolidayForm()),
             "holidays": holiday_rows(),
         },
         status=status,
