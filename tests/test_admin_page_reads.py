@@ -367,3 +367,23 @@ def test_the_holiday_form_is_written_as_django_writes_it(adam, client_for, post)
     for name in ("day", "name"):
         expected = engines["jinja2"].from_string(source).render({"form": form, "name": name})
         assert 'name="' + name + '"' in expected and expected in html, expected
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+@pytest.mark.parametrize("query", [{}, {"kind": "sign_in"}, {"kind": "nonsense"}])
+def test_the_event_select_is_written_as_before(adam, client_for, language, query):
+    from django.utils import translation
+
+    from ecmp.desk.audit_views import AuditFilterForm
+
+    client = client_for(adam)
+    with translation.override(language):
+        response = client.get(reverse("desk:audit"), query, HTTP_ACCEPT_LANGUAGE=language)
+        form = AuditFilterForm(query or None)
+        expected = (
+            engines["jinja2"]
+            .from_string('{% import "includes/ui.html" as ui %}{{ ui.options(choices_of(f)) }}')
+            .render({"f": form["kind"]})
+        )
+    assert expected.count("<option") == len(AuditFilterForm.base_fields["kind"].choices)
+    assert expected in response.content.decode()
