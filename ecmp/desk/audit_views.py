@@ -77,8 +77,8 @@ class AuditFilterForm(forms.Form):
 @lru_cache(maxsize=16)
 def _kind_choices(language: str | None) -> tuple[tuple[str, str], ...]:
     # Code only: the Event select's forty labels in one language, translated once.
-    field = cast(forms.ChoiceField, AuditFilterForm.base_fields["kind"])
-    return tuple((str(value), str(label)) for value, label in field.choices)
+    choices = cast(forms.ChoiceField, AuditFilterForm.base_fields["kind"]).choices
+    return tuple((str(value), str(label)) for value, label in cast(list[Any], choices))
 
 
 @admin_required
