@@ -220,3 +220,29 @@ def test_the_organization_form_is_written_as_the_form_writes_it(
     if language == "fr":  # the French labels, an apostrophe escaped as the form escapes it
         assert "Notes sur le contrat" in written and "responsables d&#39;équipe" in written
     assert f"\n        {written}\n        <button" in page
+
+
+def test_the_billing_profile_as_the_orm_reads_it(acme, globex):
+    from decimal import Decimal
+
+    from ecmp.billing.models import BillingProfile
+    from ecmp.billing.profile_reads import saved_billing_profile
+    from ecmp.billing.selectors import billing_profile_for
+
+    assert saved_billing_profile(acme.pk) is None
+    unsaved = billing_profile_for(acme)
+    assert unsaved.pk is None and unsaved.organization_id == acme.pk
+    BillingProfile.objects.create(
+        organization=acme, hourly_rate=Decimal("87.50"), rounding_minutes=30, vat_rate=Decimal("21")
+    )
+    expected = BillingProfile.objects.filter(organization=acme).first()
+    read = saved_billing_profile(acme.pk)
+    assert read is not None and not read._state.adding
+    fields = [f.attname for f in BillingProfile._meta.concrete_fields]
+    assert [getattr(read, f) for f in fields] == [getattr(expected, f) for f in fields]
+    assert read.hourly_rate == Decimal("87.50") and isinstance(read.hourly_rate, Decimal)
+    assert billing_profile_for(acme).pk == expected.pk
+    assert saved_billing_profile(globex.pk) is None
+    read.rounding_minutes = 15
+    read.save()  # a profile read this way is saved as one read through the ORM
+    assert BillingProfile.objects.get(pk=expected.pk).rounding_minutes == 15

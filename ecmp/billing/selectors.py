@@ -23,6 +23,7 @@ from ecmp.billing.models import (
 )
 from ecmp.billing.money import billed_minutes, charge_amount, line_amount
 from ecmp.billing.packs import pack_draws_for_entries
+from ecmp.billing.profile_reads import saved_billing_profile
 from ecmp.billing.rates import draft_rate_picker
 from ecmp.billing.vat import DraftCharge, VatRow, vat_rows
 from ecmp.core.access import is_admin
@@ -32,7 +33,7 @@ from ecmp.tickets.selectors import tickets_visible_to
 
 def billing_profile_for(organization: Organization) -> BillingProfile:
     """The client's billing settings; the defaults (not saved: reads never write) if none."""
-    profile = BillingProfile.objects.filter(organization=organization).first()
+    profile = saved_billing_profile(organization.pk)
     return profile or BillingProfile(organization=organization)
 
 
