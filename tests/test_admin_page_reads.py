@@ -387,3 +387,29 @@ def test_the_event_select_is_written_as_before(adam, client_for, language, query
         )
     assert expected.count("<option") == len(AuditFilterForm.base_fields["kind"].choices)
     assert expected in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {"organization": "{pk}"},
+        {"organization": "abc"},
+        {"start": "x", "organization": ""},
+        {"start": "2026-05-01", "end": "2026-04-01"},
+        {"start": '"><b>', "end": "2026-04-01", "organization": "999999"},
+    ],
+)
+def test_the_support_reports_form_is_written_as_django_writes_it(clients, adam, client_for, query):
+    from ecmp.desk.support_report_forms import SupportReportForm
+
+    query = {k: v.replace("{pk}", str(clients[0].pk)) for k, v in query.items()}
+    response = client_for(adam).get(reverse("desk:support-reports"), query)
+    form = SupportReportForm(query)
+    assert response.status_code == (200 if form.is_valid() else 400)
+    source = '{% with field=form[name] %}{% include "includes/field.html" %}{% endwith %}'
+    html = response.content.decode()
+    for name in ("start", "end", "organization"):
+        expected = engines["jinja2"].from_string(source).render({"form": form, "name": name})
+        assert expected in html, expected
+    assert "Zeta &amp; &lt;b&gt;Co&lt;/b&gt;" in html

@@ -7,8 +7,9 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, cast
 
+from django import forms
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils.formats import number_format
@@ -16,7 +17,9 @@ from django.views.decorators.http import require_GET
 
 from ecmp.accounts.audit_export import csv_cell
 from ecmp.accounts.requests import AuthenticatedHttpRequest
+from ecmp.accounts.selectors import organization_choices
 from ecmp.core.access import admin_required
+from ecmp.desk.sla_page import plain_input
 from ecmp.desk.support_report_forms import SupportReportForm, last_month, this_month
 from ecmp.tickets.reports import ReportPeriod, TimesRow, report_reading, response_times
 from ecmp.tickets.reports_flow import (
@@ -50,6 +53,25 @@ def _hours(minutes: float | None) -> float | None:
     return None if minutes is None else round(minutes / 60, 2)
 
 
+def _plain_form(form: SupportReportForm) -> dict[str, Any]:
+    """The period form's fields as plain values (desk/_sla_inputs.html writes them as
+    Django's widgets do, tested): Django's select wrote every client through its
+    templates, about a fifth of the page on the bench database."""
+    bound = form["organization"]
+    field = cast(forms.ModelChoiceField, bound.field)
+    chosen = field.widget.format_value(bound.value())  # the selected values, as Select has them
+    organization = plain_input(bound)._replace(value=None)
+    options = [("", str(field.empty_label), "" in chosen)] + [
+        (str(pk), name, str(pk) in chosen) for pk, name in organization_choices()
+    ]
+    return {
+        "start": plain_input(form["start"]),
+        "end": plain_input(form["end"]),
+        "organization": organization,
+        "options": options,
+    }
+
+
 def _charts(times: dict[str, list[TimesRow]], points: list, channels: list) -> dict[str, Any]:
     months = times["month"]
     return {
@@ -78,6 +100,7 @@ def support_reports(request: AuthenticatedHttpRequest) -> HttpResponse:
         "form": form,
         "tab": "support",
         "percent": _percent,
+        "plain": _plain_form(form),
     }
     context["this_month"], context["last_month"] = this_month(), last_month()
     if not form.is_valid():
