@@ -413,3 +413,27 @@ def test_the_support_reports_form_is_written_as_django_writes_it(clients, adam, 
         expected = engines["jinja2"].from_string(source).render({"form": form, "name": name})
         assert expected in html, expected
     assert "Zeta &amp; &lt;b&gt;Co&lt;/b&gt;" in html
+
+
+def test_the_invoices_count_is_what_the_orm_counts(adam, client_for):
+    from django.core.exceptions import PermissionDenied
+
+    from ecmp.billing.invoice_list_reads import invoice_count_for_admin
+    from ecmp.billing.models import Invoice
+    from tests.factories import AgentFactory
+
+    assert invoice_count_for_admin(adam) == Invoice.objects.count() == 0
+    with pytest.raises(PermissionDenied):
+        invoice_count_for_admin(AgentFactory(email="agent@support.test"))
+
+
+def test_the_invoices_page_counts_and_lists_every_invoice(adam, agnes, alice, client_for):
+    from ecmp.billing.invoice_list_reads import invoice_count_for_admin
+    from ecmp.billing.models import Invoice
+    from tests.invoice_sending_data import issued_invoice
+
+    invoices = [issued_invoice(adam, agnes, alice) for _ in range(2)]
+    assert invoice_count_for_admin(adam) == Invoice.objects.count() == 2
+    html = client_for(adam).get(reverse("desk:billing")).content.decode()
+    assert all(invoice.number in html for invoice in invoices)
+    assert "There are no records to show" not in html
