@@ -122,9 +122,9 @@ def test_a_prepared_read_takes_instants_as_the_orm_would(alice, agnes, adam):
         return User.objects.filter(role=role, date_joined__gte=since).values_list("pk")
 
     read = prepared(
-        lambda pk, since: User.objects.filter(pk__gte=pk, date_joined__gte=since)
-        .order_by("pk")
-        .values_list("pk"),
+        lambda pk, since: (
+            User.objects.filter(pk__gte=pk, date_joined__gte=since).order_by("pk").values_list("pk")
+        ),
         kinds=(INTEGER, INSTANT),
     )
     now = timezone.now()
