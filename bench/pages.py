@@ -130,6 +130,27 @@ def timed(action, count: int) -> dict:
     return summary(samples, time.perf_counter() - started)
 
 
+def beside_trivial(action, trivial, count: int) -> dict:
+    """The page and the trivial page in turn, one request each, `count` times: the
+    page's median as a multiple of the trivial page's median over the same seconds.
+    Measured apart, the trivial page's median moved by half between two runs on this
+    machine (2.0 to 3.3 ms), and every multiple with it."""
+    action()
+    trivial()
+    pages, floors = [], []
+    for _ in range(count):
+        for run, samples in ((action, pages), (trivial, floors)):
+            t0 = time.perf_counter()
+            run()
+            samples.append((time.perf_counter() - t0) * 1000)
+    page, floor = statistics.median(pages), statistics.median(floors)
+    return {
+        "median_ms": round(page, 2),
+        "trivial_median_ms": round(floor, 2),
+        "x_trivial": round(page / floor, 2),
+    }
+
+
 def loaded(actions: list, count: int) -> dict:
     """Several clients at once (a thread and a session each): the throughput."""
     samples: list[float] = []
@@ -251,7 +272,9 @@ def _milliseconds(value: str) -> float:
 
 
 def add_multiples_of_trivial(results: dict) -> None:
-    """Each page's one-client median as a multiple of the trivial page's."""
+    """Each page's one-client median as a multiple of the trivial page's
+    (`x_trivial`). The pages' budget reads `beside_trivial`'s multiple: both medians
+    over the same seconds."""
     floor = results[TRIVIAL]["one_client"]["median_ms"]
     for result in results.values():
         if "one_client" in result:
@@ -319,12 +342,18 @@ def main() -> None:
                         raise RuntimeError("the agent's backup code was refused")
                 sessions.append(client)
         n, results = args.requests, {}
+        bell = people["customer"][1][-1]  # a session of its own: the yardstick
         for name, (who, path) in PAGES.items():
             path = path.format(big=big, some=some)
             sessions = people[who][1]
             results[name] = {
                 "one_client": timed(lambda c=sessions[0], p=path: c.get(p), n),
                 "loaded": loaded([lambda c=c, p=path: c.get(p) for c in sessions], n),
+                "beside_trivial": beside_trivial(
+                    lambda c=sessions[0], p=path: c.get(p),
+                    lambda: bell.get(PAGES[TRIVIAL][1]),
+                    n,
+                ),
             }
         customers = people["writer"][1]
         create = "/portal/tickets/new/"
