@@ -430,6 +430,9 @@ class ThreadEntry(NamedTuple):
     # holding ".", "@" or ":", and escapes every other word (so, without any, the
     # template writes the body escaped, as urlize would, without its cost).
     linkable: bool
+    # Whether `linebreaksbr` would give the body as Jinja2 escapes it: no line break
+    # to write as <br>, no quote (Django escapes ' and " otherwise than Jinja2 does).
+    plain: bool
 
 
 def thread_cells(
@@ -473,6 +476,11 @@ def thread_cells(
                 body,
                 files,
                 body is not None and ("." in body or "@" in body or ":" in body),
+                body is not None
+                and "\n" not in body
+                and "\r" not in body
+                and "'" not in body
+                and '"' not in body,
             )
         )
     return entries

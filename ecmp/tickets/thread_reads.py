@@ -13,14 +13,13 @@ Each message's files are handed to its entry; those of no message are the openin
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from django.db.models import QuerySet
 
 from ecmp.accounts.models import STAFF_ROLES
-from ecmp.core.prepared import INTEGER
-from ecmp.core.prepared_rows import ConvertedRead
+from ecmp.core.prepared import INTEGER, Prepared
 from ecmp.tickets.customer_files import customer_files
 from ecmp.tickets.models import Attachment, Ticket
 from ecmp.tickets.selectors import ticket_thread_for_customer, ticket_thread_for_staff
@@ -61,6 +60,8 @@ _EVENT_COLUMNS = (
     *("actor__full_name", "actor__role", "message_id", "message__body"),
 )
 _MESSAGE = _EVENT_COLUMNS.index("message_id")
+_INTERNAL = _EVENT_COLUMNS.index("internal")
+_CREATED = _EVENT_COLUMNS.index("created_at")
 _FILE_COLUMNS = ("id", "message_id", "original_name", "content_type", "size")
 
 
@@ -79,11 +80,18 @@ def _files(ticket_id: int, *, staff: bool) -> QuerySet[Any, Any]:
 
 _READS = {
     staff: (
-        ConvertedRead(lambda ticket_id, staff=staff: _events(ticket_id, staff=staff), (INTEGER,)),
-        ConvertedRead(lambda ticket_id, staff=staff: _files(ticket_id, staff=staff), (INTEGER,)),
+        Prepared(lambda ticket_id, staff=staff: _events(ticket_id, staff=staff), (INTEGER,)),
+        Prepared(lambda ticket_id, staff=staff: _files(ticket_id, staff=staff), (INTEGER,)),
     )
     for staff in (False, True)
 }
+
+
+def _moment(value: Any) -> datetime:
+    """`created_at` as the driver gave it: PostgreSQL an aware datetime, SQLite a
+    naive one or its text, stored in UTC (as the ORM's converter reads it)."""
+    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def thread_with_files(ticket: Ticket, *, staff: bool) -> tuple[list[ThreadEvent], list[ThreadFile]]:
@@ -95,12 +103,17 @@ def thread_with_files(ticket: Ticket, *, staff: bool) -> tuple[list[ThreadEvent]
     for row in files.rows(ticket.pk):
         file = ThreadFile(*row)
         by_message[file.message_id].append(file)
-    thread = [
-        ThreadEvent._make(
-            (*row, [] if row[_MESSAGE] is None else by_message.get(row[_MESSAGE], []))
-        )
-        for row in events.rows(ticket.pk)
-    ]
+    # The rows as the driver gives them: the two columns whose value the ORM would
+    # convert are converted here as it converts them (a flag 0/1 on SQLite, an instant
+    # its text or a naive datetime in UTC), the text columns are taken as they come.
+    thread = []
+    for row in events.rows(ticket.pk):
+        values = list(row)
+        values[_INTERNAL] = bool(row[_INTERNAL])
+        values[_CREATED] = _moment(row[_CREATED])
+        message = row[_MESSAGE]
+        values.append([] if message is None else by_message.get(message, []))
+        thread.append(ThreadEvent._make(values))
     return thread, by_message.get(None, [])
 
 
