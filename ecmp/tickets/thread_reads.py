@@ -59,9 +59,6 @@ _EVENT_COLUMNS = (
     *("id", "kind", "from_value", "to_value", "internal", "created_at"),
     *("actor__full_name", "actor__role", "message_id", "message__body"),
 )
-_MESSAGE = _EVENT_COLUMNS.index("message_id")
-_INTERNAL = _EVENT_COLUMNS.index("internal")
-_CREATED = _EVENT_COLUMNS.index("created_at")
 _FILE_COLUMNS = ("id", "message_id", "original_name", "content_type", "size")
 
 
@@ -106,14 +103,33 @@ def thread_with_files(ticket: Ticket, *, staff: bool) -> tuple[list[ThreadEvent]
     # The rows as the driver gives them: the two columns whose value the ORM would
     # convert are converted here as it converts them (a flag 0/1 on SQLite, an instant
     # its text or a naive datetime in UTC), the text columns are taken as they come.
-    thread = []
-    for row in events.rows(ticket.pk):
-        values = list(row)
-        values[_INTERNAL] = bool(row[_INTERNAL])
-        values[_CREATED] = _moment(row[_CREATED])
-        message = row[_MESSAGE]
-        values.append([] if message is None else by_message.get(message, []))
-        thread.append(ThreadEvent._make(values))
+    thread = [
+        ThreadEvent(
+            pk,
+            kind,
+            from_value,
+            to_value,
+            bool(internal),
+            _moment(created_at),
+            actor_name,
+            actor_role,
+            message,
+            body,
+            [] if message is None else by_message.get(message, []),
+        )
+        for (
+            pk,
+            kind,
+            from_value,
+            to_value,
+            internal,
+            created_at,
+            actor_name,
+            actor_role,
+            message,
+            body,
+        ) in events.rows(ticket.pk)
+    ]
     return thread, by_message.get(None, [])
 
 
