@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from ecmp.accounts.selectors import staff_choices
 from ecmp.desk.forms import QueueFilterForm
-from ecmp.desk.queue_forms import queue_filters
+from ecmp.desk.queue_forms import queue_filter_bar, queue_filters
 from ecmp.tickets import services
 from ecmp.tickets.models import Category, Ticket
 from ecmp.tickets.queue_reads import ROW, moment, queue_count, queue_counts, queue_page_rows
@@ -390,3 +390,24 @@ def test_a_search_uses_its_compiled_statement(queue, agnes):
         assert read.search_rows(text, *values) is not None, text  # not the ORM's way
     shape, values = queue_shape(agnes, {"queue": "open", "sort": "due", "text": "'"})
     assert _search_page(shape, len(values), 25, _search_kind("'")).search_rows("'") is None
+
+
+@pytest.mark.parametrize(
+    "current", ["", "7", "12", "007", "7 ", "\u0667", "+7", "-7", "1" * 40, "x"]
+)
+def test_the_filter_bar_selects_the_option_whose_text_is_the_query(current):
+    # As Django's select: the option whose str(value) is the query's value.
+    agents, organizations = [(7, "Ann"), (70, "Bob")], [(7, "Acme"), (12, "Globex")]
+    categories = [(7, "Printers", True), (9, "Old", False)]
+    query = QueryDict(mutable=True)
+    for name in ("assignee", "organization", "category"):
+        query[name] = current
+    bar = queue_filter_bar(query, agents, organizations, categories)
+    fields = {field["name"]: field["options"] for field in bar["fields"]}
+    for name, pairs in (
+        ("assignee", agents),
+        ("organization", organizations),
+        ("category", [(pk, label) for pk, label, _active in categories]),
+    ):
+        read = [(str(value), text, chosen) for value, text, chosen in fields[name][-len(pairs) :]]
+        assert read == [(str(pk), text, str(pk) == current) for pk, text in pairs]

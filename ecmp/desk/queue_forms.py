@@ -175,6 +175,11 @@ def _fixed(language: str | None) -> tuple[dict[str, str], dict[str, list[tuple[s
     return labels, options
 
 
+def _canonical_id(text: str) -> bool:
+    # An id as str(id) writes it: ASCII digits, no leading zero (int() would read more).
+    return 0 < len(text) <= 19 and text.isascii() and text.isdecimal() and text[0] != "0"
+
+
 def queue_filter_bar(
     query: QueryDict,
     agents: Sequence[tuple[int, str]],
@@ -186,21 +191,20 @@ def queue_filter_bar(
     Django's select does — and the bulk bar's choices. Plain values; no markup."""
     labels, fixed = _fixed(get_language())
     read = {
-        "assignee": [(str(pk), name) for pk, name in agents],
-        "organization": [(str(pk), name) for pk, name in organizations],
-        "category": [(str(pk), label) for pk, label, _active in categories],
+        "assignee": agents,
+        "organization": organizations,
+        "category": [(pk, label) for pk, label, _active in categories],
     }
     fields = []
     for name in _BAR:
         current = query.get(name) or ""
-        options = (
-            [
-                (value, text, value == current)
-                for value, text in (*fixed.get(name, ()), *read.get(name, ()))
-            ]
-            if name != "q"
-            else []
-        )
+        options: list[tuple[Any, str, bool]] = []
+        if name != "q":
+            options = [(value, text, value == current) for value, text in fixed.get(name, ())]
+            # The ids, compared as text as Django's select compares them (once per
+            # list, not per option: "007" or "٣" choose none).
+            chosen = int(current) if _canonical_id(current) else None
+            options += [(pk, text, pk == chosen) for pk, text in read.get(name, ())]
         fields.append({"name": name, "id": f"id_{name}", "label": labels[name], "options": options})
     return {
         "fields": fields,
