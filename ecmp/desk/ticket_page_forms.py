@@ -4,7 +4,7 @@ The page shows ten forms on every view (where agents spend their day). Building
 them as Django forms (a deep copy of each form's fields) and writing their widgets
 through Django's widget templates cost the page about 1.5 ms; a view (GET) now
 builds each field's values from the ticket alone, and a form that comes back with
-errors (POST) is read from the bound form, so that desk/_ticket_fields.html writes
+errors (POST) is read from the bound form, so that desk/ticket_detail.html writes
 both the same way, with Django's markup (tested against `core.presentation.widget`).
 """
 
