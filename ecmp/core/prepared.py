@@ -84,6 +84,16 @@ class Prepared:
         return rows
 
 
+class Counted(Prepared):
+    """The rows of `build` counted: COUNT(*) over its statement, as Django counts a
+    sliced queryset (`rows()` gives `[(n,)]`)."""
+
+    def _compile(self, alias: str) -> tuple[str, tuple[Any, ...], tuple[int | None, ...]]:
+        sql, params, slots = super()._compile(alias)
+        counted = f"SELECT COUNT(*) FROM ({sql}) subquery"  # noqa: S608 - the ORM's SQL
+        return counted, params, slots
+
+
 def _is_mark(param: Any, marks: list[Any]) -> bool:
     # `1 in [True]` is true: a boolean parameter is never a mark. (psycopg's integers
     # are int subclasses: Int4, Int8.)

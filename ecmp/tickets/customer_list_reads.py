@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 from django.db.models import QuerySet
 
 from ecmp.accounts.models import User
-from ecmp.core.prepared import INTEGER, Prepared, prepared
+from ecmp.core.prepared import INTEGER, Counted, Prepared, prepared
 from ecmp.core.prepared_rows import ConvertedRead
 from ecmp.tickets.models import TicketFollower
 from ecmp.tickets.selectors import (
@@ -79,16 +79,6 @@ def _capped(shape: ListShape, *ids: int, cap: int) -> QuerySet[Any, Any]:
     return _list(shape, *ids).order_by().values("pk")[: cap + 1]
 
 
-class _Counted(Prepared):
-    """The rows of `build` counted: COUNT(*) over its statement (as Django counts a
-    sliced queryset)."""
-
-    def _compile(self, alias: str) -> tuple[str, tuple[Any, ...], tuple[int | None, ...]]:
-        sql, params, slots = super()._compile(alias)
-        counted = f"SELECT COUNT(*) FROM ({sql}) subquery"  # noqa: S608 - the ORM's SQL
-        return counted, params, slots
-
-
 @lru_cache(maxsize=128)
 def _first_page(shape: ListShape, arity: int, size: int) -> ConvertedRead:
     return ConvertedRead(partial(_rows, shape, size=size), (INTEGER,) * arity)
@@ -96,7 +86,7 @@ def _first_page(shape: ListShape, arity: int, size: int) -> ConvertedRead:
 
 @lru_cache(maxsize=128)
 def _count(shape: ListShape, arity: int, cap: int) -> Prepared:
-    return _Counted(partial(_capped, shape, cap=cap), (INTEGER,) * arity)
+    return Counted(partial(_capped, shape, cap=cap), (INTEGER,) * arity)
 
 
 _FOLLOWS_ANY = prepared(

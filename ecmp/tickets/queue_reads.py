@@ -24,7 +24,7 @@ from django.db.models import F, Func, IntegerField, QuerySet, Subquery
 
 from ecmp.accounts.models import Role, User
 from ecmp.core.access import is_staff_member
-from ecmp.core.prepared import INSTANT, INTEGER, Prepared, prepared
+from ecmp.core.prepared import INSTANT, INTEGER, Counted, Prepared, prepared
 from ecmp.tickets.models import Ticket
 from ecmp.tickets.search import MAX_WORDS, search_filter, words_of
 from ecmp.tickets.selectors import (
@@ -138,16 +138,6 @@ def _capped(shape: QueueShape, *values: int, cap: int, text: str = "") -> QueryS
     return _queue(shape, *values, text=text).order_by().values("pk")[: cap + 1]
 
 
-class _Counted(Prepared):
-    """The rows of `build` counted: COUNT(*) over its statement (as Django counts a
-    sliced queryset)."""
-
-    def _compile(self, alias: str) -> tuple[str, tuple[Any, ...], tuple[int | None, ...]]:
-        sql, params, slots = super()._compile(alias)
-        counted = f"SELECT COUNT(*) FROM ({sql}) subquery"  # noqa: S608 - the ORM's SQL
-        return counted, params, slots
-
-
 @lru_cache(maxsize=128)
 def _first_page(shape: QueueShape, arity: int, size: int) -> Prepared:
     return prepared(partial(_rows, shape, size=size), arity=arity)
@@ -155,7 +145,7 @@ def _first_page(shape: QueueShape, arity: int, size: int) -> Prepared:
 
 @lru_cache(maxsize=128)
 def _count(shape: QueueShape, arity: int, cap: int) -> Prepared:
-    return _Counted(partial(_capped, shape, cap=cap), (INTEGER,) * arity)
+    return Counted(partial(_capped, shape, cap=cap), (INTEGER,) * arity)
 
 
 # --- A search: the statement compiled once per shape and kind of search -------------
