@@ -230,6 +230,17 @@ class User(AbstractBaseUser, PermissionsMixin):
     def is_customer(self) -> bool:
         return self.role == Role.CUSTOMER
 
+    @property
+    def manages_a_team(self) -> bool:
+        """An active client user who manages their company's team (the managers'
+        pages and selectors)."""
+        return bool(
+            self.is_active
+            and self.role == Role.CUSTOMER
+            and self.is_team_manager
+            and self.organization_id is not None
+        )
+
     def has_perm(self, perm: str, obj: Any = None) -> bool:
         if self.is_active and self.role == Role.ADMIN:
             return True

@@ -101,18 +101,9 @@ _COLLEAGUES = ConvertedRead(_colleagues, (INTEGER, INTEGER))
 _REMOVALS = ConvertedRead(_removals, (INTEGER,))
 
 
-def _served(user: User) -> bool:
-    return bool(
-        user.is_active
-        and user.role == Role.CUSTOMER
-        and user.is_team_manager
-        and user.organization_id is not None
-    )
-
-
 def team_requests(user: User) -> list[RequestRow]:
     """The first `REQUESTS` of `registration_request_list_for_manager(user)`."""
-    if _served(user):
+    if user.manages_a_team:
         rows = _REQUESTS.rows(user.organization_id)
     else:
         rows = list(registration_request_list_for_manager(user).values_list(*REQUEST)[:REQUESTS])
@@ -121,7 +112,7 @@ def team_requests(user: User) -> list[RequestRow]:
 
 def team_colleagues(user: User) -> list[Colleague]:
     """The first `COLLEAGUES` of `colleagues_for_manager(user)`."""
-    if _served(user):
+    if user.manages_a_team:
         return [Colleague._make(row) for row in _COLLEAGUES.rows(user.pk, user.organization_id)]
     people = colleagues_for_manager(user)[:COLLEAGUES]  # none but a manager's
     return [Colleague(p.pk, p.full_name, p.email, p.removal_pending) for p in people]  # type: ignore[attr-defined]  # annotated
@@ -129,7 +120,7 @@ def team_colleagues(user: User) -> list[Colleague]:
 
 def team_removals(user: User) -> list[RemovalRow]:
     """The first `REMOVALS` of `removal_request_list_for_manager(user)`."""
-    if _served(user):
+    if user.manages_a_team:
         rows = _REMOVALS.rows(user.organization_id)
     else:
         rows = list(removal_request_list_for_manager(user).values_list(*REMOVAL)[:REMOVALS])

@@ -47,16 +47,6 @@ class TicketTime(NamedTuple):
 TICKET_TIME = ("number", "subject", "minutes", "billable_minutes")
 
 
-def _served(user: User) -> bool:
-    # The selectors' manager: an active client user managing a company's team.
-    return bool(
-        user.is_active
-        and user.role == Role.CUSTOMER
-        and user.is_team_manager
-        and user.organization_id is not None
-    )
-
-
 def _manager(organization_id: int) -> User:
     return User(
         role=Role.CUSTOMER,
@@ -103,14 +93,14 @@ _INVOICE_COUNT = Prepared(
 
 def invoice_rows(user: User, offset: int, size: int) -> list[Invoice]:
     """`invoices_visible_to(user)`'s invoices from `offset` (models of their own columns)."""
-    if _served(user) and offset == 0:
+    if user.manages_a_team and offset == 0:
         rows = _invoice_page(size).rows(user.organization_id)
         return [_INVOICE.instance(row) for row in rows]
     return list(invoices_visible_to(user)[offset : offset + size])
 
 
 def invoice_count(user: User) -> int:
-    if not _served(user):
+    if not user.manages_a_team:
         return invoices_visible_to(user).count()
     return int(_INVOICE_COUNT.rows(user.organization_id)[0][0])
 
@@ -135,7 +125,7 @@ def _time_count(shape: Shape) -> Prepared:
 
 def ticket_time_rows(user: User, offset: int, size: int) -> list[TicketTime]:
     """`time_per_ticket_for_manager(user)`'s tickets from `offset`, as plain rows."""
-    if _served(user) and offset == 0:
+    if user.manages_a_team and offset == 0:
         read = _time_page(visibility_shape(user), size)
         rows = read.rows(user.pk, user.organization_id)
         return [TicketTime._make(row) for row in rows]
@@ -144,7 +134,7 @@ def ticket_time_rows(user: User, offset: int, size: int) -> list[TicketTime]:
 
 
 def ticket_time_count(user: User) -> int:
-    if not _served(user):
+    if not user.manages_a_team:
         return time_per_ticket_for_manager(user).count()
     read = _time_count(visibility_shape(user))
     return int(read.rows(user.pk, user.organization_id)[0][0])
@@ -175,7 +165,7 @@ def _hidden_read(shape: Shape) -> Prepared:
 
 def hidden_time(user: User) -> dict[str, int]:
     """`time_on_hidden_tickets_for_manager(user)`."""
-    if not _served(user):
+    if not user.manages_a_team:
         return time_on_hidden_tickets_for_manager(user)
     rows = _hidden_read(visibility_shape(user)).rows(user.pk, user.organization_id)
     tickets, minutes, billable = rows[0] if rows else (0, 0, 0)
