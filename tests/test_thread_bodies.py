@@ -53,3 +53,27 @@ def test_each_body_is_written_as_linebreaksbr_writes_it(alice, agnes, staff):
         else:
             expected = defaultfilters.linebreaksbr(body)
         assert f'<div class="thread-body mt-2">{expected}</div>' in html, body
+
+
+TRICKY = [
+    "Hello,\n\nSee https://support.example.com/kb/a-1. Thanks.\r\nBest regards",
+    "Write to helpdesk@example.com, or (www.example.test).",
+    "HTTP://EXAMPLE.TEST/<x>&y and 'www.a.test' \"b@c.test\"",
+    "shop.org/path, a.COM; x.int(3) and https://[::1]/ and ftp://example.test",
+    "mailto:a@b.test\r\rnext\r\n\r\nend &amp; <b>@</b>",
+    "trailing https://example.test/?a=1&b=<2>\n",
+]
+
+
+@pytest.mark.parametrize("body", TRICKY)
+def test_the_pieces_urlized_apart_are_the_body_urlized(body):
+    from ecmp.tickets.presentation import _link_pieces
+
+    pieces = _link_pieces(body)
+    assert "".join(text for text, _link in pieces) == body
+    assert any(link for _text, link in pieces)
+    written = "".join(
+        defaultfilters.linebreaksbr(defaultfilters.urlize(text) if link else text)
+        for text, link in pieces
+    )
+    assert written == defaultfilters.linebreaksbr(defaultfilters.urlize(body))

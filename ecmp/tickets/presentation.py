@@ -1,6 +1,7 @@
 """Tickets as the pages show them: badges, SLA badges, the rows of lists and the
 thread's entries, computed once per row (config/jinja.py makes them globals)."""
 
+import re
 from collections.abc import Iterable
 from datetime import datetime
 from functools import lru_cache
@@ -414,6 +415,35 @@ def customer_cells(rows: Iterable[CustomerRow], view: str) -> list[TicketCell]:
     ]
 
 
+# What any link Django's urlize makes must hold (its two URL patterns and its email
+# test, with the same flags): a body without any of these is written by urlize
+# escaped, each word as `escape` writes it, so the template skips urlize for it.
+_MIGHT_LINK = re.compile(r"https?://|www\.|@|\.(?:com|edu|gov|int|mil|net|org)", re.IGNORECASE)
+# How urlize splits a text into words (each linked or escaped alone).
+_WORD_SPLIT = re.compile(r"""([\s<>"']+)""")
+
+
+def _link_pieces(body: str) -> list[tuple[str, bool]]:
+    """The body cut between urlize's words into pieces, each with whether urlize
+    could link it (one word) or not (the words between, with their separators):
+    urlize then linebreaksbr of each linkable piece, linebreaksbr of the others,
+    give what urlize then linebreaksbr give of the whole body (a separator run is
+    never cut, so neither is a CR LF); urlize then looks at a few words, not all."""
+    pieces: list[tuple[str, bool]] = []
+    plain: list[str] = []
+    for token in _WORD_SPLIT.split(body):
+        if token and _MIGHT_LINK.search(token) is not None and not _WORD_SPLIT.fullmatch(token):
+            if plain:
+                pieces.append(("".join(plain), False))
+                plain = []
+            pieces.append((token, True))
+        elif token:
+            plain.append(token)
+    if plain:
+        pieces.append(("".join(plain), False))
+    return pieces
+
+
 class ThreadEntry(NamedTuple):
     """An entry of includes/thread.html (attributes: Jinja2's fastest lookup)."""
 
@@ -426,10 +456,11 @@ class ThreadEntry(NamedTuple):
     mark: Any  # desk/_sender_mark.html's row, or None
     body: str | None
     files: list[ThreadFile] | None
-    # Whether Django's urlize could find a link in the body: it looks only at words
-    # holding ".", "@" or ":", and escapes every other word (so, without any, the
-    # template writes the body escaped, as urlize would, without its cost).
+    # Whether Django's urlize could find a link in the body (_MIGHT_LINK): without
+    # one, the template writes the body escaped, as urlize would, without its cost.
     linkable: bool
+    # A linkable body cut in pieces (text, whether urlize could link it), else None.
+    pieces: list[tuple[str, bool]] | None
     # Whether `linebreaksbr` would give the body as Jinja2 escapes it: no line break
     # to write as <br>, no quote (Django escapes ' and " otherwise than Jinja2 does).
     plain: bool
@@ -475,7 +506,8 @@ def thread_cells(
                 marks.get(0 if created else event.message_id),
                 body,
                 files,
-                body is not None and ("." in body or "@" in body or ":" in body),
+                linkable := body is not None and _MIGHT_LINK.search(body) is not None,
+                _link_pieces(body) if linkable and body is not None else None,
                 body is not None
                 and "\n" not in body
                 and "\r" not in body
