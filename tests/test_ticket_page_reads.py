@@ -324,6 +324,9 @@ _BODIES = [
     "HTTPS://EXAMPLE.TEST/x and WWW.EXAMPLE.TEST",
     "see example.COM or shop.org/path, and mail Someone@Example.Test.",
     "odd.int(3) and https://[::1]/ and ftp://example.test",
+    "Hello,\n\nThank you. See https://support.example.com/kb/a-5.\r\n\rBest regards,\nUs",
+    "Line one\r\nline 'two' & <three>\n\nhelpdesk@example.com\n",
+    "Two\nlines & <b>, no quote",
 ]
 
 
@@ -343,9 +346,10 @@ def test_a_body_without_a_possible_link_is_written_as_urlize_writes_it(alice, ag
     source = Path(settings.BASE_DIR, "jinja2/includes/thread.html").read_text()
     always = "{{ e.body|urlize|linebreaksbr }}"
     fast = (
-        "{% if e.linkable %}{% for text, link in e.pieces %}{% if link %}"
-        "{{ text|urlize|linebreaksbr }}{% else %}{{ text|linebreaksbr }}{% endif %}{% endfor %}"
-        "{% elif e.plain %}{{ e.body }}{% else %}{{ e.body|linebreaksbr }}{% endif %}"
+        "{% if e.plain %}{{ e.body }}{% else %}{% for text, how in e.pieces %}"
+        "{% if how == 0 %}{{ text[0] }}{% for line in text[1:] %}<br>{{ line }}{% endfor %}"
+        "{% elif how == 1 %}{{ text|urlize|linebreaksbr }}{% else %}{{ text|linebreaksbr }}"
+        "{% endif %}{% endfor %}{% endif %}"
     )
     assert fast in source
     expected = env.from_string(source.replace(fast, always)).render(context)

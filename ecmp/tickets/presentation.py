@@ -444,6 +444,23 @@ def _link_pieces(body: str) -> list[tuple[str, bool]]:
     return pieces
 
 
+def _body_pieces(body: str, linkable: bool) -> list[tuple[Any, int]]:
+    """How includes/thread.html writes a body that is not plain, piece by piece: 1
+    a word urlize may link (urlize then linebreaksbr), 2 text with a quote
+    (linebreaksbr: Django escapes quotes otherwise than Jinja2), 0 other text as its
+    lines (normalized as linebreaksbr normalizes them), written escaped by Jinja2
+    with <br> between them: what linebreaksbr writes, without its cost."""
+    pieces: list[tuple[Any, int]] = []
+    for text, link in _link_pieces(body) if linkable else ((body, False),):
+        if link:
+            pieces.append((text, 1))
+        elif "'" in text or '"' in text:
+            pieces.append((text, 2))
+        else:
+            pieces.append((text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), 0))
+    return pieces
+
+
 class ThreadEntry(NamedTuple):
     """An entry of includes/thread.html (attributes: Jinja2's fastest lookup)."""
 
@@ -456,14 +473,12 @@ class ThreadEntry(NamedTuple):
     mark: Any  # desk/_sender_mark.html's row, or None
     body: str | None
     files: list[ThreadFile] | None
-    # Whether Django's urlize could find a link in the body (_MIGHT_LINK): without
-    # one, the template writes the body escaped, as urlize would, without its cost.
-    linkable: bool
-    # A linkable body cut in pieces (text, whether urlize could link it), else None.
-    pieces: list[tuple[str, bool]] | None
-    # Whether `linebreaksbr` would give the body as Jinja2 escapes it: no line break
-    # to write as <br>, no quote (Django escapes ' and " otherwise than Jinja2 does).
+    # Whether urlize then linebreaksbr would give the body as Jinja2 escapes it: no
+    # word urlize could link (_MIGHT_LINK), no line break to write as <br>, no quote
+    # (Django escapes ' and " otherwise than Jinja2 does).
     plain: bool
+    # Else, the body as the template writes it (_body_pieces).
+    pieces: list[tuple[Any, int]] | None
 
 
 def thread_cells(
@@ -495,6 +510,15 @@ def thread_cells(
         else:
             body, files = None, None
         machine, person = instant_in(event.created_at, language, zone)
+        linkable = body is not None and _MIGHT_LINK.search(body) is not None
+        plain = (
+            body is not None
+            and not linkable
+            and "\n" not in body
+            and "\r" not in body
+            and "'" not in body
+            and '"' not in body
+        )
         entries.append(
             ThreadEntry(
                 css,
@@ -506,13 +530,8 @@ def thread_cells(
                 marks.get(0 if created else event.message_id),
                 body,
                 files,
-                linkable := body is not None and _MIGHT_LINK.search(body) is not None,
-                _link_pieces(body) if linkable and body is not None else None,
-                body is not None
-                and "\n" not in body
-                and "\r" not in body
-                and "'" not in body
-                and '"' not in body,
+                plain,
+                None if plain or body is None else _body_pieces(body, linkable),
             )
         )
     return entries
