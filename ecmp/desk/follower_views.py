@@ -2,7 +2,8 @@
 organization's customers, and follows or unfollows the ticket themself.
 
 Each is a POST through `tickets/services/followers.py`, then back to the ticket
-with what happened above it (desk/_ticket_followers.html holds the forms).
+with what happened above it (the Followers card of desk/ticket_detail.html holds
+the forms).
 """
 
 from __future__ import annotations
