@@ -9,11 +9,12 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from ecmp.accounts.selectors import staff_choices
+from ecmp.core.prepared_rows import moment
 from ecmp.desk.forms import QueueFilterForm
 from ecmp.desk.queue_forms import queue_filter_bar, queue_filters
 from ecmp.tickets import services
 from ecmp.tickets.models import Category, Ticket
-from ecmp.tickets.queue_reads import ROW, moment, queue_count, queue_counts, queue_page_rows
+from ecmp.tickets.queue_reads import ROW, queue_count, queue_counts, queue_page_rows
 from ecmp.tickets.selectors import ticket_list_for_desk
 from ecmp.tickets.status import UNRESOLVED, Channel, Priority, Status
 from tests.factories import make_ticket

@@ -8,7 +8,7 @@ Each is its selector's read (`registration_request_list_for_staff`,
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -17,6 +17,7 @@ from django.db.models import F, Func, QuerySet
 from ecmp.accounts.models import Invitation, Organization, RegistrationRequest, User
 from ecmp.accounts.selectors import invitation_list_for_staff, registration_request_list_for_staff
 from ecmp.core.prepared import Prepared, prepared
+from ecmp.core.prepared_rows import moment
 
 
 def _pending() -> QuerySet[Any, Any]:
@@ -46,20 +47,11 @@ def _latest(size: int) -> Prepared:
     return prepared(lambda: invitation_list_for_staff().values_list(*_INVITATION)[:size])
 
 
-def _moment(value: Any) -> datetime | None:
-    # A datetime column as a prepared read gives it: PostgreSQL an aware datetime,
-    # SQLite a naive one in UTC (or its text).
-    if value is None:
-        return None
-    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
 def _instant(value: Any) -> datetime:
     # A column that is never null.
-    moment = _moment(value)
-    assert moment is not None
-    return moment
+    instant = moment(value)
+    assert instant is not None
+    return instant
 
 
 def latest_invitations(size: int = 5) -> list[Invitation]:
@@ -79,7 +71,7 @@ def latest_invitations(size: int = 5) -> list[Invitation]:
             pk=user_id,
             full_name=full_name,
             email=email,
-            activated_at=_moment(activated),
+            activated_at=moment(activated),
             organization=organization,
         )
         invitations.append(
@@ -88,8 +80,8 @@ def latest_invitations(size: int = 5) -> list[Invitation]:
                 user=user,
                 created_at=_instant(created),
                 expires_at=_instant(expires),
-                accepted_at=_moment(accepted),
-                revoked_at=_moment(revoked),
+                accepted_at=moment(accepted),
+                revoked_at=moment(revoked),
             )
         )
     return invitations

@@ -108,3 +108,13 @@ class Joined:
             related = None if values[pk] is None else target.from_db(using, names, values)
             field.set_cached_value(instance, related)  # type: ignore[union-attr]  # a ForeignKey
         return instance
+
+
+def moment(value: Any) -> datetime | None:
+    """A datetime column as the database gave it to a prepared read (`Prepared.rows`,
+    no converters): PostgreSQL an aware datetime, SQLite a naive one (its declared
+    type's converter) or its text, stored in UTC."""
+    if value is None:
+        return None
+    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

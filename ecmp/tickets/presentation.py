@@ -12,12 +12,12 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from ecmp.core.prepared_rows import moment
 from ecmp.core.presentation import _instant as instant_in  # `instant`, the language and zone given
 from ecmp.core.presentation import _reverse as link_in  # `link`, the prefix and urlconf given
 from ecmp.tickets.category_names import category_name
 from ecmp.tickets.customer_list_reads import CustomerRow
 from ecmp.tickets.models import EventKind, Ticket
-from ecmp.tickets.queue_reads import moment
 from ecmp.tickets.status import Channel, Priority, Status
 from ecmp.tickets.thread_reads import ThreadEvent, ThreadFile
 

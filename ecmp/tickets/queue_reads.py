@@ -14,7 +14,7 @@ Rows come back as tuples (`ROW`'s order), never models; nothing read is kept.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import cache, lru_cache, partial
 from typing import Any, NamedTuple
 
@@ -25,6 +25,7 @@ from django.db.models import F, Func, IntegerField, QuerySet, Subquery
 from ecmp.accounts.models import Role, User
 from ecmp.core.access import is_staff_member
 from ecmp.core.prepared import INSTANT, INTEGER, Counted, Prepared, prepared
+from ecmp.core.prepared_rows import moment
 from ecmp.tickets.models import Ticket
 from ecmp.tickets.search import MAX_WORDS, search_filter, words_of
 from ecmp.tickets.selectors import (
@@ -316,16 +317,6 @@ def queue_counts(user_id: int, now: datetime) -> dict[str, int]:
     rows = _COUNTS.rows(user_id, now)
     new, mine, unresolved, wait, overdue = rows[0] if rows else (0, 0, 0, 0, 0)
     return {"new": new, "mine": mine, "open": unresolved, "wait": wait, "overdue": overdue}
-
-
-def moment(value: Any) -> datetime | None:
-    """A datetime column as the database gave it to a prepared read: PostgreSQL an
-    aware datetime, SQLite a naive one (its declared type's converter) or its text,
-    stored in UTC."""
-    if value is None:
-        return None
-    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 # --- The desk home's two short lists: my open tickets, the SLA at risk -------------

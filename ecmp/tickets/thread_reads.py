@@ -13,13 +13,14 @@ Each message's files are handed to its entry; those of no message are the openin
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, NamedTuple
 
 from django.db.models import QuerySet
 
 from ecmp.accounts.models import STAFF_ROLES
 from ecmp.core.prepared import INTEGER, Prepared
+from ecmp.core.prepared_rows import moment
 from ecmp.tickets.customer_files import customer_files
 from ecmp.tickets.models import Attachment, Ticket
 from ecmp.tickets.selectors import ticket_thread_for_customer, ticket_thread_for_staff
@@ -84,13 +85,6 @@ _READS = {
 }
 
 
-def _moment(value: Any) -> datetime:
-    """`created_at` as the driver gave it: PostgreSQL an aware datetime, SQLite a
-    naive one or its text, stored in UTC (as the ORM's converter reads it)."""
-    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
 def thread_with_files(ticket: Ticket, *, staff: bool) -> tuple[list[ThreadEvent], list[ThreadFile]]:
     """The thread as the staff (internal notes included) or the customer sees it,
     oldest first, each message with its files, and the files given when the ticket
@@ -110,7 +104,7 @@ def thread_with_files(ticket: Ticket, *, staff: bool) -> tuple[list[ThreadEvent]
             from_value,
             to_value,
             bool(internal),
-            _moment(created_at),
+            _created(created_at),
             actor_name,
             actor_role,
             message,
@@ -140,3 +134,9 @@ def support_question(thread: list[ThreadEvent]) -> ThreadEvent | None:
         if event.message_id is not None and event.by_support:
             return event
     return None
+
+
+def _created(value: Any) -> datetime:
+    created = moment(value)  # a column that is never null
+    assert created is not None
+    return created
