@@ -8,6 +8,7 @@ whose worker died and sends the ones that are due.
 from __future__ import annotations
 
 import base64
+import json
 import logging
 import secrets
 import uuid
@@ -17,7 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, TextField
+from django.db.models import F, Q, TextField
 from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
@@ -396,9 +397,14 @@ def webhook_deliveries_forget(*, email: str) -> int:
     email = email.strip()
     if not email:
         return 0
+    # The address as a whole JSON string, quotes included: erasing bo@x.test must not
+    # drop the deliveries naming jimbo@x.test. (SQLite keeps the JSON as written, with
+    # \u escapes; PostgreSQL writes jsonb's text with the characters themselves.)
+    quoted = Q(payload_text__icontains=json.dumps(email))
+    quoted |= Q(payload_text__icontains=json.dumps(email, ensure_ascii=False))
     deleted, _counts = (
         WebhookDelivery.objects.annotate(payload_text=Cast("payload", TextField()))
-        .filter(payload_text__icontains=email)
+        .filter(quoted)
         .exclude(status=WebhookDelivery.Status.DELIVERING)
         .delete()
     )
