@@ -15,7 +15,7 @@ from django.utils.translation import get_language
 
 from ecmp.accounts.models import AuditEvent, User
 from ecmp.core.access import require_admin
-from ecmp.core.prepared import Prepared
+from ecmp.core.prepared import Counted, Prepared
 from ecmp.core.prepared_rows import ConvertedRead
 
 
@@ -147,14 +147,6 @@ def audit_rows(rows: Iterable[tuple[Any, ...]]) -> list[AuditRow]:
 # ORM converts them (the instant, the changes' JSON).
 
 
-class _Counted(Prepared):
-    """COUNT(*) over the statement of `build` (as Django counts a sliced queryset)."""
-
-    def _compile(self, alias: str) -> tuple[str, tuple[Any, ...], tuple[int | None, ...]]:
-        sql, params, slots = super()._compile(alias)
-        return f"SELECT COUNT(*) FROM ({sql}) subquery", params, slots  # noqa: S608 - the ORM's
-
-
 @lru_cache(maxsize=8)
 def _latest(size: int) -> ConvertedRead:
     return ConvertedRead(
@@ -164,7 +156,7 @@ def _latest(size: int) -> ConvertedRead:
 
 @lru_cache(maxsize=8)
 def _counted(cap: int) -> Prepared:
-    return _Counted(lambda: AuditEvent.objects.order_by().values("pk")[: cap + 1], ())
+    return Counted(lambda: AuditEvent.objects.order_by().values("pk")[: cap + 1], ())
 
 
 def audit_rows_unfiltered(user: User, offset: int, size: int) -> list[tuple[Any, ...]]:

@@ -4,23 +4,12 @@ view (the list itself, when there is one, is read through the ORM)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from ecmp.accounts.models import User
 from ecmp.billing.models import Invoice
 from ecmp.core.access import require_admin
-from ecmp.core.prepared import Prepared
+from ecmp.core.prepared import Counted
 
-
-class _Counted(Prepared):
-    """COUNT(*) over the statement of `build`."""
-
-    def _compile(self, alias: str) -> tuple[str, tuple[Any, ...], tuple[int | None, ...]]:
-        sql, params, slots = super()._compile(alias)
-        return f"SELECT COUNT(*) FROM ({sql}) subquery", params, slots  # noqa: S608 - the ORM's
-
-
-_ALL = _Counted(lambda: Invoice.objects.order_by().values("pk"), ())
+_ALL = Counted(lambda: Invoice.objects.order_by().values("pk"), ())
 
 
 def invoice_count_for_admin(user: User) -> int:

@@ -26,7 +26,7 @@ from ecmp.billing.selectors import (
     time_on_hidden_tickets_for_manager,
     time_per_ticket_for_manager,
 )
-from ecmp.core.prepared import INTEGER, Prepared
+from ecmp.core.prepared import INTEGER, Counted, Prepared
 from ecmp.core.prepared_rows import ConvertedRead, Joined, attnames
 from ecmp.tickets.selectors import visibility_shape, visibility_stand_in
 
@@ -60,15 +60,6 @@ def _stand_in(shape: Shape, user_id: int, organization_id: int) -> User:
     user = visibility_stand_in(shape, user_id, organization_id)
     user.is_team_manager = True  # the rule reads the company's setting too (shape)
     return user
-
-
-class _Counted(Prepared):
-    """The rows of `build` counted: COUNT(*) over its statement."""
-
-    def _compile(self, alias: str) -> tuple[str, tuple[Any, ...], tuple[int | None, ...]]:
-        sql, params, slots = super()._compile(alias)
-        counted = f"SELECT COUNT(*) FROM ({sql}) subquery"  # noqa: S608 - the ORM's SQL
-        return counted, params, slots
 
 
 # --- Invoices -----------------------------------------------------------------------
@@ -120,7 +111,7 @@ def _time_page(shape: Shape, size: int) -> Prepared:
 
 @lru_cache(maxsize=8)
 def _time_count(shape: Shape) -> Prepared:
-    return _Counted(partial(_times, shape), (INTEGER, INTEGER))
+    return Counted(partial(_times, shape), (INTEGER, INTEGER))
 
 
 def ticket_time_rows(user: User, offset: int, size: int) -> list[TicketTime]:

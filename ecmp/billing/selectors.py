@@ -248,8 +248,9 @@ def time_on_hidden_tickets_for_manager(user: User) -> dict[str, int]:
 
 
 def hidden_time_entries(user: User) -> QuerySet[TimeEntry]:
-    """The time entries `time_on_hidden_tickets_for_manager` adds up (a manager's)."""
-    if user.organization_id is None:
+    """The time entries `time_on_hidden_tickets_for_manager` adds up (a manager's;
+    nobody else's)."""
+    if not _is_manager(user) or user.organization_id is None:
         return TimeEntry.objects.none()
     return TimeEntry.objects.filter(ticket__organization_id=user.organization_id).exclude(
         ticket__in=tickets_visible_to(user)

@@ -22,7 +22,7 @@ from ecmp.accounts.people_cells import people_cells
 from ecmp.accounts.requests import AuthenticatedHttpRequest
 from ecmp.billing.forms import BillingProfileForm
 from ecmp.billing.selectors import billing_profile_for
-from ecmp.core.access import staff_required
+from ecmp.core.access import is_admin, staff_required
 from ecmp.core.refusals import refusal_to_messages
 from ecmp.desk.contract_views import contract_card
 from ecmp.desk.forms import OrganizationForm, PersonDetailsForm, ReasonForm, UserRoleForm
@@ -91,7 +91,7 @@ def organization_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
         "history": organization_history(organization.pk),
         **contract_card(organization),
     }
-    if request.user.is_staff:  # the billing card is for administrators only
+    if is_admin(request.user):  # the billing card is for administrators only
         context["billing_form"] = BillingProfileForm(instance=billing_profile_for(organization))
     return render(request, "desk/organization.html", context, status=400 if form.errors else 200)
 

@@ -100,7 +100,7 @@ class SavedViewRenameForm(forms.Form):
 # QueueFilterForm validates them; building it (its fields copied, their choices read)
 # and rendering it field by field cost the queue about 1.5 ms a view. The usual query
 # strings (known values, ids in ASCII digits) are read here with the form's rules;
-# anything else goes to the form (tests/test_queue_speed_filters.py compares them).
+# anything else goes to the form (tests/test_queue_speed_reads.py compares them).
 
 _CHOSEN = ("queue", "status", "priority", "channel", "waiting", "sort")
 _IDS = ("organization", "category")

@@ -52,8 +52,10 @@ def ticket_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     if which not in CUSTOMER_LISTS:
         which = "open"
     sort = request.GET.get("sort", DEFAULT_SORT)
-    if sort.lstrip("-") not in SORTS:
-        sort = DEFAULT_SORT
+    # One spelling per sort ("--created" is "-created"): the compiled lists are kept
+    # per sort, and a sort the page never offers must not make a new one.
+    field = sort.lstrip("-")
+    sort = ("-" if sort.startswith("-") else "") + field if field in SORTS else DEFAULT_SORT
     text = clean_search(request.GET.get("q"))
     tickets = CustomerList(request.user, which=which, text=text, sort=sort)
     page, _query = read_page(request, tickets.rows, tickets.count)

@@ -362,14 +362,6 @@ def ticket_list_for_desk(
     )
 
 
-def desk_queue_counts(user: User) -> dict[str, int]:
-    """How many tickets each queue holds, in one query (compiled once per process:
-    tickets/queue_reads.py, which reads the queue through this module)."""
-    from ecmp.tickets.queue_reads import queue_counts
-
-    return queue_counts(user.pk, timezone.now())
-
-
 def ticket_for_staff(user: User, number: int | str) -> Ticket:
     if not is_staff_member(user):
         raise Http404
