@@ -113,7 +113,7 @@ def test_the_pages_write_them(client_for, news, alice):
 def test_subjects_shortened_as_truncatechars_shortens_them(text):
     from django.template.defaultfilters import truncatechars
 
-    from ecmp.portal.news_cells import _short
+    from ecmp.core.presentation import short
 
-    assert _short(text, 50) == truncatechars(text, 50)
-    assert _short(text, 60) == truncatechars(text, 60)
+    assert short(text, 50) == truncatechars(text, 50)
+    assert short(text, 60) == truncatechars(text, 60)

@@ -14,7 +14,7 @@ from typing import NamedTuple
 from django.urls import get_script_prefix, get_urlconf
 
 from ecmp.accounts.organization_page_reads import PersonRow
-from ecmp.core.presentation import _reverse as link_in  # `link`, the prefix and urlconf given
+from ecmp.core.presentation import link_in
 
 
 class PersonCells(NamedTuple):

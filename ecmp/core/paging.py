@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -95,3 +96,10 @@ def read_page(
     query = request.GET.copy()
     query.pop("page", None)
     return page, query.urlencode()
+
+
+class FullyCountedPaginator(CountedPaginator):
+    """A `CountedPaginator` counted without a cap: a list that stays short (a client's
+    invoices, a person's notifications) shows its true number of pages."""
+
+    cap = sys.maxsize

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -21,13 +19,7 @@ from ecmp.billing.portal_reads import (
 )
 from ecmp.billing.selectors import invoice_for
 from ecmp.core.access import team_manager_required
-from ecmp.core.paging import CountedPaginator
-
-
-class _Paginator(CountedPaginator):
-    """Django's Paginator over rows read a page at a time: counted without a cap."""
-
-    cap = sys.maxsize
+from ecmp.core.paging import FullyCountedPaginator
 
 
 @team_manager_required
@@ -37,12 +29,12 @@ def invoices(request: AuthenticatedHttpRequest) -> HttpResponse:
     size = settings.ECMP_LIST_PAGE_SIZE
     # A first page is read whole (its statement compiled once), then cut to the
     # paginator's slice (shorter on the last page).
-    page = _Paginator(
+    page = FullyCountedPaginator(
         lambda offset, n: invoice_rows(user, offset, size)[:n],
         lambda _cap: invoice_count(user),
         size,
     ).get_page(request.GET.get("page"))
-    tickets = _Paginator(
+    tickets = FullyCountedPaginator(
         lambda offset, n: ticket_time_rows(user, offset, size)[:n],
         lambda _cap: ticket_time_count(user),
         size,

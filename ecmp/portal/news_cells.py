@@ -5,29 +5,18 @@ portal/dashboard.html write them; no markup here)."""
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from django.template.defaultfilters import truncatechars
 from django.urls import get_script_prefix, get_urlconf
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from ecmp.core.presentation import _instant as instant_in  # `instant`, the language and zone given
-from ecmp.core.presentation import _reverse as link_in  # `link`, the prefix and urlconf given
+from ecmp.core.presentation import instant_in, link_in, short
 from ecmp.notifications.list_reads import NotificationRow
 from ecmp.tickets.dashboard_reads import RecentEvent
 from ecmp.tickets.presentation import event_summary
-
-
-def _short(text: str, length: int) -> str:
-    """Django's `truncatechars`: a text no longer than `length` and already in NFC
-    comes back as it is (what Truncator gives it), without Truncator's work."""
-    if len(text) <= length and unicodedata.is_normalized("NFC", text):
-        return text
-    return truncatechars(text, length)
 
 
 class NotificationItem(NamedTuple):
@@ -69,7 +58,7 @@ def notification_items(rows: Iterable[NotificationRow]) -> list[NotificationItem
                 link_in("portal:notification-open", args, prefix, urlconf),
                 link_in("portal:notification-mark-viewed", args, prefix, urlconf),
                 row.number,
-                _short(row.subject, 60),
+                short(row.subject, 60),
                 row.actor_name or support,
                 event_summary(row, language),  # type: ignore[arg-type]  # kind, from, to
                 machine,
@@ -87,7 +76,7 @@ def event_items(rows: Iterable[RecentEvent]) -> list[EventItem]:
         EventItem(
             link_in("portal:ticket-detail", (row.number,), prefix, urlconf),
             row.number,
-            _short(row.subject, 50),
+            short(row.subject, 50),
             row.actor_name or support,
             event_summary(row, language),  # type: ignore[arg-type]  # kind, from, to
             instant_in(row.created_at, language, zone)[1],

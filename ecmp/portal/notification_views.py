@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -12,7 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from ecmp.accounts.requests import AuthenticatedHttpRequest
-from ecmp.core.paging import CountedPaginator
+from ecmp.core.paging import FullyCountedPaginator
 from ecmp.notifications import services
 from ecmp.notifications.list_reads import notification_count, notification_rows
 from ecmp.portal.news_cells import notification_items
@@ -23,7 +21,7 @@ from ecmp.portal.news_cells import notification_items
 def notification_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     unread_only = request.GET.get("show") == "unread"
     user = request.user
-    paginator = _Paginator(
+    paginator = FullyCountedPaginator(
         lambda offset, size: notification_rows(
             user, unread_only=unread_only, offset=offset, size=size
         ),
@@ -38,12 +36,6 @@ def notification_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         "nav": "notifications",
     }
     return render(request, "portal/notifications.html", context)
-
-
-class _Paginator(CountedPaginator):
-    """Django's Paginator over rows read a page at a time: counted without a cap."""
-
-    cap = sys.maxsize
 
 
 @login_required
