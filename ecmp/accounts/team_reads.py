@@ -6,11 +6,11 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import NamedTuple
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import get_language
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from ecmp.accounts.models import ERASED_DOMAIN, STAFF_ROLES, Role, User
+from ecmp.accounts.models import ERASED_DOMAIN, Role, User
+from ecmp.accounts.twofactor import team_list_with_two_factor
 from ecmp.core.access import require_admin
 from ecmp.core.prepared import prepared
 
@@ -26,11 +26,11 @@ class TeamRow(NamedTuple):
 
 
 def _team() -> QuerySet[User, tuple[int, str, str, str, bool, bool]]:
-    # As twofactor.team_list_with_two_factor, in the users' order (name, address).
-    enrolled = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
-    people = User.objects.filter(role__in=STAFF_ROLES).annotate(two_factor_on=Exists(enrolled))
-    return people.order_by("full_name", "email").values_list(
-        "pk", "full_name", "email", "role", "is_active", "two_factor_on"
+    # The selector's query, in the users' order (name, address).
+    return (
+        team_list_with_two_factor()
+        .order_by("full_name", "email")
+        .values_list("pk", "full_name", "email", "role", "is_active", "two_factor_on")
     )
 
 

@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import QuerySet
 
 from ecmp.sla.calendar import BusinessCalendar
 from ecmp.sla.contract_selectors import contract_in_force_id
@@ -167,17 +166,3 @@ def contract_for_new_ticket(organization_id: int, day: date) -> int | None:
         return None
     return contract_in_force_id(organization_id, day)
 
-
-# The admin's settings page reads the rows as they are now, not the copy above.
-
-
-def sla_targets_for_admin() -> dict[int, SlaTarget]:
-    return {target.priority: target for target in SlaTarget.objects.all()}
-
-
-def business_hours_for_admin() -> QuerySet[BusinessHours]:
-    return BusinessHours.objects.all()
-
-
-def holiday_list_for_admin() -> QuerySet[Holiday]:
-    return Holiday.objects.all()

@@ -41,15 +41,15 @@ _HOLIDAYS = ConvertedRead(
 
 
 def sla_target_rows() -> dict[int, TargetRow]:
-    """Each priority's targets (as `sla_targets_for_admin`, without the models)."""
+    """Each priority's targets."""
     return {row[0]: TargetRow(*row) for row in _TARGETS.rows()}
 
 
 def business_hours_rows() -> list[HoursRow]:
-    """The open weekdays' hours, Monday first (as `business_hours_for_admin`)."""
+    """The open weekdays' hours, Monday first."""
     return [HoursRow(*row) for row in _HOURS.rows()]
 
 
 def holiday_rows() -> list[HolidayRow]:
-    """The holidays by date (as `holiday_list_for_admin`)."""
+    """The holidays by date."""
     return [HolidayRow(*row) for row in _HOLIDAYS.rows()]
