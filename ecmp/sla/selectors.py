@@ -165,4 +165,3 @@ def contract_for_new_ticket(organization_id: int, day: date) -> int | None:
     if organization_id not in _levels().contract_organizations:
         return None
     return contract_in_force_id(organization_id, day)
-
