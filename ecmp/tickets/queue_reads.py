@@ -14,6 +14,7 @@ Rows come back as tuples (`ROW`'s order), never models; nothing read is kept.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from functools import cache, lru_cache, partial
 from typing import Any, NamedTuple
@@ -251,15 +252,99 @@ def _search_count(shape: QueueShape, arity: int, cap: int, kind: tuple[bool, int
     return _Searched(partial(_capped, shape, cap=cap, text=stand_in), arity, stand_in, counted=True)
 
 
+# --- The view agents live in: every unresolved ticket, by deadline -----------------
+# `ORDER BY sla_due_at ASC NULLS LAST, number DESC` sorted every unresolved ticket
+# (855 at 10,000 tickets: 0.39 ms of SQLite's) although the partial index
+# ticket_unresolved_due holds them in that order: SQLite puts NULLs first in an
+# ascending index, so the order is read in two parts, the tickets with a deadline in
+# the index's order, then those without one (none, most days), each `LIMIT`ed and
+# `OFFSET` across the two. PostgreSQL reads both from the index as it is (its
+# ascending index puts NULLs last); SQLite, without statistics, prefers ticket_sla's
+# three ranges and a sort, and takes a partial index only when the statement's own
+# text implies the index's condition (a bound value never does): on SQLite the
+# statement names the index and writes its constants (the unresolved statuses) as
+# literals. 0.39 → 0.03 ms for the rows.
+
+_BY_DUE = QueueShape("open", "due", "", "", "", 0, False, False, "")
+_DUE_INDEX = "ticket_unresolved_due"
+_PLACEHOLDER = re.compile(r"(?<!%)%s")
+
+
+def _literal(value: str) -> str:
+    # A constant of the code (a status), quoted as SQL quotes text; `%` doubled as the
+    # statement's other text is (the driver's placeholders are %s).
+    return "'" + value.replace("'", "''").replace("%", "%%") + "'"
+
+
+def _sqlite_indexed(sql: str, params: tuple[Any, ...], index: str) -> str:
+    """The statement with its text parameters written in and `index` named."""
+    pieces = _PLACEHOLDER.split(sql)
+    if len(pieces) != len(params) + 1 or not all(isinstance(p, str) for p in params):
+        raise ValueError("an index-ordered read takes text constants only")
+    written = (_literal(p) + piece for p, piece in zip(params, pieces[1:], strict=True))
+    text = pieces[0] + "".join(written)
+    table = f'FROM "{Ticket._meta.db_table}" '
+    if text.count(table) != 1:
+        raise ValueError("an index-ordered read reads the tickets table once")
+    return text.replace(table, f'{table}INDEXED BY "{index}" ')
+
+
+class _InIndexOrder(Prepared):
+    """`build()`'s rows in the order of `index`, which holds them in that order:
+    `rows(limit, offset)`."""
+
+    def __init__(self, build: Any, index: str) -> None:
+        super().__init__(build, (INTEGER, INTEGER))
+        self.index = index
+
+    def _compile(self, alias: str) -> tuple[str, tuple[Any, ...], tuple[int | None, ...]]:
+        sql, params = self._build().using(alias).query.sql_with_params()
+        params = tuple(params)
+        if connections[alias].vendor == "sqlite":
+            sql, params = _sqlite_indexed(sql, params, self.index), ()
+        # LIMIT and OFFSET as parameters (the ORM writes them in the text).
+        return f"{sql} LIMIT %s OFFSET %s", (*params, 0, 0), (None,) * len(params) + (0, 1)
+
+
+def _by_due(dated: bool) -> QuerySet[Any, Any]:
+    queue = _queue(_BY_DUE)
+    if dated:
+        queue = queue.filter(sla_due_at__isnull=False).order_by("sla_due_at", "-number")
+    else:
+        queue = queue.filter(sla_due_at__isnull=True).order_by("-number")
+    return queue.values_list(*ROW)
+
+
+_DATED = _InIndexOrder(partial(_by_due, True), _DUE_INDEX)
+_UNDATED = _InIndexOrder(partial(_by_due, False), _DUE_INDEX)
+_DATED_COUNT = Counted(
+    lambda: _queue(_BY_DUE).filter(sla_due_at__isnull=False).order_by().values("pk"), ()
+)
+
+
+def _rows_by_due(offset: int, size: int) -> list[tuple[Any, ...]]:
+    """The unresolved queue by deadline (as `_queue(_BY_DUE)` sorts it), `size` rows
+    from `offset`: those with a deadline, then those without."""
+    dated = _DATED.rows(size, offset)
+    if len(dated) == size:
+        return dated
+    # The page holds the last of them, or there is none; else it is past them: how many?
+    how_many = offset + len(dated) if dated or not offset else int(_DATED_COUNT.rows()[0][0])
+    return dated + _UNDATED.rows(size - len(dated), max(0, offset - how_many))
+
+
 def queue_page_rows(
     user: User, filters: dict[str, Any], *, offset: int, size: int
 ) -> list[tuple[Any, ...]]:
     """`size` rows of the queue from `offset` (`ROW`'s columns): the first page through
-    a statement compiled once per shape, a search or a later page through the ORM."""
+    a statement compiled once per shape, a search or a later page through the ORM
+    (but the unresolved queue by deadline, every page in the index's order)."""
     if not is_staff_member(user):
         return []
     shape, values = queue_shape(user, filters)
     text = filters.get("text") or ""
+    if shape == _BY_DUE and not text:
+        return _rows_by_due(offset, size)
     if offset == 0 and not text:
         return _first_page(shape, len(values), size).rows(*values)
     if offset == 0:
