@@ -101,7 +101,9 @@ _PRIORITY_COUNTS = prepared(_priority_counts, arity=1)
 
 
 def priority_figures(organization_id: int) -> dict[str, int | float]:
-    """`organization_priority_figures`, in a statement compiled once per process."""
+    """What justifies locking the priority: how often the organization's users ask
+    High or Urgent, and how often the support team lowered it (one statement compiled
+    once per process)."""
     rows = _PRIORITY_COUNTS.rows(organization_id)
     total, asked, lowered = (int(n) for n in rows[0]) if rows else (0, 0, 0)
     return {

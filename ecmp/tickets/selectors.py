@@ -41,7 +41,7 @@ from ecmp.tickets.models import (
     TicketFollower,
 )
 from ecmp.tickets.search import customer_search_filter, search_filter
-from ecmp.tickets.status import UNRESOLVED, Priority, Status
+from ecmp.tickets.status import UNRESOLVED, Status
 
 
 def parse_number(text: str | None) -> int | None:
@@ -424,23 +424,6 @@ def _count_of(rows: QuerySet[User] | QuerySet[Ticket]) -> Subquery:
     # COUNT as a plain function, not an aggregate: no GROUP BY, one row.
     counted = Func(F("pk"), function="COUNT", output_field=IntegerField())
     return Subquery(rows.order_by().annotate(n=counted).values("n"))
-
-
-def organization_priority_figures(organization: Organization) -> dict[str, int | float]:
-    """What justifies locking the priority: how often users ask High or Urgent, and how
-    often the support team lowered it."""
-    figures = Ticket.objects.filter(organization=organization).aggregate(
-        total=Count("id"),
-        asked_high=Count("id", filter=Q(requested_priority__gte=Priority.HIGH)),
-        lowered=Count(
-            "id",
-            filter=Q(requested_priority__gte=Priority.HIGH, priority__lt=F("requested_priority")),
-        ),
-    )
-    total, asked = figures["total"], figures["asked_high"]
-    figures["asked_high_share"] = round(100 * asked / total) if total else 0
-    figures["lowered_share"] = round(100 * figures["lowered"] / asked) if asked else 0
-    return figures
 
 
 def canned_replies_visible_to(user: User) -> QuerySet[CannedReply]:
