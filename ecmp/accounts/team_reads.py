@@ -4,7 +4,7 @@ compiled once per process (core/prepared.py) instead of User instances."""
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.db.models import QuerySet
 from django.utils.translation import get_language
@@ -26,11 +26,11 @@ class TeamRow(NamedTuple):
 
 
 def _team() -> QuerySet[User, tuple[int, str, str, str, bool, bool]]:
-    # The selector's query, in the users' order (name, address).
-    return (
-        team_list_with_two_factor()
-        .order_by("full_name", "email")
-        .values_list("pk", "full_name", "email", "role", "is_active", "two_factor_on")
+    # The selector's query, in the users' order (name, address); typed without its
+    # annotation, which the type stubs can't follow through the selector's return.
+    people: QuerySet[Any] = team_list_with_two_factor()
+    return people.order_by("full_name", "email").values_list(
+        "pk", "full_name", "email", "role", "is_active", "two_factor_on"
     )
 
 
