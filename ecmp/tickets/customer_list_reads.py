@@ -94,6 +94,12 @@ _FOLLOWS_ANY = prepared(
 )
 
 
+def follows_any(user_id: int) -> bool:
+    """Whether the user follows a ticket: the ids of followed tickets are then in the
+    rule's statement, and their lists and counts go through the ORM."""
+    return bool(_FOLLOWS_ANY.rows(user_id))
+
+
 class CustomerList:
     """One of a customer's lists as a page reads it: `rows(offset, size)` and
     `count(cap)` (core/paging.py's `read_page`), as `ticket_list_for_customer` gives
@@ -113,7 +119,7 @@ class CustomerList:
                 visibility = visibility_shape(user)
                 # A follower: the ids of the followed tickets are in the statement.
                 staff, _has_organization, sees_all = visibility
-                if staff or not _FOLLOWS_ANY.rows(user.pk):
+                if staff or not follows_any(user.pk):
                     shape = ListShape(visibility, self.which, self.sort)
                     # Without followed tickets, the organization is in the statement
                     # only for a manager who sees all its tickets.

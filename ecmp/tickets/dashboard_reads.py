@@ -1,7 +1,7 @@
 """The customer's dashboard: the counts of their tickets by status and the latest
 activity, read by statements compiled once per process (core/prepared.py).
 
-Each is the selector's own (`ticket_status_counts_for`, `recent_events_for_customer`),
+Each is the selector's own (`ticket_status_count_rows`, `recent_events_for_customer`),
 compiled for a stand-in user of the same shape of the visibility rule
 (`visibility_shape`) with placeholder ids, as tickets/customer_list_reads.py
 compiles the lists. The counts read the followed tickets' ids first and write them
@@ -15,16 +15,16 @@ from datetime import datetime
 from functools import lru_cache, partial
 from typing import Any, NamedTuple
 
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 
 from ecmp.accounts.models import User
-from ecmp.core.prepared import INTEGER, Prepared, prepared
+from ecmp.core.prepared import INTEGER, Prepared
 from ecmp.core.prepared_rows import ConvertedRead
-from ecmp.tickets.models import TicketFollower
+from ecmp.tickets.customer_list_reads import follows_any
 from ecmp.tickets.selectors import (
     recent_events_for_customer,
+    ticket_status_count_rows,
     ticket_status_counts_for,
-    tickets_visible_to,
     visibility_ids,
     visibility_shape,
     visibility_stand_in,
@@ -74,25 +74,13 @@ def recent_events(user: User, *, limit: int) -> list[RecentEvent]:
 
 
 def _counts(shape: Shape, *ids: int) -> QuerySet[Any, Any]:
-    # As `ticket_status_counts_for` (a stand-in follows no ticket).
-    user = visibility_stand_in(shape, *ids)
-    return (
-        tickets_visible_to(user, followed_read_first=True)
-        .filter(archived_at__isnull=True)
-        .values_list("status")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
+    # The selector's rows for a stand-in (who follows no ticket).
+    return ticket_status_count_rows(visibility_stand_in(shape, *ids))
 
 
 @lru_cache(maxsize=16)
 def _counts_read(shape: Shape, arity: int) -> Prepared:
     return Prepared(partial(_counts, shape), (INTEGER,) * arity)
-
-
-_FOLLOWS_ANY = prepared(
-    lambda user_id: TicketFollower.objects.filter(user_id=user_id).values_list("pk")[:1], arity=1
-)
 
 
 def status_counts(user: User) -> dict[str, int]:
@@ -101,7 +89,7 @@ def status_counts(user: User) -> dict[str, int]:
         return ticket_status_counts_for(user)
     shape = visibility_shape(user)
     staff, _has_organization, sees_all = shape
-    if staff or _FOLLOWS_ANY.rows(user.pk):
+    if staff or follows_any(user.pk):
         return ticket_status_counts_for(user)
     # Without followed tickets, the organization is in the statement only for a
     # manager who sees all its tickets.
