@@ -12,18 +12,18 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from django.db.models import F, Func, QuerySet
+from django.db.models import QuerySet
 
 from ecmp.accounts.models import Invitation, Organization, RegistrationRequest, User
 from ecmp.accounts.selectors import invitation_list_for_staff, registration_request_list_for_staff
+from ecmp.core.counting import rows_counted
 from ecmp.core.prepared import Prepared, prepared
 from ecmp.core.prepared_rows import moment
 
 
 def _pending() -> QuerySet[Any, Any]:
     requests = registration_request_list_for_staff(status=RegistrationRequest.Status.PENDING)
-    # COUNT as a plain function, not an aggregate: no GROUP BY, one row.
-    return requests.order_by().annotate(n=Func(F("pk"), function="COUNT")).values_list("n")
+    return rows_counted(requests)
 
 
 _PENDING = prepared(_pending, arity=0)

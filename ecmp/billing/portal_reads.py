@@ -15,7 +15,7 @@ from __future__ import annotations
 from functools import lru_cache, partial
 from typing import Any, NamedTuple
 
-from django.db.models import Count, F, Func, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from ecmp.accounts.models import Role, User
@@ -26,6 +26,7 @@ from ecmp.billing.selectors import (
     time_on_hidden_tickets_for_manager,
     time_per_ticket_for_manager,
 )
+from ecmp.core.counting import rows_counted
 from ecmp.core.prepared import INTEGER, Counted, Prepared
 from ecmp.core.prepared_rows import ConvertedRead, Joined, attnames
 from ecmp.tickets.selectors import visibility_shape, visibility_stand_in
@@ -77,9 +78,7 @@ def _invoice_page(size: int) -> ConvertedRead:
     return ConvertedRead(build, (INTEGER,))
 
 
-_INVOICE_COUNT = Prepared(
-    lambda org: _invoices(org).order_by().values_list(Func(F("pk"), function="COUNT")), (INTEGER,)
-)
+_INVOICE_COUNT = Prepared(lambda org: rows_counted(_invoices(org)), (INTEGER,))
 
 
 def invoice_rows(user: User, offset: int, size: int) -> list[Invoice]:

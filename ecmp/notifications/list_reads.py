@@ -15,9 +15,10 @@ from datetime import datetime
 from functools import lru_cache, partial
 from typing import Any, NamedTuple
 
-from django.db.models import F, Func, QuerySet
+from django.db.models import QuerySet
 
 from ecmp.accounts.models import User
+from ecmp.core.counting import rows_counted
 from ecmp.core.prepared import INTEGER, Prepared
 from ecmp.core.prepared_rows import ConvertedRead
 from ecmp.notifications.selectors import notification_list_for
@@ -64,7 +65,7 @@ def _rows(shape: Shape, unread_only: bool, *ids: int, size: int) -> QuerySet[Any
 
 
 def _count(shape: Shape, unread_only: bool, *ids: int) -> QuerySet[Any, Any]:
-    return _list(shape, unread_only, *ids).order_by().values_list(Func(F("pk"), function="COUNT"))
+    return rows_counted(_list(shape, unread_only, *ids))
 
 
 @lru_cache(maxsize=64)

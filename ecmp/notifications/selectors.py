@@ -3,9 +3,10 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from django.db.models import F, Func, QuerySet
+from django.db.models import QuerySet
 
 from ecmp.accounts.models import Organization, Role, User
+from ecmp.core.counting import rows_counted
 from ecmp.core.prepared import Prepared, prepared
 from ecmp.notifications.models import Notification
 from ecmp.tickets.selectors import tickets_visible_to, visibility_shape
@@ -47,12 +48,7 @@ def _unread(
     if organization_id is not None:
         stand_in.is_team_manager = sees_all
         stand_in.organization = Organization(pk=organization_id, managers_see_all_tickets=sees_all)
-    return (
-        _visible(stand_in)
-        .filter(read_at=None)
-        .order_by()
-        .values_list(Func(F("pk"), function="COUNT"))
-    )
+    return rows_counted(_visible(stand_in).filter(read_at=None))
 
 
 _BELL: dict[tuple[bool, bool, bool], Prepared] = {}

@@ -16,19 +16,13 @@ from functools import cache
 from itertools import pairwise
 from typing import Any
 
-from django.db.models import F, Func, IntegerField, QuerySet, Subquery
+from django.db.models import QuerySet
 from django.utils import timezone
 
+from ecmp.core.counting import count_of
 from ecmp.core.prepared import INSTANT, Prepared, prepared
 from ecmp.tickets.models import Ticket
 from ecmp.tickets.status import Status
-
-
-def _count(rows: QuerySet[Ticket]) -> Subquery:
-    # COUNT as a plain function, not an aggregate: no GROUP BY, one row.
-    return Subquery(
-        rows.order_by().values(n=Func(F("pk"), function="COUNT")), output_field=IntegerField()
-    )
 
 
 def _per_day(*midnights: datetime) -> QuerySet[Any, Any]:
@@ -41,7 +35,7 @@ def _per_day(*midnights: datetime) -> QuerySet[Any, Any]:
         ("closed_at", Ticket.objects.filter(status=Status.CLOSED)),
     )
     counts = [
-        _count(tickets.filter(**{f"{field}__gte": start, f"{field}__lt": end}))
+        count_of(tickets.filter(**{f"{field}__gte": start, f"{field}__lt": end}))
         for field, tickets in series
         for start, end in pairwise(midnights)
     ]

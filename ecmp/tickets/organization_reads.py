@@ -15,8 +15,9 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from django.db.models import Count, F, Func, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
+from ecmp.core.counting import rows_counted
 from ecmp.core.prepared import prepared
 from ecmp.core.prepared_rows import ConvertedRead
 from ecmp.tickets.models import Ticket
@@ -38,12 +39,7 @@ class OrganizationRow(NamedTuple):
 ROW = ("pk", "name", "active", "priority_locked", "user_count", "open_ticket_count")
 
 
-def _counted(organizations: QuerySet[Any]) -> QuerySet[Any, Any]:
-    # COUNT as a plain function, not an aggregate: no GROUP BY, one row.
-    return organizations.order_by().annotate(n=Func(F("pk"), function="COUNT")).values_list("n")
-
-
-_COUNT = prepared(lambda: _counted(organization_list_for_staff()))
+_COUNT = prepared(lambda: rows_counted(organization_list_for_staff()))
 
 
 @lru_cache(maxsize=64)

@@ -15,13 +15,10 @@ from django.db.models import (
     Case,
     Count,
     F,
-    Func,
-    IntegerField,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
@@ -30,6 +27,7 @@ from django.utils import timezone
 
 from ecmp.accounts.models import STAFF_ROLES, Organization, Role, User
 from ecmp.core.access import is_staff_member
+from ecmp.core.counting import count_of
 from ecmp.core.prepared import INTEGER
 from ecmp.core.prepared_rows import ConvertedRead, Joined, attnames
 from ecmp.tickets.customer_files import customer_files
@@ -415,8 +413,8 @@ def organization_list_for_staff(*, text: str = "") -> QuerySet[Organization]:
     """Each organization with its users and open tickets counted by a subquery each
     (counting both through joins multiplied every user by every ticket)."""
     organizations = Organization.objects.annotate(
-        user_count=_count_of(User.objects.filter(organization=OuterRef("pk"))),
-        open_ticket_count=_count_of(
+        user_count=count_of(User.objects.filter(organization=OuterRef("pk"))),
+        open_ticket_count=count_of(
             Ticket.objects.filter(
                 organization=OuterRef("pk"), status__in=UNRESOLVED, archived_at__isnull=True
             )
@@ -424,12 +422,6 @@ def organization_list_for_staff(*, text: str = "") -> QuerySet[Organization]:
     ).order_by("name")
     text = text.replace("\x00", "").strip()[:100]
     return organizations.filter(name__icontains=text) if text else organizations
-
-
-def _count_of(rows: QuerySet[User] | QuerySet[Ticket]) -> Subquery:
-    # COUNT as a plain function, not an aggregate: no GROUP BY, one row.
-    counted = Func(F("pk"), function="COUNT", output_field=IntegerField())
-    return Subquery(rows.order_by().annotate(n=counted).values("n"))
 
 
 def canned_replies_visible_to(user: User) -> QuerySet[CannedReply]:

@@ -1,0 +1,21 @@
+"""Counting rows in SQL as a plain function, not as Django's aggregate.
+
+`Count` is an aggregate: Django adds a GROUP BY for it (and, on an annotated
+queryset, one per annotation). `COUNT(pk)` written as a function gives one row, the
+count, with no GROUP BY: what a page's counts and compiled reads want."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import F, Func, IntegerField, QuerySet, Subquery
+
+
+def rows_counted(rows: QuerySet[Any, Any]) -> QuerySet[Any, Any]:
+    """`rows` counted: a queryset of one row, `(n,)`."""
+    return rows.order_by().values_list(Func(F("pk"), function="COUNT", output_field=IntegerField()))
+
+
+def count_of(rows: QuerySet[Any, Any]) -> Subquery:
+    """`rows` counted, as a subquery another statement selects (its counts side by side)."""
+    return Subquery(rows_counted(rows), output_field=IntegerField())
