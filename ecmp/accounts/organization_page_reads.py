@@ -15,10 +15,11 @@ from typing import Any, NamedTuple
 
 from django.db.models import QuerySet
 from django.http import Http404
-from django.utils.encoding import force_str
+from django.utils.translation import get_language
 
 from ecmp.accounts.models import ERASED_DOMAIN, Organization, OrganizationEvent
 from ecmp.accounts.selectors import user_list_for_organization
+from ecmp.core.choices import labels_in
 from ecmp.core.prepared import INTEGER
 from ecmp.core.prepared_rows import ConvertedRead, Joined, attnames
 
@@ -97,8 +98,8 @@ _HISTORY = ConvertedRead(
 
 def organization_history(organization_id: int) -> list[EventRow]:
     """The latest 20 changes of the organization's settings, the latest first."""
-    labels = dict(OrganizationEvent.Kind.choices)
+    labels = labels_in(OrganizationEvent.Kind, get_language())
     return [
-        EventRow(created_at, actor_name, force_str(labels.get(kind, kind)), reason)
+        EventRow(created_at, actor_name, labels.get(kind, str(kind)), reason)
         for created_at, actor_name, kind, reason in _HISTORY.rows(organization_id)
     ]

@@ -22,6 +22,7 @@ from ecmp.accounts.removal_selectors import (
     removal_request_list_for_manager,
 )
 from ecmp.accounts.selectors import registration_request_list_for_manager
+from ecmp.core.choices import choice_label
 from ecmp.core.prepared import INTEGER
 from ecmp.core.prepared_rows import ConvertedRead
 
@@ -39,7 +40,7 @@ class RequestRow(NamedTuple):
     decline_reason: str
 
     def get_status_display(self) -> str:
-        return str(dict(RegistrationRequest.Status.choices).get(self.status, self.status))
+        return choice_label(RegistrationRequest.Status, self.status)
 
 
 class Colleague(NamedTuple):
@@ -61,7 +62,7 @@ class RemovalRow(NamedTuple):
     decline_reason: str
 
     def get_status_display(self) -> str:
-        return str(dict(RemovalRequest.Status.choices).get(self.status, self.status))
+        return choice_label(RemovalRequest.Status, self.status)
 
 
 REQUEST = ("full_name", "email", "created_at", "status", "decline_reason")

@@ -3,7 +3,6 @@ compiled once per process (core/prepared.py) instead of User instances."""
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any, NamedTuple
 
 from django.db.models import QuerySet
@@ -12,6 +11,7 @@ from django.utils.translation import get_language
 from ecmp.accounts.models import ERASED_DOMAIN, Role, User
 from ecmp.accounts.twofactor import team_list_with_two_factor
 from ecmp.core.access import require_admin
+from ecmp.core.choices import labels_in
 from ecmp.core.prepared import prepared
 
 
@@ -37,17 +37,11 @@ def _team() -> QuerySet[User, tuple[int, str, str, str, bool, bool]]:
 _TEAM = prepared(_team, arity=0)
 
 
-@lru_cache(maxsize=16)
-def _role_labels(language: str | None) -> dict[str, str]:
-    # Code only (the roles' labels in one language), translated once per process.
-    return {value: str(label) for value, label in Role.choices}
-
-
 def team_rows_for_admin(user: User) -> list[TeamRow]:
     """Agents and admins, active or not, each with their role's label, whether their
     second factor is set up, and whether they were erased (as `User.is_erased`)."""
     require_admin(user)
-    labels = _role_labels(get_language())
+    labels = labels_in(Role, get_language())
     return [
         TeamRow(
             pk,

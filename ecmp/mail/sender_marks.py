@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 from django.db import connections
 from django.db.models import QuerySet
 
+from ecmp.core.choices import choice_label
 from ecmp.core.prepared import prepared
 from ecmp.mail.models import InboundEmail, Verification
 from ecmp.mail.selectors import sender_checks_for_ticket
@@ -29,7 +30,7 @@ class SenderMark(NamedTuple):
 
     def get_verification_display(self) -> str:
         """The verdict's words, in the request's language (as the model's method)."""
-        return str(dict(Verification.choices).get(self.verification, self.verification))
+        return choice_label(Verification, self.verification)
 
 
 def _checks(ticket_id: int) -> QuerySet[Any, Any]:

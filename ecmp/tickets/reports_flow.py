@@ -27,6 +27,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from ecmp.accounts.models import Organization
+from ecmp.core.choices import choice_label
 from ecmp.tickets.reports import ReportPeriod
 from ecmp.tickets.status import UNRESOLVED, Channel, Status
 
@@ -185,8 +186,6 @@ def opened_by_channel(period: ReportPeriod) -> list[ChannelRow]:
         .annotate(n=Count("id"))
         .order_by("-n", "channel")
     )
-    labels = dict(Channel.choices)
     return [
-        ChannelRow(row["channel"], str(labels.get(row["channel"], row["channel"])), row["n"])
-        for row in rows
+        ChannelRow(row["channel"], choice_label(Channel, row["channel"]), row["n"]) for row in rows
     ]
