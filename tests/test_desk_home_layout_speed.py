@@ -135,3 +135,90 @@ def test_a_page_writes_one_token_that_its_forms_accept(client_for, agnes):
         {"csrfmiddlewaretoken": tokens.pop(), "language": "fr", "next": "/desk/"},
     )
     assert answer.status_code == 302
+
+
+# --- The desk menu's counts read with the bell's (ecmp/desk/menu.py) ---------------
+
+
+@pytest.fixture
+def notified(agnes, adam, alice):
+    """Unread and read notifications of agnes, adam and alice about one ticket."""
+    from ecmp.notifications.models import Notification
+    from ecmp.tickets.models import EventKind, TicketEvent
+    from tests.factories import make_ticket
+
+    ticket = make_ticket(alice)
+    now = timezone.now()
+    events = [
+        TicketEvent.objects.create(ticket=ticket, actor=alice, kind=EventKind.CREATED)
+        for _ in range(5)
+    ]
+    for recipient, unread, read in ((agnes, 3, 2), (adam, 1, 0), (alice, 2, 1)):
+        for n in range(unread + read):
+            Notification.objects.create(
+                recipient=recipient,
+                ticket=ticket,
+                event=events[n],
+                read_at=now if n >= unread else None,
+            )
+    return ticket
+
+
+def _pending_requests(alice, count):
+    from ecmp.accounts.models import RegistrationRequest
+
+    for n in range(count):
+        RegistrationRequest.objects.create(
+            organization=alice.organization,
+            requested_by=alice,
+            full_name=f"P{n}",
+            email=f"p{n}@acme.test",
+        )
+
+
+@pytest.mark.parametrize("requests", [0, 2])
+def test_a_staff_pages_counts_are_the_menus_and_the_bells(
+    requests, notified, agnes, adam, alice, bob
+):
+    from ecmp.desk.menu import _PageCounts, desk_alert_counts
+    from ecmp.notifications.selectors import notification_unread_count_for
+
+    _pending_requests(alice, requests)
+    for user in (agnes, adam):
+        menu_first = _PageCounts(user)
+        assert menu_first.alerts() == desk_alert_counts()
+        assert menu_first.unread() == notification_unread_count_for(user)
+        bell_first = _PageCounts(user)  # the bell's fragment: its own statement
+        assert bell_first.unread() == notification_unread_count_for(user)
+        assert bell_first.alerts() == desk_alert_counts()
+    assert desk_alert_counts()["registration_requests"] == requests
+    assert notification_unread_count_for(agnes) == 3 and notification_unread_count_for(adam) == 1
+
+
+def test_a_staff_page_reads_the_menu_and_the_bell_in_one_statement(client_for, notified, agnes):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(agnes)
+    client.get(reverse("desk:home"))
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(reverse("desk:queue")).content.decode()
+    counted = [q["sql"] for q in queries if "notifications_notification" in q["sql"]]
+    assert len(counted) == 1 and "mail_inboundemail" in counted[0]
+    assert 'data-unread="3"' in html
+    # The bell's own fragment: the bell's count alone.
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(reverse("portal:notification-bell")).content.decode()
+    counted = [q["sql"] for q in queries if "notifications_notification" in q["sql"]]
+    assert len(counted) == 1 and "mail_inboundemail" not in counted[0]
+    assert 'data-unread="3"' in html
+
+
+def test_a_customers_bell_is_unchanged(client_for, notified, alice):
+    from ecmp.desk.menu import alerts
+
+    html = client_for(alice).get(reverse("portal:dashboard")).content.decode()
+    assert 'data-unread="2"' in html
+    request = RequestFactory().get("/")
+    request.user = alice
+    assert alerts(request) == {}
