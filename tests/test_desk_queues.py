@@ -60,11 +60,19 @@ def test_each_queue_holds_its_tickets(desk, tickets):
 
 
 def test_the_chosen_client_stays_selected(desk, tickets, globex):
+    # The autocomplete's box shows the chosen client's name; the form sends its id.
     html = desk.get(QUEUE, {"queue": "open", "organization": globex.pk}).content.decode()
-    assert f'<option value="{globex.pk}" selected>Globex</option>' in html
-    assert '<option value="">Any organization</option>' in html
+    assert f'name="organization" id="id_organization_id" value="{globex.pk}"' in html
+    assert 'id="id_organization" value="Globex" data-chosen="Globex"' in html
+    assert 'placeholder="Any organization"' in html
     nonsense = desk.get(QUEUE, {"queue": "open", "organization": "x"})
     assert nonsense.status_code == 200
+    # An id no client has, or not as str(id) writes it: the box is empty, as the select
+    # showed "Any organization".
+    for unknown in ("999999", f"0{globex.pk}"):
+        html = desk.get(QUEUE, {"queue": "open", "organization": unknown}).content.decode()
+        assert 'name="organization" id="id_organization_id" value=""' in html
+        assert 'id="id_organization" value="" data-chosen=""' in html
 
 
 def test_filters(desk, tickets, globex, adam):

@@ -11,7 +11,7 @@ from django.utils import timezone
 from ecmp.accounts.selectors import staff_choices
 from ecmp.core.prepared_rows import moment
 from ecmp.desk.forms import QueueFilterForm
-from ecmp.desk.queue_forms import queue_filter_bar, queue_filters
+from ecmp.desk.queue_forms import chosen_organization_id, queue_filter_bar, queue_filters
 from ecmp.tickets import services
 from ecmp.tickets.models import Category, Ticket
 from ecmp.tickets.queue_reads import ROW, queue_count, queue_counts, queue_page_rows
@@ -394,7 +394,8 @@ def test_a_search_uses_its_compiled_statement(queue, agnes):
 
 
 @pytest.mark.parametrize(
-    "current", ["", "7", "12", "007", "7 ", "\u0667", "+7", "-7", "1" * 40, "x"]
+    "current",
+    ["", "7", "12", "007", "7 ", "\u0667", "+7", "-7", "1" * 40, "x", str(2**63), str(2**63 - 1)],
 )
 def test_the_filter_bar_selects_the_option_whose_text_is_the_query(current):
     # As Django's select: the option whose str(value) is the query's value.
@@ -403,11 +404,17 @@ def test_the_filter_bar_selects_the_option_whose_text_is_the_query(current):
     query = QueryDict(mutable=True)
     for name in ("assignee", "organization", "category"):
         query[name] = current
-    bar = queue_filter_bar(query, agents, organizations, categories)
+    # The organization's autocomplete shows the one whose str(id) is the query's value.
+    chosen_id = chosen_organization_id(query)
+    written = current.isascii() and current.isdecimal() and str(int(current)) == current
+    assert chosen_id == (int(current) if written and 0 < int(current) < 2**63 else None)
+    chosen = next(((pk, name) for pk, name in organizations if pk == chosen_id), None)
+    bar = queue_filter_bar(query, agents, chosen, categories)
+    assert bar["organization"] == (chosen or ("", ""))
     fields = {field["name"]: field["options"] for field in bar["fields"]}
+    assert fields["organization"] == []  # no options: the autocomplete finds them
     for name, pairs in (
         ("assignee", agents),
-        ("organization", organizations),
         ("category", [(pk, label) for pk, label, _active in categories]),
     ):
         read = [(str(value), text, chosen) for value, text, chosen in fields[name][-len(pairs) :]]

@@ -49,8 +49,23 @@ _CLIENTS = prepared(_clients, arity=0)
 
 
 def organization_choices() -> list[tuple[int, str]]:
-    """Every client organization as (id, name), by name: the desk queue's filter."""
+    """Every client organization as (id, name), by name (the billing page's, the
+    support reports' selects)."""
     return [(pk, name) for pk, name in _CLIENTS.rows()]
+
+
+def _client_name(pk: int) -> QuerySet[Organization, tuple[str]]:
+    return Organization.objects.filter(pk=pk).order_by().values_list("name")
+
+
+_CLIENT_NAME = prepared(_client_name, arity=1)
+
+
+def organization_name(pk: int) -> str | None:
+    """A client organization's name, None if no organization has that id (the desk
+    queue's organization filter shows the chosen one's)."""
+    rows = _CLIENT_NAME.rows(pk)
+    return rows[0][0] if rows else None
 
 
 def user_find_by_identifier(identifier: str) -> User | None:

@@ -13,7 +13,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from ecmp.accounts.models import STAFF_ROLES, Role, User
-from ecmp.accounts.selectors import organization_choices, staff_choices
+from ecmp.accounts.selectors import staff_choices
 from ecmp.billing.activity_names import activity_label
 from ecmp.billing.forms import DurationField
 from ecmp.billing.models import ActivityType
@@ -193,9 +193,8 @@ class QueueFilterForm(forms.Form):
         empty_value=None,
         required=False,
     )
-    # An id: the list of clients is `organization_choices`, plain (id, name) pairs.
-    # Every queue page lists every client; a ChoiceField would normalize them all
-    # on each request, and model instances would cost more than the rows.
+    # An id: the queue's filter bar finds the client by name (an autocomplete,
+    # desk/queue.html), not among every client.
     organization = IdField(label=_("Organization"), required=False)
     assignee = forms.ChoiceField(label=_("Assignee"), required=False)
     channel = forms.ChoiceField(
@@ -231,7 +230,6 @@ class QueueFilterForm(forms.Form):
             *self.ANY_ASSIGNEE,
             *[(str(pk), name) for pk, name in self.agents],
         ]
-        self.organization_choices = [self.ANY_ORGANIZATION, *organization_choices()]
         categories = category_choices_in_order()  # one read: the filter's and the bulk bar's
         self.category_choices = [self.ANY_CATEGORY, *[(pk, ln) for pk, ln, _a in categories]]
         self.active_categories = [(pk, label) for pk, label, active in categories if active]

@@ -163,12 +163,13 @@ def _fixed(language: str | None) -> tuple[dict[str, str], dict[str, list[tuple[s
     `language` (memoized per language: code and translations only)."""
     fields = QueueFilterForm.base_fields
     labels = {name: str(fields[name].label) for name in _BAR}
+    # The organization's box, empty: "Any organization" in it, greyed.
+    labels["any_organization"] = str(QueueFilterForm.ANY_ORGANIZATION[1])
     options = {
         name: [(str(value), str(label)) for value, label in _choices(fields[name])]
         for name in ("status", "priority", "channel", "waiting")
     }
     options["assignee"] = [(value, str(label)) for value, label in QueueFilterForm.ANY_ASSIGNEE]
-    options["organization"] = [("", str(QueueFilterForm.ANY_ORGANIZATION[1]))]
     options["category"] = [("", str(QueueFilterForm.ANY_CATEGORY[1]))]
     # The bulk bar's priorities: the filter's but "Any priority".
     options["bulk_priority"] = [(value, label) for value, label in options["priority"] if value]
@@ -180,26 +181,34 @@ def _canonical_id(text: str) -> bool:
     return 0 < len(text) <= 19 and text.isascii() and text.isdecimal() and text[0] != "0"
 
 
+def chosen_organization_id(query: QueryDict) -> int | None:
+    """The organization the filter bar shows as chosen: the query's id as str(id)
+    writes it (as the select it replaced chose its option: "007" chooses none)."""
+    current = query.get("organization") or ""
+    return int(current) if _canonical_id(current) and int(current) <= MAX_ID else None
+
+
 def queue_filter_bar(
     query: QueryDict,
     agents: Sequence[tuple[int, str]],
-    organizations: Sequence[tuple[int, str]],
+    organization: tuple[int, str] | None,
     categories: Sequence[tuple[int, str, bool]],
 ) -> dict[str, Any]:
     """What desk/queue.html writes of the filters: each field's name, id, label and
     options as (value, text, selected) — the value the query gives selected, as
-    Django's select does — and the bulk bar's choices. Plain values; no markup."""
+    Django's select does —, the organization chosen (`organization`: its id and name,
+    or None; its field has no options: an autocomplete finds the others), and the
+    bulk bar's choices. Plain values; no markup."""
     labels, fixed = _fixed(get_language())
     read = {
         "assignee": agents,
-        "organization": organizations,
         "category": [(pk, label) for pk, label, _active in categories],
     }
     fields = []
     for name in _BAR:
         current = query.get(name) or ""
         options: list[tuple[Any, str, bool]] = []
-        if name != "q":
+        if name not in ("q", "organization"):
             options = [(value, text, value == current) for value, text in fixed.get(name, ())]
             # The ids, compared as text as Django's select compares them (once per
             # list, not per option: "007" or "٣" choose none).
@@ -208,6 +217,8 @@ def queue_filter_bar(
         fields.append({"name": name, "id": f"id_{name}", "label": labels[name], "options": options})
     return {
         "fields": fields,
+        "organization": organization or ("", ""),
+        "any_organization": labels["any_organization"],
         "agents": agents,
         "priorities": fixed["bulk_priority"],
         "categories": [(pk, label) for pk, label, active in categories if active],

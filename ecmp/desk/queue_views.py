@@ -5,21 +5,25 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpResponse
+from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from ecmp.accounts.requests import AuthenticatedHttpRequest
-from ecmp.accounts.selectors import organization_choices, staff_choices
+from ecmp.accounts.selectors import organization_name, staff_choices
 from ecmp.core.access import staff_required
 from ecmp.core.fragments import render_page
 from ecmp.core.paging import read_page
 from ecmp.desk.forms import QueueFilterForm
-from ecmp.desk.queue_forms import queue_filter_bar, queue_filters
+from ecmp.desk.queue_forms import chosen_organization_id, queue_filter_bar, queue_filters
 from ecmp.tickets.category_choices import category_choices_in_order
+from ecmp.tickets.desk_search import desk_search_organizations
 from ecmp.tickets.queue_reads import queue_count, queue_counts, queue_page_rows
 from ecmp.tickets.saved_view_links import saved_view_links
-from ecmp.tickets.selectors import DESK_QUEUES
+from ecmp.tickets.selectors import DESK_QUEUES, clean_search
 
+# How many organizations the filter's autocomplete suggests.
+SUGGESTED = 10
 # The queues `queue_counts` counts, and the filters that leave a queue as counted.
 _COUNTED = ("new", "mine", "open", "wait")
 _UNFILTERED = {
@@ -64,7 +68,7 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
         "bar": queue_filter_bar(
             request.GET,
             agents,
-            organization_choices() if block is None else [],  # the filters', above the list
+            _chosen_organization(request) if block is None else None,  # above the list
             category_choices_in_order(),
         ),
         "filters": filters,
@@ -77,3 +81,23 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     # Beside the list, not in it: the htmx filter's answer does not read them.
     context["saved_views"] = saved_view_links(user) if block is None else []
     return render_page(request, "desk/queue.html", context, block=block)
+
+
+def _chosen_organization(request: AuthenticatedHttpRequest) -> tuple[int, str] | None:
+    pk = chosen_organization_id(request.GET)
+    name = organization_name(pk) if pk is not None else None
+    return (pk, name) if pk is not None and name is not None else None
+
+
+@staff_required
+@require_GET
+def organization_picker(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The queue's organization filter: the clients whose name is nearest to what the
+    agent types, best first (htmx, desk/_organization_options.html)."""
+    name = clean_search(request.GET.get("name"))
+    found = desk_search_organizations(request.user, name, limit=SUGGESTED) if name else []
+    context = {
+        "organizations": [(organization.pk, organization.name) for organization in found],
+        "searched": bool(name),
+    }
+    return render(request, "desk/_organization_options.html", context)

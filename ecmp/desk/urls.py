@@ -40,6 +40,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     # Tickets
     path("tickets/", queue_views.queue, name="queue"),
+    path("tickets/organizations/", queue_views.organization_picker, name="organization-picker"),
     path("tickets/jump/", ticket_views.jump, name="jump"),
     path("tickets/new/", new_ticket_views.ticket_new, name="ticket-new"),
     path("people/picker/", new_ticket_views.people_picker, name="people-picker"),

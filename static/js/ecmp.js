@@ -258,6 +258,117 @@
     });
   });
 
+  // An autocomplete (the queue's organization filter, desk/queue.html): a text box (role
+  // combobox) whose suggestions htmx fetches as one types (a listbox, swapped in whole;
+  // `hx-params="none"`: only the box's text, as `name`). Choosing one puts its value in
+  // the hidden field the form sends (the box's data-combobox names it) and tells the
+  // form (a change event); emptying the box clears it. The box has no name: its text
+  // is never sent with the form, and its own change events stop at it (the form
+  // reacts to a choice, not to typing). Keys as WAI-ARIA's combobox pattern: Down and
+  // Up open the list and move in it, Enter chooses, Escape closes; leaving the box
+  // puts the chosen name back.
+  function isCombobox(element) { return element && element.matches && element.matches("[data-combobox]"); }
+  function comboboxList(box) { return document.getElementById(box.getAttribute("aria-controls")); }
+
+  function comboboxOptions(box) {
+    var list = comboboxList(box);
+    if (!list || list.hidden) return [];
+    return Array.prototype.slice.call(list.querySelectorAll("[role=option]:not([aria-disabled=true])"));
+  }
+
+  function comboboxActivate(box, option) {
+    var list = comboboxList(box);
+    if (list) {
+      list.querySelectorAll("[role=option]").forEach(function (other) {
+        other.classList.toggle("active", other === option);
+        other.setAttribute("aria-selected", other === option ? "true" : "false");
+      });
+    }
+    if (option) {
+      box.setAttribute("aria-activedescendant", option.id);
+      option.scrollIntoView({ block: "nearest" });
+    } else {
+      box.removeAttribute("aria-activedescendant");
+    }
+  }
+
+  function comboboxShow(box, open) {
+    var list = comboboxList(box);
+    if (list) list.hidden = !open || !list.querySelector("[role=option]");
+    box.setAttribute("aria-expanded", list && !list.hidden ? "true" : "false");
+    if (!open) comboboxActivate(box, null);
+  }
+
+  function comboboxChoose(box, value, name) {
+    var field = document.getElementById(box.dataset.combobox);
+    box.value = name;
+    box.dataset.chosen = name;
+    comboboxShow(box, false);
+    if (!field || field.value === value) return;
+    field.value = value;
+    field.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+
+  document.addEventListener("change", function (event) {
+    if (isCombobox(event.target)) event.stopPropagation();
+  }, true);
+  document.addEventListener("input", function (event) {
+    var box = event.target;
+    if (isCombobox(box) && !box.value.trim()) comboboxChoose(box, "", "");
+  });
+  document.addEventListener("keydown", function (event) {
+    var box = event.target;
+    if (!isCombobox(box)) return;
+    var options = comboboxOptions(box);
+    var active = options.filter(function (option) { return option.classList.contains("active"); })[0];
+    var at = options.indexOf(active);
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      if (!options.length) {
+        if (window.htmx && box.value.trim()) window.htmx.trigger(box, "combobox-open");
+        return;
+      }
+      var next = event.key === "ArrowDown" ? (at + 1) % options.length : (at <= 0 ? options.length : at) - 1;
+      comboboxActivate(box, options[next]);
+    } else if (event.key === "Enter" && active) {
+      event.preventDefault();
+      comboboxChoose(box, active.dataset.value, active.textContent.trim());
+    } else if (event.key === "Escape" && box.getAttribute("aria-expanded") === "true") {
+      event.preventDefault();
+      comboboxShow(box, false);
+    }
+  });
+  document.addEventListener("focusout", function (event) {
+    var box = event.target;
+    if (!isCombobox(box)) return;
+    comboboxShow(box, false);
+    box.value = box.dataset.chosen || "";
+  });
+  function comboboxOf(option) {
+    var list = option && option.closest("[role=listbox]");
+    var box = list && list.id && document.querySelector("[aria-controls='" + list.id + "']");
+    return isCombobox(box) ? box : null;
+  }
+  document.addEventListener("mousedown", function (event) {
+    // The box keeps the focus (its list would close) while an option is clicked.
+    if (event.target.closest && comboboxOf(event.target.closest("[role=option]"))) event.preventDefault();
+  });
+  document.addEventListener("click", function (event) {
+    var option = event.target.closest && event.target.closest("[role=option][data-value]");
+    var box = comboboxOf(option);
+    if (box) comboboxChoose(box, option.dataset.value, option.textContent.trim());
+  });
+  document.addEventListener("htmx:configRequest", function (event) {
+    if (isCombobox(event.detail.elt)) event.detail.parameters.name = event.detail.elt.value;
+  });
+  document.addEventListener("htmx:load", function (event) {
+    // A list of suggestions swapped in: shown if its box still has the focus.
+    var list = event.target;
+    if (!list.matches || !list.matches("[role=listbox]") || !list.id) return;
+    var box = document.querySelector("[aria-controls='" + list.id + "']");
+    if (isCombobox(box)) comboboxShow(box, document.activeElement === box);
+  });
+
   // Tables on a phone (static/css/ecmp.css, .table-stack): a table with a header row of
   // three columns or more is shown as stacked rows below 992 px; each cell is labelled
   // with its column's heading (data-label), rows added by htmx too. `.table-keep` keeps a
