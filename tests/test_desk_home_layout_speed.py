@@ -222,3 +222,29 @@ def test_a_customers_bell_is_unchanged(client_for, notified, alice):
     request = RequestFactory().get("/")
     request.user = alice
     assert alerts(request) == {}
+
+
+@pytest.mark.parametrize("requests", [0, 1, 3])
+def test_the_desk_homes_pending_requests_are_read_with_the_menu(
+    requests, client_for, notified, agnes, alice, bob
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from ecmp.accounts.desk_home_reads import pending_registration_count
+    from ecmp.accounts.removals import removal_request_create
+
+    _pending_requests(alice, requests)
+    # A pending removal: counted in the menu's badge, not in the home's registrations.
+    removal_request_create(manager=alice, person=bob, reason="Left the company")
+    client = client_for(agnes)
+    client.get(reverse("desk:home"))
+    with CaptureQueriesContext(connection) as queries:
+        answer = client.get(reverse("desk:home"))
+    assert pending_registration_count() == requests
+    counted = [q["sql"] for q in queries if "accounts_registrationrequest" in q["sql"]]
+    assert len(counted) == 1 and "notifications_notification" in counted[0]
+    html = answer.content.decode()
+    assert 'data-unread="3"' in html
+    badge = "danger" if requests else "secondary"
+    assert f'<span class="badge text-bg-{badge}">{requests}</span>' in html

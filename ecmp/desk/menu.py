@@ -73,26 +73,43 @@ class _PageCounts:
     """A staff page's counts, each read at most once: the menu's (written first, by
     the side menu) read in the same statement as the bell's, whose own statement then
     is not run (a statement costs a page 60-100 µs). A page without the menu (the
-    bell's own fragment) reads the bell's count alone, as before."""
+    bell's own fragment) reads the bell's count alone, as before. The desk home's
+    pending registration requests are the menu's (`page_counts`)."""
 
     def __init__(self, user: User) -> None:
         self.user = user
-        self._alerts: DeskAlerts | None = None
+        self._row: tuple[int, int, int] | None = None
         self._unread: int | None = None
 
-    def alerts(self) -> DeskAlerts:
-        if self._alerts is None:
+    def _menu_row(self) -> tuple[int, int, int]:
+        if self._row is None:
             rows = _WITH_BELL.rows(self.user.pk)
             held, pending, removals, unread = rows[0] if rows else (0, 0, 0, 0)
-            self._alerts = _alerts(held, pending, removals)
+            self._row = (held, pending, removals)
             if rows and self._unread is None:
                 self._unread = int(unread)
-        return self._alerts
+        return self._row
+
+    def alerts(self) -> DeskAlerts:
+        return _alerts(*self._menu_row())
+
+    def pending_registrations(self) -> int:
+        """`registration_request_list_for_staff(status=PENDING).count()`."""
+        return self._menu_row()[1]
 
     def unread(self) -> int:
         if self._unread is None:
             self._unread = notification_unread_count_for(self.user)
         return self._unread
+
+
+def page_counts(request: HttpRequest) -> _PageCounts:
+    """The staff page's counts, one reader per request: the view and the layout share it."""
+    counts = getattr(request, "_desk_page_counts", None)
+    if counts is None:
+        counts = _PageCounts(request.user)  # type: ignore[arg-type]  # staff: signed in
+        setattr(request, "_desk_page_counts", counts)  # noqa: B010 - no such attribute declared
+    return counts
 
 
 def alerts(request: HttpRequest) -> dict[str, Any]:
@@ -105,5 +122,5 @@ def alerts(request: HttpRequest) -> dict[str, Any]:
         return {}
     if not user.is_active:  # the bell's rule has its own case for them
         return {"desk_alerts": cache(desk_alert_counts)}
-    counts = _PageCounts(user)
+    counts = page_counts(request)
     return {"desk_alerts": counts.alerts, "unread_notifications": counts.unread}

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ecmp.accounts import services
-from ecmp.accounts.desk_home_reads import latest_invitations, pending_registration_count
+from ecmp.accounts.desk_home_reads import latest_invitations
 from ecmp.accounts.forms import DeclineForm, InviteForm
 from ecmp.accounts.models import RegistrationRequest, RemovalRequest, User
 from ecmp.accounts.removal_selectors import removal_request_list_for_staff
@@ -19,6 +19,7 @@ from ecmp.accounts.requests import AuthenticatedHttpRequest
 from ecmp.accounts.selectors import registration_request_list_for_staff
 from ecmp.core.access import staff_required
 from ecmp.core.refusals import refusal_to_messages
+from ecmp.desk.menu import page_counts
 from ecmp.tickets.queue_reads import my_open_tickets, queue_counts, tickets_at_risk_items
 from ecmp.tickets.selectors import tickets_per_day
 
@@ -39,7 +40,8 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
             "at_risk": tickets_at_risk_items(now),
             "now": now,
             "per_day": tickets_per_day(days=30),
-            "pending_count": pending_registration_count(),
+            # Read with the menu's counts (one statement for the menu, the bell and this).
+            "pending_count": page_counts(request).pending_registrations(),
             "invitations": latest_invitations(5),
         },
     )
