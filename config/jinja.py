@@ -35,7 +35,8 @@ from ecmp.tickets.presentation import (
     queue_cells,
     sla_badge,
     status_badge,
-    thread_cells,
+    thread_entries,
+    thread_keep,
     ticket_cells,
 )
 
@@ -111,7 +112,8 @@ GLOBALS = {
     "queue_cells": queue_cells,
     "ticket_item_cells": ticket_item_cells,
     "ticket_cells": ticket_cells,
-    "thread_cells": thread_cells,
+    "thread_entries": thread_entries,
+    "thread_keep": thread_keep,
     "get_current_language": translation.get_language,
     "side_menu": side_menu,
 }

@@ -1,7 +1,10 @@
 """Tickets as the pages show them: badges, SLA badges, the rows of lists and the
 thread's entries, computed once per row (config/jinja.py makes them globals)."""
 
+import json
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import datetime
 from functools import lru_cache
@@ -11,6 +14,7 @@ from django.urls import get_script_prefix, get_urlconf
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from jinja2 import Environment, pass_environment
 
 from ecmp.core.prepared_rows import moment
 from ecmp.core.presentation import _instant as instant_in  # `instant`, the language and zone given
@@ -419,8 +423,36 @@ def customer_cells(rows: Iterable[CustomerRow], view: str) -> list[TicketCell]:
 # test, with the same flags): a body without any of these is written by urlize
 # escaped, each word as `escape` writes it, so the template skips urlize for it.
 _MIGHT_LINK = re.compile(r"https?://|www\.|@|\.(?:com|edu|gov|int|mil|net|org)", re.IGNORECASE)
-# How urlize splits a text into words (each linked or escaped alone).
-_WORD_SPLIT = re.compile(r"""([\s<>"']+)""")
+# The same marks in ASCII lower case: an ASCII text lowered holds one of them where
+# _MIGHT_LINK finds one (its case-blind matching then compares ASCII letters alone),
+# found a few times faster than by the expression (which no literal prefix speeds up).
+_LINK_MARKS = (
+    "@",
+    "http://",
+    "https://",
+    "www.",
+    ".com",
+    ".edu",
+    ".gov",
+    ".int",
+    ".mil",
+    ".net",
+    ".org",
+)
+
+
+def _might_link(body: str) -> bool:
+    """Whether `_MIGHT_LINK` finds a mark in `body`."""
+    if body.isascii():
+        lowered = body.lower()
+        return any(mark in lowered for mark in _LINK_MARKS)
+    return _MIGHT_LINK.search(body) is not None
+
+
+# What separates urlize's words (it splits a text on runs of these, and links or
+# escapes each word alone); the last of them before a position (searched up to it).
+_SEPARATOR = re.compile(r"""[\s<>"']""")
+_LAST_SEPARATOR = re.compile(r"""[\s<>"'](?=[^\s<>"']*\Z)""")
 
 
 def _link_pieces(body: str) -> list[tuple[str, bool]]:
@@ -428,19 +460,26 @@ def _link_pieces(body: str) -> list[tuple[str, bool]]:
     could link it (one word) or not (the words between, with their separators):
     urlize then linebreaksbr of each linkable piece, linebreaksbr of the others,
     give what urlize then linebreaksbr give of the whole body (a separator run is
-    never cut, so neither is a CR LF); urlize then looks at a few words, not all."""
+    never cut, so neither is a CR LF); urlize then looks at a few words, not all.
+    A linkable word is found from what makes it one (`_MIGHT_LINK`, never across a
+    separator), not by looking at every word: a text's few links cost its length
+    in C, not a Python step per word."""
     pieces: list[tuple[str, bool]] = []
-    plain: list[str] = []
-    for token in _WORD_SPLIT.split(body):
-        if token and _MIGHT_LINK.search(token) is not None and not _WORD_SPLIT.fullmatch(token):
-            if plain:
-                pieces.append(("".join(plain), False))
-                plain = []
-            pieces.append((token, True))
-        elif token:
-            plain.append(token)
-    if plain:
-        pieces.append(("".join(plain), False))
+    done = 0  # where the pieces cut so far end: 0, or a separator after a word
+    for found in _MIGHT_LINK.finditer(body):
+        start = found.start()
+        if start < done:  # in the word just cut
+            continue
+        before = _LAST_SEPARATOR.search(body, done, start)
+        word_start = before.end() if before is not None else done
+        after = _SEPARATOR.search(body, found.end())
+        word_end = after.start() if after is not None else len(body)
+        if word_start > done:
+            pieces.append((body[done:word_start], False))
+        pieces.append((body[word_start:word_end], True))
+        done = word_end
+    if done < len(body):
+        pieces.append((body[done:], False))
     return pieces
 
 
@@ -494,44 +533,181 @@ def thread_cells(
     language, zone = get_language(), timezone.get_current_timezone_name()
     entries = []
     for event in reversed(thread):
-        if event.internal:
-            css = "internal-entry bg-warning-subtle"
-        elif event.by_support:
-            css = "from-support bg-white"
-        else:
-            css = "bg-white"
-        created = event.kind == EventKind.CREATED
-        body: str | None
-        files: list[ThreadFile] | None
-        if created:
-            body, files = ticket.description, opening_files
-        elif event.message_id is not None:
-            body, files = event.body, event.files
-        else:
-            body, files = None, None
-        machine, person = instant_in(event.created_at, language, zone)
-        linkable = body is not None and _MIGHT_LINK.search(body) is not None
-        plain = (
-            body is not None
-            and not linkable
-            and "\n" not in body
-            and "\r" not in body
-            and "'" not in body
-            and '"' not in body
-        )
+        body, files, mark = _shown(event, ticket, opening_files, marks)
         entries.append(
-            ThreadEntry(
-                css,
-                event.internal,
+            _entry(
+                event,
                 event.actor_name or support,
                 event_summary(event, language),
-                machine,
-                person,
-                marks.get(0 if created else event.message_id),
                 body,
                 files,
-                plain,
-                None if plain or body is None else _body_pieces(body, linkable),
+                mark,
+                language,
+                zone,
             )
         )
     return entries
+
+
+def _shown(
+    event: ThreadEvent, ticket: Ticket, opening_files: list[ThreadFile], marks
+) -> tuple[str | None, list[ThreadFile] | None, Any]:
+    # An entry's text, files and sender mark: the ticket's own for its creation.
+    if event.kind == EventKind.CREATED:
+        return ticket.description, opening_files, marks.get(0)
+    if event.message_id is not None:
+        return event.body, event.files, marks.get(event.message_id)
+    return None, None, None
+
+
+def _entry(
+    event: ThreadEvent,
+    name: str,
+    summary: str,
+    body: str | None,
+    files: list[ThreadFile] | None,
+    mark: Any,
+    language: str | None,
+    zone: str,
+) -> ThreadEntry:
+    if event.internal:
+        css = "internal-entry bg-warning-subtle"
+    elif event.by_support:
+        css = "from-support bg-white"
+    else:
+        css = "bg-white"
+    machine, person = instant_in(event.created_at, language, zone)
+    linkable = body is not None and _might_link(body)
+    plain = (
+        body is not None
+        and not linkable
+        and "\n" not in body
+        and "\r" not in body
+        and "'" not in body
+        and '"' not in body
+    )
+    return ThreadEntry(
+        css,
+        event.internal,
+        name,
+        summary,
+        machine,
+        person,
+        mark,
+        body,
+        files,
+        plain,
+        None if plain or body is None else _body_pieces(body, linkable),
+    )
+
+
+# --- The thread's markup, kept per process ---------------------------------------
+# A thread's entries never change once written, and a ticket is read again and again:
+# each entry's markup, as includes/thread.html writes it, is kept, keyed by everything
+# that markup depends on, so that a page writes an entry the process has written
+# already as it is, without urlize, linebreaksbr and some fifteen escapes.
+# Safe because the key holds every value shown (the text itself, never a model nor an
+# id standing for it: an edited or erased text, a renamed author, is another key),
+# and what the page's words and links depend on: the language, the time zone, the
+# script prefix and URL configuration, the ticket's number and the download view.
+# Not kept where templates are read again when they change (DEBUG's auto_reload).
+_MEMO_SIZE = 2048
+# Texts longer than this are written each time, never kept: the memo stays small.
+_MEMO_LONGEST = 8000
+
+
+class _Memo:
+    """A bounded map, the least recently used out first."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.kept: OrderedDict[tuple, Any] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple) -> Any:
+        with self.lock:
+            found = self.kept.get(key)
+            if found is not None:
+                self.kept.move_to_end(key)
+            return found
+
+    def put(self, key: tuple, value: Any) -> None:
+        with self.lock:
+            self.kept[key] = value
+            if len(self.kept) > self.size:
+                self.kept.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.kept.clear()
+
+
+_memo = _Memo(_MEMO_SIZE)
+
+
+class ThreadItem(NamedTuple):
+    """An entry of includes/thread.html: its markup kept (`kept`), or else the entry
+    to write (`entry`) and the key to keep its markup under (None: not kept)."""
+
+    kept: Any
+    entry: ThreadEntry | None
+    key: tuple | None
+
+
+def _mark_key(mark: Any) -> tuple | None:
+    # Every value desk/_sender_mark.html reads of its row (its label is the verdict's,
+    # in the language of the key); the evidence as its JSON text, in its order.
+    if mark is None:
+        return None
+    return (mark.pk, mark.verification, json.dumps(mark.evidence), bool(mark.raw_purged))
+
+
+@pass_environment
+def thread_entries(
+    environment: Environment,
+    thread: list[ThreadEvent],
+    ticket: Ticket,
+    opening_files: list[ThreadFile],
+    marks,
+    download: str,
+) -> list[ThreadItem]:
+    """Each entry of includes/thread.html, newest first: its markup when the process
+    wrote the same entry already (see above), else `thread_cells`' entry and its key,
+    for `thread_keep` to keep what the template writes of it."""
+    marks = marks or {}
+    support = _("Support")
+    language, zone = get_language(), timezone.get_current_timezone_name()
+    page = (language, zone, get_script_prefix(), get_urlconf(), ticket.number, download)
+    keeps = not environment.auto_reload
+    items = []
+    for event in reversed(thread):
+        body, files, mark = _shown(event, ticket, opening_files, marks)
+        name = event.actor_name or support
+        summary = event_summary(event, language)
+        key = None
+        if keeps and (body is None or len(body) <= _MEMO_LONGEST):
+            key = (
+                page,
+                event.internal,
+                event.by_support,
+                name,
+                summary,
+                event.created_at,
+                body,
+                tuple(files) if files else (),
+                _mark_key(mark),
+            )
+            kept = _memo.get(key)
+            if kept is not None:
+                items.append(ThreadItem(kept, None, None))
+                continue
+        entry = _entry(event, name, summary, body, files, mark, language, zone)
+        items.append(ThreadItem(None, entry, key))
+    return items
+
+
+def thread_keep(key: tuple | None, markup: Any) -> Any:
+    """`markup`, what includes/thread.html wrote of the entry of `key`, kept under it."""
+    if key is not None:
+        _memo.put(key, markup)
+    return markup

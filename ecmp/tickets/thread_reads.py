@@ -4,7 +4,7 @@ The thread is `ticket_thread_for_staff`'s or `ticket_thread_for_customer`'s (the
 door to what each side sees: never an internal event for a customer) and the files
 `customer_files`' for a customer (never an internal note's, nor a raw original).
 Both are read as plain rows with only the columns an entry shows
-(includes/thread.html, through `presentation.thread_cells`), compiled by the ORM once
+(includes/thread.html, through `presentation.thread_entries`), compiled by the ORM once
 per process (core/prepared.py): through the ORM, building the statements and a
 model for each event, its author and its message cost a 50-message page about 2 ms.
 Each message's files are handed to its entry; those of no message are the opening's.
