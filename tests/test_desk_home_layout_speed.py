@@ -248,3 +248,60 @@ def test_the_desk_homes_pending_requests_are_read_with_the_menu(
     assert 'data-unread="3"' in html
     badge = "danger" if requests else "secondary"
     assert f'<span class="badge text-bg-{badge}">{requests}</span>' in html
+
+
+# --- The desk home's counts in one statement (ecmp/desk/home_reads.py) ------------
+
+
+@pytest.fixture
+def month(alice, bob, agnes):
+    """Tickets opened over the last days, some closed."""
+    from ecmp.tickets.models import Ticket
+    from tests.factories import make_ticket
+
+    now = timezone.now()
+    for n in range(12):
+        ticket = make_ticket(alice if n % 2 else bob, subject=f"Day {n}")
+        opened = now - timedelta(days=n * 3, hours=n, minutes=5)
+        changes = {"created_at": opened}
+        if n % 3 == 0:
+            changes |= {"status": "closed", "closed_at": opened + timedelta(minutes=1)}
+        Ticket.objects.filter(pk=ticket.pk).update(**changes)
+
+
+@pytest.mark.parametrize("days", [30, 7])
+def test_the_desk_homes_counts_are_the_charts_the_menus_and_the_bells(
+    days, month, notified, agnes, alice, bob, settings
+):
+    from ecmp.accounts.desk_home_reads import pending_registration_count
+    from ecmp.desk.home_reads import desk_home_counts
+    from ecmp.desk.menu import desk_alert_counts, page_counts
+    from ecmp.notifications.selectors import notification_unread_count_for
+    from ecmp.tickets.day_counts import tickets_per_day
+
+    _pending_requests(alice, 2)
+    for zone in ("Europe/Paris", "Pacific/Auckland"):
+        with timezone.override(zone):
+            request = RequestFactory().get("/desk/")
+            request.user = agnes
+            per_day, pending = desk_home_counts(request, days=days)
+            assert per_day == tickets_per_day(days=days)
+            assert sum(per_day["opened"]) > 0 and sum(per_day["closed"]) > 0
+            assert pending == pending_registration_count() == 2
+            counts = page_counts(request)
+            assert counts.alerts() == desk_alert_counts()
+            assert counts.unread() == notification_unread_count_for(agnes) == 3
+
+
+def test_the_desk_home_reads_the_chart_with_the_menu_and_the_bell(client_for, month, agnes):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(agnes)
+    client.get(reverse("desk:home"))
+    with CaptureQueriesContext(connection) as queries:
+        client.get(reverse("desk:home"))
+    counted = [q["sql"] for q in queries if "notifications_notification" in q["sql"]]
+    assert len(counted) == 1
+    assert "accounts_registrationrequest" in counted[0] and "closed_at" in counted[0]
+    assert not [q for q in queries if "closed_at" in q["sql"] and q["sql"] != counted[0]]

@@ -7,7 +7,7 @@ from functools import cache
 from typing import Any, TypedDict
 
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Subquery
 from django.http import HttpRequest
 
 from ecmp.accounts.models import RegistrationRequest, RemovalRequest, Role, User
@@ -57,13 +57,17 @@ def _alerts(held: int, pending: int, removals: int) -> DeskAlerts:
     return {"held_mail": held, "registration_requests": pending + removals}
 
 
-def _with_bell(user_id: int) -> QuerySet[Any, Any]:
-    # The menu's counts and the agent's unread notifications (the bell's count, as
-    # `notification_unread_count_for` reads it for the support team), on the agent's row.
+def menu_columns(user_id: Any) -> list[Subquery]:
+    """The menu's counts (held, pending registrations, pending removals) and the agent's
+    unread notifications (the bell's count, as `notification_unread_count_for` reads it
+    for the support team): a statement's first four columns, on the agent's row."""
     stand_in = User(pk=user_id, role=Role.AGENT, is_active=True)
     unread = notification_list_for(stand_in, unread_only=True)
-    counts = [count_of(rows) for rows in (*_alert_rows(), unread)]
-    return User.objects.filter(pk=user_id).order_by().values_list(*counts)
+    return [count_of(rows) for rows in (*_alert_rows(), unread)]
+
+
+def _with_bell(user_id: int) -> QuerySet[Any, Any]:
+    return User.objects.filter(pk=user_id).order_by().values_list(*menu_columns(user_id))
 
 
 _WITH_BELL = prepared(_with_bell, arity=1)
@@ -83,12 +87,17 @@ class _PageCounts:
 
     def _menu_row(self) -> tuple[int, int, int]:
         if self._row is None:
-            rows = _WITH_BELL.rows(self.user.pk)
-            held, pending, removals, unread = rows[0] if rows else (0, 0, 0, 0)
-            self._row = (held, pending, removals)
-            if rows and self._unread is None:
-                self._unread = int(unread)
+            self.fill(_WITH_BELL.rows(self.user.pk))
+        assert self._row is not None
         return self._row
+
+    def fill(self, rows: list[tuple[Any, ...]]) -> None:
+        """The counts from the rows of a statement whose first columns are
+        `menu_columns` (on the agent's row: none if the row is gone)."""
+        held, pending, removals, unread = rows[0][:4] if rows else (0, 0, 0, None)
+        self._row = (int(held), int(pending), int(removals))
+        if unread is not None and self._unread is None:
+            self._unread = int(unread)
 
     def alerts(self) -> DeskAlerts:
         return _alerts(*self._menu_row())

@@ -19,9 +19,8 @@ from ecmp.accounts.requests import AuthenticatedHttpRequest
 from ecmp.accounts.selectors import registration_request_list_for_staff
 from ecmp.core.access import staff_required
 from ecmp.core.refusals import refusal_to_messages
-from ecmp.desk.menu import page_counts
+from ecmp.desk.home_reads import desk_home_counts
 from ecmp.tickets.queue_reads import my_open_tickets, queue_counts, tickets_at_risk_items
-from ecmp.tickets.selectors import tickets_per_day
 
 
 @staff_required
@@ -30,6 +29,8 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The agent's dashboard: queues, my tickets, SLA at risk, the last 30 days."""
     user = request.user
     now = timezone.now()
+    # The chart and the pending requests read with the menu's and the bell's counts.
+    per_day, pending = desk_home_counts(request, days=30)
     return render(
         request,
         "desk/home.html",
@@ -39,9 +40,8 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
             "mine": my_open_tickets(user, limit=10),
             "at_risk": tickets_at_risk_items(now),
             "now": now,
-            "per_day": tickets_per_day(days=30),
-            # Read with the menu's counts (one statement for the menu, the bell and this).
-            "pending_count": page_counts(request).pending_registrations(),
+            "per_day": per_day,
+            "pending_count": pending,
             "invitations": latest_invitations(5),
         },
     )

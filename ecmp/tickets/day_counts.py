@@ -11,12 +11,13 @@ an index's range (`ticket_created`, `ticket_closed`): 0.5 ms for both series.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from functools import cache
 from itertools import pairwise
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Subquery
 from django.utils import timezone
 
 from ecmp.core.counting import count_of
@@ -25,21 +26,26 @@ from ecmp.tickets.models import Ticket
 from ecmp.tickets.status import Status
 
 
-def _per_day(*midnights: datetime) -> QuerySet[Any, Any]:
+def day_count_columns(*midnights: datetime) -> list[Subquery]:
     """The tickets opened, then closed, between each two of `midnights` (one more than
-    days), as one row; no row when there is no ticket at all."""
+    days): one count each, for a statement's columns (desk/home_reads.py reads them
+    with the menu's counts)."""
     # A ticket has a closing time while it is closed only (services/workflow.py): the
     # status lets the database search the ticket_closed index (status, closed_at).
     series = (
         ("created_at", Ticket.objects.all()),
         ("closed_at", Ticket.objects.filter(status=Status.CLOSED)),
     )
-    counts = [
+    return [
         count_of(tickets.filter(**{f"{field}__gte": start, f"{field}__lt": end}))
         for field, tickets in series
         for start, end in pairwise(midnights)
     ]
-    return Ticket.objects.order_by().values_list(*counts)[:1]
+
+
+def _per_day(*midnights: datetime) -> QuerySet[Any, Any]:
+    # As one row; no row when there is no ticket at all.
+    return Ticket.objects.order_by().values_list(*day_count_columns(*midnights))[:1]
 
 
 @cache
@@ -47,9 +53,9 @@ def _read(days: int) -> Prepared:
     return prepared(_per_day, kinds=(INSTANT,) * (days + 1))
 
 
-def tickets_per_day(*, days: int = 30) -> dict[str, list[str] | list[int]]:
-    """Tickets opened and closed on each of the last `days` days, local time (today
-    included): the days' ISO dates, then the two counts of each day."""
+def last_days(days: int) -> tuple[list[date], list[datetime]]:
+    """The last `days` days, local time (today included), and their local midnights
+    (one more: the end of today)."""
     today = timezone.localdate()
     start = today - timedelta(days=days - 1)
     labels: list[date] = [start + timedelta(days=n) for n in range(days)]
@@ -59,10 +65,26 @@ def tickets_per_day(*, days: int = 30) -> dict[str, list[str] | list[int]]:
     midnights = [
         datetime.combine(day, time.min, tzinfo=zone) for day in (*labels, today + timedelta(days=1))
     ]
-    rows = _read(days).rows(*midnights)
-    counts = [int(n) for n in rows[0]] if rows else [0] * (2 * days)
+    return labels, midnights
+
+
+def per_day_series(
+    labels: list[date], counts: Sequence[Any] | None
+) -> dict[str, list[str] | list[int]]:
+    """The days' ISO dates, then the two counts of each day (`counts`: the columns of
+    `day_count_columns`, None for none)."""
+    days = len(labels)
+    numbers = [int(n) for n in counts] if counts is not None else [0] * (2 * days)
     return {
         "labels": [day.isoformat() for day in labels],
-        "opened": counts[:days],
-        "closed": counts[days:],
+        "opened": numbers[:days],
+        "closed": numbers[days:],
     }
+
+
+def tickets_per_day(*, days: int = 30) -> dict[str, list[str] | list[int]]:
+    """Tickets opened and closed on each of the last `days` days, local time (today
+    included): the days' ISO dates, then the two counts of each day."""
+    labels, midnights = last_days(days)
+    rows = _read(days).rows(*midnights)
+    return per_day_series(labels, rows[0] if rows else None)
