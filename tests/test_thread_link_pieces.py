@@ -70,6 +70,9 @@ def test_a_text_might_link_where_the_expression_finds_a_mark(body):
 
 
 def test_marks_in_any_case_and_beside_other_alphabets():
+    # Case-blind matching beyond ASCII: the long s is an s to it, either dotted I an i.
+    for body in ("http\u017f://x", "x.\u0130nt", "x.\u0131nt", "HTTP\u017f://"):
+        assert _might_link(body) and _MIGHT_LINK.search(body) is not None, body
     for body in (
         "WWW.A",
         "Www.",

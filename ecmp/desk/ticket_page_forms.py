@@ -11,11 +11,13 @@ both the same way, with Django's markup (tested against `core.presentation.widge
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any, NamedTuple
 
 from django import forms
 from django.forms.utils import pretty_name
+from django.utils.translation import get_language
 
 from ecmp.accounts.models import User
 from ecmp.billing.activity_choices import ActivityChoice
@@ -65,16 +67,50 @@ def options(pairs: Iterable[tuple[Any, Any]], current: Any) -> list[tuple[str, s
 
 
 def _plain(form: type[forms.Form], name: str, value: Any, pairs: Any = None) -> FieldView:
-    field = form.base_fields[name]
+    label, help_text = _words(form, name, get_language())
     return FieldView(
         name,
         f"id_{name}",
-        str(pretty_name(name) if field.label is None else field.label),
+        label,
         value,
         (),
         None if pairs is None else options(pairs, value),
-        str(field.help_text or ""),
+        help_text,
     )
+
+
+@lru_cache(maxsize=128)
+def _words(form: type[forms.Form], name: str, language: str | None) -> tuple[str, str]:
+    # A field's label and help text: its form class's (declared once for the process),
+    # in `language`: a pure function of the three, memoized (each view shows 16 fields).
+    field = form.base_fields[name]
+    label = str(pretty_name(name) if field.label is None else field.label)
+    return label, str(field.help_text or "")
+
+
+# Choices fixed for the process (a field's declared ones, an enumeration's), never
+# ones read from the database: their words are memoized per language (`_fixed`).
+_FIXED_CHOICES: dict[str, Any] = {
+    "kind": ComposerForm.base_fields["kind"].choices,  # type: ignore[attr-defined]
+    "priority": Priority.choices,
+}
+
+
+@lru_cache(maxsize=32)
+def _fixed_options(choices: str, language: str | None) -> tuple[tuple[str, str], ...]:
+    # The (value, label) text of _FIXED_CHOICES[choices] in `language`: a pure function.
+    return tuple((text, label) for text, label, _ in options(_FIXED_CHOICES[choices], None))
+
+
+def _fixed(choices: str, value: Any) -> list[tuple[str, str, bool]]:
+    """`options(_FIXED_CHOICES[choices], value)`, the words memoized per language."""
+    chosen = "" if value is None else str(value)
+    rows, found = [], False
+    for text, label in _fixed_options(choices, get_language()):
+        selected = not found and text == chosen
+        found = found or selected
+        rows.append((text, label, selected))
+    return rows
 
 
 def _bound(form: forms.Form, name: str) -> FieldView:
@@ -117,7 +153,9 @@ def composer_view(
     kinds = ComposerForm.base_fields["kind"]
     return SimpleNamespace(
         version=_plain(ComposerForm, "version", ticket.version),
-        kind=_plain(ComposerForm, "kind", kinds.initial, kinds.choices),  # type: ignore[attr-defined]
+        kind=_plain(ComposerForm, "kind", kinds.initial)._replace(
+            options=_fixed("kind", kinds.initial)
+        ),
         body=_plain(ComposerForm, "body", None),
         files=_plain(ComposerForm, "files", None),
         time=_plain(ComposerForm, "time", None),
@@ -142,7 +180,9 @@ def priority_view(ticket: Ticket, form: PriorityForm | None = None) -> FormView:
         return _of(form)
     return SimpleNamespace(
         version=_plain(PriorityForm, "version", ticket.version),
-        priority=_plain(PriorityForm, "priority", ticket.priority, Priority.choices),
+        priority=_plain(PriorityForm, "priority", ticket.priority)._replace(
+            options=_fixed("priority", ticket.priority)
+        ),
         reason=_plain(PriorityForm, "reason", None),
     )
 
