@@ -266,6 +266,35 @@ def test_searches_give_what_the_orm_gives(queue, agnes):
     )
 
 
+def test_a_searchs_memoized_condition_is_the_compiled_one(queue, agnes):
+    from django.core.exceptions import EmptyResultSet
+
+    from ecmp.tickets.queue_reads import _condition
+
+    texts = ["printer", "Printer", "printer ", "printers", "print", "imprimante", "é", "e"]
+    texts += ["printer network", "network printer", "#12", "12", "'", "a%b", "x" * 30]
+    seen = {}
+    for _round in range(2):  # the second round from the memo
+        for text in texts:
+            try:
+                plain = _condition.__wrapped__(text, "default")
+            except EmptyResultSet:
+                plain = None
+            try:
+                memo = _condition(text, "default")
+            except EmptyResultSet:
+                memo = None
+            assert memo == plain, text
+            seen[text] = memo
+    # Texts that differ give their own condition, never another's.
+    assert seen["printer"] != seen["print"] and seen["printer"] != seen["printer network"]
+    # A search answered from the memo reads what the ORM reads, filters changing.
+    for priority in (None, Priority.LOW, Priority.NORMAL, Priority.HIGH):
+        filters = {"queue": "open", "sort": "due", "text": "printer", "priority": priority}
+        expected = _orm(agnes, filters)
+        assert _same(queue_page_rows(agnes, filters, offset=0, size=25)) == expected, filters
+
+
 def test_no_ticket_no_day_counts(db):
     from ecmp.tickets.selectors import tickets_per_day
 
