@@ -602,7 +602,7 @@ def _entry(
 
 
 # --- The thread's markup, kept per process ---------------------------------------
-# A thread's entries never change once written, and a ticket is read again and again:
+# A thread's entries seldom change once written, and a ticket is read again and again:
 # each entry's markup, as includes/thread.html writes it, is kept, keyed by everything
 # that markup depends on, so that a page writes an entry the process has written
 # already as it is, without urlize, linebreaksbr and some fifteen escapes.
@@ -611,8 +611,9 @@ def _entry(
 # and what the page's words and links depend on: the language, the time zone, the
 # script prefix and URL configuration, the ticket's number and the download view.
 # Not kept where templates are read again when they change (DEBUG's auto_reload).
-_MEMO_SIZE = 2048
-# Texts longer than this are written each time, never kept: the memo stays small.
+# Some twenty 50-message threads; texts longer than _MEMO_LONGEST are written each
+# time, never kept: at worst some 30 MB (each text and its markup), a few MB in use.
+_MEMO_SIZE = 1024
 _MEMO_LONGEST = 8000
 
 
