@@ -305,3 +305,44 @@ def test_the_desk_home_reads_the_chart_with_the_menu_and_the_bell(client_for, mo
     assert len(counted) == 1
     assert "accounts_registrationrequest" in counted[0] and "closed_at" in counted[0]
     assert not [q for q in queries if "closed_at" in q["sql"] and q["sql"] != counted[0]]
+
+
+# --- Constants written into a prepared read's SQL (desk/menu.ConstantsWritten) --------
+
+
+def test_a_read_with_its_constants_written_in_gives_the_plain_reads_rows(db, alice, bob, agnes):
+    from ecmp.accounts.models import User
+    from ecmp.core.prepared import INTEGER, prepared
+    from ecmp.desk.menu import ConstantsWritten
+
+    odd = ["O'Hara 50%", "50% d'effort", "%s", "%%", "'; --", "plain"]
+    for n, name in enumerate(odd):
+        User.objects.filter(pk=(alice, bob, agnes)[n % 3].pk).update(full_name=name)
+        builds = [
+            lambda uid, name=name: User.objects.filter(pk=uid, full_name=name).values_list("pk"),
+            lambda uid, name=name: User.objects.filter(
+                pk__gte=uid, full_name__contains=name[:3]
+            ).values_list("pk", "full_name"),
+            lambda uid, name=name: (
+                User.objects.filter(full_name__icontains=name)
+                .exclude(pk=uid)
+                .values_list("full_name")
+            ),
+        ]
+        for build in builds:
+            written, plain = ConstantsWritten(build, (INTEGER,)), prepared(build, arity=1)
+            for user_id in (0, alice.pk, bob.pk, agnes.pk):
+                assert sorted(written.rows(user_id)) == sorted(plain.rows(user_id)), name
+                assert sorted(written.rows(user_id)) == sorted(build(user_id)), name
+            _sql, params, _slots = written._statement("default")
+            assert len(params) == 1  # the caller's value alone
+
+
+def test_the_menus_statuses_are_written_in(db):
+    from ecmp.desk.home_reads import _read
+    from ecmp.desk.menu import _WITH_BELL
+
+    for read in (_WITH_BELL, _read(30)):
+        sql, params, _slots = read._statement("default")
+        assert not [p for p in params if isinstance(p, str) and p in ("pending", "held")]
+        assert "'pending'" in sql and "'held'" in sql
