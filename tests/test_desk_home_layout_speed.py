@@ -346,3 +346,13 @@ def test_the_menus_statuses_are_written_in(db):
         sql, params, _slots = read._statement("default")
         assert not [p for p in params if isinstance(p, str) and p in ("pending", "held")]
         assert "'pending'" in sql and "'held'" in sql
+
+
+@pytest.mark.parametrize("token", ["abcDEF123", "", "<b>&\"'x", "csrf-value", "é" * 3])
+def test_the_csrf_field_is_its_template_rendered(token):
+    from django.template import engines
+
+    from ecmp.core.context_processors import _csrf_field
+
+    template = engines["jinja2"].env.get_template("includes/csrf_input.html")
+    assert str(_csrf_field(token)) == template.render(token=token)
