@@ -118,6 +118,7 @@ TEMPLATES = [
             "context_processors": [
                 *_CONTEXT_PROCESSORS,
                 "ecmp.core.context_processors.csrf_once",
+                "ecmp.core.context_processors.viewer",
                 "config.jinja_gettext.page_translations",
             ],
         },

@@ -23,7 +23,7 @@ from markupsafe import Markup
 
 @pass_context
 def side_menu(context: Context, nav: Any) -> Markup:
-    user = context["request"].user
+    user = context["user"]  # read through once (core/context_processors.viewer)
     staff = bool(user.is_support_staff)
     held = pending = 0
     if staff:

@@ -356,3 +356,30 @@ def test_the_csrf_field_is_its_template_rendered(token):
 
     template = engines["jinja2"].env.get_template("includes/csrf_input.html")
     assert str(_csrf_field(token)) == template.render(token=token)
+
+
+def test_the_pages_user_is_the_requests_read_through(rf, alice):
+    from django.contrib.auth.models import AnonymousUser
+    from django.utils.functional import SimpleLazyObject
+
+    from ecmp.core.context_processors import viewer
+
+    for person in (alice, AnonymousUser()):
+        for evaluated in (False, True):
+            request = rf.get("/")
+            request.user = SimpleLazyObject(lambda person=person: person)
+            if evaluated:
+                assert request.user.is_authenticated == person.is_authenticated
+            assert viewer(request)["user"] is person
+        request.user = person  # not lazy
+        assert viewer(request)["user"] is person
+    del request.user
+    assert viewer(request) == {}
+
+
+def test_the_layout_names_the_signed_in_person(client_for, alice, agnes):
+    for person, path in ((alice, "/portal/"), (agnes, "/desk/")):
+        html = client_for(person).get(path).content.decode()
+        assert f'<span class="app-user-name">{person.get_full_name()}</span>' in html
+        assert person.email in html
+    assert "Acme" in client_for(alice).get("/portal/").content.decode()

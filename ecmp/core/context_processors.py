@@ -5,12 +5,28 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.template import engines
-from django.utils.functional import SimpleLazyObject
+from django.utils.functional import LazyObject, SimpleLazyObject, empty
 from markupsafe import Markup, escape
 
 
 def site(request: HttpRequest) -> dict[str, Any]:
     return {"company_name": settings.ECMP_COMPANY_NAME}
+
+
+def viewer(request: HttpRequest) -> dict[str, Any]:
+    """The signed-in person as `user` (Jinja2 pages): `request.user` itself, read through
+    once. It is a lazy object (Django's AuthenticationMiddleware), each attribute read
+    through its proxy (about 1 µs; a page's layout reads 20 to 30)."""
+    user = getattr(request, "user", None)
+    if user is None:
+        return {}
+    if isinstance(user, LazyObject):
+        # The object the lazy one stands for, evaluated as its first read would.
+        lazy: Any = user  # its stubs do not name its two private members
+        if lazy._wrapped is empty:
+            lazy._setup()
+        user = lazy._wrapped
+    return {"user": user}
 
 
 def csrf_once(request: HttpRequest) -> dict[str, Any]:
