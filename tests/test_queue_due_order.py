@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from ecmp.core.prepared_rows import moment
@@ -50,8 +51,9 @@ def _every_page(user, total):
     for size in (1, 2, 3, 5, 25):
         for offset in range(total + 3):
             expected = _orm(user, offset, size)
-            got = queue_page_rows(user, BY_DUE, offset=offset, size=size)
-            assert _same(got) == expected, (offset, size)
+            for count in (None, total):  # the queue's count known or not
+                got = queue_page_rows(user, BY_DUE, offset=offset, size=size, count=count)
+                assert _same(got) == expected, (offset, size, count)
 
 
 def test_deadlines_ties_and_none_read_as_the_selector_sorts(alice, carol, agnes):
@@ -130,3 +132,18 @@ def test_the_constants_are_written_as_sql_writes_text():
         _sqlite_indexed(
             'SELECT 1 FROM "tickets_ticket" , (SELECT 1 FROM "tickets_ticket" )', (), "ix"
         )
+
+
+def test_a_known_count_spares_looking_for_tickets_without_a_deadline(alice, agnes):
+    tickets = _tickets([alice], 3)
+    _dues(tickets, [timezone.now() + timedelta(hours=k) for k in range(3)])
+    with CaptureQueriesContext(connection) as unknown:
+        queue_page_rows(agnes, BY_DUE, offset=0, size=25)
+    with CaptureQueriesContext(connection) as known:
+        rows = queue_page_rows(agnes, BY_DUE, offset=0, size=25, count=3)
+    assert len(rows) == 3
+    assert len(unknown) == 2 and len(known) == 1
+    # One without a deadline: looked for, the count saying there is more.
+    Ticket.objects.filter(pk=tickets[1].pk).update(sla_due_at=None)
+    rows = queue_page_rows(agnes, BY_DUE, offset=0, size=25, count=3)
+    assert [row[0] for row in rows] == [tickets[0].number, tickets[2].number, tickets[1].number]

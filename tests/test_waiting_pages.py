@@ -158,12 +158,16 @@ def test_waiting_tickets_come_last_in_the_due_queue(desk, alice, agnes):
 
 
 def test_the_queue_costs_the_same_with_waiting_tickets(desk, alice, agnes):
+    # One waiting ticket first: the queue by deadline reads the tickets without one
+    # (a waiting ticket's clock stops) by a statement of their own (tickets/queue_reads.py).
     make_ticket(alice)
+    ticket_waiting_set(ticket=make_ticket(alice, subject="First"), actor=agnes)
     few = queries(desk, QUEUE, {"queue": "open"})
+    waiting = queries(desk, QUEUE, {"queue": "open", "waiting": "yes"})
     for n in range(6):
         ticket_waiting_set(ticket=make_ticket(alice, subject=f"More {n}"), actor=agnes)
     assert queries(desk, QUEUE, {"queue": "open"}) == few
-    assert queries(desk, QUEUE, {"queue": "open", "waiting": "yes"}) == few
+    assert queries(desk, QUEUE, {"queue": "open", "waiting": "yes"}) == waiting <= few
 
 
 # --- The portal ----------------------------------------------------------------------------

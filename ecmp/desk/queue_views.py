@@ -60,7 +60,8 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
         return queue_count(user, filters, cap=cap)
 
     def rows(offset: int, size: int) -> list[Any]:
-        return queue_page_rows(user, filters, offset=offset, size=size)
+        known = counts[filters["queue"]] if unfiltered else None
+        return queue_page_rows(user, filters, offset=offset, size=size, count=known)
 
     page, query_without_page = read_page(request, rows, count)
     context = {

@@ -329,11 +329,13 @@ _DATED_COUNT = Counted(
 )
 
 
-def _rows_by_due(offset: int, size: int) -> list[tuple[Any, ...]]:
+def _rows_by_due(offset: int, size: int, count: int | None) -> list[tuple[Any, ...]]:
     """The unresolved queue by deadline (as `_queue(_BY_DUE)` sorts it), `size` rows
-    from `offset`: those with a deadline, then those without."""
+    from `offset`: those with a deadline, then those without (`count`: how many
+    tickets the queue holds, if known: none without a deadline is then looked for
+    past them)."""
     dated = _DATED.rows(size, offset)
-    if len(dated) == size:
+    if len(dated) == size or (count is not None and offset + len(dated) >= count):
         return dated
     # The page holds the last of them, or there is none; else it is past them: how many?
     how_many = offset + len(dated) if dated or not offset else int(_DATED_COUNT.rows()[0][0])
@@ -341,17 +343,18 @@ def _rows_by_due(offset: int, size: int) -> list[tuple[Any, ...]]:
 
 
 def queue_page_rows(
-    user: User, filters: dict[str, Any], *, offset: int, size: int
+    user: User, filters: dict[str, Any], *, offset: int, size: int, count: int | None = None
 ) -> list[tuple[Any, ...]]:
     """`size` rows of the queue from `offset` (`ROW`'s columns): the first page through
     a statement compiled once per shape, a search or a later page through the ORM
-    (but the unresolved queue by deadline, every page in the index's order)."""
+    (but the unresolved queue by deadline, every page in the index's order). `count`:
+    how many tickets the queue holds, when the caller has counted them."""
     if not is_staff_member(user):
         return []
     shape, values = queue_shape(user, filters)
     text = filters.get("text") or ""
     if shape == _BY_DUE and not text:
-        return _rows_by_due(offset, size)
+        return _rows_by_due(offset, size, count)
     if offset == 0 and not text:
         return _first_page(shape, len(values), size).rows(*values)
     if offset == 0:
