@@ -119,6 +119,7 @@ TEMPLATES = [
                 *_CONTEXT_PROCESSORS,
                 "ecmp.core.context_processors.csrf_once",
                 "ecmp.core.context_processors.viewer",
+                "ecmp.core.context_processors.page_links",
                 "config.jinja_gettext.page_translations",
             ],
         },

@@ -383,3 +383,27 @@ def test_the_layout_names_the_signed_in_person(client_for, alice, agnes):
         assert f'<span class="app-user-name">{person.get_full_name()}</span>' in html
         assert person.email in html
     assert "Acme" in client_for(alice).get("/portal/").content.decode()
+
+
+@pytest.mark.parametrize("prefix", ["/", "/help/"])
+def test_a_pages_link_is_links(rf, prefix):
+    from django.urls import get_script_prefix, set_script_prefix
+
+    from ecmp.core.context_processors import page_links
+    from ecmp.core.presentation import link
+
+    before = get_script_prefix()
+    set_script_prefix(prefix)
+    try:
+        page_link = page_links(rf.get("/"))["link"]
+        for view, args in (
+            ("portal:dashboard", ()),
+            ("desk:ticket-detail", (7,)),
+            ("desk:ticket-detail", (70000,)),
+            ("accounts:set-language", ()),
+            ("desk:organization", (3,)),
+        ):
+            assert page_link(view, *args) == link(view, *args)
+            assert page_link(view, *args).startswith(prefix)
+    finally:
+        set_script_prefix(before)

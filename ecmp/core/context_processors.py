@@ -5,8 +5,11 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.template import engines
+from django.urls import get_script_prefix, get_urlconf
 from django.utils.functional import LazyObject, SimpleLazyObject, empty
 from markupsafe import Markup, escape
+
+from ecmp.core.presentation import link_in
 
 
 def site(request: HttpRequest) -> dict[str, Any]:
@@ -27,6 +30,19 @@ def viewer(request: HttpRequest) -> dict[str, Any]:
             lazy._setup()
         user = lazy._wrapped
     return {"user": user}
+
+
+def page_links(request: HttpRequest) -> dict[str, Any]:
+    """`link` for the page's templates (Jinja2 pages), its script prefix and urlconf
+    read once per page: the environment's `link` reads both at each call (two
+    context-local reads, 2.5 µs; the layout alone makes about ten calls). Both are set
+    for the request before any view runs; the links are `link`'s, from its memo."""
+    prefix, urlconf = get_script_prefix(), get_urlconf()
+
+    def page_link(view: str, *args: Any) -> str:
+        return link_in(view, args, prefix, urlconf)
+
+    return {"link": page_link}
 
 
 def csrf_once(request: HttpRequest) -> dict[str, Any]:
