@@ -23,6 +23,7 @@ from ecmp.billing.ticket_time import time_entries_for_ticket_page
 from ecmp.core.access import staff_required
 from ecmp.core.refusals import refusal_to_messages
 from ecmp.desk.forms import AssignForm, CloseForm, ComposerForm, PriorityForm
+from ecmp.desk.ticket_links import ticket_links
 from ecmp.desk.ticket_page_forms import (
     assign_view,
     category_view,
@@ -77,6 +78,7 @@ def _page(request: AuthenticatedHttpRequest, ticket: Ticket, **forms: Any) -> Ht
     context = {
         "nav": "queues",
         "ticket": ticket,
+        "links": ticket_links(ticket.number),
         "thread": thread,
         "opening_files": opening_files,
         # Who sent each message that came by mail, as proven: by message id (0: the
