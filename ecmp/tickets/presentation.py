@@ -16,6 +16,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from jinja2 import Environment, pass_environment
 
+from ecmp.accounts.models import STAFF_ROLES
 from ecmp.core.prepared_rows import moment
 from ecmp.core.presentation import _instant as instant_in  # `instant`, the language and zone given
 from ecmp.core.presentation import _reverse as link_in  # `link`, the prefix and urlconf given
@@ -626,11 +627,15 @@ class _Memo:
         self.lock = threading.Lock()
 
     def get(self, key: tuple) -> Any:
-        with self.lock:
-            found = self.kept.get(key)
-            if found is not None:
+        # Without the lock: each of the two is one step of the C OrderedDict (atomic
+        # under the GIL); an entry put out between them is simply not moved.
+        found = self.kept.get(key)
+        if found is not None:
+            try:  # noqa: SIM105 - contextlib.suppress costs a context manager per entry
                 self.kept.move_to_end(key)
-            return found
+            except KeyError:
+                pass
+        return found
 
     def put(self, key: tuple, value: Any) -> None:
         with self.lock:
@@ -671,7 +676,7 @@ def thread_entries(
     opening_files: list[ThreadFile],
     marks,
     download: str,
-) -> list[ThreadItem]:
+) -> list[ThreadItem | tuple]:
     """Each entry of includes/thread.html, newest first: its markup when the process
     wrote the same entry already (see above), else `thread_cells`' entry and its key,
     for `thread_keep` to keep what the template writes of it."""
@@ -680,9 +685,18 @@ def thread_entries(
     language, zone = get_language(), timezone.get_current_timezone_name()
     page = (language, zone, get_script_prefix(), get_urlconf(), ticket.number, download)
     keeps = not environment.auto_reload
-    items = []
+    items: list[ThreadItem | tuple] = []
+    body: str | None
+    files: list[ThreadFile] | None
     for event in reversed(thread):
-        body, files, mark = _shown(event, ticket, opening_files, marks)
+        # `_shown`, `by_support` and `_mark_key` written in: this loop runs for every
+        # entry of every view.
+        if event.kind == EventKind.CREATED:
+            body, files, mark = ticket.description, opening_files, marks.get(0)
+        elif event.message_id is not None:
+            body, files, mark = event.body, event.files, marks.get(event.message_id)
+        else:
+            body, files, mark = None, None, None
         name = event.actor_name or support
         summary = event_summary(event, language)
         key = None
@@ -690,17 +704,17 @@ def thread_entries(
             key = (
                 page,
                 event.internal,
-                event.by_support,
+                event.actor_role in STAFF_ROLES,
                 name,
                 summary,
                 event.created_at,
                 body,
                 tuple(files) if files else (),
-                _mark_key(mark),
+                None if mark is None else _mark_key(mark),
             )
             kept = _memo.get(key)
             if kept is not None:
-                items.append(ThreadItem(kept, None, None))
+                items.append((kept, None, None))  # a ThreadItem's values
                 continue
         entry = _entry(event, name, summary, body, files, mark, language, zone)
         items.append(ThreadItem(None, entry, key))
