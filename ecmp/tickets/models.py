@@ -54,8 +54,13 @@ class Category(models.Model):
 
     def label(self, language: str | None = None) -> str:
         """The name in `language` (the active language when None)."""
-        language = language or get_language() or "en"
-        return self.name_fr if language.startswith("fr") and self.name_fr else self.name_en
+        return category_label(self.name_en, self.name_fr, language or get_language())
+
+
+def category_label(name_en: str, name_fr: str, language: str | None) -> str:
+    """A category's name in `language`: the French one when there is one, else the
+    English one (`Category.label`, for names read without the model)."""
+    return name_fr if (language or "en").startswith("fr") and name_fr else name_en
 
 
 class Ticket(models.Model):
