@@ -231,7 +231,7 @@ def test_the_desk_homes_pending_requests_are_read_with_the_menu(
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from ecmp.accounts.desk_home_reads import pending_registration_count
+    from ecmp.accounts.models import RegistrationRequest
     from ecmp.accounts.removals import removal_request_create
 
     _pending_requests(alice, requests)
@@ -241,7 +241,8 @@ def test_the_desk_homes_pending_requests_are_read_with_the_menu(
     client.get(reverse("desk:home"))
     with CaptureQueriesContext(connection) as queries:
         answer = client.get(reverse("desk:home"))
-    assert pending_registration_count() == requests
+    pending = RegistrationRequest.objects.filter(status=RegistrationRequest.Status.PENDING)
+    assert pending.count() == requests
     counted = [q["sql"] for q in queries if "accounts_registrationrequest" in q["sql"]]
     assert len(counted) == 1 and "notifications_notification" in counted[0]
     html = answer.content.decode()
@@ -273,7 +274,7 @@ def month(alice, bob, agnes):
 def test_the_desk_homes_counts_are_the_charts_the_menus_and_the_bells(
     days, month, notified, agnes, alice, bob, settings
 ):
-    from ecmp.accounts.desk_home_reads import pending_registration_count
+    from ecmp.accounts.models import RegistrationRequest
     from ecmp.desk.home_reads import desk_home_counts
     from ecmp.desk.menu import desk_alert_counts, page_counts
     from ecmp.notifications.selectors import notification_unread_count_for
@@ -287,7 +288,8 @@ def test_the_desk_homes_counts_are_the_charts_the_menus_and_the_bells(
             per_day, pending = desk_home_counts(request, days=days)
             assert per_day == tickets_per_day(days=days)
             assert sum(per_day["opened"]) > 0 and sum(per_day["closed"]) > 0
-            assert pending == pending_registration_count() == 2
+            waiting = RegistrationRequest.objects.filter(status=RegistrationRequest.Status.PENDING)
+            assert pending == waiting.count() == 2
             counts = page_counts(request)
             assert counts.alerts() == desk_alert_counts()
             assert counts.unread() == notification_unread_count_for(agnes) == 3

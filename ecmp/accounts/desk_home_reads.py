@@ -1,9 +1,8 @@
-"""The desk home's reads of people, in statements compiled once per process
-(`core/prepared.py`): how many registration requests wait, and the latest
-invitations. Through the ORM they cost the home about 1 ms on every view (building
-and compiling the statements: a count with its selector's annotation, three joins).
-Each is its selector's read (`registration_request_list_for_staff`,
-`invitation_list_for_staff`); nothing read is kept.
+"""The desk home's latest invitations, in a statement compiled once per process
+(`core/prepared.py`): through the ORM it cost the home about 1 ms on every view
+(building and compiling the statement: three joins). It is its selector's read
+(`invitation_list_for_staff`); nothing read is kept. (The pending registration
+requests are counted with the menu's counts: desk/home_reads.py.)
 """
 
 from __future__ import annotations
@@ -12,28 +11,10 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from django.db.models import QuerySet
-
-from ecmp.accounts.models import Invitation, Organization, RegistrationRequest, User
-from ecmp.accounts.selectors import invitation_list_for_staff, registration_request_list_for_staff
-from ecmp.core.counting import rows_counted
+from ecmp.accounts.models import Invitation, Organization, User
+from ecmp.accounts.selectors import invitation_list_for_staff
 from ecmp.core.prepared import Prepared, prepared
 from ecmp.core.prepared_rows import moment
-
-
-def _pending() -> QuerySet[Any, Any]:
-    requests = registration_request_list_for_staff(status=RegistrationRequest.Status.PENDING)
-    return rows_counted(requests)
-
-
-_PENDING = prepared(_pending, arity=0)
-
-
-def pending_registration_count() -> int:
-    """`registration_request_list_for_staff(status=PENDING).count()`."""
-    rows = _PENDING.rows()
-    return int(rows[0][0]) if rows else 0
-
 
 _INVITATION = (
     *("pk", "created_at", "expires_at", "accepted_at", "revoked_at"),

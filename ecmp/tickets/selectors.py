@@ -6,7 +6,7 @@ A ticket the user may not see does not exist for them (404, never 403).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -23,7 +23,6 @@ from django.db.models import (
     When,
 )
 from django.http import Http404
-from django.utils import timezone
 
 from ecmp.accounts.models import STAFF_ROLES, Organization, Role, User
 from ecmp.core.access import is_staff_member
@@ -385,22 +384,9 @@ def attachment_for_staff(user: User, number: int | str, attachment_id: int) -> A
     return attachment
 
 
-def tickets_per_day(*, days: int = 30) -> dict[str, list[str] | list[int]]:
-    """Tickets opened and closed on each of the last `days` days (two statements
-    compiled once per process: tickets/day_counts.py)."""
-    from ecmp.tickets.day_counts import tickets_per_day as per_day  # it reads the models only
-
-    return per_day(days=days)
-
-
-def tickets_at_risk(*, within_hours: int = 4, limit: int = 10) -> QuerySet[Ticket]:
-    """Unresolved tickets whose next deadline is past or near, most urgent first."""
-    horizon = timezone.now() + timedelta(hours=within_hours)
-    return tickets_due_before(horizon).select_related("organization", "assignee")[:limit]
-
-
 def tickets_due_before(horizon: datetime) -> QuerySet[Ticket]:
-    """`tickets_at_risk`'s rule and order, up to an instant (tickets/queue_reads.py)."""
+    """Unresolved tickets whose next deadline is before `horizon`, most urgent first
+    (the desk home's tickets at risk: tickets/queue_reads.py)."""
     return Ticket.objects.filter(
         archived_at__isnull=True, status__in=UNRESOLVED, sla_due_at__lt=horizon
     ).order_by("sla_due_at")
