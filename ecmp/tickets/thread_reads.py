@@ -1,4 +1,5 @@
-"""A ticket page's thread and all its files: two statements compiled once per process.
+"""A ticket page's thread and all its files: two statements compiled once per process,
+the second run only when the first says the ticket has a file (most have none).
 
 The thread is `ticket_thread_for_staff`'s or `ticket_thread_for_customer`'s (the one
 door to what each side sees: never an internal event for a customer) and the files
@@ -16,7 +17,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from django.db.models import QuerySet
+from django.db.models import Exists, QuerySet
 
 from ecmp.accounts.models import STAFF_ROLES
 from ecmp.core.prepared import INTEGER, Prepared
@@ -66,7 +67,11 @@ _FILE_COLUMNS = ("id", "message_id", "original_name", "content_type", "size")
 def _events(ticket_id: int, *, staff: bool) -> QuerySet[Any, Any]:
     ticket = Ticket(pk=ticket_id)
     events = ticket_thread_for_staff(ticket) if staff else ticket_thread_for_customer(ticket)
-    return events.prefetch_related(None).values_list(*_EVENT_COLUMNS)
+    # Last, on each row: whether the ticket has any file at all (a subquery naming no
+    # row of the outer statement, which the database runs once): most tickets have
+    # none, and their files' read is then skipped (each statement costs some 25 µs).
+    any_file = Exists(Attachment.objects.filter(ticket_id=ticket_id))
+    return events.prefetch_related(None).values_list(*_EVENT_COLUMNS, any_file)
 
 
 def _files(ticket_id: int, *, staff: bool) -> QuerySet[Any, Any]:
@@ -90,10 +95,12 @@ def thread_with_files(ticket: Ticket, *, staff: bool) -> tuple[list[ThreadEvent]
     oldest first, each message with its files, and the files given when the ticket
     was opened. A customer's read never holds an internal note nor its files."""
     events, files = _READS[staff]
+    rows = events.rows(ticket.pk)
     by_message: defaultdict[int | None, list[ThreadFile]] = defaultdict(list)
-    for row in files.rows(ticket.pk):
-        file = ThreadFile(*row)
-        by_message[file.message_id].append(file)
+    if not rows or rows[0][-1]:  # files, or no event to say there are none
+        for row in files.rows(ticket.pk):
+            file = ThreadFile(*row)
+            by_message[file.message_id].append(file)
     # The rows as the driver gives them: the two columns whose value the ORM would
     # convert are converted here as it converts them (a flag 0/1 on SQLite, an instant
     # its text or a naive datetime in UTC), the text columns are taken as they come.
@@ -122,7 +129,8 @@ def thread_with_files(ticket: Ticket, *, staff: bool) -> tuple[list[ThreadEvent]
             actor_role,
             message,
             body,
-        ) in events.rows(ticket.pk)
+            _any_file,
+        ) in rows
     ]
     return thread, by_message.get(None, [])
 
