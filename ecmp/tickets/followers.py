@@ -119,14 +119,23 @@ def follower_panel(ticket: Ticket, viewer: User) -> FollowerPanel:
     followers: list[PanelPerson] = []
     candidates: list[PanelPerson] = []
     followed: set[int] = set()
+    customer = Role.CUSTOMER.value  # a plain str: compared without the enum's __eq__
+    requester_id, ticket_organization = ticket.requester_id, ticket.organization_id
     for pk, email, full_name, organization_id, role, is_active, follows_it in found:
         # is_active and follows_it as the database gives them (SQLite: 0/1).
         person = PanelPerson(pk, email, full_name, organization_id, role, bool(is_active))
         if follows_it:
             followed.add(pk)
-            if staff or role == Role.CUSTOMER:
+            if staff or role == customer:
                 followers.append(person)
-        elif is_follower_candidate(person, ticket):
+        # is_follower_candidate's rule, on the row's values (its properties cost a
+        # call each, for each of a client's people).
+        elif (
+            is_active
+            and role == customer
+            and organization_id == ticket_organization
+            and pk != requester_id
+        ):
             candidates.append(person)
     following = viewer.pk in followed
     return FollowerPanel(followers, candidates if may_manage else [], following, may_manage)
