@@ -122,34 +122,74 @@ def _summary(kind: str, from_value: str, to_value: str) -> str:
     return str(_label(EventKind, kind))
 
 
-def _duration(delta_seconds: float) -> str:
+@lru_cache(maxsize=16)
+def sla_words(language: str | None) -> dict[str, str]:
+    """The SLA badge's words in `language`, the active one (the caller reads it:
+    `get_language()`), translated once per language and process. Safe to keep: the
+    catalog's translations of fixed msgids, and the language is the key; nothing of a
+    ticket or a person. Shared: read it, never change it."""
+    del language  # the key; gettext reads the active language
+    return {
+        "paused": _("SLA paused: waiting for the customer's answer"),
+        "waiting": _("Waiting for the customer"),
+        "first": _("first response"),
+        "resolution": _("resolution"),
+        "overdue": _("overdue by %(time)s"),
+        "left": _("%(time)s left"),
+        "days": _("%(d)s d %(h)s h"),
+        "hours": _("%(h)s h %(m)s min"),
+        "minutes": _("%(m)s min"),
+    }
+
+
+def sla_duration(delta_seconds: float, words: dict[str, str]) -> str:
+    """How long, in days and hours, hours and minutes, or minutes (`sla_words`)."""
     minutes = int(abs(delta_seconds) // 60)
     days, minutes = divmod(minutes, 24 * 60)
     hours, minutes = divmod(minutes, 60)
     if days:
-        return _("%(d)s d %(h)s h") % {"d": days, "h": hours}
+        return words["days"] % {"d": days, "h": hours}
     if hours:
-        return _("%(h)s h %(m)s min") % {"h": hours, "m": minutes}
-    return _("%(m)s min") % {"m": minutes}
+        return words["hours"] % {"h": hours, "m": minutes}
+    return words["minutes"] % {"m": minutes}
+
+
+def sla_cells(
+    waiting_since: Any,
+    due_at: datetime | None,
+    first_response_at: Any,
+    now: datetime,
+    words: dict[str, str],
+) -> tuple[bool, str | None, str | None, str | None]:
+    """The SLA badge's rule: (due, style, what, text) — time left before the next
+    deadline, or how late it is; `due` False: no deadline, and no badge. Every list
+    and page writes its badge from these (`sla_values`, `queue_cells`,
+    item_cells.py); `words` are `sla_words(get_language())`."""
+    if waiting_since is not None:  # the clock stands still (tickets/services/waiting.py)
+        return True, "text-bg-info", words["paused"], words["waiting"]
+    if due_at is None:
+        return False, None, None, None
+    left = (due_at - now).total_seconds()
+    what = words["first"] if first_response_at is None else words["resolution"]
+    if left < 0:
+        return True, "text-bg-danger", what, words["overdue"] % {"time": sla_duration(left, words)}
+    style = "text-bg-warning" if left < 3600 else "text-bg-light border"
+    return True, style, what, words["left"] % {"time": sla_duration(left, words)}
 
 
 def sla_values(ticket, now: datetime) -> dict:
-    """The SLA badge's words: time left before the next deadline, or how late it is
-    (`due` False: no deadline). Plain values; the markup is includes/ui.html's `sla` macro's
-    or, in long lists, the row's own."""
-    if ticket.waiting_since is not None:  # the clock stands still (tickets/services/waiting.py)
-        what = _("SLA paused: waiting for the customer's answer")
-        text = _("Waiting for the customer")
-        return {"due": True, "style": "text-bg-info", "what": what, "text": text}
-    if ticket.sla_due_at is None:
+    """The SLA badge's words (`sla_cells`) as a dictionary: `due` False alone when
+    there is no deadline. Plain values; the markup is includes/ui.html's `sla`
+    macro's or, in long lists, the row's own."""
+    due, style, what, text = sla_cells(
+        ticket.waiting_since,
+        ticket.sla_due_at,
+        ticket.first_response_at,
+        now,
+        sla_words(get_language()),
+    )
+    if not due:
         return {"due": False}
-    left = (ticket.sla_due_at - now).total_seconds()
-    what = _("first response") if ticket.first_response_at is None else _("resolution")
-    if left < 0:
-        text = _("overdue by %(time)s") % {"time": _duration(left)}
-        return {"due": True, "style": "text-bg-danger", "what": what, "text": text}
-    style = "text-bg-warning" if left < 3600 else "text-bg-light border"
-    text = _("%(time)s left") % {"time": _duration(left)}
     return {"due": True, "style": style, "what": what, "text": text}
 
 
@@ -202,7 +242,8 @@ def queue_cells(rows: Iterable[tuple], now: datetime, view: str) -> list[QueueRo
     The words every row may show are translated once per call."""
     language = get_language()
     french = (language or "en").startswith("fr")  # as Category.label
-    words = _queue_words()
+    words = sla_words(language)
+    select_word = _("Select ticket %(number)s")
     # What `instant` and `link` read per call (thread-local), read once for the list.
     zone, prefix, urlconf = timezone.get_current_timezone_name(), get_script_prefix(), get_urlconf()
     rows_out = []
@@ -231,30 +272,14 @@ def queue_cells(rows: Iterable[tuple], now: datetime, view: str) -> list[QueueRo
         due = moment(sla_due_at)
         activity = moment(last_activity_at)
         machine, person = instant_in(activity, language, zone) if activity else ("", "")
-        if waiting_since is not None:  # the clock stands still (as `sla_values`)
-            sla_due, sla_style, sla_what, sla_text = (
-                True,
-                "text-bg-info",
-                words["paused"],
-                words["waiting"],
-            )
-        elif due is None:
-            sla_due, sla_style, sla_what, sla_text = False, None, None, None
-        else:
-            left = (due - now).total_seconds()
-            sla_what = words["first"] if first_response_at is None else words["resolution"]
-            sla_due = True
-            if left < 0:
-                sla_style = "text-bg-danger"
-                sla_text = words["overdue"] % {"time": _queue_duration(left, words)}
-            else:
-                sla_style = "text-bg-warning" if left < 3600 else "text-bg-light border"
-                sla_text = words["left"] % {"time": _queue_duration(left, words)}
+        sla_due, sla_style, sla_what, sla_text = sla_cells(
+            waiting_since, due, first_response_at, now, words
+        )
         rows_out.append(
             QueueRow(
                 number=number,
                 url=link_in(view, (number,), prefix, urlconf),
-                select=words["select"] % {"number": number},
+                select=select_word % {"number": number},
                 late=bool(due and due < now),
                 channel_icon=CHANNEL_ICONS.get(channel, ""),
                 channel=_channel_label(channel, language) if channel != Channel.WEB else "",
@@ -279,34 +304,6 @@ def queue_cells(rows: Iterable[tuple], now: datetime, view: str) -> list[QueueRo
             )
         )
     return rows_out
-
-
-def _queue_words() -> dict[str, str]:
-    # The words of `sla_values` and `_duration`, and the row's checkbox label.
-    return {
-        "paused": _("SLA paused: waiting for the customer's answer"),
-        "waiting": _("Waiting for the customer"),
-        "first": _("first response"),
-        "resolution": _("resolution"),
-        "overdue": _("overdue by %(time)s"),
-        "left": _("%(time)s left"),
-        "days": _("%(d)s d %(h)s h"),
-        "hours": _("%(h)s h %(m)s min"),
-        "minutes": _("%(m)s min"),
-        "select": _("Select ticket %(number)s"),
-    }
-
-
-def _queue_duration(delta_seconds: float, words: dict[str, str]) -> str:
-    # `_duration` with its words translated once per list.
-    minutes = int(abs(delta_seconds) // 60)
-    days, minutes = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(minutes, 60)
-    if days:
-        return words["days"] % {"d": days, "h": hours}
-    if hours:
-        return words["hours"] % {"h": hours, "m": minutes}
-    return words["minutes"] % {"m": minutes}
 
 
 class TicketCell(NamedTuple):
