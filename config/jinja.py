@@ -22,6 +22,8 @@ from django.utils import timezone, translation
 from jinja2 import ChainableUndefined, Environment
 
 from config.jinja_gettext import GETTEXT_GLOBALS
+from config.jinja_literal_gettext import FILTERS as LITERAL_GETTEXT_FILTERS
+from config.jinja_literal_gettext import LiteralGettext
 from config.side_menu import side_menu
 from ecmp.billing.activity_names import activity_label
 from ecmp.billing.duration import format_duration
@@ -124,6 +126,8 @@ def environment(**options: Any) -> Environment:
     # nothing (Django's backend would set Undefined, or DebugUndefined under DEBUG).
     options["undefined"] = ChainableUndefined
     options.setdefault("extensions", []).append("jinja2.ext.i18n")
+    # `_("literal")` written as a direct filter call (config/jinja_literal_gettext.py).
+    options["extensions"].append(LiteralGettext)
     options.pop("autoescape", None)  # always on: pages escape what they write
     # markupsafe's escape, faster for the values pages write most (core/template_escape.py):
     # installed before the environment compiles its first template.
@@ -138,6 +142,7 @@ def environment(**options: Any) -> Environment:
     )
     # The same new-style functions, translated once per language (config/jinja_gettext.py).
     env.globals.update(GETTEXT_GLOBALS)
+    env.filters.update(LITERAL_GETTEXT_FILTERS)
     env.filters.update(FILTERS)
     env.globals.update(GLOBALS, LANGUAGES=settings.LANGUAGES)
     return env
