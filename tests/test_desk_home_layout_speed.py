@@ -309,13 +309,12 @@ def test_the_desk_home_reads_the_chart_with_the_menu_and_the_bell(client_for, mo
     assert not [q for q in queries if "closed_at" in q["sql"] and q["sql"] != counted[0]]
 
 
-# --- Constants written into a prepared read's SQL (desk/menu.ConstantsWritten) --------
+# --- Constants written into a prepared read's SQL (core/prepared.ConstantsWritten) ------
 
 
 def test_a_read_with_its_constants_written_in_gives_the_plain_reads_rows(db, alice, bob, agnes):
     from ecmp.accounts.models import User
-    from ecmp.core.prepared import INTEGER, prepared
-    from ecmp.desk.menu import ConstantsWritten
+    from ecmp.core.prepared import INTEGER, ConstantsWritten, prepared
 
     odd = ["O'Hara 50%", "50% d'effort", "%s", "%%", "'; --", "plain"]
     for n, name in enumerate(odd):

@@ -53,6 +53,7 @@ def test_as_the_selectors_give_them(client_for, acme, alice, bob, carol, agnes):
         ("Bob Durand", False),
         ("Dora <b>Leaver</b>", True),
     ]
+    assert all(type(c.removal_pending) is bool for c in team_colleagues(alice_now))
     assert team_requests(_fresh(carol)) == [] and team_colleagues(_fresh(carol)) == []
     assert team_requests(_fresh(bob)) == [] and team_removals(_fresh(bob)) == []
     html = client_for(alice).get(reverse("portal:team-requests")).content.decode()
@@ -60,3 +61,14 @@ def test_as_the_selectors_give_them(client_for, acme, alice, bob, carol, agnes):
     assert "Who?<br>No." in html and "Still here" in html and "Declined" in html
     assert reverse("portal:team-removal-request", args=[bob.pk]) in html
     assert reverse("portal:team-removal-request", args=[dora.pk]) not in html
+
+
+def test_the_colleagues_read_has_the_pending_status_written_in(db):
+    # A bound status made SQLite prepare the statement again at each view (the removal
+    # requests' unique index `WHERE status = 'pending'`): the caller's ids alone are bound.
+    from ecmp.accounts.team_page_reads import _COLLEAGUES
+
+    sql, params, slots = _COLLEAGUES._statement("default")
+    assert "'pending'" in sql
+    assert not [p for p in params if isinstance(p, str)]
+    assert sorted(slot for slot in slots if slot is not None) == [0, 1]

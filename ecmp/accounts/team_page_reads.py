@@ -5,7 +5,9 @@ requests of their company, as plain rows of the columns the page shows.
 Each statement is the selector's own (`registration_request_list_for_manager`,
 `colleagues_for_manager`, `removal_request_list_for_manager`), compiled for a
 stand-in manager with placeholder ids. Anyone but an active team manager of a
-company gets what the selectors give them, through the ORM.
+company gets what the selectors give them, through the ORM. The colleagues' read
+has the pending status written in (core/prepared.ConstantsWritten): bound, it made
+SQLite prepare the statement again at each view (150 µs a read instead of 80).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from ecmp.accounts.removal_selectors import (
 )
 from ecmp.accounts.selectors import registration_request_list_for_manager
 from ecmp.core.choices import choice_label
-from ecmp.core.prepared import INTEGER
+from ecmp.core.prepared import INTEGER, ConstantsWritten
 from ecmp.core.prepared_rows import ConvertedRead
 
 # How many of each the page shows.
@@ -98,7 +100,9 @@ def _removals(organization_id: int) -> QuerySet[Any, Any]:
 
 
 _REQUESTS = ConvertedRead(_requests, (INTEGER,))
-_COLLEAGUES = ConvertedRead(_colleagues, (INTEGER, INTEGER))
+# Its columns need no converter but the flag's (SQLite gives 0 or 1: `bool`, as the
+# ORM's converter does).
+_COLLEAGUES = ConstantsWritten(_colleagues, (INTEGER, INTEGER))
 _REMOVALS = ConvertedRead(_removals, (INTEGER,))
 
 
@@ -114,7 +118,8 @@ def team_requests(user: User) -> list[RequestRow]:
 def team_colleagues(user: User) -> list[Colleague]:
     """The first `COLLEAGUES` of `colleagues_for_manager(user)`."""
     if user.manages_a_team:
-        return [Colleague._make(row) for row in _COLLEAGUES.rows(user.pk, user.organization_id)]
+        rows = _COLLEAGUES.rows(user.pk, user.organization_id)
+        return [Colleague(pk, name, email, bool(pending)) for pk, name, email, pending in rows]
     people = colleagues_for_manager(user)[:COLLEAGUES]  # none but a manager's
     return [Colleague(p.pk, p.full_name, p.email, p.removal_pending) for p in people]  # type: ignore[attr-defined]  # annotated
 

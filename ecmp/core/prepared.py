@@ -13,6 +13,7 @@ alone (as `desk/menu.py`'s counts, compiled once).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -92,6 +93,47 @@ class Counted(Prepared):
         sql, params, slots = super()._compile(alias)
         counted = f"SELECT COUNT(*) FROM ({sql}) subquery"  # noqa: S608 - the ORM's SQL
         return counted, params, slots
+
+
+_PLACEHOLDER = re.compile(r"%%|%s")
+
+
+class ConstantsWritten(Prepared):
+    """A prepared read whose constant text parameters (the statuses its selectors
+    filter on, never a caller's value: the marks stay parameters) are written into its
+    SQL as literals.
+
+    SQLite prepares a statement again at each execution when a bound value may decide
+    whether a partial index applies: the registration and removal requests' unique
+    indexes `WHERE status = 'pending'` made `status = ?` cost the desk menu's statement
+    42 µs instead of 6, and any column read beside it paid again (the desk home's 60
+    day counts: 0.79 ms instead of 0.24). Written in, the status is no parameter. Use
+    it for the reads of those tables with a fixed status (desk/menu.py,
+    desk/home_reads.py, accounts/team_page_reads.py)."""
+
+    def _compile(self, alias: str) -> tuple[str, tuple[Any, ...], tuple[int | None, ...]]:
+        sql, params, slots = super()._compile(alias)
+        pairs = iter(zip(params, slots, strict=True))
+        kept: list[tuple[Any, int | None]] = []
+
+        def written(match: re.Match[str]) -> str:
+            if match.group() == "%%":
+                return "%%"
+            param, slot = next(pairs)
+            if slot is None and isinstance(param, str):
+                return sql_literal(param)
+            kept.append((param, slot))
+            return "%s"
+
+        sql = _PLACEHOLDER.sub(written, sql)
+        if next(pairs, None) is not None:  # not one placeholder per parameter
+            raise ValueError("prepared read: its SQL and its parameters do not match")
+        return sql, tuple(p for p, _slot in kept), tuple(slot for _p, slot in kept)
+
+
+def sql_literal(text: str) -> str:
+    # An SQL string literal (quotes doubled), in SQL whose placeholders are `%s`.
+    return "'" + str.__str__(text).replace("'", "''").replace("%", "%%") + "'"
 
 
 def _is_mark(param: Any, marks: list[Any]) -> bool:

@@ -3,7 +3,6 @@ removal requests); on a staff page, read with the bell's count."""
 
 from __future__ import annotations
 
-import re
 from functools import cache
 from typing import Any, TypedDict
 
@@ -15,7 +14,7 @@ from ecmp.accounts.models import RegistrationRequest, RemovalRequest, Role, User
 from ecmp.accounts.removal_selectors import removal_request_list_for_staff
 from ecmp.accounts.selectors import registration_request_list_for_staff
 from ecmp.core.counting import count_of
-from ecmp.core.prepared import INTEGER, Prepared
+from ecmp.core.prepared import INTEGER, ConstantsWritten
 from ecmp.mail.selectors import inbound_list_for_staff
 from ecmp.notifications.selectors import notification_list_for, notification_unread_count_for
 
@@ -69,45 +68,6 @@ def menu_columns(user_id: Any) -> list[Subquery]:
 
 def _with_bell(user_id: int) -> QuerySet[Any, Any]:
     return User.objects.filter(pk=user_id).order_by().values_list(*menu_columns(user_id))
-
-
-_PLACEHOLDER = re.compile(r"%%|%s")
-
-
-class ConstantsWritten(Prepared):
-    """A prepared read whose constant text parameters (the statuses its selectors
-    filter on, never a caller's value) are written into its SQL as literals; the
-    caller's values stay parameters.
-
-    SQLite prepares a statement again at each execution when a bound value may decide
-    whether a partial index applies: the registration and removal requests' unique
-    indexes `WHERE status = 'pending'` made `status = ?` cost the menu's statement
-    42 µs instead of 6, and any column read beside it paid again (the desk home's 60
-    day counts: 0.79 ms instead of 0.24). Written in, the status is no parameter."""
-
-    def _compile(self, alias: str) -> tuple[str, tuple[Any, ...], tuple[int | None, ...]]:
-        sql, params, slots = super()._compile(alias)
-        pairs = iter(zip(params, slots, strict=True))
-        kept: list[tuple[Any, int | None]] = []
-
-        def written(match: re.Match[str]) -> str:
-            if match.group() == "%%":
-                return "%%"
-            param, slot = next(pairs)
-            if slot is None and isinstance(param, str):
-                return _literal(param)
-            kept.append((param, slot))
-            return "%s"
-
-        sql = _PLACEHOLDER.sub(written, sql)
-        if next(pairs, None) is not None:  # not one placeholder per parameter
-            raise ValueError("prepared read: its SQL and its parameters do not match")
-        return sql, tuple(p for p, _slot in kept), tuple(slot for _p, slot in kept)
-
-
-def _literal(text: str) -> str:
-    # An SQL string literal (quotes doubled), in SQL whose placeholders are `%s`.
-    return "'" + str.__str__(text).replace("'", "''").replace("%", "%%") + "'"
 
 
 _WITH_BELL = ConstantsWritten(_with_bell, (INTEGER,))
