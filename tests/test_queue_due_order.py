@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from ecmp.core.prepared import sql_literal
 from ecmp.core.prepared_rows import moment
 from ecmp.tickets import services
 from ecmp.tickets.models import Ticket
@@ -17,7 +18,6 @@ from ecmp.tickets.queue_reads import (
     _DATED,
     _UNDATED,
     ROW,
-    _literal,
     _sqlite_indexed,
     queue_page_rows,
 )
@@ -119,8 +119,8 @@ def test_sqlite_reads_both_parts_from_the_index_without_sorting(db):
 
 
 def test_the_constants_are_written_as_sql_writes_text():
-    assert _literal("open") == "'open'"
-    assert _literal("it's 100%") == "'it''s 100%%'"
+    assert sql_literal("open") == "'open'"
+    assert sql_literal("it's 100%") == "'it''s 100%%'"
     sql = 'SELECT 1 FROM "tickets_ticket" WHERE "status" IN (%s, %s) AND x LIKE \'a%%s\''
     assert _sqlite_indexed(sql, ("new", "open"), "ix") == (
         'SELECT 1 FROM "tickets_ticket" INDEXED BY "ix" WHERE "status" IN '

@@ -13,8 +13,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from ecmp.accounts.models import User
-from ecmp.core.prepared import INSTANT, INTEGER, Prepared
-from ecmp.desk.menu import ConstantsWritten, menu_columns, page_counts
+from ecmp.core.prepared import INSTANT, INTEGER, ConstantsWritten, Prepared
+from ecmp.desk.menu import menu_columns, page_counts
 from ecmp.tickets.day_counts import day_count_columns, last_days, per_day_series
 
 
@@ -25,7 +25,7 @@ def _home(user_id: Any, *midnights: Any) -> QuerySet[Any, Any]:
 
 @cache
 def _read(days: int) -> Prepared:
-    # The menu's statuses written in (desk/menu.ConstantsWritten): else SQLite prepares
+    # The menu's statuses written in (core/prepared.ConstantsWritten): else SQLite prepares
     # the 64 columns again at each execution.
     return ConstantsWritten(_home, (INTEGER, *(INSTANT,) * (days + 1)))
 

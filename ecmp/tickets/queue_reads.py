@@ -25,7 +25,7 @@ from django.db.models import Func, IntegerField, QuerySet, Subquery
 
 from ecmp.accounts.models import Role, User
 from ecmp.core.access import is_staff_member
-from ecmp.core.prepared import INSTANT, INTEGER, Counted, Prepared, prepared
+from ecmp.core.prepared import INSTANT, INTEGER, Counted, Prepared, prepared, sql_literal
 from ecmp.core.prepared_rows import moment
 from ecmp.tickets.models import Ticket
 from ecmp.tickets.search import MAX_WORDS, search_filter, words_of
@@ -277,18 +277,12 @@ _DUE_INDEX = "ticket_unresolved_due"
 _PLACEHOLDER = re.compile(r"(?<!%)%s")
 
 
-def _literal(value: str) -> str:
-    # A constant of the code (a status), quoted as SQL quotes text; `%` doubled as the
-    # statement's other text is (the driver's placeholders are %s).
-    return "'" + value.replace("'", "''").replace("%", "%%") + "'"
-
-
 def _sqlite_indexed(sql: str, params: tuple[Any, ...], index: str) -> str:
     """The statement with its text parameters written in and `index` named."""
     pieces = _PLACEHOLDER.split(sql)
     if len(pieces) != len(params) + 1 or not all(isinstance(p, str) for p in params):
         raise ValueError("an index-ordered read takes text constants only")
-    written = (_literal(p) + piece for p, piece in zip(params, pieces[1:], strict=True))
+    written = (sql_literal(p) + piece for p, piece in zip(params, pieces[1:], strict=True))
     text = pieces[0] + "".join(written)
     table = f'FROM "{Ticket._meta.db_table}" '
     if text.count(table) != 1:
@@ -467,5 +461,6 @@ def _at_risk(size: int) -> Prepared:
 def tickets_at_risk_items(
     now: datetime, *, within_hours: int = 4, limit: int = 10
 ) -> list[TicketItem]:
-    """`tickets_at_risk` as the desk home lists them."""
+    """The first `limit` of `tickets_due_before(now + within_hours)`, as the desk home
+    lists them."""
     return _items(_at_risk(limit).rows(now + timedelta(hours=within_hours)))
