@@ -52,3 +52,19 @@ def test_the_words_differ_between_languages():
     with translation.override("fr"):
         french = pages._fixed("priority", 2), pages._plain(PriorityForm, "reason", None).label
     assert english[0] != french[0] and english[1] != french[1]
+
+
+def test_the_channel_is_get_channel_display_in_each_language_alternating():
+    from ecmp.tickets.models import Ticket
+    from ecmp.tickets.status import Channel
+
+    values = [*Channel.values, "not-a-channel", ""]
+    seen = {}
+    for language in ("en", "fr", "en", "fr"):  # the memo hit again, in the other language
+        with translation.override(language):
+            for value in values:
+                shown = pages.channel_label(value)
+                assert shown == Ticket(channel=value).get_channel_display(), (language, value)
+                assert type(shown) is str
+                seen[language, value] = shown
+    assert any(seen["en", v] != seen["fr", v] for v in Channel.values)

@@ -27,6 +27,7 @@ from ecmp.desk.ticket_links import ticket_links
 from ecmp.desk.ticket_page_forms import (
     assign_view,
     category_view,
+    channel_label,
     close_view,
     composer_view,
     priority_view,
@@ -46,7 +47,7 @@ from ecmp.tickets.selectors import (
     tickets_visible_to,
 )
 from ecmp.tickets.services import waiting
-from ecmp.tickets.status import Channel, Status
+from ecmp.tickets.status import Status
 from ecmp.tickets.thread_reads import thread_with_files
 
 
@@ -91,8 +92,8 @@ def _page(request: AuthenticatedHttpRequest, ticket: Ticket, **forms: Any) -> Ht
         "followers": followers,
         # Each customer who may be added: (id, "name (email)"), text the select escapes.
         "follower_options": [(p.pk, f"{p.full_name} ({p.email})") for p in followers.candidates],
-        # As get_channel_display() gives it, for a fraction of its cost.
-        "channel": str(dict(Channel.choices).get(ticket.channel, ticket.channel)),
+        # As get_channel_display() gives it, memoized per language.
+        "channel": channel_label(ticket.channel),
         "time_entries": time_entries_for_ticket_page(ticket),
         "hour_balance": pack_balance(ticket.organization_id, today=timezone.localdate()),
         "category_form": category_view(ticket, active_category_choices()),

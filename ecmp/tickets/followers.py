@@ -119,7 +119,7 @@ def follower_panel(ticket: Ticket, viewer: User) -> FollowerPanel:
     followers: list[PanelPerson] = []
     candidates: list[PanelPerson] = []
     followed: set[int] = set()
-    customer = Role.CUSTOMER.value  # a plain str: compared without the enum's __eq__
+    customer = Role.CUSTOMER.value  # read once (an attribute of the enumeration per row)
     requester_id, ticket_organization = ticket.requester_id, ticket.organization_id
     for pk, email, full_name, organization_id, role, is_active, follows_it in found:
         # is_active and follows_it as the database gives them (SQLite: 0/1).
