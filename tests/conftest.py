@@ -203,3 +203,14 @@ def reference_data(request):
 
     sla_defaults(SlaTarget, BusinessHours)
     activity_defaults(ActivityType)
+
+
+@pytest.fixture(autouse=True)
+def language_reset():
+    """A request's language stays active in the thread after it (the middleware
+    activates it, nothing deactivates it): a test that read a page in French must not
+    leave French to the next test."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
