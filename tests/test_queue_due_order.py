@@ -102,7 +102,7 @@ def test_a_customer_reads_nothing_by_deadline(alice):
     assert queue_page_rows(alice, BY_DUE, offset=0, size=25) == []
 
 
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's planner")
+@pytest.mark.sqlite
 def test_sqlite_reads_both_parts_from_the_index_without_sorting(db):
     for read in (_DATED, _UNDATED):
         sql, params, slots = read._statement("default")
