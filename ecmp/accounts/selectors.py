@@ -62,7 +62,7 @@ _CLIENT_NAME = prepared(_client_name, arity=1)
 
 
 def organization_name(pk: int) -> str | None:
-    """A client organization's name, None if no organization has that id (the desk
+    """An organization's name, None if no organization has that id (the desk
     queue's organization filter shows the chosen one's)."""
     rows = _CLIENT_NAME.rows(pk)
     return rows[0][0] if rows else None

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import F, Func, IntegerField, QuerySet, Subquery
+from django.db.models import Func, IntegerField, QuerySet, Subquery
 
 
 def rows_counted(rows: QuerySet[Any, Any]) -> QuerySet[Any, Any]:
     """`rows` counted: a queryset of one row, `(n,)`."""
-    return rows.order_by().values_list(Func(F("pk"), function="COUNT", output_field=IntegerField()))
+    # COUNT(*), not COUNT(id): SQLite would read each index entry's id to see that it
+    # is not NULL.
+    return rows.order_by().values_list(Func(template="COUNT(*)", output_field=IntegerField()))
 
 
 def count_of(rows: QuerySet[Any, Any]) -> Subquery:

@@ -95,9 +95,3 @@ def short(text: str, length: int) -> str:
     if len(text) <= length and unicodedata.is_normalized("NFC", text):
         return text
     return truncatechars(text, length)
-
-
-# The names three list modules imported before they were public; tickets/presentation.py's
-# import moves to the public names once its own work of this session lands.
-_instant = instant_in
-_reverse = link_in

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from django.urls import get_script_prefix, get_urlconf
 
-from ecmp.core.presentation import _reverse as link_in  # `link`, the prefix and urlconf given
+from ecmp.core.presentation import link_in
 
 
 class TicketLinks(NamedTuple):

@@ -18,8 +18,7 @@ from jinja2 import Environment, pass_environment
 
 from ecmp.accounts.models import STAFF_ROLES
 from ecmp.core.prepared_rows import moment
-from ecmp.core.presentation import _instant as instant_in  # `instant`, the language and zone given
-from ecmp.core.presentation import _reverse as link_in  # `link`, the prefix and urlconf given
+from ecmp.core.presentation import instant_in, link_in
 from ecmp.tickets.category_names import category_name
 from ecmp.tickets.customer_list_reads import CustomerRow
 from ecmp.tickets.models import EventKind, Ticket

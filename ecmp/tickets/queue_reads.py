@@ -21,10 +21,11 @@ from typing import Any, NamedTuple
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import Func, IntegerField, QuerySet, Subquery
+from django.db.models import QuerySet
 
 from ecmp.accounts.models import Role, User
 from ecmp.core.access import is_staff_member
+from ecmp.core.counting import count_of
 from ecmp.core.prepared import INSTANT, INTEGER, Counted, Prepared, prepared, sql_literal
 from ecmp.core.prepared_rows import moment
 from ecmp.tickets.models import Ticket
@@ -376,13 +377,6 @@ def queue_count(user: User, filters: dict[str, Any], *, cap: int) -> int:
     return int(rows[0][0])
 
 
-def _count_of(tickets: QuerySet[Ticket]) -> Subquery:
-    # COUNT(*) as a plain function, not an aggregate: no GROUP BY, one row. Not
-    # COUNT(id): SQLite would read each index entry's id to see that it is not NULL.
-    counted = tickets.order_by().values(n=Func(template="COUNT(*)", output_field=IntegerField()))
-    return Subquery(counted, output_field=IntegerField())
-
-
 def _counts(user_id: int, now: datetime) -> QuerySet[Any, Any]:
     # Each count is an index's range (ticket_sla: archived, status, deadline;
     # ticket_assignee for the agent's own), however many closed and archived tickets
@@ -392,11 +386,11 @@ def _counts(user_id: int, now: datetime) -> QuerySet[Any, Any]:
     # from the tickets table: none when there is no ticket at all (every count is 0).
     unresolved = Ticket.objects.filter(archived_at__isnull=True, status__in=UNRESOLVED)
     return Ticket.objects.order_by().values_list(
-        _count_of(Ticket.objects.filter(archived_at__isnull=True, status=Status.NEW)),
-        _count_of(unresolved.filter(assignee_id=user_id)),
-        _count_of(Ticket.objects.filter(archived_at__isnull=True, status=Status.OPEN)),
-        _count_of(Ticket.objects.filter(archived_at__isnull=True, status=Status.WAIT)),
-        _count_of(unresolved.filter(sla_due_at__lt=now)),
+        count_of(Ticket.objects.filter(archived_at__isnull=True, status=Status.NEW)),
+        count_of(unresolved.filter(assignee_id=user_id)),
+        count_of(Ticket.objects.filter(archived_at__isnull=True, status=Status.OPEN)),
+        count_of(Ticket.objects.filter(archived_at__isnull=True, status=Status.WAIT)),
+        count_of(unresolved.filter(sla_due_at__lt=now)),
     )[:1]
 
 
@@ -413,7 +407,7 @@ def queue_counts(user_id: int, now: datetime) -> dict[str, int]:
 
 # --- The desk home's two short lists: my open tickets, the SLA at risk -------------
 
-# What a short list's item shows (desk/_ticket_items.html: its number, subject,
+# What a short list's item shows (desk/home.html: its number, subject,
 # priority and SLA badge).
 ITEM = ("number", "subject", "priority", "waiting_since", "sla_due_at", "first_response_at")
 

@@ -173,7 +173,7 @@ SORTS = {
 DEFAULT_SORT = "-activity"
 
 
-# What a list's row shows (tickets/presentation.py's *_cells, desk/_ticket_items.html):
+# What a list's row shows (tickets/presentation.py's *_cells, desk/home.html):
 # the lists read these columns only, not the description or the other dates (a
 # third of a list page's database work was building fields no row shows).
 _ROW_FIELDS = (
