@@ -260,7 +260,9 @@
 
   // An autocomplete (the queue's organization filter, desk/queue.html): a text box (role
   // combobox) whose suggestions htmx fetches as one types (a listbox, swapped in whole;
-  // `hx-params="none"`: only the box's text, as `name`). Choosing one puts its value in
+  // `hx-params="none"`: only the box's text, as `name`; `hx-push-url="false"`: the
+  // form's own push would otherwise be inherited and put the suggestions' URL in the
+  // address bar). Choosing one puts its value in
   // the hidden field the form sends (the box's data-combobox names it) and tells the
   // form (a change event); emptying the box clears it. The box has no name: its text
   // is never sent with the form, and its own change events stop at it (the form
@@ -301,6 +303,8 @@
 
   function comboboxChoose(box, value, name) {
     var field = document.getElementById(box.dataset.combobox);
+    // A suggestion still on its way would open the list again over the choice.
+    if (window.htmx) window.htmx.trigger(box, "htmx:abort");
     box.value = name;
     box.dataset.chosen = name;
     comboboxShow(box, false);
