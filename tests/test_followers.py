@@ -7,7 +7,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from ecmp.accounts.models import User
 from ecmp.tickets import services
+from ecmp.tickets.followers import follower_panel, is_follower_candidate
 from ecmp.tickets.models import EventKind, TicketEvent, TicketFollower
 from ecmp.tickets.selectors import ticket_visible_to, tickets_visible_to
 from ecmp.tickets.services.followers import follower_add, follower_remove
@@ -313,6 +315,28 @@ def test_the_desk_panel_adds_removes_and_follows(client_for, bob, dave, carol, a
     client.post(reverse("desk:follower-remove", args=[ticket.number, dave.pk]))
     client.post(reverse("desk:follower-remove", args=[ticket.number, agnes.pk]))
     assert not TicketFollower.objects.filter(ticket=ticket).exists()
+
+
+def test_the_panel_s_candidates_are_those_is_follower_candidate_admits(
+    bob, dave, alice, carol, agnes
+):
+    """The panel's statement selects the candidates in SQL and takes them as read: the
+    rule is `is_follower_candidate`'s, which the people it leaves out fail."""
+    ticket = make_ticket(bob)
+    UserFactory(email="gone@acme.test", organization=bob.organization, is_active=False)
+    AgentFactory(email="odd@support.test", organization=bob.organization)
+    follower_add(ticket=ticket, user=alice, by=bob)
+    follower_add(ticket=ticket, user=agnes, by=agnes)
+    for viewer in (bob, agnes):
+        panel = follower_panel(ticket, viewer)
+        following = {person.pk for person in panel.followers}
+        admitted = [
+            user.pk
+            for user in User.objects.order_by("full_name", "email")
+            if user.pk not in following and is_follower_candidate(user, ticket)
+        ]
+        assert [person.pk for person in panel.candidates] == admitted == [dave.pk]
+        assert all(is_follower_candidate(person, ticket) for person in panel.candidates)
 
 
 def test_the_desk_follower_views_refuse_customers(client_for, bob, dave):

@@ -55,7 +55,9 @@ class PanelPerson(NamedTuple):
 
 def is_follower_candidate(user: User | PanelPerson, ticket: Ticket) -> bool:
     """A customer who may follow `ticket`: an active member of its organization, and
-    not its requester (who follows it anyway)."""
+    not its requester (who follows it anyway). The follower panel does not ask it
+    per row: its statement (`_panel_people`) selects the same people in SQL, held to
+    this rule by tests/test_followers.py."""
     return (
         user.is_active
         and user.is_customer
@@ -85,7 +87,8 @@ def _panel_people(
     ticket_id: int, requester_id: int, organization_id: int, *, with_candidates: bool
 ) -> QuerySet[Any, Any]:
     """The ticket's followers and, `with_candidates`, the active customers of its
-    organization, but its requester: each with whether they follow it."""
+    organization, but its requester: each with whether they follow it. Those who do
+    not are the ticket's follower candidates (`is_follower_candidate`, in SQL)."""
     follows = TicketFollower.objects.filter(ticket_id=ticket_id, user=OuterRef("pk"))
     people = Q(pk__in=TicketFollower.objects.filter(ticket_id=ticket_id).values("user_id"))
     if with_candidates:
@@ -120,7 +123,6 @@ def follower_panel(ticket: Ticket, viewer: User) -> FollowerPanel:
     candidates: list[PanelPerson] = []
     followed: set[int] = set()
     customer = Role.CUSTOMER.value  # read once (an attribute of the enumeration per row)
-    requester_id, ticket_organization = ticket.requester_id, ticket.organization_id
     for pk, email, full_name, organization_id, role, is_active, follows_it in found:
         # is_active and follows_it as the database gives them (SQLite: 0/1).
         person = PanelPerson(pk, email, full_name, organization_id, role, bool(is_active))
@@ -128,14 +130,9 @@ def follower_panel(ticket: Ticket, viewer: User) -> FollowerPanel:
             followed.add(pk)
             if staff or role == customer:
                 followers.append(person)
-        # is_follower_candidate's rule, on the row's values (its properties cost a
-        # call each, for each of a client's people).
-        elif (
-            is_active
-            and role == customer
-            and organization_id == ticket_organization
-            and pk != requester_id
-        ):
+        else:
+            # Read as a candidate (`_panel_people`): `is_follower_candidate` holds for
+            # it, not asked again per row (a call each, for each of a client's people).
             candidates.append(person)
     following = viewer.pk in followed
     return FollowerPanel(followers, candidates if may_manage else [], following, may_manage)
