@@ -128,6 +128,9 @@ def test_the_constants_are_written_as_sql_writes_text():
     )
     with pytest.raises(ValueError):  # a value of the request's: not written in
         _sqlite_indexed('SELECT 1 FROM "tickets_ticket" WHERE id = %s', (7,), "ix")
+    for params in ((), ("new", "open")):  # not one parameter per placeholder
+        with pytest.raises(ValueError):
+            _sqlite_indexed('SELECT 1 FROM "tickets_ticket" WHERE "status" = %s', params, "ix")
     with pytest.raises(ValueError):  # a statement that reads the table twice
         _sqlite_indexed(
             'SELECT 1 FROM "tickets_ticket" , (SELECT 1 FROM "tickets_ticket" )', (), "ix"

@@ -112,23 +112,31 @@ class ConstantsWritten(Prepared):
     desk/home_reads.py, accounts/team_page_reads.py)."""
 
     def _compile(self, alias: str) -> tuple[str, tuple[Any, ...], tuple[int | None, ...]]:
-        sql, params, slots = super()._compile(alias)
-        pairs = iter(zip(params, slots, strict=True))
-        kept: list[tuple[Any, int | None]] = []
+        return constants_written(*super()._compile(alias))
 
-        def written(match: re.Match[str]) -> str:
-            if match.group() == "%%":
-                return "%%"
-            param, slot = next(pairs)
-            if slot is None and isinstance(param, str):
-                return sql_literal(param)
-            kept.append((param, slot))
-            return "%s"
 
-        sql = _PLACEHOLDER.sub(written, sql)
-        if next(pairs, None) is not None:  # not one placeholder per parameter
-            raise ValueError("prepared read: its SQL and its parameters do not match")
-        return sql, tuple(p for p, _slot in kept), tuple(slot for _p, slot in kept)
+def constants_written(
+    sql: str, params: Sequence[Any], slots: Sequence[int | None]
+) -> tuple[str, tuple[Any, ...], tuple[int | None, ...]]:
+    """`sql` (placeholders `%s`, `%%` a percent sign) with its constant text
+    parameters (those in no caller's slot) written in as literals: the statement, and
+    the parameters left, with their slots."""
+    if _PLACEHOLDER.findall(sql).count("%s") != len(params):
+        raise ValueError("prepared read: its SQL and its parameters do not match")
+    pairs = iter(zip(params, slots, strict=True))
+    kept: list[tuple[Any, int | None]] = []
+
+    def written(match: re.Match[str]) -> str:
+        if match.group() == "%%":
+            return "%%"
+        param, slot = next(pairs)
+        if slot is None and isinstance(param, str):
+            return sql_literal(param)
+        kept.append((param, slot))
+        return "%s"
+
+    sql = _PLACEHOLDER.sub(written, sql)
+    return sql, tuple(p for p, _slot in kept), tuple(slot for _p, slot in kept)
 
 
 def sql_literal(text: str) -> str:

@@ -14,7 +14,6 @@ Rows come back as tuples (`ROW`'s order), never models; nothing read is kept.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 from functools import cache, lru_cache, partial
 from typing import Any, NamedTuple
@@ -26,7 +25,14 @@ from django.db.models import QuerySet
 from ecmp.accounts.models import Role, User
 from ecmp.core.access import is_staff_member
 from ecmp.core.counting import count_of
-from ecmp.core.prepared import INSTANT, INTEGER, Counted, Prepared, prepared, sql_literal
+from ecmp.core.prepared import (
+    INSTANT,
+    INTEGER,
+    Counted,
+    Prepared,
+    constants_written,
+    prepared,
+)
 from ecmp.core.prepared_rows import moment
 from ecmp.tickets.models import Ticket
 from ecmp.tickets.search import MAX_WORDS, search_filter, words_of
@@ -275,16 +281,14 @@ def _search_count(shape: QueueShape, arity: int, cap: int, kind: tuple[bool, int
 
 _BY_DUE = QueueShape("open", "due", "", "", "", 0, False, False, "")
 _DUE_INDEX = "ticket_unresolved_due"
-_PLACEHOLDER = re.compile(r"(?<!%)%s")
 
 
 def _sqlite_indexed(sql: str, params: tuple[Any, ...], index: str) -> str:
-    """The statement with its text parameters written in and `index` named."""
-    pieces = _PLACEHOLDER.split(sql)
-    if len(pieces) != len(params) + 1 or not all(isinstance(p, str) for p in params):
+    """The statement with its text parameters written in (core/prepared.py's
+    `constants_written`, as for `ConstantsWritten`) and `index` named."""
+    text, left, _slots = constants_written(sql, params, (None,) * len(params))
+    if left:
         raise ValueError("an index-ordered read takes text constants only")
-    written = (sql_literal(p) + piece for p, piece in zip(params, pieces[1:], strict=True))
-    text = pieces[0] + "".join(written)
     table = f'FROM "{Ticket._meta.db_table}" '
     if text.count(table) != 1:
         raise ValueError("an index-ordered read reads the tickets table once")
