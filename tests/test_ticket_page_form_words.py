@@ -56,6 +56,7 @@ def test_the_words_differ_between_languages():
 
 def test_the_channel_is_get_channel_display_in_each_language_alternating():
     from ecmp.tickets.models import Ticket
+    from ecmp.tickets.presentation import channel_label
     from ecmp.tickets.status import Channel
 
     values = [*Channel.values, "not-a-channel", ""]
@@ -63,7 +64,7 @@ def test_the_channel_is_get_channel_display_in_each_language_alternating():
     for language in ("en", "fr", "en", "fr"):  # the memo hit again, in the other language
         with translation.override(language):
             for value in values:
-                shown = pages.channel_label(value)
+                shown = channel_label(value)
                 assert shown == Ticket(channel=value).get_channel_display(), (language, value)
                 assert type(shown) is str
                 seen[language, value] = shown

@@ -31,7 +31,7 @@ from ecmp.desk.forms import (
     assignee_choices,
 )
 from ecmp.tickets.models import Ticket
-from ecmp.tickets.status import Channel, Priority
+from ecmp.tickets.status import Priority
 
 
 class FieldView(NamedTuple):
@@ -111,19 +111,6 @@ def _fixed(choices: str, value: Any) -> list[tuple[str, str, bool]]:
         found = found or selected
         rows.append((text, label, selected))
     return rows
-
-
-def channel_label(channel: str) -> str:
-    """The ticket's channel as `get_channel_display()` gives it, in the active language."""
-    return _channel_label(channel, get_language())
-
-
-@lru_cache(maxsize=64)
-def _channel_label(channel: str, language: str | None) -> str:
-    # Channel's label in `language` (the active one, the caller's key): a pure function
-    # of the two, the enumeration being fixed for the process. Building its choices and
-    # translating the label cost each view some 12 µs.
-    return str(dict(Channel.choices).get(channel, channel))
 
 
 def _bound(form: forms.Form, name: str) -> FieldView:

@@ -27,7 +27,6 @@ from ecmp.desk.ticket_links import ticket_links
 from ecmp.desk.ticket_page_forms import (
     assign_view,
     category_view,
-    channel_label,
     close_view,
     composer_view,
     priority_view,
@@ -39,6 +38,7 @@ from ecmp.tickets.category_choices import active_category_choices
 from ecmp.tickets.downloads import attachment_response
 from ecmp.tickets.followers import follower_panel
 from ecmp.tickets.models import Ticket
+from ecmp.tickets.presentation import channel_label
 from ecmp.tickets.selectors import (
     attachment_for_staff,
     clean_search,
