@@ -224,6 +224,26 @@ def test_a_customers_bell_is_unchanged(client_for, notified, alice):
     assert alerts(request) == {}
 
 
+def test_a_deactivated_agent_is_anonymous_and_has_no_menu(client_for, agnes):
+    """The menu's counts have no case for a deactivated agent: the sign-in backend
+    refuses them, so from the next request on the agent is anonymous."""
+    from django.contrib.auth import get_user
+
+    from ecmp.accounts.models import User
+    from ecmp.desk.menu import alerts
+
+    client = client_for(agnes)
+    assert client.get(reverse("desk:queue")).status_code == 200
+    User.objects.filter(pk=agnes.pk).update(is_active=False)
+    answer = client.get(reverse("desk:queue"))
+    assert answer.status_code == 302 and answer["Location"].startswith(reverse("accounts:login"))
+    request = RequestFactory().get(reverse("desk:queue"))
+    request.session = client.session
+    request.user = get_user(request)
+    assert not request.user.is_authenticated
+    assert alerts(request) == {}
+
+
 @pytest.mark.parametrize("requests", [0, 1, 3])
 def test_the_desk_homes_pending_requests_are_read_with_the_menu(
     requests, client_for, notified, agnes, alice, bob

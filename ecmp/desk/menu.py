@@ -125,11 +125,10 @@ def alerts(request: HttpRequest) -> dict[str, Any]:
     """Context processor: `desk_alerts()` for the support team's menu, and the bell's
     `unread_notifications()` (in place of notifications/context_processors.py's, which
     runs before). Lazy, so a page that shows no menu pays nothing, read once for the
-    page; nothing for customers."""
+    page; nothing for customers. (A deactivated agent is never signed in: the sign-in
+    backend's `get_user` refuses them, so the request's user is anonymous.)"""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or not user.is_support_staff:
         return {}
-    if not user.is_active:  # the bell's rule has its own case for them
-        return {"desk_alerts": cache(desk_alert_counts)}
     counts = page_counts(request)
     return {"desk_alerts": counts.alerts, "unread_notifications": counts.unread}
