@@ -241,6 +241,12 @@ class User(AbstractBaseUser, PermissionsMixin):
             and self.organization_id is not None
         )
 
+    @property
+    def managed_organization_id(self) -> int | None:
+        """The company whose team this user manages (`manages_a_team`), else None: the
+        managers' selectors filter by it, and its type says it is set."""
+        return self.organization_id if self.manages_a_team else None
+
     def has_perm(self, perm: str, obj: Any = None) -> bool:
         if self.is_active and self.role == Role.ADMIN:
             return True

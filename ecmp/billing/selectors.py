@@ -194,8 +194,8 @@ def invoices_visible_to(user: User) -> QuerySet[Invoice]:
     invoices = Invoice.objects.select_related("organization", "cancels")
     if is_admin(user):
         return invoices
-    if user.is_active and user.is_customer and user.is_team_manager and user.organization_id:
-        return invoices.filter(organization_id=user.organization_id)
+    if (organization_id := user.managed_organization_id) is not None:
+        return invoices.filter(organization_id=organization_id)
     return invoices.none()
 
 
@@ -206,19 +206,15 @@ def invoice_for(user: User, pk: int) -> Invoice:
     return invoice
 
 
-def _is_manager(user: User) -> bool:
-    return bool(user.is_customer and user.is_team_manager and user.organization_id)
-
-
 def time_per_ticket_for_manager(user: User) -> QuerySet[Ticket]:
     """A team manager's view of where the time went: their company's tickets with
     time, among the tickets they may see (their own, or all when the company lets
     its managers see every ticket): a colleague's subject stays the colleague's."""
-    if not _is_manager(user) or user.organization_id is None:
+    if (organization_id := user.managed_organization_id) is None:
         return Ticket.objects.none()
     return (
         tickets_visible_to(user)
-        .filter(organization_id=user.organization_id, time_entries__isnull=False)
+        .filter(organization_id=organization_id, time_entries__isnull=False)
         .annotate(
             minutes=Sum("time_entries__minutes"),
             billable_minutes=Coalesce(
@@ -233,7 +229,7 @@ def time_on_hidden_tickets_for_manager(user: User) -> dict[str, int]:
     """The time on the company's tickets the manager may not see, as one total
     (tickets, minutes, billable minutes) without numbers or subjects: the figures
     still add up to what the company is billed, as the invoice shows."""
-    if not _is_manager(user) or user.organization_id is None:
+    if user.managed_organization_id is None:
         return {"tickets": 0, "minutes": 0, "billable_minutes": 0}
     totals = hidden_time_entries(user).aggregate(
         ticket_count=Count("ticket", distinct=True),
@@ -250,9 +246,9 @@ def time_on_hidden_tickets_for_manager(user: User) -> dict[str, int]:
 def hidden_time_entries(user: User) -> QuerySet[TimeEntry]:
     """The time entries `time_on_hidden_tickets_for_manager` adds up (a manager's;
     nobody else's)."""
-    if not _is_manager(user) or user.organization_id is None:
+    if (organization_id := user.managed_organization_id) is None:
         return TimeEntry.objects.none()
-    return TimeEntry.objects.filter(ticket__organization_id=user.organization_id).exclude(
+    return TimeEntry.objects.filter(ticket__organization_id=organization_id).exclude(
         ticket__in=tickets_visible_to(user)
     )
 
