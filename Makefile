@@ -16,7 +16,7 @@ PORT ?= 8000
 # Links inside emails point at the address the site is served on.
 export ECMP_BASE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run test lint format check-migrations vendor messages clean help screenshots bench lock
+.PHONY: run test test-deps lint format check-migrations vendor messages clean help screenshots bench lock
 
 help:
 	@echo "make run   - install, migrate, load demo data and serve on http://$(HOST):$(PORT)"
@@ -89,7 +89,10 @@ run: $(STAMPS)/runtime vendor
 	$(MANAGE) seed_demo
 	$(MANAGE) serve --host $(HOST) --port $(PORT)
 
-test: $(STAMPS)/dev vendor
+# What the tests need installed; CI makes it once before its suites share it.
+test-deps: $(STAMPS)/dev vendor
+
+test: test-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Screenshots of the main pages, taken by the browser journeys, for the README.
