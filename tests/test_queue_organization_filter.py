@@ -39,8 +39,16 @@ def test_nothing_found_says_so_and_no_text_lists_nothing(client_for, agnes, acme
     html = desk.get(PICKER, {"name": "zzqqxx"}).content.decode()
     assert _options(html) == []
     assert 'aria-disabled="true">No organization found.</li>' in html
+
+    def searches(name):
+        with CaptureQueriesContext(connection) as queries:
+            html = desk.get(PICKER, {"name": name}).content.decode()
+        return html, [q for q in queries if 'FROM "accounts_organization"' in q["sql"]]
+
+    assert searches("zzqqxx")[1]  # a search reads the organizations
     for empty in ("", "   ", "\x00"):
-        html = desk.get(PICKER, {"name": empty}).content.decode()
+        html, read = searches(empty)
+        assert read == []  # nothing to search: no query
         assert _options(html) == []
         assert "No organization found." not in html
         assert 'role="listbox"' in html

@@ -17,10 +17,10 @@ from ecmp.core.paging import read_page
 from ecmp.desk.forms import QueueFilterForm
 from ecmp.desk.queue_forms import chosen_organization_id, queue_filter_bar, queue_filters
 from ecmp.tickets.category_choices import category_choices_in_order
-from ecmp.tickets.desk_search import desk_search_organizations
+from ecmp.tickets.desk_search import desk_organization_suggestions
 from ecmp.tickets.queue_reads import queue_count, queue_counts, queue_page_rows
 from ecmp.tickets.saved_view_links import saved_view_links
-from ecmp.tickets.selectors import DESK_QUEUES, clean_search
+from ecmp.tickets.selectors import DESK_QUEUES
 
 # How many organizations the filter's autocomplete suggests.
 SUGGESTED = 10
@@ -95,8 +95,9 @@ def _chosen_organization(request: AuthenticatedHttpRequest) -> tuple[int, str] |
 def organization_picker(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The queue's organization filter: the clients whose name is nearest to what the
     agent types, best first (htmx, desk/_organization_options.html)."""
-    name = clean_search(request.GET.get("name"))
-    found = desk_search_organizations(request.user, name, limit=SUGGESTED) if name else []
+    name, found = desk_organization_suggestions(
+        request.user, request.GET.get("name"), limit=SUGGESTED
+    )
     context = {
         "organizations": [(organization.pk, organization.name) for organization in found],
         "searched": bool(name),

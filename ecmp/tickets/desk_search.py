@@ -230,7 +230,16 @@ def desk_search_people(user: User, text: str, *, limit: int) -> list[User]:
 
 
 def desk_search_organizations(user: User, text: str, *, limit: int) -> list[Organization]:
+    return desk_organization_suggestions(user, text, limit=limit)[1]
+
+
+def desk_organization_suggestions(
+    user: User, text: str | None, *, limit: int
+) -> tuple[str, list[Organization]]:
+    """`text` as searched (cleaned here, once: empty, nothing is read) and the
+    organizations nearest to it, best first. The queue's organization box says
+    "none found" only when there was something to search."""
     text = clean_search(text)
     if not (is_staff_member(user) and text):
-        return []
-    return organizations_matching(text, limit=limit)
+        return text, []
+    return text, organizations_matching(text, limit=limit)
