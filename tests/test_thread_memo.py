@@ -16,11 +16,12 @@ from ecmp.mail.sender_marks import SenderMark
 from ecmp.privacy.erasure import FORMER_USER, person_erase
 from ecmp.tickets import presentation, services
 from ecmp.tickets.models import Category, Message, Ticket
-from ecmp.tickets.presentation import thread_cells, thread_entries, thread_keep
+from ecmp.tickets.presentation import thread_entries, thread_keep
 from ecmp.tickets.services.categories import ticket_category_set
 from ecmp.tickets.status import Priority, Status
 from ecmp.tickets.thread_reads import thread_with_files
 from tests.factories import make_ticket, upload
+from tests.thread_reference import thread_cells
 
 # includes/thread.html before the memo: each entry written on every view, from
 # `thread_cells`. The reference the kept markup is compared with.
@@ -108,7 +109,7 @@ def _render(source: str, ticket: Ticket, *, staff: bool, marks=None) -> str:
         "opening_files": opening,
         "sender_marks": marks,
         "download": "desk:attachment-download" if staff else "portal:attachment-download",
-        "thread_cells": thread_cells,  # the reference's (no longer a global)
+        "thread_cells": thread_cells,  # the reference's (tests/thread_reference.py)
     }
     if source == "memo":
         template = engines["jinja2"].env.get_template("includes/thread.html")

@@ -218,9 +218,10 @@ def test_converted_reads_type_values_as_the_orm(alice):
 
 
 def test_the_thread_s_words_follow_the_language_of_each_page(alice, agnes):
+    from django.template import engines
     from django.utils import translation
 
-    from ecmp.tickets.presentation import thread_cells
+    from ecmp.tickets.presentation import thread_entries
     from ecmp.tickets.status import Status
 
     ticket = make_ticket(alice)
@@ -230,7 +231,10 @@ def test_the_thread_s_words_follow_the_language_of_each_page(alice, agnes):
 
     def words(language: str) -> list[str]:
         with translation.override(language):
-            return [e.summary for e in thread_cells(thread, ticket, opening)]
+            # The page's own entries, none kept (as where templates are read again).
+            env = engines["jinja2"].env.overlay(auto_reload=True)
+            items = thread_entries(env, thread, ticket, opening, None, "x")
+            return [entry.summary for _kept, entry, _key in items]
 
     english = words("en")
     assert "Ticket created" in english and "Status changed from Open to Wait" in english

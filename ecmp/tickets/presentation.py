@@ -525,46 +525,6 @@ class ThreadEntry(NamedTuple):
     pieces: list[tuple[Any, int]] | None
 
 
-def thread_cells(
-    thread: list[ThreadEvent], ticket: Ticket, opening_files: list[ThreadFile], marks=None
-) -> list[ThreadEntry]:
-    """Each entry of includes/thread.html, newest first: whom and what it shows, from
-    tickets/thread_reads.py's rows. `marks`: the desk's verdict on who mailed a
-    message (desk/_sender_mark.html's row), by message id, 0 for the ticket's opening
-    text."""
-    marks = marks or {}
-    support = _("Support")
-    # Read once, not per entry (each a context-local read): what `instant` reads.
-    language, zone = get_language(), timezone.get_current_timezone_name()
-    entries = []
-    for event in reversed(thread):
-        body, files, mark = _shown(event, ticket, opening_files, marks)
-        entries.append(
-            _entry(
-                event,
-                event.actor_name or support,
-                event_summary(event, language),
-                body,
-                files,
-                mark,
-                language,
-                zone,
-            )
-        )
-    return entries
-
-
-def _shown(
-    event: ThreadEvent, ticket: Ticket, opening_files: list[ThreadFile], marks
-) -> tuple[str | None, list[ThreadFile] | None, Any]:
-    # An entry's text, files and sender mark: the ticket's own for its creation.
-    if event.kind == EventKind.CREATED:
-        return ticket.description, opening_files, marks.get(0)
-    if event.message_id is not None:
-        return event.body, event.files, marks.get(event.message_id)
-    return None, None, None
-
-
 def _entry(
     event: ThreadEvent,
     name: str,
@@ -682,8 +642,10 @@ def thread_entries(
     download: str,
 ) -> list[ThreadItem | tuple]:
     """Each entry of includes/thread.html, newest first: its markup when the process
-    wrote the same entry already (see above), else `thread_cells`' entry and its key,
-    for `thread_keep` to keep what the template writes of it."""
+    wrote the same entry already (see above), else its entry (`ThreadEntry`) and its
+    key, for `thread_keep` to keep what the template writes of it. `marks`: the desk's
+    verdict on who mailed a message (desk/_sender_mark.html's row), by message id, 0
+    for the ticket's opening text."""
     marks = marks or {}
     support = _("Support")
     language, zone = get_language(), timezone.get_current_timezone_name()
@@ -693,8 +655,10 @@ def thread_entries(
     body: str | None
     files: list[ThreadFile] | None
     for event in reversed(thread):
-        # `_shown`, `by_support` and `_mark_key` written in: this loop runs for every
-        # entry of every view.
+        # The entry's text, files and sender mark: the ticket's own for its creation,
+        # a message's, or none. Written in, as `by_support` is in the key: this loop
+        # runs for every entry of every view (a call here cost a 50-message thread
+        # some 6 µs).
         if event.kind == EventKind.CREATED:
             body, files, mark = ticket.description, opening_files, marks.get(0)
         elif event.message_id is not None:
