@@ -113,7 +113,11 @@ class Joined:
 def moment(value: Any) -> datetime | None:
     """A datetime column as the database gave it to a prepared read (`Prepared.rows`,
     no converters): PostgreSQL an aware datetime, SQLite a naive one (its declared
-    type's converter) or its text, stored in UTC."""
+    type's converter) or its text, stored in UTC. Called per row of long reads (a
+    thread's events, the queue's deadlines): a datetime, what both drivers give,
+    is answered first, without an isinstance call."""
+    if type(value) is datetime:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value
     if value is None:
         return None
     parsed = value if isinstance(value, datetime) else datetime.fromisoformat(value)

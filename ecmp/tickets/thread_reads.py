@@ -14,7 +14,7 @@ Each message's files are handed to its entry; those of no message are the openin
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, NamedTuple
 
 from django.db.models import Exists, QuerySet
@@ -103,7 +103,7 @@ def thread_with_files(ticket: Ticket, *, staff: bool) -> tuple[list[ThreadEvent]
             by_message[file.message_id].append(file)
     # The rows as the driver gives them: the two columns whose value the ORM would
     # convert are converted here as it converts them (a flag 0/1 on SQLite, an instant
-    # its text or a naive datetime in UTC), the text columns are taken as they come.
+    # by `moment`), the text columns are taken as they come.
     # Each event built as its tuple (ThreadEvent's own __new__ is a Python function
     # taking eleven arguments: some 20 µs for a 50-message thread).
     make, files_of = tuple.__new__, by_message.get
@@ -116,9 +116,7 @@ def thread_with_files(ticket: Ticket, *, staff: bool) -> tuple[list[ThreadEvent]
                 from_value,
                 to_value,
                 bool(internal),
-                created_at.replace(tzinfo=UTC)
-                if type(created_at) is datetime and created_at.tzinfo is None
-                else _created(created_at),
+                moment(created_at),  # never None: the column is never null
                 actor_name,
                 actor_role,
                 message,
@@ -150,9 +148,3 @@ def support_question(thread: list[ThreadEvent]) -> ThreadEvent | None:
         if event.message_id is not None and event.by_support:
             return event
     return None
-
-
-def _created(value: Any) -> datetime:
-    created = moment(value)  # a column that is never null
-    assert created is not None
-    return created
