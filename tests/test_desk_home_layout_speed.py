@@ -17,6 +17,7 @@ from ecmp.tickets.item_cells import ticket_item_cells
 from ecmp.tickets.presentation import priority_badge, sla_values
 from ecmp.tickets.queue_reads import TicketItem
 from ecmp.tickets.status import Priority
+from tests.menu_reference import desk_alert_counts
 
 
 def _items(now: datetime) -> list[TicketItem]:
@@ -180,7 +181,7 @@ def _pending_requests(alice, count):
 def test_a_staff_pages_counts_are_the_menus_and_the_bells(
     requests, notified, agnes, adam, alice, bob
 ):
-    from ecmp.desk.menu import _PageCounts, desk_alert_counts
+    from ecmp.desk.menu import _PageCounts
     from ecmp.notifications.selectors import notification_unread_count_for
 
     _pending_requests(alice, requests)
@@ -296,7 +297,7 @@ def test_the_desk_homes_counts_are_the_charts_the_menus_and_the_bells(
 ):
     from ecmp.accounts.models import RegistrationRequest
     from ecmp.desk.home_reads import desk_home_counts
-    from ecmp.desk.menu import desk_alert_counts, page_counts
+    from ecmp.desk.menu import page_counts
     from ecmp.notifications.selectors import notification_unread_count_for
     from ecmp.tickets.day_counts import tickets_per_day
 

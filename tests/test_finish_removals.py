@@ -184,11 +184,11 @@ def test_the_team_page_reads_in_constant_queries(
 
 
 def test_a_pending_removal_is_counted_in_the_desk_menu(client_for, alice, bob, agnes):
-    from ecmp.desk.menu import desk_alert_counts
+    from ecmp.desk.menu import _PageCounts
 
-    assert desk_alert_counts()["registration_requests"] == 0
+    assert _PageCounts(agnes).alerts()["registration_requests"] == 0
     removal_request_create(manager=alice, person=bob, reason="Left")
-    assert desk_alert_counts()["registration_requests"] == 1
+    assert _PageCounts(agnes).alerts()["registration_requests"] == 1
     page = client_for(agnes).get(reverse("desk:registration-requests")).content.decode()
     assert reverse("desk:removal-requests") in page
     assert "1 pending" in page
