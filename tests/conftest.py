@@ -6,9 +6,16 @@ customer of Globex, agnes is an agent, adam an admin.
 
 import pytest
 from django.test import Client
+from hypothesis import settings
 
 from ecmp.accounts.models import Role
 from tests.factories import AgentFactory, OrganizationFactory, UserFactory
+
+# No time limit per generated example: Hypothesis' default deadline (200 ms) is a timed
+# assertion, and this machine's speed varies (a sign-in example took 404 ms once under
+# CI's two suites side by side, then 104 ms). Speed is measured by bench/, never here.
+settings.register_profile("ecmp", deadline=None)
+settings.load_profile("ecmp")
 
 AUTH_BACKEND = "ecmp.accounts.backends.LoginOrEmailBackend"
 
