@@ -17,10 +17,20 @@ from ecmp.billing.models import ActivityType
 from ecmp.billing.selectors import billing_profile_for
 from ecmp.sla.models import Contract
 
-TODAY = timezone.localdate()
-MONTH_START = TODAY.replace(day=1)
 IBAN = "BE71096123456769"
 BIC = "GKCCBEBB"
+
+
+def today() -> date:
+    """The local date when called. Not a module constant: a constant read at import
+    is yesterday for a test run that crosses midnight in Europe/Paris (23:00 UTC in
+    winter), while the code under test reads the new day."""
+    return timezone.localdate()
+
+
+def month_start() -> date:
+    """The first day of today()'s month, read when called (see today())."""
+    return today().replace(day=1)
 
 
 def png_bytes() -> bytes:
@@ -57,7 +67,7 @@ def make_contract(organization, *, starts_on: date | None = None, **values) -> C
     values.setdefault("vat_number", "BE0428759497")
     values.setdefault("payment_terms_days", 45)
     return Contract.objects.create(
-        organization=organization, starts_on=starts_on or date(TODAY.year - 1, 1, 1), **values
+        organization=organization, starts_on=starts_on or date(today().year - 1, 1, 1), **values
     )
 
 
@@ -72,7 +82,7 @@ def log_time(ticket, agent, minutes: int, day: date | None = None, text: str = "
     return services.time_entry_create(
         ticket=ticket,
         agent=agent,
-        day=day or TODAY,
+        day=day or today(),
         minutes=minutes,
         activity_type=ActivityType.objects.get(name="Support"),
         description=text,
@@ -83,7 +93,7 @@ def add_charge(by, organization, description, quantity, unit_price, vat_rate, da
     return charge_add(
         by=by,
         organization=organization,
-        day=day or TODAY,
+        day=day or today(),
         description=description,
         quantity=Decimal(quantity),
         unit_price=Decimal(unit_price),
@@ -93,5 +103,5 @@ def add_charge(by, organization, description, quantity, unit_price, vat_rate, da
 
 def issue(admin, organization, start: date | None = None, end: date | None = None):
     return services.invoice_issue(
-        by=admin, organization=organization, start=start or MONTH_START, end=end or TODAY
+        by=admin, organization=organization, start=start or month_start(), end=end or today()
     )

@@ -23,8 +23,9 @@ from ecmp.mail import outbound
 from ecmp.mail.models import InboundEmail
 from ecmp.mail.services import held_create_ticket, held_discard
 from tests.factories import AgentFactory, OrganizationFactory, UserFactory
+from tests.invoices_data import month_start, today
 from tests.mailtools import build_mail
-from tests.test_billing import MONTH_START, TODAY, acme_time, log, support  # noqa: F401
+from tests.test_billing import acme_time, log, support  # noqa: F401
 
 Kind = AuditEvent.Kind
 
@@ -211,7 +212,7 @@ def test_held_mail_released_or_discarded_names_the_sender(deliver, agnes, alice)
 
 
 def test_invoices_issued_and_cancelled(acme_time, acme, adam, agnes):  # noqa: F811
-    invoice = billing.invoice_issue(by=adam, organization=acme, start=MONTH_START, end=TODAY)
+    invoice = billing.invoice_issue(by=adam, organization=acme, start=month_start(), end=today())
     issued = only_event(Kind.INVOICE_ISSUED)
     assert issued.actor == adam and issued.target_type == "invoice"
     assert issued.target_id == str(invoice.pk) and issued.target_label == invoice.number
@@ -224,7 +225,7 @@ def test_invoices_issued_and_cancelled(acme_time, acme, adam, agnes):  # noqa: F
     with pytest.raises(ValidationError):
         billing.invoice_cancel(by=adam, invoice=invoice)
     with pytest.raises(PermissionDenied):
-        billing.invoice_issue(by=agnes, organization=acme, start=MONTH_START, end=TODAY)
+        billing.invoice_issue(by=agnes, organization=acme, start=month_start(), end=today())
     assert AuditEvent.objects.count() == 2
     assert Invoice.objects.count() == 2
 

@@ -10,7 +10,6 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connections
 from django.urls import reverse
-from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 from pypdf import PdfReader
@@ -21,9 +20,7 @@ from ecmp.billing.models import ActivityRate, ActivityType, Invoice, TimeEntry, 
 from ecmp.billing.money import billed_minutes, line_amount, vat_of
 from ecmp.billing.selectors import billing_profile_for, invoice_draft
 from tests.factories import make_ticket
-
-TODAY = timezone.localdate()
-MONTH_START = TODAY.replace(day=1)
+from tests.invoices_data import month_start, today
 
 
 @pytest.mark.parametrize(
@@ -86,7 +83,7 @@ def log(agnes, support):
         return services.time_entry_create(
             ticket=ticket,
             agent=agent or agnes,
-            day=day or TODAY,
+            day=day or today(),
             minutes=minutes,
             activity_type=activity or support,
             description=text,
@@ -102,7 +99,7 @@ def test_agents_log_time_from_the_desk_page(client_for, agnes, alice, support):
     response = desk.post(
         reverse("desk:time-add", args=[ticket.number]),
         {
-            "day": TODAY.isoformat(),
+            "day": today().isoformat(),
             "duration": "1h30",
             "activity_type": support.pk,
             "description": "Phone call",
@@ -122,7 +119,7 @@ def test_agents_log_time_from_the_desk_page(client_for, agnes, alice, support):
 )
 def test_bad_time_is_refused_with_a_message(client_for, agnes, alice, support, data):
     ticket = make_ticket(alice)
-    values = {"day": TODAY.isoformat(), "duration": "1h", "activity_type": support.pk}
+    values = {"day": today().isoformat(), "duration": "1h", "activity_type": support.pk}
     values.update(data)
     response = client_for(agnes).post(
         reverse("desk:time-add", args=[ticket.number]), values, follow=True
@@ -135,7 +132,7 @@ def test_customers_cannot_log_time(client_for, alice, support):
     ticket = make_ticket(alice)
     response = client_for(alice).post(
         reverse("desk:time-add", args=[ticket.number]),
-        {"day": TODAY.isoformat(), "duration": "1h", "activity_type": support.pk},
+        {"day": today().isoformat(), "duration": "1h", "activity_type": support.pk},
     )
     assert response.status_code == 403 and not TimeEntry.objects.exists()
 
@@ -148,7 +145,7 @@ def test_own_entries_are_edited_and_deleted_with_every_change_recorded(
     services.time_entry_update(
         entry=entry,
         by=agnes,
-        day=TODAY,
+        day=today(),
         minutes=45,
         activity_type=support,
         description="Longer",
@@ -180,13 +177,13 @@ def acme_time(log, alice, bob, acme, support):
     log(first, 60, text="Repair")  # billed 60 min = 80.00
     log(second, 10, text="Reset")  # billed 15 min = 20.00
     log(second, 50, billable=False)  # not billed
-    log(second, 30, day=MONTH_START - timedelta(days=3))  # outside the period
+    log(second, 30, day=month_start() - timedelta(days=3))  # outside the period
     return first, second
 
 
 def test_the_draft_lists_billable_time_by_ticket_with_totals(acme_time, acme):
     first, second = acme_time
-    draft = invoice_draft(acme, MONTH_START, TODAY)
+    draft = invoice_draft(acme, month_start(), today())
     assert [group.ticket.number for group in draft.tickets] == [first.number, second.number]
     assert [group.subtotal for group in draft.tickets] == [Decimal("120.00"), Decimal("20.00")]
     assert (draft.net, draft.vat, draft.gross) == (
@@ -200,12 +197,12 @@ def test_an_activity_rate_replaces_the_hourly_rate(acme_time, acme, support):
     ActivityRate.objects.create(
         profile=billing_profile_for(acme), activity_type=support, hourly_rate=Decimal("100")
     )
-    assert invoice_draft(acme, MONTH_START, TODAY).net == Decimal("175.00")
+    assert invoice_draft(acme, month_start(), today()).net == Decimal("175.00")
 
 
 def test_issuing_numbers_locks_and_documents_the_invoice(acme_time, acme, adam, agnes, support):
-    invoice = services.invoice_issue(by=adam, organization=acme, start=MONTH_START, end=TODAY)
-    assert invoice.number == f"{TODAY.year}-0001"
+    invoice = services.invoice_issue(by=adam, organization=acme, start=month_start(), end=today())
+    assert invoice.number == f"{today().year}-0001"
     assert (invoice.total_net, invoice.total_vat, invoice.total_gross) == (
         Decimal("140.00"),
         Decimal("29.40"),
@@ -217,7 +214,7 @@ def test_issuing_numbers_locks_and_documents_the_invoice(acme_time, acme, adam, 
         services.time_entry_update(
             entry=locked.first(),
             by=agnes,
-            day=TODAY,
+            day=today(),
             minutes=1,
             activity_type=support,
             description="",
@@ -227,16 +224,16 @@ def test_issuing_numbers_locks_and_documents_the_invoice(acme_time, acme, adam, 
         services.time_entry_delete(entry=locked.first(), by=agnes)
     # Nothing left to invoice in that period: no second invoice, no number used.
     with pytest.raises(ValidationError):
-        services.invoice_issue(by=adam, organization=acme, start=MONTH_START, end=TODAY)
+        services.invoice_issue(by=adam, organization=acme, start=month_start(), end=today())
     second_invoice_of_year = services.invoice_issue(
-        by=adam, organization=acme, start=MONTH_START - timedelta(days=40), end=TODAY
+        by=adam, organization=acme, start=month_start() - timedelta(days=40), end=today()
     )
-    assert second_invoice_of_year.number == f"{TODAY.year}-0002"
+    assert second_invoice_of_year.number == f"{today().year}-0002"
 
 
 def test_the_pdf_and_csv_show_ticket_numbers_and_totals(acme_time, acme, adam, client_for):
     first, second = acme_time
-    invoice = services.invoice_issue(by=adam, organization=acme, start=MONTH_START, end=TODAY)
+    invoice = services.invoice_issue(by=adam, organization=acme, start=month_start(), end=today())
     admin = client_for(adam)
     pdf = admin.get(reverse("desk:invoice-file", args=[invoice.pk, "pdf"]))
     assert pdf["Content-Type"] == "application/pdf"
@@ -265,25 +262,25 @@ def test_the_pdf_and_csv_show_ticket_numbers_and_totals(acme_time, acme, adam, c
 
 
 def test_a_credit_note_cancels_an_invoice_and_frees_its_time(acme_time, acme, adam):
-    invoice = services.invoice_issue(by=adam, organization=acme, start=MONTH_START, end=TODAY)
+    invoice = services.invoice_issue(by=adam, organization=acme, start=month_start(), end=today())
     entry_ids = set(TimeEntry.objects.filter(invoice=invoice).values_list("pk", flat=True))
     credit = services.invoice_cancel(by=adam, invoice=invoice)
     invoice.refresh_from_db()
     assert invoice.status == Invoice.Status.CANCELLED and credit.cancels == invoice
-    assert credit.number == f"{TODAY.year}-0002" and credit.total_gross == Decimal("-169.40")
+    assert credit.number == f"{today().year}-0002" and credit.total_gross == Decimal("-169.40")
     assert set(credit.lines.values_list("entry_id", flat=True)) == entry_ids
     assert set(invoice.lines.values_list("entry_id", flat=True)) == entry_ids
     assert not TimeEntry.objects.filter(invoice__isnull=False).exists()
     with pytest.raises(ValidationError):
         services.invoice_cancel(by=adam, invoice=invoice)
-    again = services.invoice_issue(by=adam, organization=acme, start=MONTH_START, end=TODAY)
+    again = services.invoice_issue(by=adam, organization=acme, start=month_start(), end=today())
     assert again.total_gross == Decimal("169.40")
 
 
 def test_only_admins_issue(acme_time, acme, agnes, client_for):
     with pytest.raises(PermissionDenied):
-        services.invoice_issue(by=agnes, organization=acme, start=MONTH_START, end=TODAY)
-    data = {"organization": acme.pk, "start": MONTH_START.isoformat(), "end": TODAY.isoformat()}
+        services.invoice_issue(by=agnes, organization=acme, start=month_start(), end=today())
+    data = {"organization": acme.pk, "start": month_start().isoformat(), "end": today().isoformat()}
     assert client_for(agnes).post(reverse("desk:invoice-issue"), data).status_code == 403
     assert client_for(agnes).get(reverse("desk:billing")).status_code == 403
     assert not Invoice.objects.exists()
@@ -291,7 +288,7 @@ def test_only_admins_issue(acme_time, acme, agnes, client_for):
 
 def test_issuing_through_the_pages(acme_time, acme, adam, client_for):
     admin = client_for(adam)
-    data = {"organization": acme.pk, "start": MONTH_START.isoformat(), "end": TODAY.isoformat()}
+    data = {"organization": acme.pk, "start": month_start().isoformat(), "end": today().isoformat()}
     draft = admin.get(reverse("desk:invoice-draft"), data).content.decode()
     assert "Printer on fire" in draft and "169.40" in draft
     response = admin.post(reverse("desk:invoice-issue"), data)
@@ -302,7 +299,7 @@ def test_issuing_through_the_pages(acme_time, acme, adam, client_for):
 
 
 def test_who_sees_invoices(acme_time, acme, adam, alice, bob, carol, client_for):
-    invoice = services.invoice_issue(by=adam, organization=acme, start=MONTH_START, end=TODAY)
+    invoice = services.invoice_issue(by=adam, organization=acme, start=month_start(), end=today())
     pdf_url = reverse("portal:invoice-pdf", args=[invoice.pk])
     manager = client_for(alice)
     listing = manager.get(reverse("portal:invoices")).content.decode()
@@ -344,7 +341,7 @@ def test_two_admins_issuing_at_once_get_distinct_numbers_without_gaps(
             barrier.wait()
             numbers.append(
                 services.invoice_issue(
-                    by=admin, organization=organization, start=MONTH_START, end=TODAY
+                    by=admin, organization=organization, start=month_start(), end=today()
                 ).number
             )
         except ValidationError as error:
@@ -361,14 +358,14 @@ def test_two_admins_issuing_at_once_get_distinct_numbers_without_gaps(
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(numbers) == [f"{TODAY.year}-0001", f"{TODAY.year}-0002"]
+    assert sorted(numbers) == [f"{today().year}-0001", f"{today().year}-0002"]
     assert errors == ["empty"]
     assert Invoice.objects.filter(organization=acme).count() == 1
 
 
 def test_reports_aggregate_in_the_database(acme_time, adam, client_for):
     admin = client_for(adam)
-    params = {"start": (MONTH_START - timedelta(days=40)).isoformat(), "end": TODAY.isoformat()}
+    params = {"start": (month_start() - timedelta(days=40)).isoformat(), "end": today().isoformat()}
     html = admin.get(reverse("desk:reports"), params).content.decode()
     assert "Agnes Agent" in html and "2 h 50" in html  # 170 minutes in all
     assert "71 %" in html  # 120 billable of 170
@@ -385,7 +382,7 @@ def test_reports_aggregate_in_the_database(acme_time, adam, client_for):
 
 def test_spreadsheet_formulas_in_descriptions_are_defused(log, alice, acme, adam, client_for):
     log(make_ticket(alice, subject='=HYPERLINK("http://evil")'), 30, text="=1+1")
-    invoice = services.invoice_issue(by=adam, organization=acme, start=MONTH_START, end=TODAY)
+    invoice = services.invoice_issue(by=adam, organization=acme, start=month_start(), end=today())
     body = (
         client_for(adam)
         .get(reverse("desk:invoice-file", args=[invoice.pk, "csv"]))
@@ -399,7 +396,7 @@ def test_reading_billing_pages_writes_nothing(acme, adam, client_for):
 
     admin = client_for(adam)
     assert admin.get(reverse("desk:organization", args=[acme.pk])).status_code == 200
-    data = {"organization": acme.pk, "start": MONTH_START.isoformat(), "end": TODAY.isoformat()}
+    data = {"organization": acme.pk, "start": month_start().isoformat(), "end": today().isoformat()}
     assert admin.get(reverse("desk:invoice-draft"), data).status_code == 200
     assert not BillingProfile.objects.exists()
     admin.post(

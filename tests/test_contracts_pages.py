@@ -16,19 +16,18 @@ from ecmp.sla.contracts import ContractTerms, contract_create
 from ecmp.sla.models import Contract, ContractHours, ContractTarget
 from ecmp.tickets.status import Priority
 from tests.factories import UserFactory, make_ticket
-
-TODAY = timezone.localdate()
+from tests.invoices_data import today
 
 
 def version(organization, by, **kwargs):
-    kwargs.setdefault("starts_on", TODAY - timedelta(days=30))
+    kwargs.setdefault("starts_on", today() - timedelta(days=30))
     return contract_create(by=by, organization=organization, terms=ContractTerms(**kwargs))
 
 
 def form_data(**overrides):
     data = {
         "reference": "Gold 2026",
-        "starts_on": TODAY.isoformat(),
+        "starts_on": today().isoformat(),
         "ends_on": "",
         "payment_terms_days": "45",
         "billing_emails": "billing@acme.test\naccounts@acme.test",
@@ -77,7 +76,7 @@ def test_an_admin_creates_a_version_from_the_client_page(client_for, acme, adam)
         ({"vat_number": "0403170701"}, "starting with its country code"),
         ({"vat_number": "", "reverse_charge": "on"}, "needs the client"),
         ({"billing_emails": "billing@acme.test, nobody"}, "is not a valid email address"),
-        ({"ends_on": (TODAY - timedelta(days=1)).isoformat()}, "cannot end before it starts"),
+        ({"ends_on": (today() - timedelta(days=1)).isoformat()}, "cannot end before it starts"),
         ({"first_4": "3", "resolution_4": "1"}, "cannot be shorter"),
         ({"resolution_4": ""}, "give both targets"),
         ({"hours-closes_5": "07:00"}, "opening time must come before"),
@@ -98,7 +97,7 @@ def test_the_form_is_prefilled_from_the_version_in_force(client_for, acme, adam)
     version(acme, adam, reference="Silver", vat_number="BE0403170701", payment_terms_days=60)
     page = client_for(adam).get(reverse("desk:contract-new", args=[acme.pk])).content.decode()
     assert 'value="Silver"' in page and 'value="BE0403170701"' in page and 'value="60"' in page
-    assert f'value="{TODAY.isoformat()}"' in page
+    assert f'value="{today().isoformat()}"' in page
 
 
 def test_agents_and_customers_cannot_write_contracts(client_for, acme, agnes, alice, adam):
@@ -129,10 +128,12 @@ def test_a_used_version_is_kept_an_unused_one_corrected_or_deleted(client_for, a
     assert response.status_code == 302
     used.refresh_from_db()
     assert used.reference == "Used"
-    later = version(acme, adam, starts_on=TODAY + timedelta(days=10), reference="Later")
+    later = version(acme, adam, starts_on=today() + timedelta(days=10), reference="Later")
     response = client.post(
         reverse("desk:contract-edit", args=[later.pk]),
-        form_data(reference="Later, corrected", starts_on=(TODAY + timedelta(days=10)).isoformat()),
+        form_data(
+            reference="Later, corrected", starts_on=(today() + timedelta(days=10)).isoformat()
+        ),
     )
     assert response.status_code == 302
     later.refresh_from_db()
@@ -151,7 +152,7 @@ def test_the_desk_ticket_page_names_the_contract(client_for, acme, alice, agnes,
 def test_the_client_page_reads_the_contract_in_a_few_queries(client_for, acme, adam):
     client = client_for(adam)
     url = reverse("desk:organization", args=[acme.pk])
-    version(acme, adam, starts_on=TODAY - timedelta(days=60))
+    version(acme, adam, starts_on=today() - timedelta(days=60))
     client.get(url)
 
     def queries():
@@ -164,7 +165,7 @@ def test_the_client_page_reads_the_contract_in_a_few_queries(client_for, acme, a
         version(
             acme,
             adam,
-            starts_on=TODAY - timedelta(days=50 - n),
+            starts_on=today() - timedelta(days=50 - n),
             targets={Priority.HIGH: (60, 120)},
             hours={0: (timezone.datetime.min.time(), timezone.datetime.max.time())},
         )

@@ -32,13 +32,13 @@ from ecmp.billing.einvoice.ubl import invoice_ubl
 from ecmp.billing.models import HourPack, Invoice, InvoiceLine
 from tests.factories import make_ticket
 from tests.invoices_data import (
-    TODAY,
     add_charge,
     issue,
     log_time,
     make_contract,
     make_issuer,
     set_rate,
+    today,
 )
 
 RAM = "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"
@@ -308,7 +308,7 @@ def _add_pack_line(invoice, adam, minutes=90):
     """An entry's part drawn from a prepaid pack, as the invoice lists it: at 0."""
     pack = HourPack.objects.create(
         organization=invoice.organization,
-        sold_on=TODAY,
+        sold_on=today(),
         minutes=600,
         price=Decimal("700.00"),
         created_by=adam,

@@ -17,14 +17,14 @@ from ecmp.billing.pack_services import hour_pack_add
 from tests.einvoice_rules import assert_rules_pass, rule_findings
 from tests.factories import make_ticket
 from tests.invoices_data import (
-    MONTH_START,
-    TODAY,
     add_charge,
     issue,
     log_time,
     make_contract,
     make_issuer,
+    month_start,
     set_rate,
+    today,
 )
 
 MAKERS = {"cii": invoice_cii, "ubl": invoice_ubl}
@@ -67,10 +67,10 @@ def prepaid_hours(acme, alice, bob, agnes, adam):
         organization=acme,
         minutes=60,
         price=Decimal("70.00"),
-        sold_on=MONTH_START,
+        sold_on=month_start(),
         bill=True,
     )
-    log_time(make_ticket(alice), agnes, 100, day=max(MONTH_START, TODAY - timedelta(days=1)))
+    log_time(make_ticket(alice), agnes, 100, day=max(month_start(), today() - timedelta(days=1)))
     invoice = issue(adam, acme)
     assert sorted(line.amount for line in invoice.lines.all()) == [
         Decimal("0.00"),

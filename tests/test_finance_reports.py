@@ -14,7 +14,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from ecmp.billing.finance_reports import (
     prepaid_hours,
@@ -33,7 +32,7 @@ from ecmp.billing.models import (
 )
 from ecmp.billing.selectors import billing_profile_for, invoice_draft
 from tests.factories import OrganizationFactory, UserFactory, make_ticket
-from tests.invoices_data import log_time, make_contract, set_rate
+from tests.invoices_data import log_time, make_contract, set_rate, today
 from tests.support_reports_data import put
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -41,7 +40,6 @@ START, END = date(2025, 1, 1), date(2025, 3, 31)
 QUERY = {"start": START.isoformat(), "end": END.isoformat()}
 PAGE = reverse("desk:finance-reports")
 TABLES = ["revenue", "hours", "unbilled", "receivables", "sla"]
-TODAY = timezone.localdate()
 D = Decimal
 
 
@@ -90,7 +88,7 @@ def books(acme, globex, adam):
     cancelled = invoice(acme, adam, date(2025, 1, 15), "100.00", status="cancelled")
     invoice(acme, adam, date(2025, 2, 3), "-100.00", kind="credit_note", cancels=cancelled)
     invoice(acme, adam, date(2025, 2, 10), "250.50", status="partly_paid", paid="100.00",
-            due=TODAY)  # fmt: skip
+            due=today())  # fmt: skip
     invoice(globex, adam, date(2025, 1, 31), "80.00", status="paid", paid="96.80")
     invoice(globex, adam, date(2025, 3, 31), "10.00", status="paid", paid="12.10",
             currency="USD")  # fmt: skip
@@ -135,10 +133,10 @@ def owed(acme, globex, adam):
     """Unpaid invoices due on each side of the ages' boundaries, and some not owed."""
 
     def day(days):
-        return TODAY - timedelta(days=days)
+        return today() - timedelta(days=days)
 
     issued = date(2024, 6, 1)
-    invoice(acme, adam, issued, "100.00", status="partly_paid", paid="21.00", due=TODAY)
+    invoice(acme, adam, issued, "100.00", status="partly_paid", paid="21.00", due=today())
     invoice(acme, adam, issued, "100.00", due=day(days=30))
     invoice(acme, adam, issued, "50.00", status="sent", due=day(days=31))
     invoice(globex, adam, issued, "10.00", due=day(days=1))
@@ -146,9 +144,9 @@ def owed(acme, globex, adam):
     invoice(globex, adam, issued, "30.00", due=day(days=61))
     invoice(globex, adam, issued, "40.00", due=day(days=90))
     invoice(globex, adam, issued, "50.00", due=day(days=91))
-    invoice(globex, adam, issued, "1.00", due=TODAY + timedelta(days=1))
+    invoice(globex, adam, issued, "1.00", due=today() + timedelta(days=1))
     # Before due dates existed: due on its issue date.
-    invoice(globex, adam, TODAY - timedelta(days=45), "5.00", due=None)
+    invoice(globex, adam, today() - timedelta(days=45), "5.00", due=None)
     # Not owed: paid, cancelled (and its credit note).
     invoice(acme, adam, issued, "999.00", status="paid", paid="1208.79", due=day(days=200))
     gone = invoice(acme, adam, issued, "500.00", status="cancelled", due=day(days=100))
@@ -156,7 +154,7 @@ def owed(acme, globex, adam):
 
 
 def test_receivables_by_age_with_the_boundaries(owed):
-    rows = receivables_by_age(TODAY)
+    rows = receivables_by_age(today())
     found = {
         r.name: (r.currency, r.invoices, r.not_due, r.days_1_30, r.days_31_60, r.days_61_90,
                  r.over_90, r.total)
@@ -170,7 +168,7 @@ def test_receivables_by_age_with_the_boundaries(owed):
                    + D("48.40"), D("60.50"), D("188.76")),
     }  # fmt: skip
     globex = next(r for r in rows if r.name == "Globex")
-    assert globex.oldest_due == TODAY - timedelta(days=91)
+    assert globex.oldest_due == today() - timedelta(days=91)
 
 
 @pytest.fixture
@@ -229,7 +227,7 @@ def test_unbilled_time_follows_the_period(work):
 def test_prepaid_hours_per_client(work):
     found = [
         (r.name, r.included_minutes, r.used_minutes, r.left_minutes, r.expired_minutes)
-        for r in prepaid_hours(TODAY)
+        for r in prepaid_hours(today())
     ]
     # Acme's pack is used up (the April entry finds nothing left); Globex's expired
     # with 15 minutes unused, reported.
@@ -308,8 +306,8 @@ def test_the_default_period_is_this_year_to_date(client_for, adam):
     response = client_for(adam).get(PAGE)
     assert response.status_code == 200
     html = response.content.decode()
-    assert f'value="{TODAY.replace(month=1, day=1).isoformat()}"' in html
-    assert f'value="{TODAY.isoformat()}"' in html
+    assert f'value="{today().replace(month=1, day=1).isoformat()}"' in html
+    assert f'value="{today().isoformat()}"' in html
 
 
 @pytest.mark.parametrize(
@@ -345,9 +343,9 @@ def test_the_csv_files_for_the_accountant(client_for, adam, books, owed, work, s
                           "31.61", "182.11"]  # fmt: skip
     receivables = rows_of(client.get(csv_url("receivables"), QUERY))
     # The books' partly paid invoice (303.11 - 100.00, due today) with the others.
-    oldest = (TODAY - timedelta(days=31)).isoformat()
+    oldest = (today() - timedelta(days=31)).isoformat()
     assert receivables[1] == ["Acme", "EUR", "4", oldest, "303.11", "121.00", "60.50", "0.00",
-                              "0.00", "484.61", TODAY.isoformat()]  # fmt: skip
+                              "0.00", "484.61", today().isoformat()]  # fmt: skip
     assert receivables[0][3] == "oldest_due_date"
     unbilled = rows_of(client.get(csv_url("unbilled"), QUERY))
     assert unbilled == [
@@ -357,8 +355,8 @@ def test_the_csv_files_for_the_accountant(client_for, adam, books, owed, work, s
         ["Globex", "EUR", "2", "68", "90", "15", "150.00"],
     ]  # fmt: skip
     hours = rows_of(client.get(csv_url("hours"), QUERY))
-    assert hours[1:] == [["Acme", "60", "60", "0", "0", TODAY.isoformat()],
-                         ["Globex", "0", "0", "0", "15", TODAY.isoformat()]]  # fmt: skip
+    assert hours[1:] == [["Acme", "60", "60", "0", "0", today().isoformat()],
+                         ["Globex", "0", "0", "0", "15", today().isoformat()]]  # fmt: skip
     sla = rows_of(client.get(csv_url("sla"), QUERY))
     assert sla[1][:5] == ["Acme", "1", "1", "0", "100.0"]
     assert sla[2][:5] == ["Globex", "1", "0", "1", "0.0"]
@@ -387,7 +385,7 @@ def _client_with_everything(adam, agnes, n):
     organization = OrganizationFactory(name=f"Client {n:03d}")
     person = UserFactory(organization=organization)
     invoice(organization, adam, date(2025, 2, 1), "10.00")
-    invoice(organization, adam, date(2024, 2, 1), "10.00", due=TODAY - timedelta(days=40))
+    invoice(organization, adam, date(2024, 2, 1), "10.00", due=today() - timedelta(days=40))
     HourPack.objects.create(organization=organization, sold_on=date(2025, 1, 1), minutes=30,
                             price=D("10.00"), created_by=adam)  # fmt: skip
     ticket = make_ticket(person)

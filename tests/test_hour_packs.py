@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from ecmp.billing.models import HourPack
 from ecmp.billing.packs import PackSlot, PendingEntry, allocate, pack_balances
 from tests.factories import make_ticket
-from tests.invoices_data import TODAY, log_time, set_rate
+from tests.invoices_data import log_time, set_rate, today
 
 D = date(2026, 1, 1)
 
@@ -94,7 +94,7 @@ def test_nothing_is_drawn_twice_nor_beyond_a_pack(pack_rows, entry_rows):
 def make_pack(organization, by, hours, sold=None, expires=None):
     return HourPack.objects.create(
         organization=organization,
-        sold_on=sold or TODAY - timedelta(days=30),
+        sold_on=sold or today() - timedelta(days=30),
         minutes=hours * 60,
         price=100 * hours,
         expires_on=expires,
@@ -108,17 +108,19 @@ def test_balances_of_all_clients_in_three_queries(
 ):
     set_rate(acme, rounding=15)
     make_pack(acme, adam, 2)
-    make_pack(acme, adam, 1, sold=TODAY - timedelta(days=60), expires=TODAY - timedelta(days=31))
+    make_pack(
+        acme, adam, 1, sold=today() - timedelta(days=60), expires=today() - timedelta(days=31)
+    )
     make_pack(globex, adam, 10)
-    log_time(make_ticket(alice), agnes, 50, day=TODAY - timedelta(days=2))  # billed 60
-    log_time(make_ticket(carol), agnes, 7, day=TODAY - timedelta(days=2))  # billed 15
+    log_time(make_ticket(alice), agnes, 50, day=today() - timedelta(days=2))  # billed 60
+    log_time(make_ticket(carol), agnes, 7, day=today() - timedelta(days=2))  # billed 15
     with django_assert_max_num_queries(3):
-        balances = pack_balances(today=TODAY)
+        balances = pack_balances(today=today())
     acme_balance, globex_balance = balances[acme.pk], balances[globex.pk]
     assert (acme_balance.included_minutes, acme_balance.used_minutes) == (120, 60)
     assert (acme_balance.left_minutes, acme_balance.expired_minutes) == (60, 60)
     assert (globex_balance.used_minutes, globex_balance.left_minutes) == (15, 585)
-    assert pack_balances([globex.pk], today=TODAY).keys() == {globex.pk}
+    assert pack_balances([globex.pk], today=today()).keys() == {globex.pk}
 
 
 # ---------------------------------------------------------------------------
@@ -136,9 +138,12 @@ from ecmp.billing.pack_services import hour_pack_add, hour_pack_delete  # noqa: 
 from ecmp.billing.packs import pack_balance  # noqa: E402
 from ecmp.billing.selectors import invoice_draft  # noqa: E402
 from ecmp.mail.models import OutboundEmail  # noqa: E402
-from tests.invoices_data import MONTH_START, issue, make_contract  # noqa: E402
+from tests.invoices_data import issue, make_contract, month_start  # noqa: E402
 
-AGO = TODAY - timedelta(days=40)
+
+def ago() -> date:
+    """Forty days back, read when the test runs (see tests.invoices_data.today)."""
+    return today() - timedelta(days=40)
 
 
 def sell(adam, organization, hours, sold=None, expires=None, bill=False, price="500.00"):
@@ -147,7 +152,7 @@ def sell(adam, organization, hours, sold=None, expires=None, bill=False, price="
         organization=organization,
         minutes=int(hours * 60),
         price=Decimal(price),
-        sold_on=sold or AGO,
+        sold_on=sold or ago(),
         expires_on=expires,
         bill=bill,
     )
@@ -171,7 +176,7 @@ def test_only_admins_sell_and_bad_packs_are_refused(acme, adam, agnes):
     with pytest.raises(ValidationError):
         sell(adam, acme, 0)
     with pytest.raises(ValidationError):
-        sell(adam, acme, 10, sold=TODAY, expires=TODAY - timedelta(days=1))
+        sell(adam, acme, 10, sold=today(), expires=today() - timedelta(days=1))
     with pytest.raises(ValidationError):
         sell(adam, acme, 10, price="-1")
     assert not HourPack.objects.exists() and not Charge.objects.exists()
@@ -181,29 +186,29 @@ def test_rounded_billable_time_draws_and_non_billable_never(acme, alice, agnes, 
     set_rate(acme, rounding=15)
     sell(adam, acme, 1)
     ticket = make_ticket(alice)
-    log_time(ticket, agnes, 20, day=TODAY - timedelta(days=3))  # billed 30
+    log_time(ticket, agnes, 20, day=today() - timedelta(days=3))  # billed 30
     services.time_entry_create(
         ticket=ticket,
         agent=agnes,
-        day=TODAY - timedelta(days=2),
+        day=today() - timedelta(days=2),
         minutes=120,
-        activity_type=log_time(ticket, agnes, 1, day=TODAY).activity_type,  # billed 15
+        activity_type=log_time(ticket, agnes, 1, day=today()).activity_type,  # billed 15
         billable=False,
     )
-    balance = pack_balance(acme.pk, today=TODAY)
+    balance = pack_balance(acme.pk, today=today())
     assert (balance.used_minutes, balance.left_minutes) == (45, 15)
 
 
 def test_expired_hours_are_reported_not_lost(acme, alice, agnes, adam):
     set_rate(acme, rounding=1)
-    sell(adam, acme, 2, sold=TODAY - timedelta(days=60), expires=TODAY - timedelta(days=30))
-    log_time(make_ticket(alice), agnes, 30, day=TODAY - timedelta(days=45))
-    log_time(make_ticket(alice), agnes, 30, day=TODAY - timedelta(days=10))  # after expiry
-    balance = pack_balance(acme.pk, today=TODAY)
+    sell(adam, acme, 2, sold=today() - timedelta(days=60), expires=today() - timedelta(days=30))
+    log_time(make_ticket(alice), agnes, 30, day=today() - timedelta(days=45))
+    log_time(make_ticket(alice), agnes, 30, day=today() - timedelta(days=10))  # after expiry
+    balance = pack_balance(acme.pk, today=today())
     assert (balance.included_minutes, balance.left_minutes) == (0, 0)
     assert balance.expired_minutes == 90
     # On the last day it was still in force, the same pack counts as bought.
-    last_day = pack_balance(acme.pk, today=TODAY - timedelta(days=30))
+    last_day = pack_balance(acme.pk, today=today() - timedelta(days=30))
     assert (last_day.included_minutes, last_day.used_minutes, last_day.expired_minutes) == (
         120,
         30,
@@ -220,12 +225,12 @@ def lines_of(invoice):
 
 def test_an_invoice_shows_pack_lines_at_zero_and_the_rest_at_the_rate(acme, alice, agnes, adam):
     set_rate(acme, hourly_rate="80.00", rounding=15)
-    first = sell(adam, acme, 1, sold=AGO)
-    second = sell(adam, acme, 0.5, sold=AGO + timedelta(days=1))
-    day = max(MONTH_START, TODAY - timedelta(days=1))
+    first = sell(adam, acme, 1, sold=ago())
+    second = sell(adam, acme, 0.5, sold=ago() + timedelta(days=1))
+    day = max(month_start(), today() - timedelta(days=1))
     ticket = make_ticket(alice)
     entry = log_time(ticket, agnes, 100, day=day)  # billed 105: 60 + 30 from packs, 15 at rate
-    draft = invoice_draft(acme, MONTH_START, TODAY)
+    draft = invoice_draft(acme, month_start(), today())
     parts = [(line.billed_minutes, line.pack, line.amount) for line in draft.tickets[0].lines]
     assert parts == [
         (60, first, Decimal("0.00")),
@@ -245,7 +250,7 @@ def test_an_invoice_shows_pack_lines_at_zero_and_the_rest_at_the_rate(acme, alic
         Decimal("24.20"),
     )
     # What the invoice drew stays drawn: the packs are used up, and locked.
-    balance = pack_balance(acme.pk, today=TODAY)
+    balance = pack_balance(acme.pk, today=today())
     assert (balance.used_minutes, balance.left_minutes) == (90, 0)
     with pytest.raises(ValidationError):
         hour_pack_delete(by=adam, pack=first)
@@ -255,27 +260,27 @@ def test_fixed_draws_come_before_time_not_invoiced_and_a_credit_note_frees_them(
     acme, alice, agnes, adam
 ):
     set_rate(acme, rounding=1)
-    pack = sell(adam, acme, 1, sold=AGO)
-    later = log_time(make_ticket(alice), agnes, 45, day=TODAY)
+    pack = sell(adam, acme, 1, sold=ago())
+    later = log_time(make_ticket(alice), agnes, 45, day=today())
     earlier = log_time(
-        make_ticket(alice), agnes, 45, day=max(MONTH_START, TODAY - timedelta(days=1))
+        make_ticket(alice), agnes, 45, day=max(month_start(), today() - timedelta(days=1))
     )
     # Invoicing only the later entry: the older one, not invoiced yet, still draws
     # first, so the invoice draws what it leaves (15 min) and bills the rest.
-    invoice = issue(adam, acme, TODAY, TODAY)
+    invoice = issue(adam, acme, today(), today())
     assert [line[1:4] for line in lines_of(invoice)] == [(15, 15, pack.pk), (30, 30, None)]
-    draft = invoice_draft(acme, MONTH_START, TODAY)
+    draft = invoice_draft(acme, month_start(), today())
     assert [(line.billed_minutes, line.pack) for line in draft.tickets[0].lines] == [(45, pack)]
-    assert pack_balance(acme.pk, today=TODAY).used_minutes == 60
+    assert pack_balance(acme.pk, today=today()).used_minutes == 60
     credit = services.invoice_cancel(by=adam, invoice=invoice)
     assert InvoiceLine.objects.filter(invoice=credit, pack=pack).exists()
     # Freed: both entries are pending again, the older draws first.
-    draft = invoice_draft(acme, MONTH_START, TODAY)
+    draft = invoice_draft(acme, month_start(), today())
     by_entry = {
         line.entry.pk: (line.billed_minutes, line.pack) for t in draft.tickets for line in t.lines
     }
     assert by_entry[earlier.pk] == (45, pack)
-    assert pack_balance(acme.pk, today=TODAY).used_minutes == 60
+    assert pack_balance(acme.pk, today=today()).used_minutes == 60
     assert later.pk in {e.pk for e in draft.entries}
     # The cancelled invoice's draw no longer counts: with the later entry made not
     # billable, only the earlier one's 45 minutes are used.
@@ -288,7 +293,7 @@ def test_fixed_draws_come_before_time_not_invoiced_and_a_credit_note_frees_them(
         description="",
         billable=False,
     )
-    assert pack_balance(acme.pk, today=TODAY).used_minutes == 45
+    assert pack_balance(acme.pk, today=today()).used_minutes == 45
 
 
 # ---------------------------------------------------------------------------
@@ -309,26 +314,26 @@ def alert_mails():
 
 def test_alerts_at_80_then_100_each_once(alerts, acme, adam, agnes, run_on_commit):
     run_on_commit(lambda: sell(adam, acme, 10))
-    run_on_commit(lambda: log_time(alerts, agnes, 7 * 60, day=TODAY - timedelta(days=2)))
+    run_on_commit(lambda: log_time(alerts, agnes, 7 * 60, day=today() - timedelta(days=2)))
     assert alert_mails() == []
-    run_on_commit(lambda: log_time(alerts, agnes, 60 + 30, day=TODAY - timedelta(days=1)))
+    run_on_commit(lambda: log_time(alerts, agnes, 60 + 30, day=today() - timedelta(days=1)))
     assert [to for to, _ in alert_mails()] == sorted(
         ["billing@acme.test", "boss@acme.test", adam.email, agnes.email]
     )
     assert all("80 %" in subject for _, subject in alert_mails())
     assert OutboundEmail.objects.filter(kind="hour_pack_alert").count() == 4
     mail.outbox.clear()
-    run_on_commit(lambda: log_time(alerts, agnes, 10, day=TODAY))  # 85 %: already told
+    run_on_commit(lambda: log_time(alerts, agnes, 10, day=today()))  # 85 %: already told
     assert alert_mails() == []
     # Past 100 % in one step from 85 %: the highest level only, once.
-    entry = run_on_commit(lambda: log_time(alerts, agnes, 3 * 60, day=TODAY))
+    entry = run_on_commit(lambda: log_time(alerts, agnes, 3 * 60, day=today()))
     assert len(alert_mails()) == 4 and all("used up" in s for _, s in alert_mails())
     mail.outbox.clear()
     run_on_commit(
         lambda: services.time_entry_update(
             entry=entry,
             by=agnes,
-            day=TODAY,
+            day=today(),
             minutes=4 * 60,
             activity_type=entry.activity_type,
             description="",
@@ -342,12 +347,12 @@ def test_alerts_at_80_then_100_each_once(alerts, acme, adam, agnes, run_on_commi
 def test_a_new_pack_starts_the_alerts_again(alerts, acme, alice, adam, agnes, run_on_commit):
     acme_contract_emails = ["billing@acme.test", "boss@acme.test"]
     run_on_commit(lambda: sell(adam, acme, 1))
-    run_on_commit(lambda: log_time(alerts, agnes, 60, day=TODAY))
+    run_on_commit(lambda: log_time(alerts, agnes, 60, day=today()))
     assert len(alert_mails()) == 4
     mail.outbox.clear()
     run_on_commit(lambda: sell(adam, acme, 4))  # 1 h of 5 used: 20 %
     assert alert_mails() == []
-    run_on_commit(lambda: log_time(alerts, agnes, 3 * 60, day=TODAY))  # 80 %
+    run_on_commit(lambda: log_time(alerts, agnes, 3 * 60, day=today()))  # 80 %
     assert {to for to, _ in alert_mails()} >= set(acme_contract_emails)
     assert all("80 %" in s for _, s in alert_mails())
 
@@ -359,7 +364,7 @@ def test_without_billing_contacts_the_team_managers_are_told(
     set_rate(acme, rounding=1)
     ticket = make_ticket(alice)
     run_on_commit(lambda: sell(adam, acme, 1))
-    run_on_commit(lambda: log_time(ticket, agnes, 30, day=TODAY))
+    run_on_commit(lambda: log_time(ticket, agnes, 30, day=today()))
     assert [to for to, _ in alert_mails()] == sorted([alice.email, adam.email, agnes.email])
 
 
@@ -368,7 +373,7 @@ def test_each_reader_gets_their_language_and_their_side_s_link(
 ):
     from ecmp.mail import pack_mail
 
-    make_contract(acme, billing_emails="ALICE@acme.test, outside@acme.test", starts_on=TODAY)
+    make_contract(acme, billing_emails="ALICE@acme.test, outside@acme.test", starts_on=today())
     alice.language = "fr"
     alice.save()
     languages = {}
@@ -380,7 +385,7 @@ def test_each_reader_gets_their_language_and_their_side_s_link(
 
     monkeypatch.setattr(pack_mail, "queue_email", recording)
     run_on_commit(lambda: sell(adam, acme, 1))
-    run_on_commit(lambda: log_time(alerts, agnes, 60, day=TODAY))
+    run_on_commit(lambda: log_time(alerts, agnes, 60, day=today()))
     assert languages == {
         "ALICE@acme.test": "fr",
         "outside@acme.test": settings.LANGUAGE_CODE,
@@ -399,28 +404,28 @@ def test_the_manager_report_counts_invoiced_and_pending_draws_per_ticket(
 
     set_rate(acme, rounding=1)
     sell(adam, acme, 2)
-    day = max(MONTH_START, TODAY - timedelta(days=1))
+    day = max(month_start(), today() - timedelta(days=1))
     invoiced = make_ticket(alice, subject="Invoiced")
     pending = make_ticket(alice, subject="Pending")
     hidden = make_ticket(bob, subject="Bob's")
     log_time(invoiced, agnes, 30, day=day)
     issue(adam, acme, day, day)
-    log_time(pending, agnes, 20, day=TODAY)
-    log_time(hidden, agnes, 10, day=TODAY)
-    report = pack_report_for_manager(alice, today=TODAY)
+    log_time(pending, agnes, 20, day=today())
+    log_time(hidden, agnes, 10, day=today())
+    report = pack_report_for_manager(alice, today=today())
     assert [(t.number, m) for t, m in report.tickets] == [
         (pending.number, 20),
         (invoiced.number, 30),
     ]
     assert report.hidden_minutes == 10
     assert report.balance.used_minutes == 60
-    assert pack_report_for_manager(bob, today=TODAY) is None  # not a manager
-    assert pack_report_for_manager(agnes, today=TODAY) is None
+    assert pack_report_for_manager(bob, today=today()) is None  # not a manager
+    assert pack_report_for_manager(agnes, today=today()) is None
 
 
 def test_a_pack_billed_but_not_drawn_from_is_deleted_its_invoiced_sale_stays(acme, adam):
     set_rate(acme)
-    pack = sell(adam, acme, 5, sold=TODAY, bill=True)
+    pack = sell(adam, acme, 5, sold=today(), bill=True)
     invoice = issue(adam, acme)
     charge = Charge.objects.get(pk=pack.charge_id)
     assert charge.invoice_id == invoice.pk and invoice.total_net == Decimal("500.00")

@@ -2,7 +2,7 @@
 the ticket page, the manager's balance in the portal; who sees what; query counts."""
 
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -15,13 +15,16 @@ from pypdf import PdfReader
 from ecmp.billing.models import Charge, HourPack
 from ecmp.billing.pack_services import hour_pack_add
 from tests.factories import UserFactory, make_ticket
-from tests.invoices_data import MONTH_START, TODAY, issue, log_time, set_rate
+from tests.invoices_data import issue, log_time, month_start, set_rate, today
 
-AGO = TODAY - timedelta(days=40)
+
+def ago() -> date:
+    """Forty days back, read when the test runs (see tests.invoices_data.today)."""
+    return today() - timedelta(days=40)
 
 
 def sell(adam, organization, hours, **values):
-    values.setdefault("sold_on", AGO)
+    values.setdefault("sold_on", ago())
     return hour_pack_add(
         by=adam,
         organization=organization,
@@ -64,7 +67,7 @@ def test_an_admin_sells_a_pack_in_hours_billed_on_the_next_invoice(
     set_rate(acme)
     response = client_for(adam).post(
         reverse("desk:hour-pack-add", args=[acme.pk]),
-        {"minutes": hours, "price": "750", "sold_on": TODAY.isoformat(), "bill": "on"},
+        {"minutes": hours, "price": "750", "sold_on": today().isoformat(), "bill": "on"},
     )
     assert response.status_code == 302
     pack = HourPack.objects.get()
@@ -100,7 +103,7 @@ def test_a_pack_is_deleted_until_an_invoice_draws_from_it(client_for, acme, alic
     assert admin.post(reverse("desk:hour-pack-delete", args=[pack.pk])).status_code == 302
     assert not HourPack.objects.exists()
     pack = sell(adam, acme, 1)
-    log_time(make_ticket(alice), agnes, 30, day=max(MONTH_START, TODAY - timedelta(days=1)))
+    log_time(make_ticket(alice), agnes, 30, day=max(month_start(), today() - timedelta(days=1)))
     issue(adam, acme)
     response = admin.post(reverse("desk:hour-pack-delete", args=[pack.pk]), follow=True)
     assert "can no longer be deleted" in response.content.decode()
@@ -115,15 +118,17 @@ def test_the_pack_page_shows_use_and_expiry_in_constant_queries(
 ):
     set_rate(acme, rounding=1)
     admin = client_for(adam)
-    sell(adam, acme, 1, sold_on=TODAY - timedelta(days=90), expires_on=TODAY - timedelta(days=60))
+    sell(
+        adam, acme, 1, sold_on=today() - timedelta(days=90), expires_on=today() - timedelta(days=60)
+    )
     sell(adam, acme, 2)
-    log_time(make_ticket(alice), agnes, 30, day=TODAY)
+    log_time(make_ticket(alice), agnes, 30, day=today())
     few = count_queries(admin, packs_url)
     html = admin.get(packs_url).content.decode()
     assert "Expired unused" in html and "1 h 30" in html  # 2 h bought, 30 min used
     for n in range(5):
         sell(adam, acme, 1)
-        log_time(make_ticket(alice), agnes, 10 + n, day=TODAY)
+        log_time(make_ticket(alice), agnes, 10 + n, day=today())
     assert count_queries(admin, packs_url) == few
 
 
@@ -133,7 +138,7 @@ def test_the_ticket_card_shows_the_balance_with_one_or_two_queries_more(
     set_rate(acme, rounding=1)
     desk = client_for(agnes)
     ticket = make_ticket(alice)
-    log_time(ticket, agnes, 30, day=TODAY)
+    log_time(ticket, agnes, 30, day=today())
     url = reverse("desk:ticket-detail", args=[ticket.number])
     without = count_queries(desk, url)
     assert 'id="prepaid-hours"' not in desk.get(url).content.decode()
@@ -146,7 +151,7 @@ def test_the_ticket_card_shows_the_balance_with_one_or_two_queries_more(
     assert reverse("desk:hour-packs", args=[acme.pk]) in client_for(adam).get(url).content.decode()
     for _n in range(5):
         sell(adam, acme, 1)
-        log_time(make_ticket(alice), agnes, 5, day=TODAY)
+        log_time(make_ticket(alice), agnes, 5, day=today())
     assert count_queries(desk, url) == with_packs
     # Another client's ticket shows nothing of Acme's hours.
     other = make_ticket(carol)
@@ -163,8 +168,8 @@ def acme_hours(acme, globex, alice, bob, carol, agnes, adam):
     sell(adam, globex, 7)
     own = make_ticket(alice, subject="Printer of Alice")
     colleague = make_ticket(bob, subject="Secret of Bob")
-    log_time(own, agnes, 60, day=TODAY)
-    log_time(colleague, agnes, 30, day=TODAY)
+    log_time(own, agnes, 60, day=today())
+    log_time(colleague, agnes, 30, day=today())
     return own, colleague
 
 
@@ -199,18 +204,18 @@ def test_the_portal_page_reads_a_constant_number_of_queries(
     few = count_queries(manager, url)
     for n in range(5):
         sell(adam, acme, 1)
-        log_time(make_ticket(alice, subject=f"More {n}"), agnes, 20, day=TODAY)
+        log_time(make_ticket(alice, subject=f"More {n}"), agnes, 20, day=today())
     assert count_queries(manager, url) == few
 
 
 def test_invoice_page_and_pdf_show_the_pack_lines_as_such(client_for, acme, alice, agnes, adam):
     set_rate(acme, rounding=15)
     pack = sell(adam, acme, 1)
-    log_time(make_ticket(alice), agnes, 90, day=max(MONTH_START, TODAY - timedelta(days=1)))
+    log_time(make_ticket(alice), agnes, 90, day=max(month_start(), today() - timedelta(days=1)))
     admin = client_for(adam)
     draft = admin.get(
         reverse("desk:invoice-draft"),
-        {"organization": acme.pk, "start": MONTH_START.isoformat(), "end": TODAY.isoformat()},
+        {"organization": acme.pk, "start": month_start().isoformat(), "end": today().isoformat()},
     ).content.decode()
     day = formats.date_format(pack.sold_on, "SHORT_DATE_FORMAT")
     drawn = f"1 h from prepaid hours (pack of {day})"

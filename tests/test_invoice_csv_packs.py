@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import connection
@@ -15,9 +15,12 @@ from django.urls import reverse
 from ecmp.billing.documents import invoice_csv
 from ecmp.billing.pack_services import hour_pack_add
 from tests.factories import make_ticket
-from tests.invoices_data import MONTH_START, TODAY, add_charge, issue, log_time, set_rate
+from tests.invoices_data import add_charge, issue, log_time, month_start, set_rate, today
 
-AGO = TODAY - timedelta(days=40)
+
+def ago() -> date:
+    """Forty days back, read when the test runs (see tests.invoices_data.today)."""
+    return today() - timedelta(days=40)
 
 
 def sell(adam, organization, minutes, sold):
@@ -39,10 +42,10 @@ def test_lines_drawn_from_a_pack_carry_its_sale_date_the_others_nothing(
     client_for, acme, alice, agnes, adam
 ):
     set_rate(acme, "80.00", rounding=15)
-    first = sell(adam, acme, 60, AGO)
-    second = sell(adam, acme, 30, AGO + timedelta(days=1))
+    first = sell(adam, acme, 60, ago())
+    second = sell(adam, acme, 30, ago() + timedelta(days=1))
     ticket = make_ticket(alice)
-    log_time(ticket, agnes, 100, day=max(MONTH_START, TODAY - timedelta(days=1)))
+    log_time(ticket, agnes, 100, day=max(month_start(), today() - timedelta(days=1)))
     add_charge(agnes, acme, "Travel", "1", "30.00", "21")
     invoice = issue(adam, acme)
     body = client_for(adam).get(reverse("desk:invoice-file", args=[invoice.pk, "csv"]))
@@ -66,14 +69,14 @@ def test_lines_drawn_from_a_pack_carry_its_sale_date_the_others_nothing(
 
 def test_the_csv_reads_the_same_queries_for_one_pack_or_many(acme, alice, agnes, adam):
     set_rate(acme, rounding=1)
-    sell(adam, acme, 30, AGO)
-    log_time(make_ticket(alice), agnes, 20, day=MONTH_START)
+    sell(adam, acme, 30, ago())
+    log_time(make_ticket(alice), agnes, 20, day=month_start())
     few_invoice = issue(adam, acme)
     with CaptureQueriesContext(connection) as few:
         invoice_csv(few_invoice)
     for n in range(4):
-        sell(adam, acme, 10, AGO + timedelta(days=n + 1))
-    log_time(make_ticket(alice), agnes, 45, day=TODAY)
+        sell(adam, acme, 10, ago() + timedelta(days=n + 1))
+    log_time(make_ticket(alice), agnes, 45, day=today())
     many_invoice = issue(adam, acme)
     assert many_invoice.lines.filter(pack__isnull=False).values("pack").distinct().count() > 2
     with CaptureQueriesContext(connection) as many:

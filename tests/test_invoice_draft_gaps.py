@@ -12,13 +12,13 @@ from django.utils import translation
 from ecmp.billing.clients import Client
 from ecmp.billing.einvoice.gaps import einvoice_gaps
 from tests.factories import make_ticket
-from tests.invoices_data import MONTH_START, TODAY, log_time, make_contract, make_issuer, set_rate
+from tests.invoices_data import log_time, make_contract, make_issuer, month_start, set_rate, today
 
 
 def draft_page(client, organization) -> str:
     response = client.get(
         reverse("desk:invoice-draft"),
-        {"organization": organization.pk, "start": MONTH_START, "end": TODAY},
+        {"organization": organization.pk, "start": month_start(), "end": today()},
     )
     assert response.status_code == 200
     return response.content.decode()
@@ -89,6 +89,6 @@ def test_the_labels_are_in_the_readers_language(db):
 def test_agents_do_not_see_the_draft(client_for, acme, agnes, time_to_bill):
     response = client_for(agnes).get(
         reverse("desk:invoice-draft"),
-        {"organization": acme.pk, "start": MONTH_START, "end": TODAY},
+        {"organization": acme.pk, "start": month_start(), "end": today()},
     )
     assert response.status_code == 403

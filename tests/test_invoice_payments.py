@@ -21,7 +21,7 @@ from ecmp.billing.sending import invoice_send
 from ecmp.billing.statements import MAX_LINES, parse_amount, statement_parse
 from tests.factories import UserFactory
 from tests.invoice_sending_data import issued_invoice
-from tests.invoices_data import TODAY
+from tests.invoices_data import today
 
 pytestmark = pytest.mark.django_db
 
@@ -44,10 +44,10 @@ def state(invoice):
 
 def test_a_part_then_the_rest_make_the_invoice_partly_paid_then_paid(adam, invoice):
     assert invoice.total_gross == Decimal("96.80")
-    payment_record(by=adam, invoice=invoice, date=TODAY, amount=Decimal("40.00"), reference="A")
+    payment_record(by=adam, invoice=invoice, date=today(), amount=Decimal("40.00"), reference="A")
     assert state(invoice) == ("partly_paid", Decimal("40.00"))
     assert invoice.amount_due == Decimal("56.80")
-    payment_record(by=adam, invoice=invoice, date=TODAY, amount=Decimal("56.80"))
+    payment_record(by=adam, invoice=invoice, date=today(), amount=Decimal("56.80"))
     assert state(invoice) == ("paid", Decimal("96.80"))
     assert list(Payment.objects.values_list("amount", "reference", "source")) == [
         (Decimal("40.00"), "A", "manual"),
@@ -63,21 +63,24 @@ def test_a_part_then_the_rest_make_the_invoice_partly_paid_then_paid(adam, invoi
 
 def test_an_issued_invoice_not_sent_can_be_paid(adam, agnes, alice):
     invoice = issued_invoice(adam, agnes, alice)
-    payment_record(by=adam, invoice=invoice, date=TODAY, amount=invoice.total_gross)
+    payment_record(by=adam, invoice=invoice, date=today(), amount=invoice.total_gross)
     assert state(invoice) == ("paid", invoice.total_gross)
 
 
+# The day as an offset from today: parameters are built at import, the date is read
+# when the test runs.
 @pytest.mark.parametrize(
-    ("amount", "day", "message"),
+    ("amount", "days_ahead", "message"),
     [
-        (Decimal("96.81"), TODAY, "more than the amount due"),
-        (Decimal("0"), TODAY, "more than zero"),
-        (Decimal("-5"), TODAY, "more than zero"),
-        (Decimal("1.005"), TODAY, "in cents"),
-        (Decimal("10"), TODAY + timedelta(days=1), "cannot be in the future"),
+        (Decimal("96.81"), 0, "more than the amount due"),
+        (Decimal("0"), 0, "more than zero"),
+        (Decimal("-5"), 0, "more than zero"),
+        (Decimal("1.005"), 0, "in cents"),
+        (Decimal("10"), 1, "cannot be in the future"),
     ],
 )
-def test_bad_payments_are_refused_and_nothing_changes(adam, invoice, amount, day, message):
+def test_bad_payments_are_refused_and_nothing_changes(adam, invoice, amount, days_ahead, message):
+    day = today() + timedelta(days=days_ahead)
     with pytest.raises(ValidationError, match=message):
         payment_record(by=adam, invoice=invoice, date=day, amount=amount)
     assert state(invoice) == ("sent", Decimal("0.00"))
@@ -86,40 +89,40 @@ def test_bad_payments_are_refused_and_nothing_changes(adam, invoice, amount, day
 
 
 def test_over_payment_after_a_part_names_what_is_left(adam, invoice):
-    payment_record(by=adam, invoice=invoice, date=TODAY, amount=Decimal("90"))
+    payment_record(by=adam, invoice=invoice, date=today(), amount=Decimal("90"))
     with pytest.raises(ValidationError, match=r"\(6.80 EUR\)"):
-        payment_record(by=adam, invoice=invoice, date=TODAY, amount=Decimal("7"))
+        payment_record(by=adam, invoice=invoice, date=today(), amount=Decimal("7"))
     assert state(invoice) == ("partly_paid", Decimal("90.00"))
 
 
 def test_paid_cancelled_and_credit_notes_take_no_payment(adam, agnes, alice, invoice):
-    payment_record(by=adam, invoice=invoice, date=TODAY, amount=invoice.total_gross)
+    payment_record(by=adam, invoice=invoice, date=today(), amount=invoice.total_gross)
     with pytest.raises(ValidationError, match="is paid: no payment is expected"):
-        payment_record(by=adam, invoice=invoice, date=TODAY, amount=Decimal("1"))
+        payment_record(by=adam, invoice=invoice, date=today(), amount=Decimal("1"))
     other = issued_invoice(adam, agnes, alice)
     credit = services.invoice_cancel(by=adam, invoice=other)
     with pytest.raises(ValidationError, match="no payment is expected"):
-        payment_record(by=adam, invoice=other, date=TODAY, amount=Decimal("1"))
+        payment_record(by=adam, invoice=other, date=today(), amount=Decimal("1"))
     with pytest.raises(ValidationError, match="A credit note is not paid"):
-        payment_record(by=adam, invoice=credit, date=TODAY, amount=Decimal("1"))
+        payment_record(by=adam, invoice=credit, date=today(), amount=Decimal("1"))
     assert Payment.objects.count() == 1
 
 
 def test_only_admins_record_or_delete_payments(adam, agnes, alice, invoice):
     for person in (agnes, alice):
         with pytest.raises(PermissionDenied):
-            payment_record(by=person, invoice=invoice, date=TODAY, amount=Decimal("1"))
-    payment = payment_record(by=adam, invoice=invoice, date=TODAY, amount=Decimal("1"))
+            payment_record(by=person, invoice=invoice, date=today(), amount=Decimal("1"))
+    payment = payment_record(by=adam, invoice=invoice, date=today(), amount=Decimal("1"))
     with pytest.raises(PermissionDenied):
         payment_delete(by=agnes, payment=payment)
     with pytest.raises(PermissionDenied):
-        statement_import(by=agnes, csv_text=f"{TODAY},1,{invoice.payment_reference}")
+        statement_import(by=agnes, csv_text=f"{today()},1,{invoice.payment_reference}")
     assert state(invoice) == ("partly_paid", Decimal("1.00"))
 
 
 def test_a_payment_recorded_by_mistake_is_deleted_and_owed_again(adam, invoice):
-    first = payment_record(by=adam, invoice=invoice, date=TODAY, amount=Decimal("40"))
-    second = payment_record(by=adam, invoice=invoice, date=TODAY, amount=Decimal("56.80"))
+    first = payment_record(by=adam, invoice=invoice, date=today(), amount=Decimal("40"))
+    second = payment_record(by=adam, invoice=invoice, date=today(), amount=Decimal("56.80"))
     payment_delete(by=adam, payment=second)
     assert state(invoice) == ("partly_paid", Decimal("40.00"))
     payment_delete(by=adam, payment=first)
@@ -128,7 +131,7 @@ def test_a_payment_recorded_by_mistake_is_deleted_and_owed_again(adam, invoice):
 
 
 def test_a_sent_invoice_can_be_cancelled_a_partly_paid_one_cannot(adam, agnes, alice, invoice):
-    payment_record(by=adam, invoice=invoice, date=TODAY, amount=Decimal("1"))
+    payment_record(by=adam, invoice=invoice, date=today(), amount=Decimal("1"))
     with pytest.raises(ValidationError, match="with no payment recorded"):
         services.invoice_cancel(by=adam, invoice=invoice)
     assert state(invoice)[0] == "partly_paid"
@@ -143,13 +146,13 @@ def test_a_sent_invoice_can_be_cancelled_a_partly_paid_one_cannot(adam, agnes, a
 def test_the_payment_form_records_and_refuses_with_a_message(client_for, adam, invoice):
     client = client_for(adam)
     url = reverse("desk:invoice-payment-add", args=[invoice.pk])
-    page = client.post(url, {"date": TODAY.isoformat(), "amount": "abc"}, follow=True)
+    page = client.post(url, {"date": today().isoformat(), "amount": "abc"}, follow=True)
     assert "Amount: Enter a number." in page.content.decode()
-    page = client.post(url, {"date": TODAY.isoformat(), "amount": "200"}, follow=True)
+    page = client.post(url, {"date": today().isoformat(), "amount": "200"}, follow=True)
     assert "more than the amount due" in page.content.decode()
     assert state(invoice) == ("sent", Decimal("0.00"))
     page = client.post(
-        url, {"date": TODAY.isoformat(), "amount": "96.80", "reference": "Bank 12"}, follow=True
+        url, {"date": today().isoformat(), "amount": "96.80", "reference": "Bank 12"}, follow=True
     )
     text = page.content.decode()
     assert "The payment is recorded." in text and "Bank 12" in text
@@ -158,10 +161,10 @@ def test_the_payment_form_records_and_refuses_with_a_message(client_for, adam, i
 
 
 def test_agents_and_customers_reach_no_payment_page(client_for, agnes, alice, invoice):
-    payment = payment_record(by=invoice.issued_by, invoice=invoice, date=TODAY, amount=Decimal(1))
+    payment = payment_record(by=invoice.issued_by, invoice=invoice, date=today(), amount=Decimal(1))
     for person in (agnes, alice):
         client = client_for(person)
-        data = {"date": TODAY.isoformat(), "amount": "5"}
+        data = {"date": today().isoformat(), "amount": "5"}
         assert (
             client.post(reverse("desk:invoice-payment-add", args=[invoice.pk]), data).status_code
             == 403
@@ -187,10 +190,10 @@ def test_a_statement_records_payments_matched_by_either_reference_style(adam, tw
     spaced_rf = rf.payment_reference_display  # RF.. .... with spaces
     text = (
         "Date;Amount;Communication\n"
-        f"{TODAY:%d/%m/%Y};96,80;{ogm.payment_reference_display}\n"
-        f"{TODAY:%d/%m/%Y};-12,00;Office rent\n"
-        f"{TODAY:%d/%m/%Y};100,00;Payment {spaced_rf} thanks\n"
-        f"{TODAY:%d/%m/%Y};1.000,00;+++999/9999/99999+++\n"
+        f"{today():%d/%m/%Y};96,80;{ogm.payment_reference_display}\n"
+        f"{today():%d/%m/%Y};-12,00;Office rent\n"
+        f"{today():%d/%m/%Y};100,00;Payment {spaced_rf} thanks\n"
+        f"{today():%d/%m/%Y};1.000,00;+++999/9999/99999+++\n"
     )
     result = statement_import(by=adam, csv_text=text)
     assert [(line.number, inv.number) for line, inv in result.recorded] == [
@@ -209,8 +212,8 @@ def test_a_statement_records_payments_matched_by_either_reference_style(adam, tw
 def test_compact_references_and_comma_separated_files_match_too(adam, two_invoices):
     ogm, rf = two_invoices
     text = (
-        f'{TODAY.isoformat()},"96,80",{ogm.payment_reference}\n'
-        f"{TODAY.isoformat()},193.60,{rf.payment_reference}\n"
+        f'{today().isoformat()},"96,80",{ogm.payment_reference}\n'
+        f"{today().isoformat()},193.60,{rf.payment_reference}\n"
     )
     result = statement_import(by=adam, csv_text=text)
     assert len(result.recorded) == 2
@@ -220,8 +223,8 @@ def test_compact_references_and_comma_separated_files_match_too(adam, two_invoic
 def test_a_statement_imported_twice_records_each_payment_once(adam, two_invoices):
     ogm, rf = two_invoices
     text = (
-        f"{TODAY.isoformat()};50,00;{ogm.payment_reference}\n"
-        f"{TODAY.isoformat()};50,00;{rf.payment_reference}\n"
+        f"{today().isoformat()};50,00;{ogm.payment_reference}\n"
+        f"{today().isoformat()};50,00;{rf.payment_reference}\n"
     )
     statement_import(by=adam, csv_text=text)
     again = statement_import(by=adam, csv_text=text)
@@ -231,7 +234,7 @@ def test_a_statement_imported_twice_records_each_payment_once(adam, two_invoices
 
 
 def test_a_line_more_than_due_is_listed_not_recorded(adam, invoice):
-    text = f"{TODAY.isoformat()};500,00;{invoice.payment_reference}\n"
+    text = f"{today().isoformat()};500,00;{invoice.payment_reference}\n"
     result = statement_import(by=adam, csv_text=text)
     ((_line, why),) = result.unmatched
     assert "more than the amount due" in why
@@ -251,7 +254,7 @@ def test_a_line_more_than_due_is_listed_not_recorded(adam, invoice):
     ],
 )
 def test_a_malformed_statement_records_nothing(adam, invoice, text, message):
-    good = f"{TODAY.isoformat()};10,00;{invoice.payment_reference}\n"
+    good = f"{today().isoformat()};10,00;{invoice.payment_reference}\n"
     with pytest.raises(ValidationError, match=message):
         statement_import(by=adam, csv_text=good + text if text.startswith("2026") else text)
     assert not Payment.objects.exists()
@@ -287,8 +290,8 @@ def test_a_header_names_columns_in_any_order():
 
 def test_the_import_page_shows_what_was_recorded_and_what_was_not(client_for, adam, invoice):
     text = (
-        f"date;amount;communication\n{TODAY.isoformat()};96,80;{invoice.payment_reference}\n"
-        f"{TODAY.isoformat()};3,00;Unknown\n"
+        f"date;amount;communication\n{today().isoformat()};96,80;{invoice.payment_reference}\n"
+        f"{today().isoformat()};3,00;Unknown\n"
     )
     upload = SimpleUploadedFile("statement.csv", text.encode("utf-8-sig"), "text/csv")
     client = client_for(adam)
@@ -319,13 +322,13 @@ def test_the_desk_list_filters_unpaid_and_overdue_in_constant_queries(
     client_for, adam, agnes, alice, invoice
 ):
     client = client_for(adam)
-    Invoice.objects.filter(pk=invoice.pk).update(due_date=TODAY - timedelta(days=3))
+    Invoice.objects.filter(pk=invoice.pk).update(due_date=today() - timedelta(days=3))
     url = reverse("desk:billing")
     with CaptureQueriesContext(connection) as one:
         page = client.get(url, {"state": "overdue"}).content.decode()
     assert invoice.number in page and "Overdue" in page
     paid = issued_invoice(adam, agnes, alice)
-    payment_record(by=adam, invoice=paid, date=TODAY, amount=paid.total_gross)
+    payment_record(by=adam, invoice=paid, date=today(), amount=paid.total_gross)
     for _ in range(3):
         issued_invoice(adam, agnes, alice)
     with CaptureQueriesContext(connection) as many:
@@ -339,17 +342,17 @@ def test_the_desk_list_filters_unpaid_and_overdue_in_constant_queries(
 
 
 def test_a_manager_sees_the_state_and_pays_with_the_qr_code(client_for, adam, alice, invoice):
-    Invoice.objects.filter(pk=invoice.pk).update(due_date=TODAY - timedelta(days=1))
+    Invoice.objects.filter(pk=invoice.pk).update(due_date=today() - timedelta(days=1))
     client = client_for(alice)
     listing = client.get(reverse("portal:invoices")).content.decode()
     assert "Overdue" in listing and "96.80 EUR" in listing
-    payment_record(by=adam, invoice=invoice, date=TODAY, amount=Decimal("6.80"))
+    payment_record(by=adam, invoice=invoice, date=today(), amount=Decimal("6.80"))
     page = client.get(reverse("portal:invoice", args=[invoice.pk])).content.decode()
     assert invoice.payment_reference_display in page
     assert "BE71096123456769" in page
     assert "90.00 EUR" in page  # what is left to pay
     assert 'alt="EPC QR code for a SEPA transfer"' in page
-    payment_record(by=adam, invoice=invoice, date=TODAY, amount=Decimal("90"))
+    payment_record(by=adam, invoice=invoice, date=today(), amount=Decimal("90"))
     page = client.get(reverse("portal:invoice", args=[invoice.pk])).content.decode()
     assert "Paid" in page and "EPC QR code" not in page
     assert "Paid" in client.get(reverse("portal:invoices")).content.decode()
@@ -360,7 +363,7 @@ def test_the_qr_code_asks_for_what_is_left(client_for, adam, alice, invoice, mon
     monkeypatch.setattr(
         "ecmp.portal.invoice_views.epc_qr_data_uri", lambda f: asked.append(f) or "data:,"
     )
-    payment_record(by=adam, invoice=invoice, date=TODAY, amount=Decimal("6.80"))
+    payment_record(by=adam, invoice=invoice, date=today(), amount=Decimal("6.80"))
     client_for(alice).get(reverse("portal:invoice", args=[invoice.pk]))
     assert asked[0]["amount"] == Decimal("90.00")
     assert asked[0]["reference"] == invoice.payment_reference
@@ -389,7 +392,7 @@ def test_the_portal_list_shows_each_invoices_state_in_constant_queries(
     with CaptureQueriesContext(connection) as one:
         client.get(url)
     paid = issued_invoice(adam, agnes, alice)
-    payment_record(by=adam, invoice=paid, date=TODAY, amount=Decimal("10"))
+    payment_record(by=adam, invoice=paid, date=today(), amount=Decimal("10"))
     for _ in range(2):
         issued_invoice(adam, agnes, alice)
     with CaptureQueriesContext(connection) as many:
@@ -401,7 +404,7 @@ def test_the_portal_list_shows_each_invoices_state_in_constant_queries(
 def test_the_desk_invoice_page_says_overdue_and_a_credit_note_shows_no_qr(
     client_for, adam, alice, invoice
 ):
-    Invoice.objects.filter(pk=invoice.pk).update(due_date=TODAY - timedelta(days=1))
+    Invoice.objects.filter(pk=invoice.pk).update(due_date=today() - timedelta(days=1))
     page = client_for(adam).get(reverse("desk:invoice", args=[invoice.pk])).content.decode()
     assert '<span class="badge text-bg-danger">Overdue</span>' in page
     assert "Record a payment" in page and 'value="96.80"' in page

@@ -17,7 +17,7 @@ from ecmp.billing.payments import payment_record
 from ecmp.billing.sending import invoice_recipients, invoice_send
 from ecmp.mail.models import OutboundAttachment, OutboundEmail
 from tests.invoice_sending_data import issued_invoice, sent_to
-from tests.invoices_data import TODAY
+from tests.invoices_data import today
 
 
 @pytest.fixture
@@ -103,7 +103,7 @@ def test_sending_again_is_a_resend_recorded_beside_the_first(run_on_commit, adam
 
 def test_a_paid_invoice_sent_again_stays_paid(run_on_commit, adam, invoice):
     invoice_send(by=adam, invoice=invoice)
-    payment_record(by=adam, invoice=invoice, date=TODAY, amount=invoice.total_gross)
+    payment_record(by=adam, invoice=invoice, date=today(), amount=invoice.total_gross)
     run_on_commit(lambda: invoice_send(by=adam, invoice=invoice))
     invoice.refresh_from_db()
     assert invoice.status == Invoice.Status.PAID
@@ -184,13 +184,13 @@ def test_the_invoice_page_reads_its_dispatches_and_payments_in_constant_queries(
     client = client_for(adam)
     url = reverse("desk:invoice", args=[invoice.pk])
     invoice_send(by=adam, invoice=invoice)
-    payment_record(by=adam, invoice=invoice, date=TODAY, amount=invoice.total_gross / 4)
+    payment_record(by=adam, invoice=invoice, date=today(), amount=invoice.total_gross / 4)
     client.get(url)
     with CaptureQueriesContext(connection) as one:
         assert client.get(url).status_code == 200
     for _ in range(3):
         invoice_send(by=adam, invoice=invoice)
-        payment_record(by=adam, invoice=invoice, date=TODAY, amount=invoice.total_gross / 8)
+        payment_record(by=adam, invoice=invoice, date=today(), amount=invoice.total_gross / 8)
     with CaptureQueriesContext(connection) as many:
         page = client.get(url).content.decode()
     assert len(many) == len(one)

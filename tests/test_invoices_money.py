@@ -13,14 +13,14 @@ from ecmp.billing.models import Charge, Invoice, InvoiceVatTotal
 from ecmp.billing.selectors import invoice_draft
 from tests.factories import make_ticket
 from tests.invoices_data import (
-    MONTH_START,
-    TODAY,
     add_charge,
     issue,
     log_time,
     make_contract,
     make_issuer,
+    month_start,
     set_rate,
+    today,
 )
 
 
@@ -59,12 +59,12 @@ def test_three_vat_rates_each_rounded_once_on_its_sum(billed, adam):
         Decimal("13.33"),
         Decimal("15.75"),
     ]
-    draft_after = invoice_draft(billed, MONTH_START, TODAY)
+    draft_after = invoice_draft(billed, month_start(), today())
     assert not draft_after.tickets and not draft_after.charges
 
 
 def test_the_draft_shows_what_the_invoice_will_hold(billed, adam):
-    draft = invoice_draft(billed, MONTH_START, TODAY)
+    draft = invoice_draft(billed, month_start(), today())
     assert [(r.rate, r.net, r.vat) for r in draft.vat_rows] == [
         (Decimal("21.00"), Decimal("95.75"), Decimal("20.11")),
         (Decimal("12.00"), Decimal("13.33"), Decimal("1.60")),
@@ -92,8 +92,8 @@ def test_due_date_from_the_contracts_payment_terms_else_30_days(
     log_time(make_ticket(carol), agnes, 30)
     with_terms = issue(adam, acme)
     without = issue(adam, globex)
-    assert with_terms.issue_date == TODAY and with_terms.due_date == TODAY + timedelta(days=45)
-    assert without.due_date == TODAY + timedelta(days=30)
+    assert with_terms.issue_date == today() and with_terms.due_date == today() + timedelta(days=45)
+    assert without.due_date == today() + timedelta(days=30)
     # Without a contract: the organization's name alone.
     assert (without.client_name, without.client_address, without.client_vat_number) == (
         "Globex",
@@ -104,11 +104,11 @@ def test_due_date_from_the_contracts_payment_terms_else_30_days(
 
 def test_the_contract_in_force_at_the_periods_end_is_quoted(acme, alice, agnes, adam):
     set_rate(acme)
-    old = make_contract(acme, starts_on=MONTH_START - timedelta(days=400), billing_address="Old")
-    old.ends_on = MONTH_START - timedelta(days=1)
+    old = make_contract(acme, starts_on=month_start() - timedelta(days=400), billing_address="Old")
+    old.ends_on = month_start() - timedelta(days=1)
     old.save()
-    current = make_contract(acme, starts_on=MONTH_START, billing_address="New street 2")
-    make_contract(acme, starts_on=TODAY + timedelta(days=10), billing_address="Future")
+    current = make_contract(acme, starts_on=month_start(), billing_address="New street 2")
+    make_contract(acme, starts_on=today() + timedelta(days=10), billing_address="Future")
     log_time(make_ticket(alice), agnes, 30)
     invoice = issue(adam, acme)
     assert invoice.contract == current and invoice.client_address == "New street 2"
@@ -128,7 +128,7 @@ def test_issued_details_stay_when_the_contract_and_issuer_change(acme, alice, ag
     make_issuer(adam, legal_name="Renamed SA", iban="FR1420041010050500013M02606")
     invoice.refresh_from_db()
     assert invoice.client_address == "Avenue Louise 1\n1050 Ixelles"
-    assert invoice.due_date == TODAY + timedelta(days=20) and not invoice.reverse_charge
+    assert invoice.due_date == today() + timedelta(days=20) and not invoice.reverse_charge
     assert (invoice.issuer_name, invoice.issuer_iban) == (
         "Support Services SRL",
         "BE71096123456769",
@@ -191,6 +191,6 @@ def test_numbers_stay_gapless_and_references_unique(billed, adam, globex, carol,
     first = issue(adam, billed)
     log_time(make_ticket(carol), agnes, 30)
     second = issue(adam, globex)
-    assert (first.number, second.number) == (f"{TODAY.year}-0001", f"{TODAY.year}-0002")
+    assert (first.number, second.number) == (f"{today().year}-0001", f"{today().year}-0002")
     assert first.payment_reference != second.payment_reference
-    assert first.payment_reference.startswith(f"{TODAY.year}00000")
+    assert first.payment_reference.startswith(f"{today().year}00000")

@@ -16,23 +16,23 @@ from ecmp.billing.models import ActivityType, Charge, Invoice, IssuerProfile
 from tests.factories import make_ticket
 from tests.invoices_data import (
     ISSUER,
-    MONTH_START,
-    TODAY,
     add_charge,
     issue,
     log_time,
     logo_upload,
     make_contract,
     make_issuer,
+    month_start,
     set_rate,
+    today,
 )
 
 
 def period(organization):
     return {
         "organization": organization.pk,
-        "start": MONTH_START.isoformat(),
-        "end": TODAY.isoformat(),
+        "start": month_start().isoformat(),
+        "end": today().isoformat(),
     }
 
 
@@ -115,12 +115,12 @@ def test_the_draft_defaults_to_the_current_month_up_to_today(client_for, adam):
     start = re.search(r'<input type="date" name="start" value="([0-9-]+)"', html)
     end = re.search(r'<input type="date" name="end" value="([0-9-]+)"', html)
     assert start and end
-    assert (start.group(1), end.group(1)) == (MONTH_START.isoformat(), TODAY.isoformat())
+    assert (start.group(1), end.group(1)) == (month_start().isoformat(), today().isoformat())
 
 
 def test_free_lines_are_added_and_removed_on_the_draft_page(client_for, acme, adam, agnes):
     admin = client_for(adam)
-    data = {**period(acme), "day": TODAY.isoformat(), "description": "Travel"}
+    data = {**period(acme), "day": today().isoformat(), "description": "Travel"}
     response = admin.post(
         reverse("desk:charge-add"),
         {**data, "quantity": "12.5", "unit_price": "0.42", "vat_rate": "21"},
@@ -155,7 +155,7 @@ def test_customers_cannot_add_or_remove_free_lines(client_for, acme, alice, agne
     client = client_for(alice)
     data = {
         **period(acme),
-        "day": TODAY.isoformat(),
+        "day": today().isoformat(),
         "description": "Free",
         "quantity": "1",
         "unit_price": "-100",
@@ -203,7 +203,7 @@ def test_the_pdf_shows_everything_an_invoice_needs(client_for, adam, full_invoic
         invoice.payment_reference_display,
         "BE71096123456769",
         "GKCCBEBB",
-        formats.date_format(TODAY + timedelta(days=15), "SHORT_DATE_FORMAT"),
+        formats.date_format(today() + timedelta(days=15), "SHORT_DATE_FORMAT"),
         f"{invoice.total_gross:,}",
     ):
         assert expected in text, expected
@@ -232,7 +232,7 @@ def test_the_pdf_names_the_seeded_kinds_of_work_in_its_readers_language(
     services.time_entry_create(
         ticket=make_ticket(alice),
         agent=agnes,
-        day=TODAY,
+        day=today(),
         minutes=60,
         activity_type=ActivityType.objects.get(name="On-site"),
         description="Fuser",

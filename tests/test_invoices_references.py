@@ -17,7 +17,7 @@ from ecmp.billing.references import (
     reference_is_valid,
 )
 from tests.factories import make_ticket
-from tests.invoices_data import TODAY, issue, log_time, make_issuer, set_rate
+from tests.invoices_data import issue, log_time, make_issuer, set_rate, today
 
 
 def test_the_base_is_the_year_and_the_sequence_on_six_digits():
@@ -60,7 +60,7 @@ def test_the_epc_payload_is_exactly_epc069_12(acme, alice, agnes, adam):
     log_time(make_ticket(alice), agnes, 60)  # 80.00 + 21 % = 96.80
     invoice = issue(adam, acme)
     fields = epc_fields(invoice)
-    reference = f"{TODAY.year}000001" + f"{int(f'{TODAY.year}000001') % 97 or 97:02d}"
+    reference = f"{today().year}000001" + f"{int(f'{today().year}000001') % 97 or 97:02d}"
     assert invoice.payment_reference == reference
     expected = "\n".join(
         [

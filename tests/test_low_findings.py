@@ -7,7 +7,6 @@ import pytest
 from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.converters import IntConverter
-from django.utils import timezone
 from pypdf import PdfReader
 
 from ecmp.billing import services as billing
@@ -17,8 +16,8 @@ from ecmp.mail.models import OutboundEmail
 from ecmp.mail.services import outbox_retry
 from ecmp.mail.tasks import inbound_process, outbox_send
 from tests.factories import make_ticket
+from tests.invoices_data import today
 
-TODAY = timezone.localdate()
 HUGE = "99999999999999999999"  # past 64 bits
 IMPOSSIBLE_IDS = [HUGE, str(MAX_ID + 1), "0"]
 
@@ -27,7 +26,7 @@ def log_time(ticket, agent, minutes, *, billable=True):
     return billing.time_entry_create(
         ticket=ticket,
         agent=agent,
-        day=TODAY,
+        day=today(),
         minutes=minutes,
         activity_type=ActivityType.objects.get(name="Support"),
         description="Work",
@@ -52,7 +51,7 @@ def test_an_organization_name_with_markup_prints_literally_on_the_invoice(
     acme.save()
     ticket = make_ticket(alice, subject="<i>Printer</i> & <br/> scanner")
     log_time(ticket, agnes, 30)
-    invoice = billing.invoice_issue(by=adam, organization=acme, start=TODAY, end=TODAY)
+    invoice = billing.invoice_issue(by=adam, organization=acme, start=today(), end=today())
     response = client_for(adam).get(reverse("desk:invoice-file", args=[invoice.pk, "pdf"]))
     assert response.status_code == 200
     text = pdf_text(response.content)
@@ -63,7 +62,7 @@ def test_an_organization_name_with_markup_prints_literally_on_the_invoice(
 @override_settings(ECMP_COMPANY_NAME="<font name=x>Support & Co")
 def test_the_company_name_with_markup_prints_literally(acme, alice, agnes, adam, client_for):
     log_time(make_ticket(alice), agnes, 30)
-    invoice = billing.invoice_issue(by=adam, organization=acme, start=TODAY, end=TODAY)
+    invoice = billing.invoice_issue(by=adam, organization=acme, start=today(), end=today())
     response = client_for(adam).get(reverse("desk:invoice-file", args=[invoice.pk, "pdf"]))
     assert "<font name=x>Support & Co" in pdf_text(response.content)
 

@@ -29,8 +29,8 @@ from ecmp.tickets.models import Attachment
 from ecmp.tickets.services import ticket_reply
 from ecmp.webhooks.models import WebhookDelivery, WebhookEndpoint
 from tests.factories import TEST_PASSWORD, UserFactory, make_ticket, upload
+from tests.invoices_data import today
 
-TODAY = timezone.localdate()
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x01" * 64
 
 
@@ -49,7 +49,7 @@ def alice_data(alice, bob, agnes):
     billing.time_entry_create(
         ticket=ticket,
         agent=agnes,
-        day=TODAY,
+        day=today(),
         minutes=45,
         activity_type=ActivityType.objects.get(name="Support"),
         description="Replaced the fuser",
@@ -91,7 +91,7 @@ def test_a_person_downloads_their_data_as_a_zip_of_json_and_files(alice_data, al
     assert data["time_entries"] == [
         {
             "ticket": ticket.number,
-            "date": TODAY.isoformat(),
+            "date": today().isoformat(),
             "minutes": 45,
             "activity": "Support",
             "billable": True,
@@ -191,14 +191,14 @@ def _issued_invoice(ticket, agnes, adam):
     billing.time_entry_create(
         ticket=ticket,
         agent=agnes,
-        day=TODAY,
+        day=today(),
         minutes=30,
         activity_type=ActivityType.objects.get(name="Support"),
         description="Work on the printer",
         billable=True,
     )
     return billing.invoice_issue(
-        by=adam, organization=ticket.organization, start=TODAY - timedelta(days=1), end=TODAY
+        by=adam, organization=ticket.organization, start=today() - timedelta(days=1), end=today()
     )
 
 

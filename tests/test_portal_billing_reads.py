@@ -20,7 +20,8 @@ from ecmp.billing.selectors import (
     time_on_hidden_tickets_for_manager,
     time_per_ticket_for_manager,
 )
-from tests.test_billing import MONTH_START, TODAY, acme_time, log, support  # noqa: F401
+from tests.invoices_data import month_start, today
+from tests.test_billing import acme_time, log, support  # noqa: F401
 
 
 def _fields(instance) -> dict:
@@ -35,7 +36,7 @@ def _fresh(user: User) -> User:
 def test_as_the_selectors_give_them(acme_time, acme, alice, bob, carol, adam, sees_all):  # noqa: F811
     acme.managers_see_all_tickets = sees_all
     acme.save()
-    services.invoice_issue(by=adam, organization=acme, start=MONTH_START, end=TODAY)
+    services.invoice_issue(by=adam, organization=acme, start=month_start(), end=today())
     carol.is_team_manager = True
     carol.save()
     for user in (_fresh(alice), _fresh(bob), _fresh(carol)):
@@ -60,7 +61,7 @@ def test_as_the_selectors_give_them(acme_time, acme, alice, bob, carol, adam, se
 
 
 def test_the_page_writes_them(acme_time, acme, alice, adam, client_for):  # noqa: F811
-    invoice = services.invoice_issue(by=adam, organization=acme, start=MONTH_START, end=TODAY)
+    invoice = services.invoice_issue(by=adam, organization=acme, start=month_start(), end=today())
     html = client_for(alice).get(reverse("portal:invoices")).content.decode()
     assert invoice.number in html and invoice.payment_reference_display in html
     assert reverse("portal:invoice-pdf", args=[invoice.pk]) in html

@@ -28,7 +28,7 @@ from ecmp.webhooks.models import WebhookDelivery, WebhookEndpoint
 from ecmp.webhooks.tasks import webhook_deliver, webhook_log_expire, webhook_sweep
 from tests.factories import make_ticket
 from tests.invoice_sending_data import issued_invoice
-from tests.invoices_data import TODAY, log_time
+from tests.invoices_data import log_time, today
 from tests.webhook_server import Receiver
 
 ALL_TICKET = [
@@ -163,10 +163,10 @@ def test_billing_events_reach_the_endpoint(run_on_commit, endpoint, receiver, ad
     invoice = run_on_commit(lambda: issued_invoice(adam, agnes, alice))
     run_on_commit(lambda: invoice_send(by=adam, invoice=invoice))
     run_on_commit(
-        lambda: payment_record(by=adam, invoice=invoice, date=TODAY, amount=Decimal("40.00"))
+        lambda: payment_record(by=adam, invoice=invoice, date=today(), amount=Decimal("40.00"))
     )
     run_on_commit(
-        lambda: payment_record(by=adam, invoice=invoice, date=TODAY, amount=Decimal("56.80"))
+        lambda: payment_record(by=adam, invoice=invoice, date=today(), amount=Decimal("56.80"))
     )
     types = [json.loads(r[2])["type"] for r in receiver.requests]
     assert types == ["time_entry.created", "invoice.issued", "invoice.sent", "invoice.paid"]

@@ -18,13 +18,13 @@ from tests.browser.conftest import pytestmark  # noqa: F401 - skip without a bro
 from tests.browser.test_journeys import sign_in
 from tests.factories import AgentFactory, OrganizationFactory, UserFactory, make_ticket
 from tests.invoices_data import (
-    MONTH_START,
-    TODAY,
     issue,
     log_time,
     make_contract,
     make_issuer,
+    month_start,
     set_rate,
+    today,
 )
 
 PHONE = {"width": 390, "height": 844}
@@ -90,7 +90,7 @@ def other_pages(acme, ticket):
     """Pages off the main paths, walked once as their reader."""
     invoice = Invoice.objects.get(organization=acme)
     contract = Contract.objects.get(organization=acme)
-    draft = f"/desk/billing/draft/?organization={acme.pk}&start={MONTH_START}&end={TODAY}"
+    draft = f"/desk/billing/draft/?organization={acme.pk}&start={month_start()}&end={today()}"
     portal = {
         "followed": "/portal/followed/",
         "contract": "/portal/contract/",
