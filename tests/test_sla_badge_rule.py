@@ -133,3 +133,13 @@ def test_the_lists_cells_are_the_rules(language, db):
             assert (cell.sla_due, cell.sla_style, cell.sla_what, cell.sla_text) == expected
             assert row.select == _("Select ticket %(number)s") % {"number": row.number}
             assert row.late == bool(case[1] and case[1] < now)
+
+
+def test_the_words_are_those_of_the_language_asked_whatever_is_active():
+    sla_words.cache_clear()
+    with translation.override("en"):
+        french = sla_words("fr")
+    with translation.override("fr"):
+        english = sla_words("en")
+    assert french["waiting"] == "En attente du client"
+    assert english["waiting"] == "Waiting for the customer"

@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 
 from django.urls import get_script_prefix, get_urlconf
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, override
 from django.utils.translation import gettext as _
 from jinja2 import Environment, pass_environment
 
@@ -131,11 +131,15 @@ def _summary(kind: str, from_value: str, to_value: str) -> str:
 
 @lru_cache(maxsize=16)
 def sla_words(language: str | None) -> dict[str, str]:
-    """The SLA badge's words in `language`, the active one (the caller reads it:
+    """The SLA badge's words in `language` (callers pass the active one,
     `get_language()`), translated once per language and process. Safe to keep: the
     catalog's translations of fixed msgids, and the language is the key; nothing of a
     ticket or a person. Shared: read it, never change it."""
-    del language  # the key; gettext reads the active language
+    with override(language):  # in `language` whatever is active (its cache's key)
+        return _sla_words_now()
+
+
+def _sla_words_now() -> dict[str, str]:
     return {
         "paused": _("SLA paused: waiting for the customer's answer"),
         "waiting": _("Waiting for the customer"),
@@ -624,11 +628,10 @@ class ThreadItem(NamedTuple):
     key: tuple | None
 
 
-def _mark_key(mark: Any) -> tuple | None:
+def _mark_key(mark: Any) -> tuple:
     # Every value desk/_sender_mark.html reads of its row (its label is the verdict's,
-    # in the language of the key); the evidence as its JSON text, in its order.
-    if mark is None:
-        return None
+    # in the language of the key); the evidence as its JSON text, in its order. (No
+    # mark: the caller keys None, without a call.)
     return (mark.pk, mark.verification, json.dumps(mark.evidence), bool(mark.raw_purged))
 
 
