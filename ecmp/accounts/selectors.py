@@ -123,11 +123,11 @@ def invitation_list_for_staff() -> QuerySet[Invitation]:
 
 def registration_request_list_for_manager(manager: User) -> QuerySet[RegistrationRequest]:
     """A team manager sees the requests made for their own organization."""
-    if not (manager.is_customer and manager.is_team_manager and manager.organization_id):
+    if (organization_id := manager.managed_organization_id) is None:
         return RegistrationRequest.objects.none()
-    return RegistrationRequest.objects.filter(
-        organization_id=manager.organization_id
-    ).select_related("requested_by", "decided_by")
+    return RegistrationRequest.objects.filter(organization_id=organization_id).select_related(
+        "requested_by", "decided_by"
+    )
 
 
 def registration_request_list_for_staff(

@@ -326,16 +326,14 @@ class ManagerPacks:
 
 def pack_report_for_manager(user: User, *, today: date) -> ManagerPacks | None:
     """None for anybody but a team manager of a company that bought hours."""
-    if not (user.is_active and user.is_customer and user.is_team_manager):
+    if (organization_id := user.managed_organization_id) is None:
         return None
-    if user.organization_id is None:
-        return None
-    report = pack_report(user.organization_id, today=today)
+    report = pack_report(organization_id, today=today)
     if report is None:
         return None
     visible = list(
         tickets_visible_to(user)
-        .filter(organization_id=user.organization_id, pk__in=list(report.drawn_by_ticket))
+        .filter(organization_id=organization_id, pk__in=list(report.drawn_by_ticket))
         .only("id", "number", "subject")
         .order_by("-number")
     )
