@@ -53,14 +53,12 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
     # The tabs' counts (the page's, not the list's); an unfiltered queue's is its count.
     counts: dict[str, int] = queue_counts(user.pk, now) if block is None or unfiltered else {}
+    known = counts[filters["queue"]] if unfiltered else None
 
     def count(cap: int) -> int:
-        if unfiltered:
-            return counts[filters["queue"]]
-        return queue_count(user, filters, cap=cap)
+        return known if known is not None else queue_count(user, filters, cap=cap)
 
     def rows(offset: int, size: int) -> list[Any]:
-        known = counts[filters["queue"]] if unfiltered else None
         return queue_page_rows(user, filters, offset=offset, size=size, count=known)
 
     page, query_without_page = read_page(request, rows, count)

@@ -1,9 +1,9 @@
 """The desk ticket page's links to its own actions, reversed once per ticket.
 
 The page writes some fifteen of them on every view; through `link` each cost a call
-from the template and two context-local reads (the script prefix, the URL
-configuration), for the same text as the view before. Here they are read together,
-kept per (number, prefix, URL configuration): a pure function of the three.
+from the template and a reverse, for the same text as the view before. Here they are
+reversed together and kept per (number, prefix, URL configuration): a pure function
+of the three.
 """
 
 from __future__ import annotations

@@ -250,9 +250,10 @@ class QueueRow(NamedTuple):
 def queue_cells(rows: Iterable[tuple], now: datetime, view: str) -> list[QueueRow]:
     """Each row of the desk queue (desk/queue.html), from the rows of
     tickets/queue_reads.py (`ROW`'s columns): the ticket's values and its cells'.
-    The words every row may show are translated once per call."""
+    The words every row may show are kept per language (`sla_words`)."""
     language = get_language()
-    french = (language or "en").startswith("fr")  # as Category.label
+    # tickets.models.category_label's rule, written in the row loop below (a call per row).
+    french = (language or "en").startswith("fr")
     words = sla_words(language)
     select_word = _("Select ticket %(number)s")
     # What `instant` and `link` read per call (thread-local), read once for the list.
