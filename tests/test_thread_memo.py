@@ -317,3 +317,28 @@ def test_nothing_is_kept_where_templates_are_read_again_when_changed(busy):
         items = thread_entries(reloading, thread, busy, opening, None, "x")
         assert all(kept is None and key is None for kept, _entry, key in items)
     assert [entry for _kept, entry, _key in items] == thread_cells(thread, busy, opening)
+
+
+@pytest.mark.django_db
+def test_each_entry_shows_its_own_text_files_and_mark(busy):
+    """The rule of what an entry shows, said plainly (not by the reference's copy of
+    the loop): the opening entry shows the ticket's text, files and the mark keyed 0;
+    a message its own body, files and mark; a change (status, priority…) no text."""
+    presentation._memo.clear()
+    thread, opening = thread_with_files(busy, staff=True)
+    marks = _marks(busy)
+    entries = thread_entries(_env(), thread, busy, opening, marks, "desk:attachment-download")
+    shown = [entry for _kept, entry, _key in entries]  # cold: every entry, none kept
+    assert len(shown) == len(thread) and all(entry is not None for entry in shown)
+    opening_entry = shown[-1]  # newest first: the creation is last
+    assert opening_entry.body == busy.description
+    assert sorted(f.original_name for f in opening_entry.files) == ["a.pdf", "shot.png"]
+    assert opening_entry.mark == marks[0]
+    messages = list(Message.objects.filter(ticket=busy).order_by("-pk"))
+    with_text = [entry for entry in shown[:-1] if entry.body is not None]
+    assert [entry.body for entry in with_text] == [m.body for m in messages]
+    marked = {m.pk: entry.mark for m, entry in zip(messages, with_text, strict=True)}
+    assert all(marked[pk] == mark for pk, mark in marks.items() if pk)
+    assert sum(entry.mark is not None for entry in with_text) == len(marks) - 1
+    changes = [entry for entry in shown[:-1] if entry.body is None]
+    assert changes and all(entry.files is None and entry.mark is None for entry in changes)

@@ -1,8 +1,9 @@
 """The reference the thread's tests compare `presentation.thread_entries` with: each
-entry of includes/thread.html computed plainly, without the memo and its keys. The
-entry's text, files and mark are written out here as the page must show them (the
-rule `thread_entries` writes in its loop), so that a mistake there fails the tests;
-each entry's cells are `presentation._entry`'s, as the page's."""
+entry of includes/thread.html computed plainly, without the memo and its keys. It
+repeats `thread_entries`' rule of an entry's text, files and mark, so a later change
+to one copy alone fails the memo tests; the rule itself is checked against the
+ticket's data by tests/test_thread_memo.py::test_each_entry_shows_its_own_text_files_and_mark.
+Each entry's cells are `presentation._entry`'s, as the page's."""
 
 from __future__ import annotations
 
